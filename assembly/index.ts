@@ -1,0 +1,13 @@
+// The one WebAssembly module: the kernels lstm-wasm exports (the ABI of README.md in this folder).
+// Only names listed here are exported; helpers shared between kernel files stay internal.
+export { heap_base, is_relaxed } from "./common";
+export { gemm_packed_size, gemm_pack_b, gemm_packed, gemm_scratch_size, gemm } from "./gemm";
+export { act_forward, act_backward, softmax_rows, softmax_rows_backward } from "./activations";
+export { lstm_scratch_size, lstm_forward, lstm_backward } from "./lstm";
+export { gru_scratch_size, gru_forward, gru_backward } from "./gru";
+export { rnn_scratch_size, rnn_forward, rnn_backward } from "./rnn";
+export { dense_scratch_size, dense_forward, dense_backward } from "./dense";
+export { loss_forward_backward, metric_sum } from "./losses";
+export { sgd_update, adam_update, rmsprop_update, sum_squares, scale_inplace, clip_by_value, count_nonfinite, l2_penalty_grad } from "./optimizers";
+export { rng_seed, rng_uniform, rng_normal, rng_dropout_mask, rng_shuffle_indices, init_orthogonal_scratch_size, init_orthogonal } from "./random";
+export { copy_f32, fill_f32, mul_f32, add_f32, gather_rows, embedding_check_ids, embedding_forward, embedding_backward, mask_from_values, mask_from_ids, merge_forward, merge_backward, last_step } from "./sequence";

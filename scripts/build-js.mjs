@@ -1,0 +1,7 @@
+// Bundles src/ into dist/: ESM (index.js) and CJS (index.cjs), the wasm bytes embedded.
+import { build } from 'esbuild';
+
+const common = { entryPoints: ['src/index.ts'], bundle: true, platform: 'neutral', target: 'es2020', sourcemap: true, logLevel: 'warning' };
+await build({ ...common, format: 'esm', outfile: 'dist/index.js' });
+await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
+console.log('js: dist/index.js, dist/index.cjs');

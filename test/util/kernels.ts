@@ -1,0 +1,48 @@
+// Test harness for the raw kernels: loads a build straight from build/, gives an arena over it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Arena } from '../../src/runtime/arena.js';
+import type { Kernels } from '../../src/runtime/kernels.js';
+
+export type Build = 'simd' | 'relaxed';
+export const BUILDS: Build[] = ['simd', 'relaxed'];
+
+const modules = new Map<Build, WebAssembly.Module>();
+
+export function loadKernels(build: Build = 'simd'): { k: Kernels; arena: Arena } {
+  let m = modules.get(build);
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(join(__dirname, '..', '..', 'build', `lstm-${build}.wasm`)));
+    modules.set(build, m);
+  }
+  const k = new WebAssembly.Instance(m, {}).exports as unknown as Kernels;
+  return { k, arena: new Arena(k) };
+}
+
+/** Deterministic pseudo-random numbers for tests (mulberry32), independent of the library's RNG. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randArray(n: number, r: () => number, scale = 1): Float64Array {
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = (r() * 2 - 1) * scale;
+  return a;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
