@@ -73,3 +73,23 @@ export function softmax_rows_backward(M: i32, N: i32, y: usize, dy: usize, dx: u
     }
   }
 }
+
+// f32x4 forms for the fused kernels. Placeholder: lane by lane through the scalar ones.
+// @ts-ignore: decorator
+@inline export function sigmoid_v(x: v128): v128 {
+  return f32x4(sigmoid_s(f32x4.extract_lane(x, 0)), sigmoid_s(f32x4.extract_lane(x, 1)), sigmoid_s(f32x4.extract_lane(x, 2)), sigmoid_s(f32x4.extract_lane(x, 3)));
+}
+
+// @ts-ignore: decorator
+@inline export function tanh_v(x: v128): v128 {
+  return f32x4(tanh_s(f32x4.extract_lane(x, 0)), tanh_s(f32x4.extract_lane(x, 1)), tanh_s(f32x4.extract_lane(x, 2)), tanh_s(f32x4.extract_lane(x, 3)));
+}
+
+export function act_v(code: i32, x: v128): v128 {
+  return f32x4(act_s(code, f32x4.extract_lane(x, 0)), act_s(code, f32x4.extract_lane(x, 1)), act_s(code, f32x4.extract_lane(x, 2)), act_s(code, f32x4.extract_lane(x, 3)));
+}
+
+// Derivative from the output, on f32x4.
+export function dact_v(code: i32, y: v128): v128 {
+  return f32x4(dact_s(code, f32x4.extract_lane(y, 0)), dact_s(code, f32x4.extract_lane(y, 1)), dact_s(code, f32x4.extract_lane(y, 2)), dact_s(code, f32x4.extract_lane(y, 3)));
+}

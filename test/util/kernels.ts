@@ -12,7 +12,9 @@ const modules = new Map<Build, WebAssembly.Module>();
 export function loadKernels(build: Build = 'simd'): { k: Kernels; arena: Arena } {
   let m = modules.get(build);
   if (!m) {
-    m = new WebAssembly.Module(readFileSync(join(__dirname, '..', '..', 'build', `lstm-${build}.wasm`)));
+    // LSTM_WASM_DIR lets a kernel be tested from a build of its own entry (see assembly/README.md).
+    const dir = process.env.LSTM_WASM_DIR ?? join(__dirname, '..', '..', 'build');
+    m = new WebAssembly.Module(readFileSync(join(dir, `lstm-${build}.wasm`)));
     modules.set(build, m);
   }
   const k = new WebAssembly.Instance(m, {}).exports as unknown as Kernels;
