@@ -1,6 +1,6 @@
 // The one WebAssembly module: the kernels lstm-wasm exports (the ABI of README.md in this folder).
 // Only names listed here are exported; helpers shared between kernel files stay internal.
-export { heap_base, is_relaxed } from "./common";
+export { heap_base, is_relaxed } from "./runtime";
 export { gemm_packed_size, gemm_pack_b, gemm_packed, gemm_scratch_size, gemm } from "./gemm";
 export { act_forward, act_backward, softmax_rows, softmax_rows_backward } from "./activations";
 export { lstm_scratch_size, lstm_forward, lstm_backward } from "./lstm";
