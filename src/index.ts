@@ -1,3 +1,28 @@
 // The public surface of lstm-wasm, and nothing else.
 export { init, initSync, runtimeInfo, relaxedSimdSupported } from './runtime/wasm.js';
 export type { InitOptions, RuntimeInfo } from './runtime/wasm.js';
+export { tensor, toTensor, isTensor } from './tensor.js';
+export type { Tensor, TensorLike } from './tensor.js';
+export { LstmWasmError } from './errors.js';
+export { Sequential } from './model.js';
+export type { SequentialArgs, CompileArgs, FitArgs } from './model.js';
+export { Layer } from './layers/layer.js';
+export type { LayerArgs, Regularizer } from './layers/layer.js';
+export { LSTM, GRU, SimpleRNN } from './layers/recurrent.js';
+export type { LSTMArgs, GRUArgs, RecurrentArgs } from './layers/recurrent.js';
+export { Dense } from './layers/dense.js';
+export type { DenseArgs } from './layers/dense.js';
+export { Dropout } from './layers/dropout.js';
+export type { DropoutArgs } from './layers/dropout.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingArgs } from './layers/embedding.js';
+export { Masking } from './layers/masking.js';
+export type { MaskingArgs } from './layers/masking.js';
+export { Bidirectional } from './layers/bidirectional.js';
+export type { BidirectionalArgs, MergeMode } from './layers/bidirectional.js';
+export { EarlyStopping, TerminateOnNaN, History } from './callbacks.js';
+export type { Callback, Logs, EarlyStoppingArgs } from './callbacks.js';
+export type { OptimizerConfig } from './optimizers.js';
+export { loadModel, loadModelSync } from './io/save.js';
+export type { SaveOptions, SavedModel } from './io/save.js';
+export { toCategorical, padSequences, timeseriesWindows, Tokenizer } from './data/index.js';

@@ -1,0 +1,105 @@
+// Dense: y = act(x·W + b). On a 3-D input [B, T, K] it applies to every step (as Keras does):
+// the kernels see M = B·T rows.
+import { LstmWasmError } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { ACT, activation, type ActivationName } from './activations.js';
+import { initializerName, initSpec, type InitializerName } from './initializers.js';
+import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName | string;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | string;
+  biasInitializer?: InitializerName | string;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  readonly kernelRegularizer?: Regularizer;
+  readonly biasRegularizer?: Regularizer;
+  /**
+   * Set by the model when the loss is fused with this (last) layer's sigmoid or softmax: the
+   * runner then also keeps the logits, and the loss differentiates with respect to them.
+   */
+  fusedLogits = false;
+
+  constructor(args: DenseArgs) {
+    super(args ?? ({} as DenseArgs), 'dense');
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${JSON.stringify(args)}`);
+    this.checkOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
+    const w = this.where;
+    this.units = positiveInt(w, 'units', args.units);
+    this.activation = activation(w, 'activation', args.activation, 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+    this.useBias = bool(w, 'useBias', args.useBias, true);
+    this.kernelInitializer = initializerName(w, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.biasInitializer = initializerName(w, 'biasInitializer', args.biasInitializer, 'zeros');
+    this.kernelRegularizer = regularizer(w, 'kernelRegularizer', args.kernelRegularizer);
+    this.biasRegularizer = regularizer(w, 'biasRegularizer', args.biasRegularizer);
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    if (input.length < 1 || input.length > 2) {
+      throw new LstmWasmError(`${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ${shapeString([null, ...input])}`);
+    }
+    if (input[input.length - 1] === null) throw new LstmWasmError(`${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`);
+    return [...input.slice(0, -1), this.units];
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    const K = input[input.length - 1] as number, N = this.units;
+    const specs: ParamSpec[] = [{ name: 'kernel', shape: [K, N], init: initSpec(this.kernelInitializer, [K, N]), regularizer: this.kernelRegularizer }];
+    if (this.useBias) specs.push({ name: 'bias', shape: [N], init: initSpec(this.biasInitializer, [N]), regularizer: this.biasRegularizer });
+    return specs;
+  }
+
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { ...this.baseConfig(), units: this.units, activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer };
+    if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
+    if (this.biasRegularizer) c.biasRegularizer = this.biasRegularizer;
+    return c;
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    const { k, arena } = ctx;
+    const K = inShape[inShape.length - 1], N = this.units;
+    const M = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const [W] = params;
+    const bias = this.useBias ? params[1] : null;
+    const y = arena.alloc(M * N);
+    const fused = this.fusedLogits;
+    const logits = fused ? arena.alloc(M * N) : 0;
+    const dx = arena.alloc(M * K);
+    const scratch = arena.alloc(k.dense_scratch_size(M, N, K));
+    const act = ACT[this.activation];
+    let x = 0, mask = 0;
+    return {
+      outShape: [...inShape.slice(0, -1), N],
+      out: y,
+      get outMask() { return mask; },
+      logits,
+      forward(xIn: number, maskIn: number) {
+        x = xIn; mask = inShape.length === 3 ? maskIn : 0;
+        if (fused) {
+          k.dense_forward(M, N, K, ACT.linear, x, W.ptr, bias ? bias.ptr : 0, logits, scratch);
+          if (act === ACT.softmax) k.softmax_rows(M, N, logits, y);
+          else k.act_forward(act, M * N, logits, y);
+        } else {
+          k.dense_forward(M, N, K, act, x, W.ptr, bias ? bias.ptr : 0, y, scratch);
+        }
+      },
+      backward(dy: number, needDx: boolean) {
+        // With a fused loss, dy is already the gradient at the logits.
+        k.dense_backward(M, N, K, fused ? ACT.linear : act, x, W.ptr, y, dy, W.grad, bias ? bias.grad : 0, needDx ? dx : 0, scratch);
+        return needDx ? dx : 0;
+      },
+    } as Runner;
+  }
+}

@@ -1,0 +1,63 @@
+// Dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1/(1-rate);
+// outside training it passes its input on untouched (no copy).
+import { LstmWasmError } from '../errors.js';
+import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
+
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args ?? ({} as DropoutArgs), 'dropout');
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${JSON.stringify(args)}`);
+    this.checkOptions(args, ['rate', 'seed', 'noiseShape']);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
+      throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${JSON.stringify(args.rate)}`);
+    }
+    this.rate = args.rate;
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    return input;
+  }
+
+  paramSpecs(): ParamSpec[] {
+    return [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), rate: this.rate };
+  }
+
+  plan(ctx: RunContext, inShape: number[]): Runner {
+    const { k, arena } = ctx;
+    const n = inShape.reduce((a, b) => a * b, 1);
+    const y = arena.alloc(n), keep = arena.alloc(n), dx = arena.alloc(n);
+    const rate = this.rate;
+    let out = 0, mask = 0, active = false;
+    return {
+      outShape: inShape,
+      get out() { return out; },
+      get outMask() { return mask; },
+      forward(x: number, maskIn: number, training: boolean) {
+        mask = maskIn;
+        active = training && rate > 0;
+        if (!active) { out = x; return; }
+        k.rng_dropout_mask(ctx.rngState, n, keep, rate);
+        k.mul_f32(n, x, keep, y);
+        out = y;
+      },
+      backward(dy: number, needDx: boolean) {
+        if (!needDx) return 0;
+        if (!active) return dy;
+        k.mul_f32(n, dy, keep, dx);
+        return dx;
+      },
+    };
+  }
+}

@@ -1,0 +1,84 @@
+// Embedding: integer token ids [B, T] → vectors [B, T, outputDim]; maskZero makes id 0 padding
+// that recurrent layers skip.
+import { LstmWasmError } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { initializerName, initSpec, type InitializerName } from './initializers.js';
+import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+
+export interface EmbeddingArgs extends LayerArgs {
+  inputDim: number;
+  outputDim: number;
+  maskZero?: boolean;
+  inputLength?: number;
+  embeddingsInitializer?: InitializerName | string;
+  embeddingsRegularizer?: Regularizer;
+}
+
+export class Embedding extends Layer {
+  readonly className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly maskZero: boolean;
+  readonly embeddingsInitializer: InitializerName;
+  readonly embeddingsRegularizer?: Regularizer;
+
+  constructor(args: EmbeddingArgs) {
+    const a = args ?? ({} as EmbeddingArgs);
+    super(a.inputShape === undefined && a.batchInputShape === undefined && a.inputLength !== undefined ? { ...a, inputShape: [a.inputLength] } : a, 'embedding');
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`embedding: expected an options object such as { inputDim: 1000, outputDim: 32 }, got ${JSON.stringify(args)}`);
+    this.checkOptions(args, ['inputDim', 'outputDim', 'maskZero', 'inputLength', 'embeddingsInitializer', 'embeddingsRegularizer']);
+    const w = this.where;
+    this.inputDim = positiveInt(w, 'inputDim', args.inputDim);
+    this.outputDim = positiveInt(w, 'outputDim', args.outputDim);
+    this.maskZero = bool(w, 'maskZero', args.maskZero, false);
+    this.embeddingsInitializer = initializerName(w, 'embeddingsInitializer', args.embeddingsInitializer, 'randomUniform');
+    this.embeddingsRegularizer = regularizer(w, 'embeddingsRegularizer', args.embeddingsRegularizer);
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    if (input.length !== 1) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps] (token ids), got ${shapeString([null, ...input])}`);
+    return [input[0], this.outputDim];
+  }
+
+  paramSpecs(): ParamSpec[] {
+    const shape = [this.inputDim, this.outputDim];
+    return [{ name: 'embeddings', shape, init: initSpec(this.embeddingsInitializer, shape), regularizer: this.embeddingsRegularizer }];
+  }
+
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { ...this.baseConfig(), inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero, embeddingsInitializer: this.embeddingsInitializer };
+    if (this.embeddingsRegularizer) c.embeddingsRegularizer = this.embeddingsRegularizer;
+    return c;
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    const { k, arena } = ctx;
+    const [B, T] = inShape;
+    const D = this.outputDim, V = this.inputDim, N = B * T;
+    const [table] = params;
+    const y = arena.alloc(N * D);
+    const mask = this.maskZero ? arena.alloc(N) : 0;
+    const layer = this;
+    let ids = 0;
+    return {
+      outShape: [B, T, D],
+      out: y,
+      outMask: mask,
+      forward(x: number) {
+        ids = x;
+        const bad = k.embedding_check_ids(N, ids, V);
+        if (bad >= 0) {
+          const v = arena.f32(ids, N)[bad];
+          throw new LstmWasmError(`${layer.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(bad / T)}, ${bad % T}]`);
+        }
+        k.embedding_forward(N, D, ids, table.ptr, y);
+        if (mask) k.mask_from_ids(N, ids, mask);
+      },
+      backward(dy: number) {
+        k.fill_f32(V * D, table.grad, 0);
+        k.embedding_backward(N, D, ids, dy, table.grad);
+        return 0; // token ids have no gradient
+      },
+    };
+  }
+}

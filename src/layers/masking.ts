@@ -1,0 +1,56 @@
+// Masking: a step whose features all equal maskValue is skipped by the recurrent layers after it
+// (they carry their state through it), as in Keras. Its output is its input, untouched.
+import { LstmWasmError } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+
+export interface MaskingArgs extends LayerArgs {
+  maskValue?: number;
+}
+
+export class Masking extends Layer {
+  readonly className = 'Masking';
+  readonly maskValue: number;
+
+  constructor(args: MaskingArgs = {}) {
+    super(args ?? {}, 'masking');
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${JSON.stringify(args)}`);
+    this.checkOptions(args, ['maskValue']);
+    const v = args.maskValue ?? 0;
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new LstmWasmError(`${this.where}: option 'maskValue' must be a number, got ${JSON.stringify(args.maskValue)}`);
+    this.maskValue = v;
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    if (input.length !== 2) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps, features], got ${shapeString([null, ...input])}`);
+    return input;
+  }
+
+  paramSpecs(): ParamSpec[] {
+    return [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), maskValue: this.maskValue };
+  }
+
+  plan(ctx: RunContext, inShape: number[]): Runner {
+    const { k, arena } = ctx;
+    const [B, T, F] = inShape;
+    const mask = arena.alloc(B * T);
+    const maskValue = this.maskValue;
+    let out = 0;
+    return {
+      outShape: inShape,
+      get out() { return out; },
+      outMask: mask,
+      forward(x: number) {
+        out = x;
+        k.mask_from_values(B, T, F, x, maskValue, mask);
+      },
+      backward(dy: number, needDx: boolean) {
+        return needDx ? dy : 0;
+      },
+    };
+  }
+}

@@ -1,0 +1,70 @@
+// Loss and metric names (TF.js and Keras spellings) to the kernels' kinds (assembly/losses.ts).
+import { LstmWasmError } from './errors.js';
+
+export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+
+const LOSS_ALIASES: Record<string, LossName> = {
+  meanSquaredError: 'meanSquaredError', mse: 'meanSquaredError', mean_squared_error: 'meanSquaredError', MSE: 'meanSquaredError',
+  meanAbsoluteError: 'meanAbsoluteError', mae: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
+  binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+};
+
+/** Kernel kinds: [on outputs, on logits (fused with the last sigmoid/softmax)]. */
+const KINDS: Record<LossName, [number, number | null]> = {
+  meanSquaredError: [0, null],
+  meanAbsoluteError: [1, null],
+  binaryCrossentropy: [2, 3],
+  categoricalCrossentropy: [4, 5],
+  sparseCategoricalCrossentropy: [6, 7],
+};
+
+export interface LossInfo {
+  name: LossName;
+  kind: number;
+  logitsKind: number | null;
+  /** The activation whose logits the fused form takes. */
+  fusesWith: 'sigmoid' | 'softmax' | null;
+  /** Targets are class ids, one per row. */
+  sparse: boolean;
+}
+
+export function lossInfo(v: unknown): LossInfo {
+  const name = typeof v === 'string' ? LOSS_ALIASES[v] : undefined;
+  if (!name) {
+    throw new LstmWasmError(`compile: option 'loss' must be one of ${Object.keys(LOSS_ALIASES).map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  const [kind, logitsKind] = KINDS[name];
+  return {
+    name, kind, logitsKind,
+    fusesWith: name === 'binaryCrossentropy' ? 'sigmoid' : name === 'categoricalCrossentropy' || name === 'sparseCategoricalCrossentropy' ? 'softmax' : null,
+    sparse: name === 'sparseCategoricalCrossentropy',
+  };
+}
+
+export interface MetricInfo {
+  /** The key in logs and History: 'acc' for accuracy as TF.js, else the name given. */
+  key: string;
+  kind: number;
+}
+
+const METRIC_KIND = { mae: 0, mse: 1, binaryAccuracy: 2, categoricalAccuracy: 3, sparseCategoricalAccuracy: 4 };
+
+export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
+  switch (v) {
+    case 'accuracy': case 'acc': {
+      // As Keras: the kind of accuracy follows the loss.
+      const kind = loss.name === 'categoricalCrossentropy' ? METRIC_KIND.categoricalAccuracy
+        : loss.name === 'sparseCategoricalCrossentropy' ? METRIC_KIND.sparseCategoricalAccuracy : METRIC_KIND.binaryAccuracy;
+      return { key: v, kind };
+    }
+    case 'binaryAccuracy': case 'binary_accuracy': return { key: v, kind: METRIC_KIND.binaryAccuracy };
+    case 'categoricalAccuracy': case 'categorical_accuracy': return { key: v, kind: METRIC_KIND.categoricalAccuracy };
+    case 'sparseCategoricalAccuracy': case 'sparse_categorical_accuracy': return { key: v, kind: METRIC_KIND.sparseCategoricalAccuracy };
+    case 'mae': case 'meanAbsoluteError': case 'mean_absolute_error': return { key: v, kind: METRIC_KIND.mae };
+    case 'mse': case 'meanSquaredError': case 'mean_squared_error': return { key: v, kind: METRIC_KIND.mse };
+    default:
+      throw new LstmWasmError(`compile: unknown metric ${JSON.stringify(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse' (and their Keras spellings)`);
+  }
+}
