@@ -23,7 +23,9 @@ function cloneReversed(layer: Recurrent): Recurrent {
 }
 
 export class Bidirectional extends Layer {
-  readonly className = 'Bidirectional';
+  get className(): string {
+    return 'Bidirectional';
+  }
   readonly forwardLayer: Recurrent;
   readonly backwardLayer: Recurrent;
   readonly mergeMode: MergeMode;

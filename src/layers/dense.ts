@@ -17,7 +17,9 @@ export interface DenseArgs extends LayerArgs {
 }
 
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  get className(): string {
+    return 'Dense';
+  }
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;

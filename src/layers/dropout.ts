@@ -9,7 +9,9 @@ export interface DropoutArgs extends LayerArgs {
 }
 
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
+  get className(): string {
+    return 'Dropout';
+  }
   readonly rate: number;
 
   constructor(args: DropoutArgs) {

@@ -15,7 +15,9 @@ export interface EmbeddingArgs extends LayerArgs {
 }
 
 export class Embedding extends Layer {
-  readonly className = 'Embedding';
+  get className(): string {
+    return 'Embedding';
+  }
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;

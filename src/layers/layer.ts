@@ -77,7 +77,7 @@ function uniqueName(base: string): string {
 }
 
 export abstract class Layer {
-  abstract readonly className: string;
+  abstract get className(): string;
   readonly name: string;
   readonly inputShape: Shape | undefined;
   readonly batchSize: number | null;

@@ -9,7 +9,9 @@ export interface MaskingArgs extends LayerArgs {
 }
 
 export class Masking extends Layer {
-  readonly className = 'Masking';
+  get className(): string {
+    return 'Masking';
+  }
   readonly maskValue: number;
 
   constructor(args: MaskingArgs = {}) {

@@ -215,7 +215,9 @@ function drawMasks(layer: Recurrent, ctx: RunContext, c: Common, training: boole
 }
 
 export class LSTM extends Recurrent {
-  readonly className = 'LSTM';
+  get className(): string {
+    return 'LSTM';
+  }
   protected readonly blocks = 4;
   protected readonly stateCount = 2;
   readonly recurrentActivation: ActivationName;
@@ -285,7 +287,9 @@ export class LSTM extends Recurrent {
 }
 
 export class GRU extends Recurrent {
-  readonly className = 'GRU';
+  get className(): string {
+    return 'GRU';
+  }
   protected readonly blocks = 3;
   protected readonly stateCount = 1;
   readonly recurrentActivation: ActivationName;
@@ -342,7 +346,9 @@ export class GRU extends Recurrent {
 }
 
 export class SimpleRNN extends Recurrent {
-  readonly className = 'SimpleRNN';
+  get className(): string {
+    return 'SimpleRNN';
+  }
   protected readonly blocks = 1;
   protected readonly stateCount = 1;
 
