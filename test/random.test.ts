@@ -1,9 +1,11 @@
 // The seeded RNG (xoshiro128**) and initializers: the exact stream, determinism across calls and
 // builds, loose statistics, dropout rate, shuffles, orthogonal init as Keras.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BUILDS, loadKernels } from './util/kernels.js';
 
 type K = ReturnType<typeof loadKernels>;
+let worstOrtho = 0;
+afterAll(() => console.log(`orthogonal: largest |QᵀQ - I| (or |QQᵀ - I|) entry ${worstOrtho.toExponential(2)}`));
 
 // An independent xoshiro128** and seed expansion, from the published algorithm, to pin the stream.
 function jsSeed(seed: number): Uint32Array {
@@ -197,6 +199,7 @@ describe.each(BUILDS)('random (%s build)', (build) => {
             for (let r = 0; r < R; r++) s += rows >= cols ? Q[r * cols + i] * Q[r * cols + j] : Q[i * cols + r] * Q[j * cols + r];
             err = Math.max(err, Math.abs(s / (gain * gain) - (i === j ? 1 : 0)));
           }
+        worstOrtho = Math.max(worstOrtho, err);
         expect(err).toBeLessThan(1e-5);
       }
       // This implementation draws A [R, C] (row-major, as Keras) from the same normal stream as
