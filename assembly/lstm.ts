@@ -10,21 +10,10 @@
 // Backward: s = T-1..0, the fused pass in reverse gives dZ_s; dh̃_{s-1} = dZ_s·Uᵀ. After the loop,
 //           with every dZ stacked: dW = X̃ᵀ·dZ, dU = H̃_prevᵀ·dZ, dX = (dZ·Wᵀ)⊙xDrop, db = Σ dZ.
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
-import { act_s, dact_s, act_v, dact_v } from "./activations";
+import { act_s, dact_s, act_v } from "./activations";
+import { FLAG_GO_BACKWARDS, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
 
 const FLAG_PEEPHOLE: i32 = 1;
-const FLAG_GO_BACKWARDS: i32 = 2;
-
-// @ts-ignore: decorator
-@inline function f32at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
-
-// Regions are rounded up to 16 floats so every one starts 64-byte aligned.
-// @ts-ignore: decorator
-@inline function r16(n: i32): i32 {
-  return (n + 15) & ~15;
-}
 
 function forwardScratch(B: i32, T: i32, I: i32, H: i32): i32 {
   const G = 4 * H;
@@ -39,30 +28,6 @@ function backwardScratch(B: i32, T: i32, I: i32, H: i32): i32 {
 
 export function lstm_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i32 {
   return max(forwardScratch(B, T, I, H), backwardScratch(B, T, I, H));
-}
-
-// X̃ = x ⊙ xDrop (the same multiplier for every step of a sequence), or x itself.
-function droppedInput(B: i32, T: i32, I: i32, x: usize, xDrop: usize, dst: usize): usize {
-  if (!xDrop) return x;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const row = (b * T + t) * I;
-      for (let i = 0; i < I; i++) store<f32>(f32at(dst, row + i), load<f32>(f32at(x, row + i)) * load<f32>(f32at(xDrop, b * I + i)));
-    }
-  }
-  return dst;
-}
-
-// h̃_{s-1} for every sequence into dst [B, H]: h0 (or zeros) at s = 0, else hseq at s-1, times hDrop.
-function previousHidden(B: i32, T: i32, H: i32, s: i32, h0: usize, hseq: usize, hDrop: usize, dst: usize): void {
-  for (let b = 0; b < B; b++) {
-    const src = s == 0 ? (h0 ? f32at(h0, b * H) : 0) : f32at(hseq, (b * T + s - 1) * H);
-    for (let j = 0; j < H; j++) {
-      let v: f32 = src ? load<f32>(f32at(src, j)) : 0;
-      if (hDrop) v *= load<f32>(f32at(hDrop, b * H + j));
-      store<f32>(f32at(dst, b * H + j), v);
-    }
-  }
 }
 
 export function lstm_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i32, recAct: i32,
@@ -87,11 +52,11 @@ export function lstm_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i3
   const H4 = H & ~3;
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;
-    previousHidden(B, T, H, s, h0, hseq, hDrop, hprev);
+    previousHidden(B, T, H, s, h0, hseq, hDrop, hprev, H);
     gemm_packed(B, G, H, hprev, H, 0, Upk, z, G, 0);
     for (let b = 0; b < B; b++) {
-      const hp = s == 0 ? (h0 ? f32at(h0, b * H) : 0) : f32at(hseq, (b * T + s - 1) * H);
-      const cp = s == 0 ? (c0 ? f32at(c0, b * H) : 0) : f32at(cseq, (b * T + s - 1) * H);
+      const hp = prevState(T, H, b, s, h0, hseq);
+      const cp = prevState(T, H, b, s, c0, cseq);
       const out = (b * T + s);
       const hOut = f32at(hseq, out * H), cOut = f32at(cseq, out * H), gOut = f32at(gates, out * G);
       if (mask && load<f32>(f32at(mask, b * T + t)) == 0) {
@@ -156,11 +121,8 @@ export function lstm_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i3
       }
     }
   }
-  for (let b = 0; b < B; b++) {
-    const last = (b * T + T - 1) * H;
-    if (hT) memory.copy(f32at(hT, b * H), f32at(hseq, last), <usize>H << 2);
-    if (cT) memory.copy(f32at(cT, b * H), f32at(cseq, last), <usize>H << 2);
-  }
+  lastState(B, T, H, hseq, hT);
+  lastState(B, T, H, cseq, cT);
 }
 
 export function lstm_backward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i32, recAct: i32,
@@ -204,7 +166,7 @@ export function lstm_backward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i
         continue;
       }
       const gr = f32at(gates, out * G), cr = f32at(cseq, out * H);
-      const cp = s == 0 ? (c0 ? f32at(c0, b * H) : 0) : f32at(cseq, (b * T + s - 1) * H);
+      const cp = prevState(T, H, b, s, c0, cseq);
       for (let j = 0; j < H; j++) {
         const ig = load<f32>(f32at(gr, j)), fg = load<f32>(f32at(gr, H + j));
         const gg = load<f32>(f32at(gr, 2 * H + j)), og = load<f32>(f32at(gr, 3 * H + j));
@@ -254,41 +216,11 @@ export function lstm_backward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i
   if (dh0) memory.copy(dh0, dh, <usize>(B * H) << 2);
   if (dc0) memory.copy(dc0, dc, <usize>(B * H) << 2);
 
-  // H̃_prev stacked in time order: the h̃_{s-1} each step multiplied by U.
-  for (let b = 0; b < B; b++) {
-    for (let s = 0; s < T; s++) {
-      const t = back ? T - 1 - s : s;
-      const src = s == 0 ? (h0 ? f32at(h0, b * H) : 0) : f32at(hseq, (b * T + s - 1) * H);
-      for (let j = 0; j < H; j++) {
-        let v: f32 = src ? load<f32>(f32at(src, j)) : 0;
-        if (hDrop) v *= load<f32>(f32at(hDrop, b * H + j));
-        store<f32>(f32at(Hp, (b * T + t) * H + j), v);
-      }
-    }
-  }
-  if (db) {
-    memory.fill(db, 0, <usize>G << 2);
-    for (let r = 0; r < BT; r++) {
-      const row = f32at(dZ, r * G);
-      let j = 0;
-      for (; j + 4 <= G; j += 4) v128.store(f32at(db, j), f32x4.add(v128.load(f32at(db, j)), v128.load(f32at(row, j))));
-      for (; j < G; j++) store<f32>(f32at(db, j), load<f32>(f32at(db, j)) + load<f32>(f32at(row, j)));
-    }
-  }
+  stackPreviousHidden(B, T, H, back, h0, hseq, hDrop, Hp);
+  if (db) columnSums(BT, G, dZ, G, db);
   // Three large GEMMs instead of 3T small ones.
   gemm_pack_b(dZ, G, BT, G, 0, dZpk);
   if (dW) gemm_packed(I, G, BT, droppedInput(B, T, I, x, xDrop, xd), I, 1, dZpk, dW, G, 0);
   if (dU) gemm_packed(H, G, BT, Hp, H, 1, dZpk, dU, G, 0);
-  if (dx) {
-    gemm_pack_b(W, G, G, I, 1, WTpk);
-    gemm_packed(BT, I, G, dZ, G, 0, WTpk, dx, I, 0);
-    if (xDrop) {
-      for (let b = 0; b < B; b++)
-        for (let t = 0; t < T; t++)
-          for (let i = 0; i < I; i++) {
-            const p = f32at(dx, (b * T + t) * I + i);
-            store<f32>(p, load<f32>(p) * load<f32>(f32at(xDrop, b * I + i)));
-          }
-    }
-  }
+  if (dx) inputGradient(B, T, I, G, dZ, W, xDrop, dx, WTpk);
 }
