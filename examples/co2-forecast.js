@@ -16,7 +16,9 @@ const WINDOW = 24;
 const EPOCHS = Number(process.env.EPOCHS ?? 60);
 
 await init();
-const { dates, values } = loadCo2();
+// The record misses five months (1958 and 1964); they are filled by linear interpolation so
+// that every row is one month after the last.
+const { dates, values } = loadCo2({ fillGaps: true });
 console.log(`Mauna Loa CO2, monthly: ${values.length} months, ${dates[0]} to ${dates[dates.length - 1]} (Scripps CO2 Program, via vega-datasets; see examples/data/README.md)`);
 console.log(`lstm-wasm build: ${runtimeInfo().build}`);
 
