@@ -10,7 +10,7 @@
 // hrec keeps the recurrent part of the candidate (R_h, or (r ⊙ h̃)·U_h) for the backward pass.
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_s, dact_s } from "./activations";
-import { FLAG_GO_BACKWARDS, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
+import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
 
 const FLAG_RESET_AFTER: i32 = 1;
 
@@ -37,10 +37,12 @@ export function gru_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i32
   const hprev = xd + (<usize>r16(BT * I) << 2);
   const rh = hprev + (<usize>r16(B * H) << 2);
   const z = rh + (<usize>r16(B * H) << 2);
-  gemm_pack_b(W, G, I, G, 0, Wpk);
+  if (!(flags & FLAG_PACKED)) {
+    gemm_pack_b(W, G, I, G, 0, Wpk);
+    if (after) gemm_pack_b(U, G, H, G, 0, Upk);
+    else { gemm_pack_b(U, G, H, 2 * H, 0, Upk); gemm_pack_b(f32at(U, 2 * H), G, H, H, 0, Uhpk); }
+  }
   gemm_packed(BT, G, I, droppedInput(B, T, I, x, xDrop, xd), I, 0, Wpk, XW, G, 0);
-  if (after) gemm_pack_b(U, G, H, G, 0, Upk);
-  else { gemm_pack_b(U, G, H, 2 * H, 0, Upk); gemm_pack_b(f32at(U, 2 * H), G, H, H, 0, Uhpk); }
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;
     previousHidden(B, T, H, s, h0, hseq, hDrop, hprev, H);

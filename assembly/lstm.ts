@@ -11,7 +11,7 @@
 //           with every dZ stacked: dW = X̃ᵀ·dZ, dU = H̃_prevᵀ·dZ, dX = (dZ·Wᵀ)⊙xDrop, db = Σ dZ.
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_s, dact_s, act_v } from "./activations";
-import { FLAG_GO_BACKWARDS, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
+import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
 
 const FLAG_PEEPHOLE: i32 = 1;
 
@@ -45,9 +45,11 @@ export function lstm_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i3
 
   // The input projection does not depend on time: one GEMM for all B·T rows.
   const xs = droppedInput(B, T, I, x, xDrop, xd);
-  gemm_pack_b(W, G, I, G, 0, Wpk);
+  if (!(flags & FLAG_PACKED)) {
+    gemm_pack_b(W, G, I, G, 0, Wpk);
+    gemm_pack_b(U, G, H, G, 0, Upk);
+  }
   gemm_packed(B * T, G, I, xs, I, 0, Wpk, XW, G, 0);
-  gemm_pack_b(U, G, H, G, 0, Upk);
 
   const H4 = H & ~3;
   for (let s = 0; s < T; s++) {

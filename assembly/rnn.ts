@@ -6,7 +6,7 @@
 //           stacked: dW = X̃ᵀ·dZ, dU = H̃_prevᵀ·dZ, dX = (dZ·Wᵀ)⊙xDrop, db = Σ dZ.
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_s, act_v, dact_s } from "./activations";
-import { FLAG_GO_BACKWARDS, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
+import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, lastState, prevState, previousHidden, r16, stackPreviousHidden } from "./recurrent";
 
 export function rnn_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i32 {
   const fwd = r16(gemm_packed_size(I, H)) + r16(gemm_packed_size(H, H)) + r16(B * T * H) + r16(B * T * I) + r16(B * H) + r16(B * H);
@@ -25,9 +25,11 @@ export function rnn_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: i32
   const xd = XW + (<usize>r16(B * T * H) << 2);
   const hprev = xd + (<usize>r16(B * T * I) << 2);
   const z = hprev + (<usize>r16(B * H) << 2);
-  gemm_pack_b(W, H, I, H, 0, Wpk);
+  if (!(flags & FLAG_PACKED)) {
+    gemm_pack_b(W, H, I, H, 0, Wpk);
+    gemm_pack_b(U, H, H, H, 0, Upk);
+  }
   gemm_packed(B * T, H, I, droppedInput(B, T, I, x, xDrop, xd), I, 0, Wpk, XW, H, 0);
-  gemm_pack_b(U, H, H, H, 0, Upk);
   const H4 = H & ~3;
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;

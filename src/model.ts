@@ -181,7 +181,7 @@ export class Sequential implements WeightOwner {
     const rngState = arena.alloc(4);
     this.k = k;
     this.arena = arena;
-    this.ctx = { k, arena, rngState };
+    this.ctx = { k, arena, rngState, generation: 0 };
     const batch = this.layers[0].batchSize;
     for (const l of this.layers) {
       const n = l.stateSize(this.shapes[this.layers.indexOf(l)], batch);
@@ -224,7 +224,11 @@ export class Sequential implements WeightOwner {
     return plan;
   }
 
+  private lastPlan: Plan | null = null;
+
   private forward(plan: Plan, training: boolean): void {
+    // Plans share memory: running another one may overwrite this one's packed weights.
+    if (plan !== this.lastPlan) { this.ctx!.generation++; this.lastPlan = plan; }
     let x = plan.input, mask = 0;
     for (const r of plan.runners) {
       r.forward(x, mask, training);
@@ -525,6 +529,7 @@ export class Sequential implements WeightOwner {
     const runners = plan.runners;
     let d = plan.dOut;
     for (let i = runners.length - 1; i >= 0; i--) d = runners[i].backward(d, i > 0);
+    this.ctx!.generation++; // the weights change below, and backward reused the scratch
     loss += this.penalty(true);
     for (const l of this.layers) if (!l.trainable) for (const s of this.slots.get(l)!) k.fill_f32(s.size, s.grad, 0);
     const gradNorm = Math.sqrt(k.sum_squares(this.P, this.grads));
@@ -674,6 +679,7 @@ export class Sequential implements WeightOwner {
       if (shuffle) {
         const arena = this.arena!;
         this.k!.rng_shuffle_indices(this.ctx!.rngState, n, orderPtr);
+        this.ctx!.generation++;
         order.set(arena.i32(orderPtr, n));
       }
       let lossSum = 0;
@@ -720,6 +726,7 @@ export class Sequential implements WeightOwner {
     const arena = this.arena!;
     const p = arena.mark();
     arena.ensure(p + n * 4 + 64);
+    this.ctx!.generation++;
     return p;
   }
 
@@ -749,6 +756,7 @@ export class Sequential implements WeightOwner {
       return t;
     });
     ts.forEach((t, i) => this.arena!.write(slots[i].ptr, t.data));
+    this.ctx!.generation++;
   }
 
   getWeights(): { data: Float32Array; shape: number[] }[] {

@@ -83,6 +83,27 @@ describe('shapes and weights', () => {
   });
 });
 
+describe('packed weights are never stale', () => {
+  it('predict after trainOnBatch and after setWeights uses the new weights (same plan, same scratch)', () => {
+    for (const layer of [() => new LSTM({ units: 6, inputShape: [5, 3] }), () => new GRU({ units: 6, inputShape: [5, 3] }), () => new SimpleRNN({ units: 6, inputShape: [5, 3] })]) {
+      const m = new Sequential({ seed: 8, layers: [layer(), new Dense({ units: 2 })] });
+      m.compile({ optimizer: { name: 'sgd', learningRate: 0.5 }, loss: 'mse' });
+      const x = randTensor([2, 5, 3], 1), y = randTensor([2, 2], 2);
+      m.predict(x);
+      m.predict(x); // the second call runs with the weights already packed
+      m.trainOnBatch(x, y);
+      const fresh = new Sequential({ layers: [layer(), new Dense({ units: 2 })] });
+      fresh.setWeights(m.getWeights());
+      expect(m.predict(x).data).toEqual(fresh.predict(x).data);
+      const ws = m.layers[0].getWeights();
+      ws[1] = { data: ws[1].data.map((v) => -v), shape: ws[1].shape };
+      m.layers[0].setWeights(ws);
+      fresh.layers[0].setWeights(ws);
+      expect(m.predict(x).data).toEqual(fresh.predict(x).data);
+    }
+  });
+});
+
 describe('save and load', () => {
   const builders: [string, () => Sequential, number[]][] = [
     ['LSTM', () => lstmModel(3, { peephole: true }), [2, 5, 3]],

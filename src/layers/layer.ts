@@ -42,6 +42,12 @@ export interface RunContext {
   k: Kernels;
   arena: Arena;
   rngState: number; // address of the model's RNG state (dropout draws)
+  /**
+   * Changes whenever what a plan's scratch holds may be stale: weights written, a backward pass,
+   * or another plan run over the same memory. A recurrent runner whose last inference forward
+   * happened at the current generation may tell its kernel the weights are already packed.
+   */
+  generation: number;
 }
 
 /** One layer, planned for one input shape (batch included). */

@@ -46,7 +46,19 @@ const COMMON_OPTIONS = [
 
 const ELEMENTWISE: ActivationName[] = ['tanh', 'relu', 'sigmoid', 'hardSigmoid', 'linear'];
 
-const FLAG_PEEPHOLE = 1, FLAG_RESET_AFTER = 1, FLAG_GO_BACKWARDS = 2;
+const FLAG_PEEPHOLE = 1, FLAG_RESET_AFTER = 1, FLAG_GO_BACKWARDS = 2, FLAG_PACKED = 8;
+
+/** Tracks whether a runner's scratch still holds its packed weights (see RunContext.generation). */
+class PackedWeights {
+  private at = -1;
+  constructor(private readonly ctx: RunContext) {}
+  /** The flag to pass for this forward, and remember whether this one leaves them packed. */
+  flag(training: boolean): number {
+    const valid = this.at === this.ctx.generation;
+    this.at = training ? -1 : this.ctx.generation; // a backward pass reuses the scratch
+    return valid ? FLAG_PACKED : 0;
+  }
+}
 
 export abstract class Recurrent extends Layer {
   readonly units: number;
@@ -261,6 +273,7 @@ export class LSTM extends Recurrent {
     const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
     let mask = 0, xDrop = 0, hDrop = 0, x = 0;
     const layer = this;
+    const packed = new PackedWeights(ctx);
     return {
       outShape: this.returnSequences ? [B, T, H] : [B, H],
       out: this.returnSequences ? c.hseq : c.hT,
@@ -271,7 +284,7 @@ export class LSTM extends Recurrent {
         x = xIn; mask = maskIn;
         [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
         if (h0) { k.copy_f32(B * H, layer.statePtr, h0); k.copy_f32(B * H, layer.statePtr + B * H * 4, c0); }
-        k.lstm_forward(B, T, I, H, flags, act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
+        k.lstm_forward(B, T, I, H, flags | packed.flag(training), act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
           gates, cseq, c.hseq, c.hT, cT, c.scratch);
         if (h0) { k.copy_f32(B * H, c.hT, layer.statePtr); k.copy_f32(B * H, cT, layer.statePtr + B * H * 4); }
       },
@@ -322,6 +335,7 @@ export class GRU extends Recurrent {
     const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
     let mask = 0, xDrop = 0, hDrop = 0, x = 0;
     const layer = this;
+    const packed = new PackedWeights(ctx);
     return {
       outShape: this.returnSequences ? [B, T, H] : [B, H],
       out: this.returnSequences ? c.hseq : c.hT,
@@ -332,7 +346,7 @@ export class GRU extends Recurrent {
         x = xIn; mask = maskIn;
         [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
         if (h0) k.copy_f32(B * H, layer.statePtr, h0);
-        k.gru_forward(B, T, I, H, flags, act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, gates, hrec, c.hseq, c.hT, c.scratch);
+        k.gru_forward(B, T, I, H, flags | packed.flag(training), act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, gates, hrec, c.hseq, c.hT, c.scratch);
         if (h0) k.copy_f32(B * H, c.hT, layer.statePtr);
       },
       backward(dy: number, needDx: boolean) {
@@ -368,6 +382,7 @@ export class SimpleRNN extends Recurrent {
     const act = ACT[this.activation];
     let mask = 0, xDrop = 0, hDrop = 0, x = 0;
     const layer = this;
+    const packed = new PackedWeights(ctx);
     return {
       outShape: this.returnSequences ? [B, T, H] : [B, H],
       out: this.returnSequences ? c.hseq : c.hT,
@@ -378,7 +393,7 @@ export class SimpleRNN extends Recurrent {
         x = xIn; mask = maskIn;
         [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
         if (h0) k.copy_f32(B * H, layer.statePtr, h0);
-        k.rnn_forward(B, T, I, H, flags, act, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, c.hseq, c.hT, c.scratch);
+        k.rnn_forward(B, T, I, H, flags | packed.flag(training), act, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, c.hseq, c.hT, c.scratch);
         if (h0) k.copy_f32(B * H, c.hT, layer.statePtr);
       },
       backward(dy: number, needDx: boolean) {
