@@ -12,8 +12,13 @@ beforeAll(async () => {
 });
 
 // ---- (a) the adding problem ------------------------------------------------------------------
+// Budget: 4000 sequences × 10 epochs (1250 Adam steps). Measured on the relaxed-SIMD build, model
+// seeds 1..5 with their own data: the LSTM leaves the 0.167 plateau after 4 to 6 epochs and ends
+// near MSE 0.0005; the SimpleRNN stays at 0.16-0.19 every epoch. The seed used here (3) leaves it
+// at epoch 6, the same on both builds. 4.6-15 s (LSTM) + 1-3.5 s (RNN) on 2 shared cores.
+// (TF.js's CPU backend, 76 s an epoch, was still on the plateau after 10 epochs of this task.)
 
-const ADD = { T: 50, units: 32, train: 4000, test: 1000, epochs: 8, batchSize: 32, lr: 0.01 };
+const ADD = { T: 50, units: 32, train: 4000, test: 1000, epochs: 10, batchSize: 32, lr: 0.01 };
 const ADD_BASELINE = 1 / 6; // MSE of always predicting 1 (the target's mean): Var(U1 + U2) = 2/12
 
 async function trainAdding(layer: LSTM | GRU | SimpleRNN, seed: number): Promise<{ mse: number; seconds: number; losses: number[] }> {
@@ -39,10 +44,10 @@ describe('the adding problem (T = 50): an LSTM learns it, a SimpleRNN of the sam
     const rnn = await trainAdding(new SimpleRNN({ units: ADD.units, inputShape: [ADD.T, 2] }), 3);
     console.log(`adding problem, ${budget}: SimpleRNN test MSE ${rnn.mse.toFixed(5)} in ${rnn.seconds.toFixed(1)} s; epoch losses ${rnn.losses.join(' ')} (baseline ${ADD_BASELINE.toFixed(4)})`);
     expect(lstm.mse).toBeLessThan(0.01);
-    expect(rnn.mse).toBeGreaterThan(0.05);
+    expect(rnn.mse).toBeGreaterThan(0.1);
   });
 
-  it.skipIf(process.env.LEARNING_GRU !== '1')('GRU on the same budget (report only; LEARNING_GRU=1)', async () => {
+  it('GRU (resetAfter, the default) on the same budget: report only', async () => {
     const gru = await trainAdding(new GRU({ units: ADD.units, inputShape: [ADD.T, 2] }), 3);
     console.log(`adding problem, ${budget}: GRU test MSE ${gru.mse.toFixed(5)} in ${gru.seconds.toFixed(1)} s; epoch losses ${gru.losses.join(' ')}`);
     expect(Number.isFinite(gru.mse)).toBe(true);
@@ -128,6 +133,53 @@ describe('a tiny text classifier: does token 3 come before token 5?', () => {
     console.log(`order task (T ${T}, 2000 sequences × 10 epochs): test loss ${loss.toFixed(4)}, accuracy ${acc.toFixed(4)} (by predict: ${(right / pred.data.length).toFixed(4)}), ${seconds.toFixed(1)} s`);
     expect(acc).toBeGreaterThan(0.9);
     expect(right / pred.data.length).toBeGreaterThan(0.9);
+    model.dispose();
+  });
+
+  it('the same task with padding: Embedding(maskZero) → Bidirectional(LSTM) skips the padded steps', async () => {
+    const T = 12;
+    // Lengths 4..12, padded in front with 0 (as padSequences does by default).
+    const padded = (n: number, seed: number): { x: Tensor; y: Tensor; lengths: number[] } => {
+      const r = rng(seed);
+      const x = new Float32Array(n * T), y = new Float32Array(n), lengths: number[] = [];
+      for (let s = 0; s < n; s++) {
+        const len = 4 + Math.floor(r() * (T - 3));
+        const one = orderTask(1, len, seed * 7919 + s);
+        x.set(one.x.data, s * T + (T - len));
+        y[s] = one.y.data[0];
+        lengths.push(len);
+      }
+      return { x: { data: x, shape: [n, T] }, y: { data: y, shape: [n, 1] }, lengths };
+    };
+    const train = padded(2000, 41), test = padded(500, 42);
+    const model = new Sequential({
+      seed: 10,
+      layers: [
+        // batchInputShape [null, null]: variable length; inputShape: [null] is refused by validateShape.
+        new Embedding({ inputDim: 10, outputDim: 8, batchInputShape: [null, null], maskZero: true }),
+        new Bidirectional({ layer: new LSTM({ units: 16 }) }),
+        new Dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    model.compile({ optimizer: { name: 'adam', learningRate: 0.01 }, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const t0 = performance.now();
+    await model.fit(train.x, train.y, { epochs: 10, batchSize: 32, verbose: 0, seed: 10, yieldEvery: 'never' });
+    const seconds = (performance.now() - t0) / 1000;
+    const [loss, acc] = model.evaluate(test.x, test.y) as number[];
+    console.log(`order task with padding (lengths 4..${T}, maskZero, 2000 sequences × 10 epochs): test loss ${loss.toFixed(4)}, accuracy ${acc.toFixed(4)}, ${seconds.toFixed(1)} s`);
+    expect(acc).toBeGreaterThan(0.9);
+    // The padded steps are skipped: the same tokens without padding, or with more of it, predict the same.
+    for (let s = 0; s < 5; s++) {
+      const len = test.lengths[s];
+      const tokens = test.x.data.slice(s * T + T - len, s * T + T);
+      const more = new Float32Array(len + 7);
+      more.set(tokens, 7);
+      const pPadded = model.predict({ data: test.x.data.slice(s * T, s * T + T), shape: [1, T] }).data[0];
+      const pBare = model.predict({ data: tokens, shape: [1, len] }).data[0];
+      const pMore = model.predict({ data: more, shape: [1, len + 7] }).data[0];
+      expect(Math.abs(pBare - pPadded), `sequence ${s} (length ${len}): padded ${pPadded} vs bare ${pBare}`).toBeLessThan(1e-5);
+      expect(Math.abs(pMore - pPadded), `sequence ${s} (length ${len}): padded ${pPadded} vs more padding ${pMore}`).toBeLessThan(1e-5);
+    }
     model.dispose();
   });
 });

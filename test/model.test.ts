@@ -37,6 +37,13 @@ describe('shapes and weights', () => {
     expect(y.data.every(Number.isFinite)).toBe(true);
   });
 
+  it('inputShape [null, features] takes sequences of any length', () => {
+    const m = new Sequential({ seed: 2, layers: [new LSTM({ units: 4, inputShape: [null, 3] }), new Dense({ units: 1 })] });
+    expect(m.predict(randTensor([2, 5, 3], 1)).shape).toEqual([2, 1]);
+    expect(m.predict(randTensor([3, 9, 3], 1)).shape).toEqual([3, 1]);
+    expect(() => new Sequential([new LSTM({ units: 4, inputShape: [5, null] })]).predict(randTensor([1, 5, 2], 1))).toThrow(/number of features.*must be known/);
+  });
+
   it('getWeights uses the Keras layout, with the forget-gate bias at 1 (unitForgetBias)', () => {
     const m = lstmModel();
     const [W, U, b] = m.layers[0].getWeights();

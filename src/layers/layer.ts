@@ -183,9 +183,11 @@ export function validateShape(where: string, s: unknown, withBatch: boolean): (n
     throw new LstmWasmError(`${where} must be a non-empty array of sizes${withBatch ? ' [batch, ...]' : ''}, got ${JSON.stringify(s)}`);
   }
   return s.map((d, i) => {
-    if (d === null && (i > 0 || withBatch)) return null;
+    // null: not known until data comes (the batch, or the steps of variable-length sequences);
+    // each layer checks that the sizes it needs are known.
+    if (d === null) return null;
     if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0) {
-      throw new LstmWasmError(`${where}: size ${i} must be a positive integer${withBatch || i > 0 ? ' or null' : ''}, got ${JSON.stringify(d)}`);
+      throw new LstmWasmError(`${where}: size ${i} must be a positive integer or null, got ${JSON.stringify(d)}`);
     }
     return d;
   });
