@@ -5,13 +5,11 @@
 // value gives the forecast. It is scored on the last 20% of the record, which it never sees in
 // training, beside the naive forecast "next month = this month".
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { init, runtimeInfo, Sequential, LSTM, Dense, timeseriesWindows } from 'lstm-wasm';
 import { loadCo2 } from './lib/data.js';
 import { lineChart } from './lib/svg.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const WINDOW = 24;
 const EPOCHS = Number(process.env.EPOCHS ?? 60);
 
@@ -70,7 +68,8 @@ console.log(`  naive (last value) MAE ${naiveMae.toFixed(3)} ppm   RMSE ${rmse(n
 console.log(`  the LSTM's error is ${(lstmMae / naiveMae).toFixed(2)}× the naive one`);
 console.log(`Training: ${EPOCHS} epochs of ${xTrain.shape[0]} windows in ${trainSeconds.toFixed(2)} s (final loss ${history.history.loss.at(-1).toFixed(4)}, val_loss ${history.history.val_loss.at(-1).toFixed(4)})`);
 
-const outDir = join(here, '..', 'out');
+// Written where the command runs (the project root for npm start; not inside node_modules for npx).
+const outDir = join(process.cwd(), 'out');
 mkdirSync(outDir, { recursive: true });
 const svg = lineChart({
   title: `Mauna Loa CO2: one-month-ahead forecast on the test years (LSTM MAE ${lstmMae.toFixed(2)} ppm, naive ${naiveMae.toFixed(2)} ppm)`,

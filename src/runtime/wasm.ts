@@ -3,9 +3,19 @@
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.js';
 import type { Kernels } from './kernels.js';
 
+// The WebAssembly types these declarations name, declared for projects compiled without the DOM
+// library (Node projects with only @types/node have no WebAssembly namespace). Where the DOM
+// library is present, these empty interfaces merge with its own and change nothing.
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+    interface Memory {}
+  }
+}
+
 export interface InitOptions {
   /** Bring your own bytes (or compiled module) instead of the embedded build. */
-  wasm?: BufferSource | WebAssembly.Module;
+  wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** 'auto' (default) picks relaxed-SIMD where the runtime accepts it; false forces the plain SIMD build. */
   relaxedSimd?: 'auto' | boolean;
 }
@@ -43,7 +53,7 @@ function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Modul
     if (!(options.wasm instanceof WebAssembly.Module || ArrayBuffer.isView(options.wasm) || options.wasm instanceof ArrayBuffer)) {
       throw new TypeError(`init: option 'wasm' must be an ArrayBuffer, a typed array or a WebAssembly.Module, got ${typeof options.wasm}`);
     }
-    return { bytes: options.wasm, info: { build: 'custom', simd: true, relaxedSimd: false } };
+    return { bytes: options.wasm as BufferSource | WebAssembly.Module, info: { build: 'custom', simd: true, relaxedSimd: false } };
   }
   const want = options.relaxedSimd ?? 'auto';
   if (want !== 'auto' && typeof want !== 'boolean') {

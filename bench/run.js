@@ -1,0 +1,417 @@
+#!/usr/bin/env node
+// `npm run bench`: lstm-wasm beside its peers on the same cases and the same inputs, one library
+// after another, single-threaded; prints a markdown table and writes bench/results.json.
+//
+// Each library (and each build of ours) runs in its own child Node process, one at a time, so its
+// peak resident memory is its own and no library's heap or JIT state slows the next one. The
+// children inherit this process's Node flags. `--inline` runs everything in this process instead.
+//
+// Flags:
+//   --quick              smoke run: a few calls per case (seconds, not minutes)
+//   --only=LIST          comma list of ours, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
+//   --build=WHICH        our builds: both (default), simd, relaxed
+//   --cases=LIST         comma list of case ids (S-infer, M-train, stream, …; see bench/cases.js)
+//   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
+//   --lib=PATH           our library's ESM entry (default dist/index.js, what `npm run build` makes)
+//   --no-gemm            skip bench/gemm.js
+//   --inline             no child processes (memory figures then add up across libraries)
+//   --verbose            show the children's own output (TF.js and ORT warnings)
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CASES, TARGETS, flopsOf, makeData, sequencesOf } from './cases.js';
+import { buildReport, fmtTime, nameOf, writeJson } from './report.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+
+const PEERS = {
+  ours: './peers/ours.js',
+  'tfjs-wasm': './peers/tfjs-wasm.js',
+  'tfjs-cpu': './peers/tfjs-cpu.js',
+  ort: './peers/ort.js',
+  brain: './peers/brain.js',
+};
+const LIBS = [...Object.keys(PEERS), 'gemm'];
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+// The smallest module using one relaxed-SIMD instruction (f32x4.relaxed_madd), as src/runtime/wasm.ts.
+const Z16 = new Array(16).fill(0);
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, 0xfd, 0x0c, ...Z16, 0xfd, 0x0c, ...Z16, 0xfd, 0x0c, ...Z16, 0xfd, 0x85, 0x02, 0x0b,
+]);
+const relaxedHere = () => WebAssembly.validate(RELAXED_PROBE);
+
+/**
+ * How long to warm up and measure, per case and library.
+ * Warm-up: V8 compiles WebAssembly with Liftoff first and tiers hot functions up to TurboFan in
+ * the background, and JavaScript tiers up too; the first calls also plan and allocate. So calls
+ * go on until `warmCalls` calls and `warmMs` have passed, or once `maxWarmMs` has passed (slow calls).
+ * Measurement: samples until `minSamples` and `measureMs`, or `lastSamples` once `maxMeasureMs` has
+ * passed. A sample is one call, or several when calls are shorter than `sampleMs` (then its time ÷
+ * calls); the figure reported is the median sample.
+ */
+const BUDGETS = {
+  full: { warmMs: 800, warmCalls: 3, maxWarmMs: 2500, measureMs: 2000, minSamples: 7, maxMeasureMs: 6000, lastSamples: 3, sampleMs: 0.25, maxSamples: 4000 },
+  quick: { warmMs: 20, warmCalls: 1, maxWarmMs: 20, measureMs: 50, minSamples: 2, maxMeasureMs: 50, lastSamples: 2, sampleMs: 0.25, maxSamples: 200 },
+};
+
+/**
+ * Seconds each library (one build) may take in all, so that the whole run stays under 5 minutes
+ * on the reference machine. A case whose calls would not fit (predicted from the GFLOP/s the
+ * library reached on the cases before it, then from its first call) is skipped with a note;
+ * `--cases` lifts the limit. Our cases, and (but for --quick) the peers' cases that a target
+ * compares with, are never skipped: for them the budget only stops a child that hangs.
+ * The GEMM benchmark times itself (bench/gemm.js).
+ */
+const JOB_SECONDS = {
+  full: { ours: 35, 'tfjs-wasm': 60, 'tfjs-cpu': 60, ort: 20, brain: 15 },
+  quick: { ours: 15, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, brain: 8 },
+};
+
+/** The order cases run in: what the targets need first, so a slow peer's budget goes there. */
+const RUN_ORDER = ['S-infer', 'S-train', 'stream', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train'];
+
+function parse(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      build: { type: 'string', default: 'both' },
+      cases: { type: 'string' },
+      json: { type: 'string' },
+      lib: { type: 'string' },
+      'no-gemm': { type: 'boolean', default: false },
+      inline: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      child: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const list = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null);
+  const only = list(values.only);
+  for (const o of only ?? []) if (!LIBS.includes(o)) throw new Error(`--only: unknown library '${o}' (choose from ${LIBS.join(', ')})`);
+  const cases = list(values.cases);
+  for (const id of cases ?? []) if (!CASES.some((c) => c.id === id)) throw new Error(`--cases: unknown case '${id}' (choose from ${CASES.map((c) => c.id).join(', ')})`);
+  if (!['both', 'simd', 'relaxed'].includes(values.build)) throw new Error(`--build must be both, simd or relaxed, got '${values.build}'`);
+  return {
+    quick: values.quick,
+    only,
+    builds: values.build === 'both' ? ['simd', 'relaxed'] : [values.build],
+    cases,
+    json: values.json ? resolve(values.json) : resolve(HERE, values.quick ? 'results.quick.json' : 'results.json'),
+    libPath: resolve(values.lib ?? resolve(ROOT, 'dist/index.js')),
+    gemm: !values['no-gemm'],
+    inline: values.inline,
+    verbose: values.verbose,
+    child: values.child,
+    help: values.help,
+  };
+}
+
+// ---- timing ----------------------------------------------------------------------------------
+
+const now = () => performance.now();
+
+function quantile(sorted, q) {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Runs `call` (sync, or async when `isAsync`) `n` times; returns the elapsed milliseconds. */
+async function timeCalls(call, isAsync, n) {
+  const t0 = now();
+  if (isAsync) for (let i = 0; i < n; i++) await call();
+  else for (let i = 0; i < n; i++) call();
+  return now() - t0;
+}
+
+/** Warm-up, then the median time per call over many samples. */
+async function measure(handle, budget, onRss) {
+  const { call } = handle;
+  const isAsync = !!handle.async;
+  // Warm-up.
+  const w0 = now();
+  let warmCalls = 0, last = 0;
+  for (;;) {
+    last = await timeCalls(call, isAsync, 1);
+    warmCalls++;
+    const el = now() - w0;
+    if ((warmCalls >= budget.warmCalls && el >= budget.warmMs) || el >= budget.maxWarmMs) break;
+  }
+  onRss();
+  // Calls per sample: enough that a sample lasts sampleMs (timer resolution, loop overhead).
+  const perCall = Math.max(last, 1e-6);
+  const group = perCall >= budget.sampleMs ? 1 : Math.ceil(budget.sampleMs / perCall);
+  const samples = [];
+  const m0 = now();
+  for (;;) {
+    samples.push((await timeCalls(call, isAsync, group)) / group);
+    const el = now() - m0;
+    if (samples.length >= budget.maxSamples) break;
+    if (samples.length >= budget.minSamples && el >= budget.measureMs) break;
+    if (samples.length >= budget.lastSamples && el >= budget.maxMeasureMs) break;
+  }
+  onRss();
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    medianMs: quantile(sorted, 0.5),
+    p10Ms: quantile(sorted, 0.1),
+    p90Ms: quantile(sorted, 0.9),
+    minMs: sorted[0],
+    meanMs: samples.reduce((a, b) => a + b, 0) / samples.length,
+    samples: samples.length,
+    callsPerSample: group,
+    calls: samples.length * group,
+    warmCalls,
+    warmMs: m0 - w0,
+    measureMs: now() - m0,
+  };
+}
+
+// ---- one job: one library (one build), every case it can run --------------------------------
+
+const gcNow = () => { if (typeof globalThis.gc === 'function') globalThis.gc(); };
+const rssNow = () => (process.memoryUsage.rss ? process.memoryUsage.rss() : process.memoryUsage().rss);
+
+async function runJob(job, opts, emit) {
+  const budget = BUDGETS[opts.quick ? 'quick' : 'full'];
+  const mem = { baselineRss: rssNow(), afterLoadRss: 0, peakRss: 0 };
+  const sample = () => { mem.peakRss = Math.max(mem.peakRss, rssNow()); };
+  sample();
+  const finish = () => {
+    sample();
+    const maxRssKb = process.resourceUsage ? process.resourceUsage().maxRSS : 0;
+    emit({ type: 'memory', lib: job.lib, build: job.build, ...mem, maxRss: maxRssKb * 1024 });
+  };
+  if (job.build === 'relaxed' && !relaxedHere()) {
+    emit({ type: 'skip', lib: job.lib, build: job.build, reason: `this runtime does not validate relaxed-SIMD (Node 20 needs ${RELAXED_FLAG})` });
+    return;
+  }
+  if (job.lib === 'gemm') {
+    const gemmPath = resolve(HERE, 'gemm.js');
+    if (!existsSync(gemmPath)) { emit({ type: 'skip', lib: 'gemm', build: job.build, reason: 'bench/gemm.js is missing' }); return; }
+    try {
+      const { runGemmBench } = await import(pathToFileURL(gemmPath).href);
+      const result = await runGemmBench({ wasmDir: resolve(ROOT, 'build'), relaxed: job.build === 'relaxed', quick: opts.quick });
+      emit({ type: 'gemm', lib: 'gemm', build: job.build, result: JSON.parse(JSON.stringify(result ?? null)) });
+    } catch (e) {
+      emit({ type: 'skip', lib: 'gemm', build: job.build, reason: `${e.message ?? e}`, error: true });
+    }
+    return;
+  }
+  const peer = (await import(new URL(PEERS[job.lib], import.meta.url).href)).default;
+  let info;
+  try {
+    info = await peer.load({ build: job.build, libPath: opts.libPath, root: ROOT, quick: opts.quick });
+  } catch (e) {
+    emit({ type: 'skip', lib: job.lib, build: job.build, reason: `could not load: ${e.message ?? e}`, error: true });
+    return;
+  }
+  // A job asked for one build and must not quietly run another.
+  if (job.lib === 'ours' && info.build !== (job.build === 'relaxed' ? 'relaxed-simd' : 'simd')) {
+    emit({ type: 'skip', lib: job.lib, build: job.build, reason: `asked for the ${job.build} build, init() gave '${info.build}'`, error: true });
+    return;
+  }
+  emit({ type: 'info', lib: job.lib, build: job.build, info });
+  gcNow();
+  mem.afterLoadRss = rssNow();
+  sample();
+  const jobStart = now();
+  const jobMs = 1000 * JOB_SECONDS[opts.quick ? 'quick' : 'full'][job.lib];
+  const rates = []; // GFLOP/s of the cases done, to predict the next one's time per call
+  const order = RUN_ORDER.map((id) => CASES.find((c) => c.id === id));
+  for (const c of order) {
+    if (opts.cases && !opts.cases.includes(c.id)) continue;
+    const ok = peer.supports(c);
+    if (ok !== true) { emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: ok }); continue; }
+    // Calls this case needs at least: setup (one call), one warm-up call and the last samples.
+    // Before the first call, the time per call is predicted from the best GFLOP/s this library
+    // reached so far (small cases understate it: per-step overheads), so a case is skipped then only
+    // when even its first call would not fit; after the first call, the real time decides.
+    const minCalls = 2 + budget.lastSamples;
+    const predictedMs = rates.length ? flopsOf(c) / (Math.max(...rates) * 1e9) * 1000 : 0;
+    // Our cases, and (but for --quick) the peers' cases a target compares with, are never skipped.
+    const required = job.lib === 'ours' || (!opts.quick && TARGETS.some((t) => t.peer === job.lib && t.cases.includes(c.id)));
+    const overBudget = (callMs, calls) => !opts.cases && !required && callMs * calls > jobMs - (now() - jobStart);
+    const budgetNote = (what) => `over this library's time budget (${jobMs / 1000} s): ${what}; measure it alone with --only=${job.lib} --cases=${c.id}`;
+    if (overBudget(predictedMs, 1)) {
+      emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, budget: true, reason: budgetNote(`a call would take about ${fmtTime(predictedMs)}`) });
+      continue;
+    }
+    let handle = null;
+    try {
+      gcNow();
+      const data = makeData(c);
+      const t0 = now();
+      handle = await peer.prepare(c, data); // builds the model and makes one call
+      const prepareMs = now() - t0;
+      if (overBudget(prepareMs, minCalls - 1)) {
+        emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, budget: true, reason: budgetNote(`the first call took ${fmtTime(prepareMs)}`) });
+        continue;
+      }
+      sample();
+      gcNow();
+      const stats = await measure(handle, budget, sample);
+      const seqPerSec = sequencesOf(c) / (stats.medianMs / 1000);
+      const gflops = flopsOf(c) / (stats.medianMs / 1000) / 1e9;
+      if (c.mode !== 'step') rates.push(gflops);
+      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats });
+    } catch (e) {
+      emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: `${e.message ?? e}`, error: true });
+    } finally {
+      try { await handle?.dispose?.(); } catch { /* the case is over */ }
+    }
+  }
+  finish();
+}
+
+// ---- the parent: jobs in turn, then the report --------------------------------------------------
+
+function planJobs(opts) {
+  const want = (lib) => !opts.only || opts.only.includes(lib) || (lib === 'gemm' && opts.only.includes('ours'));
+  const jobs = [];
+  if (want('ours')) for (const b of opts.builds) jobs.push({ lib: 'ours', build: b });
+  if (want('gemm') && opts.gemm) for (const b of opts.builds) jobs.push({ lib: 'gemm', build: b });
+  for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'brain']) if (want(lib)) jobs.push({ lib });
+  return jobs;
+}
+
+/** Node flags for a job's child: ours, with --expose-gc, and the relaxed-SIMD flag where needed. */
+function childFlags(job) {
+  const flags = [...process.execArgv.filter((f) => !f.startsWith('--inspect'))];
+  if (!flags.includes('--expose-gc')) flags.push('--expose-gc');
+  if (job.build === 'relaxed' && !relaxedHere() && !flags.includes(RELAXED_FLAG)) flags.push(RELAXED_FLAG);
+  return flags;
+}
+
+function runChild(job, opts, emit) {
+  // A generous stop for a hung child: several times the job's own budget.
+  const budgetS = job.lib === 'gemm' ? 60 : JOB_SECONDS[opts.quick ? 'quick' : 'full'][job.lib];
+  const timeoutMs = opts.cases ? 900_000 : (3 * budgetS + 60) * 1000;
+  return new Promise((done) => {
+    const args = ['--child', JSON.stringify(job), `--lib=${opts.libPath}`];
+    if (opts.quick) args.push('--quick');
+    if (opts.cases) args.push(`--cases=${opts.cases.join(',')}`);
+    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: childFlags(job), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let output = '';
+    const keep = (chunk) => {
+      const s = chunk.toString();
+      if (opts.verbose) process.stderr.write(s.replace(/^(?=.)/gm, `  [${label(job)}] `));
+      output = (output + s).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let finished = false;
+    child.on('message', (m) => { if (m.type === 'done') finished = true; else emit(m); });
+    const timer = setTimeout(() => {
+      emit({ type: 'skip', lib: job.lib, build: job.build, reason: `stopped after ${timeoutMs / 1000} s`, error: true });
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!finished && signal !== 'SIGKILL') {
+        const tail = output.trim().split('\n').slice(-6).join(' | ');
+        emit({ type: 'skip', lib: job.lib, build: job.build, reason: `the process ended early (code ${code}${signal ? `, ${signal}` : ''}): ${tail}`, error: true });
+      }
+      done();
+    });
+  });
+}
+
+const label = nameOf;
+
+function progress(m) {
+  const who = label(m);
+  if (m.type === 'result') {
+    process.stderr.write(`  ${who.padEnd(26)} ${m.case.padEnd(12)} ${fmtTime(m.medianMs).padStart(10)}  ${Math.round(m.seqPerSec).toLocaleString('en-US').padStart(9)} seq/s  ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.calls} calls)\n`);
+  } else if (m.type === 'skip') {
+    process.stderr.write(`  ${who.padEnd(26)} ${(m.case ?? '').padEnd(12)} ${m.error ? 'FAILED' : 'skipped'}: ${m.reason}\n`);
+  } else if (m.type === 'info') {
+    process.stderr.write(`${who}: ${JSON.stringify(m.info)}\n`);
+  } else if (m.type === 'gemm') {
+    process.stderr.write(`${who}: GEMM benchmark done\n`);
+  }
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parse(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench/run.js: ${e.message}\n(see node bench/run.js --help)\n`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    const src = (await import('node:fs')).readFileSync(fileURLToPath(import.meta.url), 'utf8');
+    const lines = src.split('\n').slice(1);
+    const head = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+    process.stdout.write(head.map((l) => l.slice(3)).join('\n') + '\n');
+    return;
+  }
+  if (opts.child) {
+    const job = JSON.parse(opts.child);
+    await runJob(job, opts, (m) => process.send(m));
+    process.send({ type: 'done' }, () => process.exit(0));
+    return;
+  }
+  const started = Date.now();
+  const jobs = planJobs(opts);
+  const messages = [];
+  const emit = (m) => { messages.push(m); progress(m); };
+  const relaxedNative = relaxedHere();
+  process.stderr.write(`lstm-wasm bench (${opts.quick ? 'quick' : 'full'}): ${jobs.map(label).join(', ')}\n`);
+  if (jobs.some((j) => j.lib === 'ours') && !existsSync(opts.libPath)) {
+    process.stderr.write(`note: ${opts.libPath} does not exist: run \`npm run build\` first (or pass --lib=PATH)\n`);
+  }
+  const jobSeconds = [];
+  for (const job of jobs) {
+    process.stderr.write(`— ${label(job)}\n`);
+    const jobStart = Date.now();
+    if (opts.inline) {
+      gcNow();
+      try { await runJob(job, opts, emit); } catch (e) { emit({ type: 'skip', lib: job.lib, build: job.build, reason: `${e.message ?? e}`, error: true }); }
+    } else {
+      await runChild(job, opts, emit);
+    }
+    jobSeconds.push({ job: label(job), seconds: (Date.now() - jobStart) / 1000 });
+    process.stderr.write(`  (${jobSeconds[jobSeconds.length - 1].seconds.toFixed(1)} s)\n`);
+  }
+  const meta = {
+    date: new Date(started).toISOString(),
+    mode: opts.quick ? 'quick' : 'full',
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? '?',
+    cores: os.cpus().length,
+    nodeFlags: process.execArgv,
+    relaxedSimdNative: relaxedNative,
+    relaxedSimdFlagAdded: opts.builds.includes('relaxed') && !relaxedNative && !opts.inline,
+    isolation: opts.inline ? 'one process (--inline)' : 'one child process per library and build',
+    budget: BUDGETS[opts.quick ? 'quick' : 'full'],
+    jobSeconds: opts.cases ? null : JOB_SECONDS[opts.quick ? 'quick' : 'full'],
+    seconds: (Date.now() - started) / 1000,
+    jobSeconds,
+  };
+  const { markdown, json } = buildReport({ meta, jobs: jobs.map((j) => ({ ...j, label: label(j) })), messages });
+  process.stdout.write(markdown + '\n');
+  writeJson(opts.json, json);
+  process.stderr.write(`wrote ${opts.json} (${meta.seconds.toFixed(0)} s)\n`);
+  // Our library failing is an error; a peer that cannot run a case is a note in the report.
+  const oursFailed = messages.some((m) => m.type === 'skip' && m.error && m.lib === 'ours') ||
+    (jobs.some((j) => j.lib === 'ours') && !messages.some((m) => m.type === 'result' && m.lib === 'ours'));
+  process.exitCode = oursFailed ? 1 : 0;
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(2);
+});
