@@ -1,0 +1,1153 @@
+// ONNX in and out. toOnnx() writes a Sequential model as an ONNX graph of standard operators
+// (opset 14), which ONNX Runtime and other runtimes run unchanged. fromOnnx() reads graphs made of
+// the same operators, such as PyTorch's torch.onnx.export of nn.LSTM / nn.GRU / nn.RNN followed by
+// nn.Linear layers, back into a Sequential model.
+//
+// Layouts. Our models are batch-major: x [B, T, F]. The ONNX recurrent operators are time-major:
+// X [T, B, I], Y [T, D, B, H], Y_h [D, B, H] (D = 1, or 2 when bidirectional). toOnnx() wraps each
+// recurrent operator in the Transposes (and a Squeeze, Reshape or Reduce* for the directions) that
+// make the exported graph batch-major like the model. fromOnnx() follows the axes of every tensor
+// along the path from the graph's input to the chosen output, so it reads either form; the model it
+// returns is batch-major whatever the graph's layout (see fromOnnx).
+//
+// Weights. Keras (ours) keeps kernel [I, G·H] with gates i, f, c, o (LSTM), z, r, h (GRU); ONNX keeps
+// W [D, G·H, I] with gates i, o, f, c (LSTM), z, r, h (GRU), and two biases, Wb and Rb, where Keras
+// has one (GRU with resetAfter keeps both, as bias [2, 3H], and is ONNX's linear_before_reset = 1).
+// Peepholes: ours p_i, p_f, p_o; ONNX's P is ordered i, o, f.
+import { LstmWasmError, describe } from '../errors.js';
+import { Sequential } from '../model.js';
+import type { Layer } from '../layers/layer.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { Embedding } from '../layers/embedding.js';
+import { Masking } from '../layers/masking.js';
+import { GRU, LSTM, Recurrent, SimpleRNN } from '../layers/recurrent.js';
+import { Bidirectional, type MergeMode } from '../layers/bidirectional.js';
+import type { ActivationName } from '../layers/activations.js';
+import { decode, encode, type Message } from './protobuf.js';
+import * as P from './onnx-schema.js';
+
+const OPSET = 14;
+const IR_VERSION = 7;
+const INT64_MIN = -9223372036854775808; // as a double; encoded exactly by ProtoWriter.varint
+const HUGE = 2 ** 31; // Slice ends at or past this mean "to the end"
+
+/** Gate blocks: for ONNX gate g, the Keras gate block it comes from. */
+const GATES = { LSTM: [0, 3, 1, 2], GRU: [0, 1, 2], RNN: [0] } as const;
+type RecOp = keyof typeof GATES;
+
+// ---- tensors -------------------------------------------------------------------------------
+
+/** An ONNX tensor read into JavaScript: floats as Float32Array, integers as numbers. */
+export interface OnnxTensor {
+  name: string;
+  dims: number[];
+  dataType: number;
+  floats?: Float32Array;
+  ints?: number[];
+}
+
+const isLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function copyLE(raw: Uint8Array, width: number): ArrayBuffer {
+  const out = new Uint8Array(raw.length);
+  out.set(raw);
+  if (!isLittleEndian) for (let i = 0; i < out.length; i += width) out.subarray(i, i + width).reverse();
+  return out.buffer;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(P.TensorDataType).map(([k, v]) => [v, k]));
+
+/** Reads a decoded TensorProto's values. */
+export function tensorValues(t: Message, where = 'fromOnnx'): OnnxTensor {
+  const name = (t.name as string) ?? '';
+  const dims = (t.dims as number[]) ?? [];
+  const dataType = (t.dataType as number) ?? 0;
+  const n = dims.reduce((a, b) => a * b, 1);
+  const what = `tensor ${JSON.stringify(name)}`;
+  if (t.dataLocation === 1 || (t.externalData as unknown[])?.length) {
+    throw new LstmWasmError(`${where}: ${what} keeps its values in an external file; save the ONNX model with all tensors inside it (onnx.save_model(..., save_as_external_data=False))`);
+  }
+  const raw = t.rawData as Uint8Array | undefined;
+  const check = (len: number) => {
+    if (len !== n) throw new LstmWasmError(`${where}: ${what} has dims ${JSON.stringify(dims)} (${n} values) but holds ${len}: the file is damaged`);
+  };
+  const width: Record<number, number> = { 1: 4, 11: 8, 10: 2, 6: 4, 7: 8, 2: 1, 3: 1, 4: 2, 5: 2, 9: 1, 12: 4, 13: 8 };
+  if (raw && raw.length > 0 && width[dataType] && raw.length !== n * width[dataType]) {
+    throw new LstmWasmError(`${where}: ${what} has dims ${JSON.stringify(dims)} (${n} values of ${width[dataType]} bytes) but holds ${raw.length} bytes: the file is damaged`);
+  }
+  switch (dataType) {
+    case P.TensorDataType.FLOAT: {
+      const f = raw && raw.length ? new Float32Array(copyLE(raw, 4)) : Float32Array.from(t.floatData as number[]);
+      check(f.length);
+      return { name, dims, dataType, floats: f };
+    }
+    case P.TensorDataType.DOUBLE: {
+      const d = raw && raw.length ? Array.from(new Float64Array(copyLE(raw, 8))) : (t.doubleData as number[]);
+      check(d.length);
+      return { name, dims, dataType, floats: Float32Array.from(d) };
+    }
+    case P.TensorDataType.FLOAT16: {
+      const hs = raw && raw.length ? Array.from(new Uint16Array(copyLE(raw, 2))) : (t.int32Data as number[]);
+      check(hs.length);
+      return { name, dims, dataType, floats: Float32Array.from(hs, halfToFloat) };
+    }
+    case P.TensorDataType.INT64: {
+      const v = raw && raw.length ? Array.from(new BigInt64Array(copyLE(raw, 8)), Number) : (t.int64Data as number[]);
+      check(v.length);
+      return { name, dims, dataType, ints: v };
+    }
+    case P.TensorDataType.INT32: case P.TensorDataType.INT8: case P.TensorDataType.UINT8: case P.TensorDataType.INT16:
+    case P.TensorDataType.UINT16: case P.TensorDataType.BOOL: {
+      let v: number[];
+      if (raw && raw.length) {
+        const buf = copyLE(raw, width[dataType]);
+        const view = dataType === 6 ? new Int32Array(buf) : dataType === 3 ? new Int8Array(buf) : dataType === 5 ? new Int16Array(buf) : dataType === 4 ? new Uint16Array(buf) : new Uint8Array(buf);
+        v = Array.from(view);
+      } else v = t.int32Data as number[];
+      check(v.length);
+      return { name, dims, dataType, ints: v };
+    }
+    default:
+      throw new LstmWasmError(`${where}: ${what} has data type ${TYPE_NAMES[dataType] ?? dataType}; lstm-wasm reads FLOAT, DOUBLE, FLOAT16 and integer tensors`);
+  }
+}
+
+function f32Raw(data: Float32Array): Uint8Array {
+  const b = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  if (!isLittleEndian) for (let i = 0; i < b.length; i += 4) b.subarray(i, i + 4).reverse();
+  return b;
+}
+
+function i64Raw(values: number[]): Uint8Array {
+  const b = new Uint8Array(new BigInt64Array(values.map((v) => BigInt(v))).buffer);
+  if (!isLittleEndian) for (let i = 0; i < b.length; i += 8) b.subarray(i, i + 8).reverse();
+  return b;
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+/** The decoded ModelProto, as plain objects named as in onnx.proto (camelCase). */
+export type OnnxModel = Message & { graph?: Message; opsetImport: Message[] };
+
+/** Decodes the bytes of an .onnx file; errors say where a damaged or cut-short file breaks. */
+export function readOnnx(bytes: Uint8Array | ArrayBuffer, where = 'readOnnx'): OnnxModel {
+  const b = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes)
+    : (() => { throw new LstmWasmError(`${where}: expected the bytes of an .onnx file (a Uint8Array or ArrayBuffer), got ${describe(bytes)}`); })();
+  if (b.length === 0) throw new LstmWasmError(`${where}: the data is empty, not an ONNX model`);
+  const m = decode(b, P.Model, where) as OnnxModel;
+  if (!m.graph) throw new LstmWasmError(`${where}: the data holds no graph (ModelProto.graph is missing): it is cut short or not an ONNX model`);
+  return m;
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+type Attr = Message;
+const attrInt = (name: string, i: number): Attr => ({ name, type: P.AttributeType.INT, i });
+const attrInts = (name: string, ints: number[]): Attr => ({ name, type: P.AttributeType.INTS, ints });
+const attrFloat = (name: string, f: number): Attr => ({ name, type: P.AttributeType.FLOAT, f });
+const attrFloats = (name: string, floats: number[]): Attr => ({ name, type: P.AttributeType.FLOATS, floats });
+const attrString = (name: string, s: string): Attr => ({ name, type: P.AttributeType.STRING, s: new TextEncoder().encode(s) });
+const attrStrings = (name: string, ss: string[]): Attr => ({ name, type: P.AttributeType.STRINGS, strings: ss.map((s) => new TextEncoder().encode(s)) });
+
+class GraphBuilder {
+  nodes: Message[] = [];
+  initializers: Message[] = [];
+  private used = new Set<string>();
+
+  unique(base: string): string {
+    let name = base, i = 1;
+    while (this.used.has(name)) name = `${base}_${i++}`;
+    this.used.add(name);
+    return name;
+  }
+
+  floats(base: string, dims: number[], data: Float32Array): string {
+    const name = this.unique(base);
+    this.initializers.push({ name, dims, dataType: P.TensorDataType.FLOAT, rawData: f32Raw(data) });
+    return name;
+  }
+
+  int64s(base: string, values: number[], scalar = false): string {
+    const name = this.unique(base);
+    this.initializers.push({ name, dims: scalar ? [] : [values.length], dataType: P.TensorDataType.INT64, rawData: i64Raw(values) });
+    return name;
+  }
+
+  node(opType: string, inputs: string[], base: string, attribute: Attr[] = [], outputs = 1): string[] {
+    const name = this.unique(`${base}/${opType}`);
+    const out = Array.from({ length: outputs }, (_, i) => this.unique(`${name}:${i}`));
+    this.nodes.push({ opType, input: inputs, output: out, name, attribute });
+    return out;
+  }
+}
+
+const ONNX_ACT: Record<ActivationName, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', hardSigmoid: 'HardSigmoid', linear: 'Affine', softmax: 'Softmax' };
+
+/** ONNX activations list with the alpha/beta lists ONNX Runtime consumes in order (HardSigmoid and Affine take both). */
+function rnnActivations(names: ActivationName[]): Attr[] {
+  const acts: string[] = [], alpha: number[] = [], beta: number[] = [];
+  for (const a of names) {
+    acts.push(ONNX_ACT[a]);
+    if (a === 'hardSigmoid') { alpha.push(0.2); beta.push(0.5); }
+    if (a === 'linear') { alpha.push(1); beta.push(0); }
+  }
+  const attrs = [attrStrings('activations', acts)];
+  if (alpha.length) attrs.push(attrFloats('activation_alpha', alpha), attrFloats('activation_beta', beta));
+  return attrs;
+}
+
+/** Elementwise activation after a Dense layer; returns the output name. */
+function denseActivation(g: GraphBuilder, x: string, act: ActivationName, base: string): string {
+  switch (act) {
+    case 'linear': return x;
+    case 'softmax': return g.node('Softmax', [x], base, [attrInt('axis', -1)])[0];
+    case 'hardSigmoid': return g.node('HardSigmoid', [x], base, [attrFloat('alpha', 0.2), attrFloat('beta', 0.5)])[0];
+    default: return g.node(ONNX_ACT[act], [x], base)[0];
+  }
+}
+
+interface ExportState {
+  x: string;
+  rank: 2 | 3; // [B, F] or [B, T, F]
+}
+
+function opOf(l: Recurrent): RecOp {
+  return l instanceof LSTM ? 'LSTM' : l instanceof GRU ? 'GRU' : 'RNN';
+}
+
+/** One direction's W, R, B (and P) in ONNX layout, from Keras-layout weights. */
+function onnxWeights(l: Recurrent, ws: { data: Float32Array; shape: number[] }[]) {
+  const op = opOf(l);
+  const perm = GATES[op];
+  const G = perm.length, H = l.units;
+  const [kernel, rec] = ws;
+  const I = kernel.shape[0];
+  const W = new Float32Array(G * H * I), R = new Float32Array(G * H * H);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < H; j++) {
+      const src = perm[g] * H + j, dst = g * H + j;
+      for (let k = 0; k < I; k++) W[dst * I + k] = kernel.data[k * G * H + src];
+      for (let k = 0; k < H; k++) R[dst * H + k] = rec.data[k * G * H + src];
+    }
+  }
+  let B: Float32Array | null = null;
+  if (l.useBias) {
+    const bias = ws[2].data;
+    B = new Float32Array(2 * G * H);
+    const twoBiases = l instanceof GRU && l.resetAfter;
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < H; j++) {
+        B[g * H + j] = bias[perm[g] * H + j];
+        if (twoBiases) B[G * H + g * H + j] = bias[G * H + perm[g] * H + j];
+      }
+    }
+  }
+  let Pp: Float32Array | null = null;
+  if (l instanceof LSTM && l.peephole) {
+    const p = ws[l.useBias ? 3 : 2].data; // p_i, p_f, p_o
+    Pp = new Float32Array(3 * H);
+    Pp.set(p.subarray(0, H), 0); // i
+    Pp.set(p.subarray(2 * H, 3 * H), H); // o
+    Pp.set(p.subarray(H, 2 * H), 2 * H); // f
+  }
+  return { W, R, B, P: Pp, I, H, G };
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bidirectional): ExportState {
+  const base = layer.name;
+  const bi = layer instanceof Bidirectional;
+  const dirs = bi ? [layer.forwardLayer, layer.backwardLayer] : [layer as Recurrent];
+  const first = dirs[0];
+  if (first.stateful) {
+    throw new LstmWasmError(`toOnnx: ${layer.where} is stateful, and an ONNX graph starts every call from zero state; rebuild the model with stateful: false (the same weights fit) to export it`);
+  }
+  if (bi && first.goBackwards) {
+    throw new LstmWasmError(`toOnnx: ${layer.where} wraps a layer with goBackwards: true; lstm-wasm exports Bidirectional only around forward layers`);
+  }
+  const op = opOf(first);
+  const all = layer.getWeights();
+  const per = all.length / dirs.length;
+  const w = dirs.map((l, i) => onnxWeights(l, all.slice(i * per, (i + 1) * per)));
+  const { I, H, G } = w[0];
+  const D = dirs.length;
+  const Wn = g.floats(`${base}/W`, [D, G * H, I], concat(w.map((d) => d.W)));
+  const Rn = g.floats(`${base}/R`, [D, G * H, H], concat(w.map((d) => d.R)));
+  const inputs = [Wn, Rn];
+  if (w[0].B) inputs.push(g.floats(`${base}/B`, [D, 2 * G * H], concat(w.map((d) => d.B!))));
+  if (w[0].P) {
+    if (!w[0].B) inputs.push('');
+    inputs.push('', '', '', g.floats(`${base}/P`, [D, 3 * H], concat(w.map((d) => d.P!))));
+  }
+  const acts: ActivationName[] = first instanceof LSTM ? [first.recurrentActivation, first.activation, first.activation]
+    : first instanceof GRU ? [first.recurrentActivation, first.activation] : [first.activation];
+  const attrs: Attr[] = [
+    attrInt('hidden_size', H),
+    attrString('direction', bi ? 'bidirectional' : first.goBackwards ? 'reverse' : 'forward'),
+    ...rnnActivations(bi ? [...acts, ...acts] : acts),
+  ];
+  if (first instanceof GRU) attrs.push(attrInt('linear_before_reset', first.resetAfter ? 1 : 0));
+  const [xt] = g.node('Transpose', [s.x], `${base}/time_major`, [attrInts('perm', [1, 0, 2])]);
+  const [Y, Yh] = g.node(op, [xt, ...inputs], base, attrs, 2);
+  const mode = bi ? (layer as Bidirectional).mergeMode : null;
+  if (first.returnSequences) {
+    // Y [T, D, B, H] → [B, T, D, H], then the directions go.
+    const [yb] = g.node('Transpose', [Y], `${base}/batch_major`, [attrInts('perm', [2, 0, 1, 3])]);
+    let out: string;
+    if (!bi) {
+      [out] = g.node('Squeeze', [yb, g.int64s(`${base}/axes`, [2])], base);
+      // Keras returns a backward layer's outputs in the order it read them; ONNX in input order.
+      if (first.goBackwards) {
+        [out] = g.node('Slice', [out, g.int64s(`${base}/starts`, [-1]), g.int64s(`${base}/ends`, [INT64_MIN]), g.int64s(`${base}/axes`, [1]), g.int64s(`${base}/steps`, [-1])], `${base}/reverse_time`);
+      }
+    } else out = mergeDirections(g, yb, 2, mode!, base, [0, 0, -1]);
+    return { x: out, rank: 3 };
+  }
+  // Y_h [D, B, H] → [B, D, H], then the directions go.
+  const [hb] = g.node('Transpose', [Yh], `${base}/batch_major`, [attrInts('perm', [1, 0, 2])]);
+  const out = bi ? mergeDirections(g, hb, 1, mode!, base, [0, -1]) : g.node('Squeeze', [hb, g.int64s(`${base}/axes`, [1])], base)[0];
+  return { x: out, rank: 2 };
+}
+
+function mergeDirections(g: GraphBuilder, x: string, axis: number, mode: MergeMode, base: string, shape: number[]): string {
+  switch (mode) {
+    case 'concat': return g.node('Reshape', [x, g.int64s(`${base}/shape`, shape)], `${base}/concat`)[0];
+    case 'sum': return g.node('ReduceSum', [x, g.int64s(`${base}/axes`, [axis])], `${base}/sum`, [attrInt('keepdims', 0)])[0];
+    case 'ave': return g.node('ReduceMean', [x], `${base}/ave`, [attrInts('axes', [axis]), attrInt('keepdims', 0)])[0];
+    case 'mul': return g.node('ReduceProd', [x], `${base}/mul`, [attrInts('axes', [axis]), attrInt('keepdims', 0)])[0];
+  }
+}
+
+export interface ToOnnxOptions {
+  /** The graph input's name (default 'input'). */
+  inputName?: string;
+  /** The graph output's name (default 'output'). */
+  outputName?: string;
+  /** Written into ModelProto.producer_name (default 'lstm-wasm'). */
+  producerName?: string;
+}
+
+type Dim = number | string;
+const valueInfo = (name: string, elemType: number, dims: Dim[]): Message => ({
+  name,
+  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+});
+
+/**
+ * The model as the bytes of an ONNX model (opset 14) of standard operators: LSTM, GRU, RNN, Gemm,
+ * MatMul, Add, Gather (Embedding), Sigmoid, Tanh, Relu, HardSigmoid, Softmax, and Transpose,
+ * Squeeze, Slice, Reshape, ReduceSum/Mean/Prod for layouts and Bidirectional merges. The graph
+ * takes the model's batch-major input ([batch, steps, features] as float32, or [batch, steps]
+ * token ids as int64 when the first layer is an Embedding) and gives the model's output.
+ */
+export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Array {
+  if (!(model instanceof Sequential)) throw new LstmWasmError(`toOnnx: expected a Sequential model, got ${describe(model)}`);
+  if (model.isDisposed) throw new LstmWasmError(`toOnnx: the model was disposed`);
+  model.build();
+  const g = new GraphBuilder();
+  const inputName = g.unique(options.inputName ?? 'input');
+  const outputName = options.outputName ?? 'output';
+  const inShape = model.inputShape;
+  const firstIsIds = model.layers[0] instanceof Embedding;
+  const batchDim: Dim = model.layers[0].batchSize ?? 'batch';
+  const inDims: Dim[] = [batchDim, ...inShape.map((d, i) => d ?? (i === 0 ? 'steps' : `dim${i + 1}`))];
+  let s: ExportState = { x: inputName, rank: inShape.length === 1 && !firstIsIds ? 2 : 3 };
+  for (const l of model.layers) {
+    const base = l.name;
+    if (l instanceof Masking) {
+      throw new LstmWasmError(`toOnnx: ${l.where} cannot be exported: the ONNX LSTM, GRU and RNN operators take one length per sequence, not a mask per step. Supported layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Embedding (without maskZero)`);
+    }
+    if (l instanceof Dropout) continue; // identity at inference
+    if (l instanceof Embedding) {
+      if (l.maskZero) throw new LstmWasmError(`toOnnx: ${l.where} has maskZero: true, a per-step mask the ONNX recurrent operators cannot take; export a model without it`);
+      const [table] = l.getWeights();
+      const t = g.floats(`${base}/embeddings`, table.shape, table.data);
+      s = { x: g.node('Gather', [t, s.x], base, [attrInt('axis', 0)])[0], rank: 3 };
+      continue;
+    }
+    if (l instanceof Dense) {
+      const ws = l.getWeights();
+      const W = g.floats(`${base}/kernel`, ws[0].shape, ws[0].data);
+      const b = l.useBias ? g.floats(`${base}/bias`, ws[1].shape, ws[1].data) : null;
+      let y: string;
+      if (s.rank === 2) y = g.node('Gemm', b ? [s.x, W, b] : [s.x, W], base)[0];
+      else {
+        y = g.node('MatMul', [s.x, W], base)[0];
+        if (b) y = g.node('Add', [y, b], `${base}/bias`)[0];
+      }
+      s = { x: denseActivation(g, y, l.activation, base), rank: s.rank };
+      continue;
+    }
+    if (l instanceof Recurrent || l instanceof Bidirectional) {
+      if (s.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, features] input`);
+      s = exportRecurrent(g, s, l);
+      continue;
+    }
+    throw new LstmWasmError(`toOnnx: ${(l as Layer).where} has no ONNX form here; supported layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Embedding`);
+  }
+  // The last node's output takes the graph output's name.
+  if (s.x === inputName) {
+    s = { x: g.node('Identity', [s.x], 'output')[0], rank: s.rank };
+  }
+  for (const n of g.nodes) n.output = (n.output as string[]).map((o) => (o === s.x ? outputName : o));
+  const out = model.outputShape;
+  const outDims: Dim[] = [batchDim, ...out.map((d, i) => d ?? (i === 0 ? 'steps' : `out${i + 1}`))];
+  const graph: Message = {
+    node: g.nodes,
+    name: model.name,
+    initializer: g.initializers,
+    input: [valueInfo(inputName, firstIsIds ? P.TensorDataType.INT64 : P.TensorDataType.FLOAT, inDims)],
+    output: [valueInfo(outputName, P.TensorDataType.FLOAT, outDims)],
+  };
+  return encode({
+    irVersion: IR_VERSION,
+    producerName: options.producerName ?? 'lstm-wasm',
+    producerVersion: '0.1.0',
+    graph,
+    opsetImport: [{ domain: '', version: OPSET }],
+  }, P.Model);
+}
+
+// ---- importing -----------------------------------------------------------------------------
+
+export interface FromOnnxOptions {
+  /**
+   * Which graph output the model computes (default: the first). For PyTorch's nn.LSTM that is
+   * usually the output sequence; name the final hidden state (such as 'h') to get
+   * returnSequences: false instead.
+   */
+  output?: string;
+  /** Name of the Sequential model (default: the graph's name). */
+  name?: string;
+}
+
+/** What each axis of a tensor holds, followed along the path from the graph input. */
+type Label = 'B' | 'T' | 'F' | 'D' | 'H' | 'M' | 'ONE' | 'IDS';
+// B batch, T steps, F features, D directions of a recurrent op, H its hidden units, M directions
+// and units merged (concatenated), ONE an axis of size 1 (a kept reduced axis, a last step), IDS an
+// integer token id.
+
+interface RecSpec {
+  kind: 'rec';
+  op: RecOp;
+  node: string;
+  H: number;
+  I: number;
+  D: 1 | 2;
+  reverse: boolean; // direction 'reverse' (D = 1)
+  activation: ActivationName;
+  recurrentActivation: ActivationName;
+  resetAfter: boolean;
+  useBias: boolean;
+  peephole: boolean;
+  /** Keras-layout weights, per direction. */
+  weights: Float32Array[][];
+  output: 'Y' | 'Yh';
+  /** The tensor's time order is the reverse of what our layer returns (reverse direction, Y). */
+  flip: boolean;
+  lastStep: boolean;
+  merge: MergeMode | null;
+  returnSequences?: boolean;
+}
+
+interface DenseSpec {
+  kind: 'dense';
+  node: string;
+  K: number;
+  N: number;
+  kernel: Float32Array; // [K, N]
+  bias: Float32Array | null;
+  activation: ActivationName;
+  closed: boolean;
+}
+
+interface EmbeddingSpec {
+  kind: 'embedding';
+  node: string;
+  table: Float32Array;
+  V: number;
+  Dm: number;
+}
+
+type Spec = RecSpec | DenseSpec | EmbeddingSpec;
+
+interface State {
+  axes: Label[];
+  F: number | null; // size of the F axis
+  T: number | null; // size of the T axis, when the graph fixes it
+  rec: RecSpec | null; // the recurrent layer whose outputs this tensor still shows
+  dense: DenseSpec | null; // the Dense layer that may still take a bias and an activation
+}
+
+type ShapeEntry = number | Label;
+
+class OnnxImport {
+  readonly graph: Message;
+  readonly nodes: Message[];
+  readonly producer = new Map<string, Message>();
+  readonly consts = new Map<string, OnnxTensor>();
+  readonly inits = new Set<string>();
+
+  constructor(readonly model: OnnxModel) {
+    this.graph = model.graph!;
+    this.nodes = this.graph.node as Message[];
+    for (const t of this.graph.initializer as Message[]) {
+      this.consts.set(t.name as string, tensorValues(t));
+      this.inits.add(t.name as string);
+    }
+    this.nodes.forEach((n, i) => {
+      if (!n.name) n.name = `#${i}`;
+      for (const o of n.output as string[]) if (o) this.producer.set(o, n);
+    });
+  }
+
+  where(n: Message): string {
+    return `node '${n.name}' (${n.opType})`;
+  }
+
+  fail(n: Message | null, why: string): never {
+    throw new LstmWasmError(`fromOnnx: ${n ? `${this.where(n)} ` : ''}${why}`);
+  }
+
+  attr(n: Message, name: string): Message | undefined {
+    return (n.attribute as Message[]).find((a) => a.name === name);
+  }
+
+  attrI(n: Message, name: string, dflt: number): number {
+    const a = this.attr(n, name);
+    return a?.i !== undefined ? (a.i as number) : dflt;
+  }
+
+  attrF(n: Message, name: string, dflt: number): number {
+    const a = this.attr(n, name);
+    return a?.f !== undefined ? (a.f as number) : dflt;
+  }
+
+  attrInts(n: Message, name: string): number[] | undefined {
+    const a = this.attr(n, name);
+    return a ? (a.ints as number[]) : undefined;
+  }
+
+  attrS(n: Message, name: string): string | undefined {
+    const a = this.attr(n, name);
+    return a?.s ? new TextDecoder().decode(a.s as Uint8Array) : undefined;
+  }
+
+  attrStrings(n: Message, name: string): string[] | undefined {
+    const a = this.attr(n, name);
+    return a ? (a.strings as Uint8Array[]).map((s) => new TextDecoder().decode(s)) : undefined;
+  }
+
+  /** The value of a tensor that does not depend on the graph input, or null. */
+  constant(name: string): OnnxTensor | null {
+    if (!name) return null;
+    const known = this.consts.get(name);
+    if (known) return known;
+    const n = this.producer.get(name);
+    if (!n) return null;
+    let v: OnnxTensor | null = null;
+    if (n.opType === 'Constant') {
+      const a = (n.attribute as Message[])[0];
+      if (!a) this.fail(n, 'has no value');
+      if (a.t) v = tensorValues(a.t as Message);
+      else if (a.name === 'value_float') v = { name, dims: [], dataType: 1, floats: Float32Array.of(a.f as number) };
+      else if (a.name === 'value_floats') v = { name, dims: [(a.floats as number[]).length], dataType: 1, floats: Float32Array.from(a.floats as number[]) };
+      else if (a.name === 'value_int') v = { name, dims: [], dataType: 7, ints: [a.i as number] };
+      else if (a.name === 'value_ints') v = { name, dims: [(a.ints as number[]).length], dataType: 7, ints: a.ints as number[] };
+      else this.fail(n, `has a '${a.name}' value, which lstm-wasm does not read`);
+    } else if (n.opType === 'Identity') {
+      v = this.constant((n.input as string[])[0]);
+    }
+    if (v) this.consts.set(name, { ...v, name });
+    return v;
+  }
+
+  /** A constant float tensor input, or an error naming what it is for. */
+  floatInput(n: Message, i: number, what: string): OnnxTensor {
+    const name = (n.input as string[])[i];
+    const t = name ? this.constant(name) : null;
+    if (!t || !t.floats) this.fail(n, `needs its ${what} (input ${i}${name ? ` '${name}'` : ''}) as a constant float tensor (an initializer)`);
+    return t;
+  }
+
+  intList(n: Message, i: number, what: string, state?: Map<string, State>): ShapeEntry[] | null {
+    const name = (n.input as string[])[i];
+    if (!name) return null;
+    return this.shapeValue(name, n, what, state);
+  }
+
+  /**
+   * An integer vector that may be computed from shapes (Shape → Gather → Unsqueeze → Concat, as
+   * PyTorch writes them): numbers, or the label of the axis whose size it is.
+   */
+  shapeValue(name: string, user: Message, what: string, states?: Map<string, State>): ShapeEntry[] {
+    const c = this.constant(name);
+    if (c) {
+      if (!c.ints) this.fail(user, `needs ${what} as integers, got a float tensor`);
+      return c.ints;
+    }
+    const n = this.producer.get(name);
+    const ins = (n?.input as string[]) ?? [];
+    const sub = (i: number) => this.shapeValue(ins[i], user, what, states);
+    switch (n?.opType) {
+      case 'Shape': {
+        const st = states?.get(ins[0]);
+        if (!st) break;
+        let axes: ShapeEntry[] = st.axes.map((a) => this.sizeOf(st, a) ?? a);
+        const start = this.attrI(n, 'start', 0), end = this.attr(n, 'end') ? this.attrI(n, 'end', 0) : axes.length;
+        axes = axes.slice(start, end);
+        return axes;
+      }
+      case 'Gather': {
+        const v = sub(0), idx = this.constant(ins[1]);
+        if (!idx?.ints) break;
+        return idx.ints.map((i) => v[i < 0 ? i + v.length : i]);
+      }
+      case 'Unsqueeze': case 'Squeeze': case 'Cast': case 'Identity':
+        return sub(0);
+      case 'Concat': return ins.flatMap((_, i) => sub(i));
+      case 'Slice': {
+        const v = sub(0), st = this.constant(ins[1])?.ints, en = this.constant(ins[2])?.ints;
+        if (!st || !en) break;
+        return v.slice(st[0], Math.min(en[0], v.length));
+      }
+    }
+    this.fail(user, `needs ${what} ('${name}') as a constant, or computed from shapes by Shape, Gather, Unsqueeze, Concat or Slice${n ? `; it comes from ${this.where(n)}` : ''}`);
+  }
+
+  sizeOf(s: State, a: Label): number | null {
+    switch (a) {
+      case 'F': return s.F;
+      case 'T': return s.T;
+      case 'D': return s.rec?.D ?? null;
+      case 'H': return s.rec?.H ?? null;
+      case 'M': return s.rec ? s.rec.D * s.rec.H : null;
+      case 'ONE': return 1;
+      default: return null;
+    }
+  }
+
+  /** True when the tensor is all zeros: absent, a zero constant, or Expand/ConstantOfShape of zeros. */
+  isZero(name: string | undefined): boolean {
+    if (!name) return true;
+    const c = this.constant(name);
+    if (c) return c.floats ? c.floats.every((v) => v === 0) : !!c.ints?.every((v) => v === 0);
+    const n = this.producer.get(name);
+    if (!n) return false;
+    if (n.opType === 'Expand' || n.opType === 'Tile') return this.isZero((n.input as string[])[0]);
+    if (n.opType === 'ConstantOfShape') {
+      const a = this.attr(n, 'value');
+      if (!a?.t) return true; // the default value is a float 0
+      const t = tensorValues(a.t as Message);
+      return Array.from(t.floats ?? t.ints ?? []).every((v) => v === 0);
+    }
+    if (n.opType === 'Identity' || n.opType === 'Cast' || n.opType === 'Unsqueeze' || n.opType === 'Reshape') return this.isZero((n.input as string[])[0]);
+    return false;
+  }
+}
+
+const ACT_FROM_ONNX: Record<string, ActivationName> = { sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu' };
+const SUPPORTED_OPS = 'LSTM, GRU, RNN, Gemm, MatMul, Add, Gather, Sigmoid, Tanh, Relu, HardSigmoid, Softmax, Transpose, Squeeze, Reshape, Flatten, Slice, ReduceSum, ReduceMean, ReduceProd, Identity, Dropout, Cast';
+
+/** The activations of a recurrent node, as ours: [f, g, h] (LSTM), [f, g] (GRU), [f] (RNN), per direction. */
+function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): ActivationName[] {
+  const per = op === 'LSTM' ? 3 : op === 'GRU' ? 2 : 1;
+  const dflt = op === 'LSTM' ? ['Sigmoid', 'Tanh', 'Tanh'] : op === 'GRU' ? ['Sigmoid', 'Tanh'] : ['Tanh'];
+  const names = im.attrStrings(n, 'activations') ?? Array.from({ length: D }, () => dflt).flat();
+  if (names.length !== per * D) im.fail(n, `has ${names.length} activations; expected ${per * D}`);
+  const alpha = im.attr(n, 'activation_alpha') ? [...(im.attr(n, 'activation_alpha')!.floats as number[])] : [];
+  const beta = im.attr(n, 'activation_beta') ? [...(im.attr(n, 'activation_beta')!.floats as number[])] : [];
+  const out = names.map((raw) => {
+    const a = raw.toLowerCase();
+    if (ACT_FROM_ONNX[a]) return ACT_FROM_ONNX[a];
+    if (a === 'hardsigmoid') {
+      const al = alpha.length ? alpha.shift()! : 0.2, be = beta.length ? beta.shift()! : 0.5;
+      if (Math.abs(al - 0.2) < 1e-7 && Math.abs(be - 0.5) < 1e-7) return 'hardSigmoid';
+      im.fail(n, `uses HardSigmoid with alpha ${al}, beta ${be}; lstm-wasm's hardSigmoid is alpha 0.2, beta 0.5 (Keras 2, TF.js)`);
+    }
+    if (a === 'affine') {
+      const al = alpha.length ? alpha.shift()! : 0, be = beta.length ? beta.shift()! : 0;
+      if (al === 1 && be === 0) return 'linear';
+      im.fail(n, `uses Affine with alpha ${al}, beta ${be}; lstm-wasm has only the identity (alpha 1, beta 0)`);
+    }
+    im.fail(n, `uses the activation '${raw}'; supported: Sigmoid, Tanh, Relu, HardSigmoid (alpha 0.2, beta 0.5), Affine (alpha 1, beta 0)`);
+  });
+  for (let d = 1; d < D; d++) {
+    for (let i = 0; i < per; i++) if (out[d * per + i] !== out[i]) im.fail(n, `uses different activations in its two directions (${names.join(', ')}); lstm-wasm's Bidirectional uses one layer's`);
+  }
+  return out.slice(0, per);
+}
+
+function readRecurrent(im: OnnxImport, n: Message, s: State): { spec: RecSpec; layout: number } {
+  const op = n.opType as RecOp;
+  const ins = n.input as string[];
+  const layout = im.attrI(n, 'layout', 0);
+  const want: Label[] = layout === 0 ? ['T', 'B', 'F'] : ['B', 'T', 'F'];
+  if (s.axes.join() !== want.join()) {
+    im.fail(n, `reads its input with axes [${s.axes.join(', ')}] where it needs [${want.join(', ')}] (layout ${layout})`);
+  }
+  const dir = im.attrS(n, 'direction') ?? 'forward';
+  if (!['forward', 'reverse', 'bidirectional'].includes(dir)) im.fail(n, `has direction '${dir}'`);
+  const D = dir === 'bidirectional' ? 2 : 1;
+  const W = im.floatInput(n, 1, 'W'), R = im.floatInput(n, 2, 'R');
+  const G = GATES[op].length;
+  if (W.dims.length !== 3 || W.dims[0] !== D || W.dims[1] % G !== 0) im.fail(n, `has W of dims ${JSON.stringify(W.dims)}; expected [${D}, ${G}·hidden_size, input_size]`);
+  const H = W.dims[1] / G, I = W.dims[2];
+  const hs = im.attrI(n, 'hidden_size', H);
+  if (hs !== H) im.fail(n, `has hidden_size ${hs} but W of dims ${JSON.stringify(W.dims)}`);
+  if (R.dims.join() !== [D, G * H, H].join()) im.fail(n, `has R of dims ${JSON.stringify(R.dims)}; expected [${D}, ${G * H}, ${H}]`);
+  if (s.F !== null && s.F !== I) im.fail(n, `has W for ${I} input features, but its input has ${s.F}`);
+  const B = ins[3] ? im.floatInput(n, 3, 'B') : null;
+  if (B && B.dims.join() !== [D, 2 * G * H].join()) im.fail(n, `has B of dims ${JSON.stringify(B.dims)}; expected [${D}, ${2 * G * H}]`);
+  if (ins[4] && !(im.constant(ins[4])?.ints?.length === 0)) {
+    im.fail(n, `takes sequence_lens ('${ins[4]}'); lstm-wasm runs every sequence for all its steps (pad and use a Masking layer instead)`);
+  }
+  if (!im.isZero(ins[5])) im.fail(n, `takes an initial_h ('${ins[5]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
+  if (op === 'LSTM' && !im.isZero(ins[6])) im.fail(n, `takes an initial_c ('${ins[6]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
+  const Pp = op === 'LSTM' && ins[7] ? im.floatInput(n, 7, 'P') : null;
+  if (Pp && Pp.dims.join() !== [D, 3 * H].join()) im.fail(n, `has P of dims ${JSON.stringify(Pp.dims)}; expected [${D}, ${3 * H}]`);
+  if (im.attr(n, 'clip')) im.fail(n, `has a cell clip (clip = ${im.attrF(n, 'clip', 0)}); lstm-wasm layers do not clip`);
+  if (op === 'LSTM' && im.attrI(n, 'input_forget', 0) !== 0) im.fail(n, `couples its input and forget gates (input_forget = 1); lstm-wasm's LSTM does not`);
+  const resetAfter = op === 'GRU' && im.attrI(n, 'linear_before_reset', 0) === 1;
+  const acts = recActivations(im, n, op, D);
+  const peephole = !!Pp && Pp.floats!.some((v) => v !== 0);
+  const perm = GATES[op];
+  const weights: Float32Array[][] = [];
+  for (let d = 0; d < D; d++) {
+    const kernel = new Float32Array(I * G * H), rec = new Float32Array(H * G * H);
+    const w = W.floats!.subarray(d * G * H * I, (d + 1) * G * H * I), r = R.floats!.subarray(d * G * H * H, (d + 1) * G * H * H);
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < H; j++) {
+        const ours = perm[g] * H + j, theirs = g * H + j;
+        for (let k = 0; k < I; k++) kernel[k * G * H + ours] = w[theirs * I + k];
+        for (let k = 0; k < H; k++) rec[k * G * H + ours] = r[theirs * H + k];
+      }
+    }
+    const ws = [kernel, rec];
+    if (B) {
+      const b = B.floats!.subarray(d * 2 * G * H, (d + 1) * 2 * G * H);
+      const bias = new Float32Array(resetAfter ? 2 * G * H : G * H);
+      for (let g = 0; g < G; g++) {
+        for (let j = 0; j < H; j++) {
+          const ours = perm[g] * H + j, theirs = g * H + j;
+          if (resetAfter) { bias[ours] = b[theirs]; bias[G * H + ours] = b[G * H + theirs]; }
+          else bias[ours] = b[theirs] + b[G * H + theirs];
+        }
+      }
+      ws.push(bias);
+    }
+    if (peephole) {
+      const p = Pp!.floats!.subarray(d * 3 * H, (d + 1) * 3 * H); // i, o, f
+      const ours = new Float32Array(3 * H);
+      ours.set(p.subarray(0, H), 0);
+      ours.set(p.subarray(2 * H, 3 * H), H);
+      ours.set(p.subarray(H, 2 * H), 2 * H);
+      ws.push(ours);
+    }
+    weights.push(ws);
+  }
+  const spec: RecSpec = {
+    kind: 'rec', op, node: n.name as string, H, I, D, reverse: dir === 'reverse',
+    activation: op === 'RNN' ? acts[0] : acts[1], recurrentActivation: acts[0], resetAfter,
+    useBias: !!B, peephole, weights, output: 'Y', flip: dir === 'reverse', lastStep: false, merge: null,
+  };
+  if (op === 'LSTM' && acts[1] !== acts[2]) im.fail(n, `uses different cell and output activations (${acts[1]}, ${acts[2]}); lstm-wasm's LSTM uses one 'activation' for both`);
+  return { spec, layout };
+}
+
+/** Runs the chain of nodes from the graph input to the output on one guess of the input's axes. */
+function interpret(im: OnnxImport, chain: { node: Message; dataIndex: number; outIndex: number }[], input: string, axes: Label[], dims: (number | null)[]): { specs: Spec[]; state: State; first: State } {
+  const specs: Spec[] = [];
+  const fIndex = axes.indexOf('F'), tIndex = axes.indexOf('T');
+  const first: State = { axes, F: fIndex >= 0 ? dims[fIndex] : null, T: tIndex >= 0 ? dims[tIndex] : null, rec: null, dense: null };
+  let s: State = first;
+  const states = new Map<string, State>([[input, s]]);
+
+  /** Ends the open recurrent layer: its outputs must now read as one feature axis. */
+  const close = (n: Message | null, final: boolean) => {
+    const r = s.rec;
+    if (!r) return;
+    let axes = s.axes;
+    if (final && r.D === 1) axes = axes.filter((a) => a !== 'D');
+    if (axes.includes('D')) {
+      const what = n ? `${im.where(n)} reads` : `the output is`;
+      im.fail(null, `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze${r.D === 2 ? ', a Transpose and Reshape that concatenate the directions, or a ReduceSum/ReduceMean/ReduceProd over them' : ''}`);
+    }
+    if (r.D === 2 && !r.merge) im.fail(null, `the two directions of node '${r.node}' (${r.op}) are not merged`);
+    const seq = axes.includes('T');
+    if (r.output === 'Y' && !seq && !r.lastStep) im.fail(null, `lost the time axis of node '${r.node}' (${r.op})`);
+    if (seq && r.flip) {
+      im.fail(null, `node '${r.node}' (${r.op}, direction reverse) has its output sequence read in input order; lstm-wasm's goBackwards layers return it in the order they read it (reverse it with Slice steps -1 to load this graph)`);
+    }
+    r.returnSequences = seq;
+    const F = r.merge === 'concat' ? 2 * r.H : r.H;
+    s = { ...s, axes: axes.map((a) => (a === 'H' || a === 'M' ? 'F' : a)), F, rec: null };
+  };
+
+  const axisOf = (n: Message, a: number, rank: number) => {
+    const i = a < 0 ? a + rank : a;
+    if (i < 0 || i >= rank) im.fail(n, `names axis ${a} of a tensor of rank ${rank}`);
+    return i;
+  };
+
+  /** Removes size-1 axes (D of a one-direction op, ONE). */
+  const squeeze = (n: Message, which: number[] | null) => {
+    const rank = s.axes.length;
+    const idx = which ? which.map((a) => axisOf(n, a, rank)) : s.axes.map((a, i) => (a === 'ONE' || (a === 'D' && s.rec?.D === 1) ? i : -1)).filter((i) => i >= 0);
+    for (const i of idx) {
+      const a = s.axes[i];
+      if (!(a === 'ONE' || (a === 'D' && s.rec?.D === 1) || (a === 'T' && s.T === 1))) im.fail(n, `squeezes axis ${i} (${a}), which is not of size 1`);
+    }
+    s = { ...s, axes: s.axes.filter((_, i) => !idx.includes(i)) };
+  };
+
+  /** Reading the last step of a recurrent output: the same as returnSequences: false, for one forward direction. */
+  const pickStep = (n: Message, index: number) => {
+    const r = s.rec;
+    if (!r || r.output !== 'Y' || r.D !== 1 || r.lastStep) im.fail(n, `picks one time step; lstm-wasm can only read the last step of a one-direction LSTM, GRU or RNN output (as returnSequences: false)`);
+    const last = r.flip ? index === 0 : index === -1 || (s.T !== null && index === s.T - 1);
+    if (!last) im.fail(n, `picks time step ${index}; lstm-wasm can only read the last step a layer computes (returnSequences: false)`);
+    r.lastStep = true;
+  };
+
+  for (const { node: n, dataIndex, outIndex } of chain) {
+    const op = n.opType as string;
+    const ins = n.input as string[];
+    const rank = s.axes.length;
+    const dom = n.domain as string | undefined;
+    if (dom && dom !== 'ai.onnx') im.fail(n, `is in domain '${dom}'; lstm-wasm reads the standard ONNX operators: ${SUPPORTED_OPS}`);
+    const keepDense = op === 'Add' || ['Sigmoid', 'Tanh', 'Relu', 'HardSigmoid', 'Softmax', 'Identity', 'Dropout'].includes(op);
+    if (!keepDense && s.dense) { s.dense.closed = true; s = { ...s, dense: null }; }
+    switch (op) {
+      case 'Identity': case 'Dropout':
+        break;
+      case 'Cast': {
+        const to = im.attrI(n, 'to', 1);
+        if (to !== P.TensorDataType.FLOAT && !(s.axes.includes('IDS') || s.axes.every((a) => a === 'B' || a === 'T'))) im.fail(n, `casts to type ${TYPE_NAMES[to] ?? to}`);
+        break;
+      }
+      case 'LSTM': case 'GRU': case 'RNN': {
+        close(n, false);
+        if (outIndex === 2) im.fail(n, `gives its cell state Y_c as the output; lstm-wasm's layers return hidden states only`);
+        const { spec, layout } = readRecurrent(im, n, s);
+        spec.output = outIndex === 0 ? 'Y' : 'Yh';
+        specs.push(spec);
+        const axes: Label[] = outIndex === 0 ? (layout === 0 ? ['T', 'D', 'B', 'H'] : ['B', 'T', 'D', 'H']) : (layout === 0 ? ['D', 'B', 'H'] : ['B', 'D', 'H']);
+        s = { ...s, axes, rec: spec, F: null };
+        break;
+      }
+      case 'Transpose': {
+        const perm = im.attrInts(n, 'perm') ?? s.axes.map((_, i) => rank - 1 - i);
+        if (perm.length !== rank) im.fail(n, `has perm ${JSON.stringify(perm)} for a tensor of rank ${rank}`);
+        s = { ...s, axes: perm.map((p) => s.axes[p]) };
+        break;
+      }
+      case 'Squeeze': {
+        const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes') ?? null;
+        if (list && list.some((v) => typeof v !== 'number')) im.fail(n, `has axes that are not constant`);
+        squeeze(n, list as number[] | null);
+        break;
+      }
+      case 'Unsqueeze': {
+        im.fail(n, `adds an axis; lstm-wasm reads Unsqueeze only in shape computations`);
+        break;
+      }
+      case 'Gather': {
+        if (dataIndex === 1) {
+          // Embedding lookup: Gather(table, ids).
+          const table = im.floatInput(n, 0, 'embedding table');
+          if (im.attrI(n, 'axis', 0) !== 0 || table.dims.length !== 2) im.fail(n, `is not an embedding lookup (axis 0 of a 2-D table)`);
+          if (s.axes.join() !== 'B,T' || specs.length > 0) im.fail(n, `looks up embeddings for ids with axes [${s.axes.join(', ')}]; lstm-wasm's Embedding is a model's first layer, reading [batch, steps] ids`);
+          const [V, Dm] = table.dims;
+          specs.push({ kind: 'embedding', node: n.name as string, table: table.floats!, V, Dm });
+          s = { ...s, axes: ['B', 'T', 'F'], F: Dm };
+          break;
+        }
+        const idx = im.constant(ins[1]);
+        if (!idx?.ints || idx.ints.length !== 1) im.fail(n, `needs a constant single index`);
+        const a = axisOf(n, im.attrI(n, 'axis', 0), rank);
+        const label = s.axes[a], i = idx.ints[0];
+        if (label === 'T') pickStep(n, i);
+        else if (!((label === 'D' && s.rec?.D === 1) || label === 'ONE') || (i !== 0 && i !== -1)) im.fail(n, `picks index ${i} of axis ${a} (${label}); lstm-wasm reads Gather only as a last time step, or to drop a size-1 axis`);
+        s = { ...s, axes: idx.dims.length === 0 ? s.axes.filter((_, j) => j !== a) : s.axes.map((l, j) => (j === a ? 'ONE' : l)) };
+        break;
+      }
+      case 'Slice': {
+        const list = (i: number, attr: string) => (ins.length > 1 ? (ins[i] ? im.intList(n, i, attr, states) : null) : im.attrInts(n, attr) ?? null);
+        const starts = list(1, 'starts'), ends = list(2, 'ends');
+        if (!starts || !ends || [...starts, ...ends].some((v) => typeof v !== 'number')) im.fail(n, `needs constant starts and ends`);
+        const axesL = (list(3, 'axes') ?? starts.map((_, i) => i)) as number[];
+        const steps = (list(4, 'steps') ?? starts.map(() => 1)) as number[];
+        const axes = [...s.axes];
+        axesL.forEach((ax, k) => {
+          const a = axisOf(n, ax, rank), st = starts[k] as number, en = ends[k] as number, step = steps[k];
+          const full = step === 1 && st === 0 && en >= HUGE;
+          if (full) return;
+          if (axes[a] === 'T' && step === 1 && st === -1 && en >= HUGE) { pickStep(n, -1); axes[a] = 'ONE'; return; }
+          if (axes[a] === 'T' && step === -1 && st === -1 && en <= -HUGE) {
+            if (!s.rec || s.rec.output !== 'Y' || s.rec.lastStep) im.fail(n, `reverses time outside a recurrent layer's output sequence; lstm-wasm has no layer for that`);
+            s.rec.flip = !s.rec.flip;
+            return;
+          }
+          im.fail(n, `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; lstm-wasm reads Slice only as the last time step or a time reversal`);
+        });
+        s = { ...s, axes };
+        break;
+      }
+      case 'ReduceSum': case 'ReduceMean': case 'ReduceProd': {
+        const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes');
+        if (!list || list.length !== 1 || typeof list[0] !== 'number') im.fail(n, `must reduce exactly one, constant axis`);
+        const a = axisOf(n, list[0] as number, rank);
+        if (s.axes[a] !== 'D' || s.rec?.D !== 2) im.fail(n, `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction only as the merge of a bidirectional op's two directions`);
+        s.rec.merge = op === 'ReduceSum' ? 'sum' : op === 'ReduceMean' ? 'ave' : 'mul';
+        const keep = im.attrI(n, 'keepdims', 1) === 1;
+        s = { ...s, axes: keep ? s.axes.map((l, j) => (j === a ? 'ONE' : l)) : s.axes.filter((_, j) => j !== a) };
+        break;
+      }
+      case 'Reshape': case 'Flatten': {
+        let target: ShapeEntry[];
+        if (op === 'Flatten') {
+          const a = axisOf(n, im.attrI(n, 'axis', 1), rank + 1);
+          target = [a === 0 ? 1 : -1, -1];
+          const head = s.axes.slice(0, a).filter((l) => l !== 'ONE'), tail = s.axes.slice(a).filter((l) => l !== 'ONE' && !(l === 'D' && s.rec?.D === 1));
+          if (head.join() !== 'B' || !(tail.length === 1 || tail.join() === 'D,H')) im.fail(n, `flattens axes [${s.axes.join(', ')}] at ${a}; lstm-wasm reads Flatten only as [batch, features]`);
+          target = ['B', -1];
+        } else {
+          if (im.attrI(n, 'allowzero', 0) === 1) im.fail(n, `has allowzero = 1`);
+          target = im.intList(n, 1, 'shape', states)!;
+        }
+        s = { ...s, axes: reshape(im, n, s, target) };
+        break;
+      }
+      case 'MatMul': case 'Gemm': {
+        close(n, false);
+        if (dataIndex !== 0) im.fail(n, `multiplies a constant by the data (data as the second operand); lstm-wasm reads x · W`);
+        if (s.axes[s.axes.length - 1] !== 'F') im.fail(n, `multiplies a tensor with axes [${s.axes.join(', ')}]; the last axis must be the features`);
+        const Wt = im.floatInput(n, 1, 'weight');
+        let kernel: Float32Array, K: number, N: number, bias: Float32Array | null = null;
+        if (op === 'Gemm') {
+          if (rank !== 2) im.fail(n, `reads a tensor of rank ${rank}`);
+          if (im.attrI(n, 'transA', 0) !== 0) im.fail(n, `has transA = 1`);
+          const transB = im.attrI(n, 'transB', 0) === 1, alpha = im.attrF(n, 'alpha', 1), beta = im.attrF(n, 'beta', 1);
+          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}`);
+          [K, N] = transB ? [Wt.dims[1], Wt.dims[0]] : Wt.dims;
+          kernel = new Float32Array(K * N);
+          for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) kernel[k * N + j] = alpha * Wt.floats![transB ? j * K + k : k * N + j];
+          if (ins[2]) {
+            const C = im.floatInput(n, 2, 'bias C');
+            bias = broadcastBias(im, n, C, N, beta);
+          }
+        } else {
+          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}; lstm-wasm reads x · W with a 2-D W`);
+          [K, N] = Wt.dims;
+          kernel = Wt.floats!;
+        }
+        if (s.F !== null && s.F !== K) im.fail(n, `has a weight for ${K} features, but its input has ${s.F}`);
+        const spec: DenseSpec = { kind: 'dense', node: n.name as string, K, N, kernel, bias, activation: 'linear', closed: false };
+        specs.push(spec);
+        s = { ...s, F: N, dense: spec };
+        break;
+      }
+      case 'Add': {
+        const d = s.dense;
+        const C = im.constant(ins[1 - dataIndex]);
+        if (!d || d.bias || d.activation !== 'linear' || !C?.floats) im.fail(n, `adds ${C ? 'a constant' : 'two computed tensors'} where lstm-wasm expects none (it reads Add only as the bias right after a MatMul)`);
+        d.bias = broadcastBias(im, n, C, d.N, 1);
+        break;
+      }
+      case 'Sigmoid': case 'Tanh': case 'Relu': case 'HardSigmoid': case 'Softmax': {
+        close(n, false);
+        const d = s.dense;
+        if (!d || d.activation !== 'linear') im.fail(n, `comes where lstm-wasm has no layer for it: an activation is read only right after a Dense (Gemm, or MatMul and Add)`);
+        if (op === 'HardSigmoid' && (Math.abs(im.attrF(n, 'alpha', 0.2) - 0.2) > 1e-7 || Math.abs(im.attrF(n, 'beta', 0.5) - 0.5) > 1e-7)) im.fail(n, `has alpha/beta other than 0.2/0.5`);
+        if (op === 'Softmax') {
+          const opset = (im.model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number) ?? OPSET;
+          const a = axisOf(n, im.attrI(n, 'axis', opset >= 13 ? -1 : 1), rank);
+          if (a !== rank - 1) im.fail(n, `takes the softmax over axis ${a}, not the last one (features)`);
+        }
+        d.activation = op === 'HardSigmoid' ? 'hardSigmoid' : (op.toLowerCase() as ActivationName);
+        break;
+      }
+      default:
+        im.fail(n, `is not an operator lstm-wasm reads; supported: ${SUPPORTED_OPS}`);
+    }
+    const out = (n.output as string[])[outIndex];
+    states.set(out, s);
+  }
+  close(null, true);
+  return { specs, state: s, first };
+}
+
+function broadcastBias(im: OnnxImport, n: Message, C: OnnxTensor, N: number, scale: number): Float32Array {
+  const size = C.dims.reduce((a, b) => a * b, 1);
+  if (C.dims.length > 0 && C.dims[C.dims.length - 1] !== N && !(size === 1)) im.fail(n, `has a bias of dims ${JSON.stringify(C.dims)} for ${N} units`);
+  if (size !== N && size !== 1) im.fail(n, `has a bias of dims ${JSON.stringify(C.dims)}; lstm-wasm reads a bias of ${N} values`);
+  const b = new Float32Array(N);
+  for (let j = 0; j < N; j++) b[j] = scale * C.floats![size === 1 ? 0 : j];
+  return b;
+}
+
+/** The axes after a Reshape: the same axes, a size-1 axis dropped, or the directions and units merged. */
+function reshape(im: OnnxImport, n: Message, s: State, target: ShapeEntry[]): Label[] {
+  const axes = s.axes;
+  const candidates: { out: Label[]; from: number[][] }[] = [];
+  // Same axes.
+  candidates.push({ out: [...axes], from: axes.map((_, i) => [i]) });
+  // One size-1 axis dropped.
+  axes.forEach((a, i) => {
+    if (a === 'ONE' || (a === 'D' && s.rec?.D === 1)) candidates.push({ out: axes.filter((_, j) => j !== i), from: axes.map((_, j) => [j]).filter((_, j) => j !== i) });
+  });
+  // D and H merged.
+  const d = axes.indexOf('D');
+  if (d >= 0 && axes[d + 1] === 'H') {
+    const out = [...axes.slice(0, d), 'M' as Label, ...axes.slice(d + 2)];
+    const from = [...axes.slice(0, d).map((_, j) => [j]), [d, d + 1], ...axes.slice(d + 2).map((_, j) => [d + 2 + j])];
+    candidates.push({ out, from });
+  }
+  for (const c of candidates) {
+    if (c.out.length !== target.length) continue;
+    let ok = true, inferred = 0;
+    c.out.forEach((label, p) => {
+      const e = target[p];
+      const size = label === 'M' ? (s.rec ? s.rec.D * s.rec.H : null) : im.sizeOf(s, label);
+      if (typeof e === 'string') { if (e !== label) ok = false; return; }
+      if (e === -1) { inferred++; return; }
+      if (e === 0) { if (!(c.from[p].length === 1 && c.from[p][0] === p)) ok = false; return; }
+      if (size !== null ? e !== size : !(label === 'B' || label === 'T')) ok = false;
+    });
+    if (ok && inferred <= 1) {
+      if (c.out.includes('M')) {
+        if (!s.rec) ok = false;
+        else if (s.rec.D === 2) s.rec.merge = 'concat';
+      }
+      if (ok) return c.out;
+    }
+  }
+  im.fail(n, `reshapes a tensor with axes [${axes.join(', ')}] to ${JSON.stringify(target)}; lstm-wasm reads Reshape only to concatenate directions (…, D, H → …, D·H) or to drop a size-1 axis`);
+}
+
+function dimsOf(v: Message): (number | null)[] | null {
+  const shape = ((v.type as Message | undefined)?.tensorType as Message | undefined)?.shape as Message | undefined;
+  if (!shape) return null;
+  return (shape.dim as Message[]).map((d) => (typeof d.dimValue === 'number' && d.dimValue > 0 ? d.dimValue : null));
+}
+
+/**
+ * A Sequential model from the bytes of an ONNX model made of LSTM, GRU and RNN operators, Gemm or
+ * MatMul + Add (Dense), an optional Gather (Embedding) first, activations after the Dense layers,
+ * and the Transposes, Squeezes, Reshapes, Slices and Reduce* that move between layouts, pick the
+ * last step or merge directions. Initial states must be zeros; sequence_lens is not read.
+ *
+ * The model is batch-major like every model here: it takes [batch, steps, features] (or [batch,
+ * steps] ids, as floats, for an Embedding) and returns [batch, steps, units] or [batch, units],
+ * even when the graph is time-major: a graph that reads x [T, B, I] and gives y [T, B, H] (such
+ * as PyTorch's nn.LSTM without batch_first) becomes a model that reads [B, T, I] and returns
+ * [B, T, H]; a graph output [1, B, H] (a final hidden state) becomes [B, H].
+ */
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptions = {}): Sequential {
+  const m = readOnnx(bytes, 'fromOnnx');
+  const im = new OnnxImport(m);
+  const g = im.graph;
+  const dataInputs = (g.input as Message[]).filter((v) => !im.inits.has(v.name as string));
+  if (dataInputs.length !== 1) {
+    throw new LstmWasmError(`fromOnnx: the graph has ${dataInputs.length} inputs (${dataInputs.map((v) => v.name).join(', ') || 'none'}); lstm-wasm loads graphs with one input, the sequences`);
+  }
+  const input = dataInputs[0];
+  const inputName = input.name as string;
+  const outputs = (g.output as Message[]).map((o) => o.name as string);
+  const output = options.output ?? outputs[0];
+  if (!outputs.includes(output)) throw new LstmWasmError(`fromOnnx: the graph has no output ${JSON.stringify(output)}; its outputs: ${outputs.join(', ')}`);
+
+  // Tensors computed from the input (shapes of it are not: they are known once we know the input's layout).
+  const data = new Set([inputName]);
+  for (const n of im.nodes) {
+    if (n.opType === 'Shape' || n.opType === 'Size') continue;
+    if ((n.input as string[]).some((i) => data.has(i))) for (const o of n.output as string[]) data.add(o);
+  }
+  if (!data.has(output)) throw new LstmWasmError(`fromOnnx: output ${JSON.stringify(output)} does not depend on the input ${JSON.stringify(inputName)}`);
+  const chain: { node: Message; dataIndex: number; outIndex: number }[] = [];
+  for (let cur = output; cur !== inputName;) {
+    const n = im.producer.get(cur)!;
+    const ins = n.input as string[];
+    const dataIns = ins.map((x, i) => [x, i] as const).filter(([x]) => x && data.has(x));
+    if (dataIns.length !== 1) {
+      im.fail(n, `combines ${dataIns.length} tensors computed from the input (${dataIns.map(([x]) => x).join(', ')}); lstm-wasm loads a chain of layers, one after the other`);
+    }
+    chain.unshift({ node: n, dataIndex: dataIns[0][1], outIndex: (n.output as string[]).indexOf(cur) });
+    cur = dataIns[0][0];
+  }
+  if (chain.length === 0) throw new LstmWasmError(`fromOnnx: the output is the input itself; there is no layer to load`);
+
+  const elem = ((input.type as Message | undefined)?.tensorType as Message | undefined)?.elemType as number | undefined;
+  const ids = elem !== undefined && elem !== P.TensorDataType.FLOAT && elem !== P.TensorDataType.DOUBLE && elem !== P.TensorDataType.FLOAT16;
+  const dims = dimsOf(input);
+  const rank = dims?.length;
+  const guesses: Label[][] = ids ? [['B', 'T'], ['T', 'B']]
+    : rank === 2 ? [['B', 'F']] : rank === 3 ? [['B', 'T', 'F'], ['T', 'B', 'F']] : [['B', 'T', 'F'], ['T', 'B', 'F'], ['B', 'F']];
+  let result: ReturnType<typeof interpret> | null = null;
+  let firstError: unknown = null, bestDepth = -1;
+  for (const axes of guesses) {
+    try {
+      result = interpret(im, chain, inputName, axes, dims ?? axes.map(() => null));
+      break;
+    } catch (e) {
+      if (!(e instanceof LstmWasmError)) throw e;
+      // Report the guess that read furthest along the chain.
+      const at = chain.findIndex((c) => e.message.includes(`node '${c.node.name}'`));
+      // An error about the axes a node reads says less than one about the node itself.
+      const depth = (at < 0 ? chain.length : at) - (/with axes \[/.test(e.message) ? 0.5 : 0);
+      if (depth > bestDepth) { bestDepth = depth; firstError = e; }
+    }
+  }
+  if (!result) throw firstError;
+  const { specs, state, first } = result;
+  const final = state.axes.filter((a) => a !== 'ONE');
+  if (final[final.length - 1] !== 'F' || !(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')) {
+    throw new LstmWasmError(`fromOnnx: output ${JSON.stringify(output)} has axes [${state.axes.join(', ')}]; lstm-wasm models return [batch, features] or [batch, steps, features]`);
+  }
+  if (specs.length === 0) throw new LstmWasmError(`fromOnnx: the path from the input to ${JSON.stringify(output)} has no layer (only layout operators)`);
+
+  // The first layer's input shape (batch free): [T, F], [F] or [T] for ids.
+  const T = first.T, F = first.F;
+  const firstSpec = specs[0];
+  const inF = firstSpec.kind === 'rec' ? firstSpec.I : firstSpec.kind === 'dense' ? firstSpec.K : null;
+  const batchInputShape: (number | null)[] = ids ? [null, T] : first.axes.length === 2 ? [null, F ?? inF] : [null, T, F ?? inF];
+
+  const layers: Layer[] = specs.map((sp, i) => {
+    const shape = i === 0 ? { batchInputShape } : {};
+    if (sp.kind === 'embedding') return new Embedding({ inputDim: sp.V, outputDim: sp.Dm, ...shape });
+    if (sp.kind === 'dense') return new Dense({ units: sp.N, activation: sp.activation, useBias: !!sp.bias, ...shape });
+    const common = { units: sp.H, activation: sp.activation, useBias: sp.useBias, returnSequences: sp.returnSequences ?? false };
+    const make = (extra: object) => sp.op === 'LSTM' ? new LSTM({ ...common, recurrentActivation: sp.recurrentActivation, peephole: sp.peephole, unitForgetBias: false, ...extra })
+      : sp.op === 'GRU' ? new GRU({ ...common, recurrentActivation: sp.recurrentActivation, resetAfter: sp.resetAfter, ...extra })
+      : new SimpleRNN({ ...common, ...extra });
+    if (sp.D === 2) return new Bidirectional({ layer: make({}), mergeMode: sp.merge!, ...shape });
+    return make({ goBackwards: sp.reverse, ...shape });
+  });
+  const model = new Sequential({ layers, name: options.name ?? ((g.name as string) || undefined) });
+  model.build();
+  specs.forEach((sp, i) => {
+    const l = layers[i];
+    if (sp.kind === 'embedding') l.setWeights([{ data: sp.table, shape: [sp.V, sp.Dm] }]);
+    else if (sp.kind === 'dense') l.setWeights(sp.bias ? [{ data: sp.kernel, shape: [sp.K, sp.N] }, { data: sp.bias, shape: [sp.N] }] : [{ data: sp.kernel, shape: [sp.K, sp.N] }]);
+    else {
+      const shapes = l.slots.map((slot) => slot.spec.shape);
+      l.setWeights(sp.weights.flat().map((data, j) => ({ data, shape: shapes[j] })));
+    }
+  });
+  return model;
+}

@@ -1,0 +1,1010 @@
+// The TensorFlow.js layers format (model.json + binary weight shards), in and out, for Sequential
+// models of the layers this library has. loadLayersModel() reads what TF.js's model.save() writes
+// and what the Keras converter (tensorflowjs_converter --input_format keras) writes; toLayersModel()
+// and saveLayersModel() write files that TF.js's tf.loadLayersModel() reads unchanged.
+//
+// Both are Keras model configs: TF.js writes them in snake_case with Keras class names, the Keras
+// converter adds Keras 2 (or 3) details around them (model_config, InputLayer, dtype policies,
+// inbound_nodes of functional models). Options are read by a table per layer class: each one is
+// taken, ignored where it cannot change what the model computes (initializers once weights are
+// loaded, `implementation`, `unroll`), or refused with an error that names it. A model that
+// loads here computes what it computed where it was saved, or it does not load.
+import { LstmWasmError, describe } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { Sequential } from '../model.js';
+import type { Layer, Shape } from '../layers/layer.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { Embedding } from '../layers/embedding.js';
+import { Masking } from '../layers/masking.js';
+import { GRU, LSTM, Recurrent, SimpleRNN } from '../layers/recurrent.js';
+import { Bidirectional, type MergeMode } from '../layers/bidirectional.js';
+import type { ActivationName } from '../layers/activations.js';
+import type { InitializerName } from '../layers/initializers.js';
+
+// ---- the format ----------------------------------------------------------------------------
+
+export interface WeightQuantization {
+  dtype: 'uint8' | 'uint16' | 'float16';
+  scale?: number;
+  min?: number;
+  original_dtype?: string;
+}
+
+/** One weight in a weightsManifest group (TF.js WeightsManifestEntry). */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | string;
+  quantization?: WeightQuantization;
+}
+
+export interface WeightGroup {
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+/** The content of model.json. */
+export interface LayersModelJson {
+  modelTopology: Record<string, unknown>;
+  weightsManifest: WeightGroup[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * A model in the TF.js layers format, in memory: `modelJson` (model.json) and `weightData` (the
+ * shards, concatenated), plus the fields of TF.js's ModelArtifacts, so the object goes straight to
+ * `tf.loadLayersModel(tf.io.fromMemory(artifacts))`.
+ */
+export interface LayersModelArtifacts {
+  modelJson: LayersModelJson;
+  weightData: ArrayBuffer;
+  modelTopology: Record<string, unknown>;
+  weightSpecs: WeightEntry[];
+  format: string;
+  generatedBy: string;
+  convertedBy: null;
+  /** Shard file names and their bytes, as saveLayersModel() writes them beside model.json. */
+  shards: { path: string; data: Uint8Array }[];
+}
+
+type Bytes = ArrayBuffer | ArrayBufferView;
+
+/** What loadLayersModel() reads. */
+export type LayersModelSource =
+  | string
+  | URL
+  | { modelJson: LayersModelJson | string; weights?: Bytes | Bytes[]; weightData?: Bytes | Bytes[] }
+  | { modelTopology?: unknown; weightSpecs?: WeightEntry[]; weightData?: Bytes | Bytes[] }
+  | { load(): Promise<unknown> };
+
+export interface LoadLayersModelOptions {
+  /** The fetch to use for URLs (default: globalThis.fetch). */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Passed to every fetch (headers, credentials). */
+  requestInit?: RequestInit;
+}
+
+const WHERE = 'loadLayersModel';
+
+function fail(why: string): never {
+  throw new LstmWasmError(`${WHERE}: ${why}`);
+}
+
+// ---- reading model.json and shards ---------------------------------------------------------
+
+const hasFileSystem = (): boolean =>
+  !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ||
+  typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+
+type Fs = { readFile(p: string): Promise<Uint8Array>; stat(p: string): Promise<{ isDirectory(): boolean }>; mkdir(p: string, o: { recursive: boolean }): Promise<unknown>; writeFile(p: string, d: Uint8Array | string): Promise<void> };
+
+async function fileSystem(where: string): Promise<Fs> {
+  // A computed name, so bundlers for the browser leave it alone.
+  const name = 'node:fs/promises';
+  try {
+    return (await import(/* @vite-ignore */ name)) as Fs;
+  } catch (e) {
+    throw new LstmWasmError(`${where}: reading and writing files needs Node or Deno (${(e as Error).message}); in a browser, pass a URL or the model's parts in memory`);
+  }
+}
+
+const dirOf = (p: string): string => {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i < 0 ? '.' : i === 0 ? p.slice(0, 1) : p.slice(0, i);
+};
+const joinPath = (dir: string, rel: string): string => (/^([a-z]:)?[\\/]/i.test(rel) ? rel : `${dir.replace(/[\\/]+$/, '')}/${rel}`);
+
+function parseModelJson(text: string, what: string): LayersModelJson {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail(`${what} is not valid JSON (${(e as Error).message}): the file is cut short or damaged`);
+  }
+  return checkModelJson(json, what);
+}
+
+function checkModelJson(json: unknown, what: string): LayersModelJson {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(`${what} must hold a JSON object with modelTopology and weightsManifest, got ${describe(json)}`);
+  const j = json as LayersModelJson;
+  if (j.modelTopology === undefined || j.modelTopology === null || typeof j.modelTopology !== 'object') {
+    fail(`${what} has no modelTopology${(j as { format?: string }).format === 'graph-model' ? ': it is a TF.js graph model (from a SavedModel), not a layers model' : ''}`);
+  }
+  if (j.weightsManifest !== undefined && !Array.isArray(j.weightsManifest)) fail(`${what}: weightsManifest must be an array of { paths, weights }, got ${describe(j.weightsManifest)}`);
+  for (const [gi, grp] of (j.weightsManifest ?? []).entries()) {
+    if (!grp || !Array.isArray(grp.paths) || !Array.isArray(grp.weights)) fail(`${what}: weightsManifest[${gi}] must be { paths: [...], weights: [...] }, got ${describe(grp)}`);
+  }
+  return j;
+}
+
+function asBytes(b: unknown, what: string): Uint8Array {
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  fail(`${what} must be an ArrayBuffer or a typed array, got ${describe(b)}`);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 };
+
+function entryBytes(w: WeightEntry, what: string): number {
+  if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    fail(`${what}: a weightsManifest entry must be { name, shape, dtype }, got ${describe(w)}`);
+  }
+  const n = w.shape.reduce((a, b) => a * b, 1);
+  const dt = w.quantization?.dtype ?? w.dtype ?? 'float32';
+  const size = DTYPE_BYTES[dt];
+  if (!size) fail(`weight '${w.name}' has dtype ${JSON.stringify(dt)}; lstm-wasm reads float32, int32 and the TF.js quantized forms (uint8, uint16, float16)`);
+  return n * size;
+}
+
+/** Checks each group's shards against its entries; returns all entries and the bytes, in manifest order. */
+function manifestBytes(manifest: WeightGroup[], shards: Uint8Array[][], what: string): { entries: WeightEntry[]; data: Uint8Array } {
+  const parts: Uint8Array[] = [];
+  const entries: WeightEntry[] = [];
+  manifest.forEach((grp, gi) => {
+    const need = grp.weights.reduce((s, w) => s + entryBytes(w, what), 0);
+    const got = shards[gi].reduce((s, b) => s + b.length, 0);
+    if (got !== need) {
+      const sizes = grp.paths.map((p, i) => `${p}: ${shards[gi][i]?.length ?? 0} bytes`).join(', ');
+      fail(`the weight shards of group ${gi + 1} hold ${got} bytes (${sizes}), but its ${grp.weights.length} weights (${grp.weights.map((w) => `${w.name} ${shapeString(w.shape)}`).slice(0, 4).join(', ')}${grp.weights.length > 4 ? ', …' : ''}) need ${need}: a shard is ${got < need ? 'missing or cut short' : 'longer than it should be, or belongs to another model'}`);
+    }
+    parts.push(...shards[gi]);
+    entries.push(...grp.weights);
+  });
+  return { entries, data: concatBytes(parts) };
+}
+
+function splitBuffers(buffers: Uint8Array[], manifest: WeightGroup[], what: string): Uint8Array[][] {
+  const nPaths = manifest.reduce((s, g) => s + g.paths.length, 0);
+  if (buffers.length === nPaths && nPaths > 0) {
+    let i = 0;
+    return manifest.map((g) => g.paths.map(() => buffers[i++]));
+  }
+  // One buffer for everything: cut it by the groups' sizes.
+  const all = concatBytes(buffers);
+  const need = manifest.map((g) => g.weights.reduce((s, w) => s + entryBytes(w, what), 0));
+  const total = need.reduce((a, b) => a + b, 0);
+  if (all.length !== total) {
+    fail(`the weights hold ${all.length} bytes, but the weightsManifest describes ${total}: ${all.length < total ? 'they are cut short or a shard is missing' : 'they are longer than the manifest says, or belong to another model'}`);
+  }
+  let at = 0;
+  return need.map((n) => { const b = all.subarray(at, at + n); at += n; return [b]; });
+}
+
+async function readFromFiles(path: string): Promise<{ json: LayersModelJson; data: Uint8Array; entries: WeightEntry[] }> {
+  const fs = await fileSystem(WHERE);
+  let file = path;
+  try {
+    if ((await fs.stat(path)).isDirectory()) file = joinPath(path, 'model.json');
+  } catch (e) {
+    fail(`cannot read ${JSON.stringify(path)} (${(e as Error).message})`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await fs.readFile(file));
+  } catch (e) {
+    fail(`cannot read ${JSON.stringify(file)} (${(e as Error).message})`);
+  }
+  const json = parseModelJson(text, file);
+  const dir = dirOf(file);
+  const shards: Uint8Array[][] = [];
+  for (const grp of json.weightsManifest ?? []) {
+    const bufs: Uint8Array[] = [];
+    for (const p of grp.paths) {
+      const at = joinPath(dir, p);
+      try {
+        bufs.push(await fs.readFile(at));
+      } catch (e) {
+        fail(`cannot read the weight shard ${JSON.stringify(p)} that ${file} lists (${(e as Error).message})`);
+      }
+    }
+    shards.push(bufs);
+  }
+  return { json, ...manifestBytes(json.weightsManifest ?? [], shards, file) };
+}
+
+async function readFromUrl(url: string, options: LoadLayersModelOptions): Promise<{ json: LayersModelJson; data: Uint8Array; entries: WeightEntry[] }> {
+  const f = options.fetch ?? (globalThis as { fetch?: LoadLayersModelOptions['fetch'] }).fetch;
+  if (typeof f !== 'function') fail(`there is no fetch() here to read ${url}; pass { fetch } in the options`);
+  const get = async (u: string, what: string): Promise<Response> => {
+    let r: Response;
+    try {
+      r = await f(u, options.requestInit);
+    } catch (e) {
+      fail(`cannot fetch ${what} ${u} (${(e as Error).message})`);
+    }
+    if (!r.ok) fail(`fetching ${what} ${u} failed: HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
+    return r;
+  };
+  const json = parseModelJson(await (await get(url, 'model.json')).text(), url);
+  const base = typeof location !== 'undefined' && !/^[a-z][a-z0-9+.-]*:/i.test(url) ? new URL(url, location.href) : new URL(url);
+  const shards: Uint8Array[][] = [];
+  for (const grp of json.weightsManifest ?? []) {
+    const bufs: Uint8Array[] = [];
+    for (const p of grp.paths) bufs.push(new Uint8Array(await (await get(new URL(p, base).href, 'weight shard')).arrayBuffer()));
+    shards.push(bufs);
+  }
+  return { json, ...manifestBytes(json.weightsManifest ?? [], shards, url) };
+}
+
+/**
+ * A Sequential model from the TF.js layers format: a path to model.json or to its folder (Node,
+ * Deno), a URL (fetch), `{ modelJson, weights }` in memory, TF.js's ModelArtifacts
+ * (`{ modelTopology, weightSpecs, weightData }`), or a TF.js IOHandler such as tf.io.fromMemory(...).
+ * Reads models saved by TF.js and converted from Keras (2 and 3): Sequential, or a functional model
+ * whose layers form one chain. Optimizer state and training config are not read: compile() the
+ * model to train it.
+ */
+export async function loadLayersModel(source: LayersModelSource, options: LoadLayersModelOptions = {}): Promise<Sequential> {
+  if (source === null || source === undefined) fail(`expected a path, a URL or { modelJson, weights }, got ${describe(source)}`);
+  if (typeof source === 'string' || source instanceof URL) {
+    const s = String(source);
+    if (/^https?:\/\//i.test(s) || (!hasFileSystem() && !/^file:/i.test(s))) {
+      const r = await readFromUrl(s, options);
+      return fromParts(r.json.modelTopology, r.entries, r.data);
+    }
+    const path = /^file:/i.test(s) ? decodeURIComponent(new URL(s).pathname).replace(/^\/([a-z]:)/i, '$1') : s;
+    const r = await readFromFiles(path);
+    return fromParts(r.json.modelTopology, r.entries, r.data);
+  }
+  if (typeof source !== 'object') fail(`expected a path, a URL or { modelJson, weights }, got ${describe(source)}`);
+  if (typeof (source as { load?: unknown }).load === 'function') {
+    const artifacts = await (source as { load(): Promise<unknown> }).load();
+    return loadLayersModel(artifacts as LayersModelSource, options);
+  }
+  if ('modelJson' in source) {
+    const mj = source.modelJson;
+    const json = typeof mj === 'string' ? parseModelJson(mj, 'modelJson') : checkModelJson(mj, 'modelJson');
+    const raw = source.weights ?? source.weightData;
+    const manifest = json.weightsManifest ?? [];
+    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const buffers = list.map((b, i) => asBytes(b, `weights${Array.isArray(raw) ? `[${i}]` : ''}`));
+    const { entries, data } = manifestBytes(manifest, splitBuffers(buffers, manifest, 'modelJson'), 'modelJson');
+    return fromParts(json.modelTopology, entries, data);
+  }
+  if ('modelTopology' in source) {
+    const a = source as { modelTopology?: unknown; weightSpecs?: WeightEntry[]; weightData?: Bytes | Bytes[] };
+    if (a.modelTopology === null || typeof a.modelTopology !== 'object' || a.modelTopology instanceof ArrayBuffer) fail(`modelTopology must be the Keras model config (an object), got ${describe(a.modelTopology)}`);
+    const specs = a.weightSpecs ?? [];
+    if (!Array.isArray(specs)) fail(`weightSpecs must be an array, got ${describe(specs)}`);
+    const list = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+    const data = concatBytes(list.map((b, i) => asBytes(b, `weightData${Array.isArray(a.weightData) ? `[${i}]` : ''}`)));
+    const need = specs.reduce((s, w) => s + entryBytes(w, 'weightSpecs'), 0);
+    if (data.length !== need) fail(`weightData holds ${data.length} bytes, but weightSpecs describe ${need}: ${data.length < need ? 'it is cut short' : 'it is longer than the specs say, or belongs to another model'}`);
+    return fromParts(a.modelTopology as Record<string, unknown>, specs, data);
+  }
+  fail(`expected a path, a URL, { modelJson, weights } or { modelTopology, weightSpecs, weightData }, got ${describe(source)}`);
+}
+
+// ---- weights -------------------------------------------------------------------------------
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+interface NamedWeight {
+  name: string;
+  parts: string[];
+  last: string;
+  shape: number[];
+  values: Float32Array;
+  used: boolean;
+}
+
+function decodeWeights(entries: WeightEntry[], data: Uint8Array): NamedWeight[] {
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  return entries.map((w) => {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const q = w.quantization;
+    const values = new Float32Array(n);
+    if (q) {
+      const scale = q.scale ?? 1, min = q.min ?? 0;
+      for (let i = 0; i < n; i++) {
+        if (q.dtype === 'uint8') values[i] = data[at + i] * scale + min;
+        else if (q.dtype === 'uint16') values[i] = dv.getUint16(at + 2 * i, true) * scale + min;
+        else values[i] = halfToFloat(dv.getUint16(at + 2 * i, true));
+      }
+    } else if (w.dtype === 'int32') {
+      for (let i = 0; i < n; i++) values[i] = dv.getInt32(at + 4 * i, true);
+    } else {
+      for (let i = 0; i < n; i++) values[i] = dv.getFloat32(at + 4 * i, true);
+    }
+    at += entryBytes(w, 'weights');
+    const name = w.name.replace(/:\d+$/, '');
+    const parts = name.split('/');
+    return { name: w.name, parts, last: parts[parts.length - 1], shape: w.shape, values, used: false };
+  });
+}
+
+/** Gives each layer its weights: by name (layer name first, weight name last) when all are found, else in manifest order. */
+function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedWeight[]): void {
+  for (const { layer, name } of layers) {
+    const slots = layer.slots;
+    if (slots.length === 0) continue;
+    const half = slots.length / 2;
+    const wanted = slots.map((s, j) => ({ pname: s.spec.name, dir: layer instanceof Bidirectional ? (j < half ? 'forward_' : 'backward_') : null, shape: s.spec.shape }));
+    // TF.js and Keras 2 put the layer name first (lstm/kernel, lstm/lstm_cell/kernel); some writers nest it (model/lstm/...).
+    const first = weights.filter((w) => !w.used && w.parts[0] === name);
+    const mine = first.length ? first : weights.filter((w) => !w.used && w.parts.slice(0, -1).includes(name));
+    let picked: (NamedWeight | null)[] = wanted.map((w) => {
+      const m = mine.filter((e) => e.last === w.pname && (w.dir === null || e.parts.slice(1, -1).some((p) => p.startsWith(w.dir!))));
+      return m.length === 1 ? m[0] : null;
+    });
+    if (picked.some((p) => p === null) || new Set(picked).size !== picked.length) {
+      const rest = weights.filter((w) => !w.used);
+      if (rest.length < wanted.length) {
+        fail(`${layer.where} needs ${wanted.length} weights (${wanted.map((w) => `${w.dir ?? ''}${w.pname} ${shapeString(w.shape)}`).join(', ')}), but the weightsManifest has only ${rest.length} left${rest.length ? ` (${rest.map((w) => w.name).join(', ')})` : ''}`);
+      }
+      picked = rest.slice(0, wanted.length);
+    }
+    picked.forEach((w, j) => {
+      const want = wanted[j];
+      if (shapeString(w!.shape) !== shapeString(want.shape)) {
+        fail(`${layer.where} ${want.dir ?? ''}${want.pname} must have shape ${shapeString(want.shape)}, but the weight it gets (${w!.name}) has shape ${shapeString(w!.shape)}`);
+      }
+    });
+    layer.setWeights(picked.map((w, j) => ({ data: w!.values, shape: wanted[j].shape })));
+    for (const w of picked) w!.used = true;
+  }
+  const left = weights.filter((w) => !w.used);
+  if (left.length) fail(`the weightsManifest lists ${left.length} weight${left.length > 1 ? 's' : ''} that no layer uses (${left.slice(0, 6).map((w) => `${w.name} ${shapeString(w.shape)}`).join(', ')}${left.length > 6 ? ', …' : ''}): the topology and the weights do not match`);
+}
+
+// ---- the topology --------------------------------------------------------------------------
+
+type Raw = Record<string, unknown>;
+interface RawLayer {
+  className: string;
+  config: Raw;
+  inbound?: unknown;
+}
+
+const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function camelKeys(o: Raw): Raw {
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(o)) out[camel(k)] = v;
+  return out;
+}
+
+function rawLayer(l: unknown, what: string): RawLayer {
+  if (l === null || typeof l !== 'object') fail(`${what} must be { class_name, config }, got ${describe(l)}`);
+  const o = l as Raw;
+  const className = (o.class_name ?? o.className) as string;
+  if (typeof className !== 'string') fail(`${what} has no class_name`);
+  const config = o.config ?? {};
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(`${what} (${className}) must have a config object, got ${describe(config)}`);
+  return { className, config: camelKeys(config as Raw), inbound: o.inbound_nodes ?? o.inboundNodes };
+}
+
+/** The names of the layers a functional layer reads from (Keras 2 and Keras 3 forms). */
+function inboundNames(inbound: unknown): string[][] {
+  if (!Array.isArray(inbound)) return [];
+  return inbound.map((node) => {
+    const names: string[] = [];
+    if (Array.isArray(node)) {
+      for (const e of node) if (Array.isArray(e) && typeof e[0] === 'string') names.push(e[0]);
+    } else if (node && typeof node === 'object') {
+      const find = (v: unknown): void => {
+        if (Array.isArray(v)) { v.forEach(find); return; }
+        if (!v || typeof v !== 'object') return;
+        const o = v as Raw;
+        const hist = o.keras_history ?? (o.config as Raw | undefined)?.keras_history;
+        if (Array.isArray(hist) && typeof hist[0] === 'string') { names.push(hist[0]); return; }
+        Object.values(o).forEach(find);
+      };
+      find((node as Raw).args);
+    }
+    return names;
+  });
+}
+
+function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; keras3: boolean } {
+  let t = topology;
+  const version = String(t.keras_version ?? t.kerasVersion ?? '');
+  if (t.model_config ?? t.modelConfig) t = (t.model_config ?? t.modelConfig) as Raw;
+  const className = (t.class_name ?? t.className) as string | undefined;
+  const config = t.config as Raw | Raw[] | undefined;
+  const keras3 = /^3\./.test(version) || 'module' in t;
+  if (className === 'Sequential') {
+    const list = Array.isArray(config) ? config : (config?.layers as unknown[] | undefined);
+    if (!Array.isArray(list)) fail(`the Sequential model config has no layers list`);
+    return { name: Array.isArray(config) ? undefined : (config?.name as string | undefined), layers: list.map((l, i) => rawLayer(l, `layer ${i}`)), keras3 };
+  }
+  if (className === 'Functional' || className === 'Model') {
+    const c = config as Raw;
+    const list = c?.layers;
+    if (!Array.isArray(list)) fail(`the ${className} model config has no layers list`);
+    const layers = list.map((l, i) => rawLayer(l, `layer ${i}`));
+    const names = list.map((l) => String((l as Raw).name ?? ((l as Raw).config as Raw | undefined)?.name));
+    // Only a chain: each layer reads the one before it.
+    layers.forEach((l, i) => {
+      const ins = inboundNames(l.inbound);
+      if (i === 0) {
+        if (ins.some((n) => n.length)) fail(`functional model: its first layer ${names[0]} reads from other layers`);
+        return;
+      }
+      if (ins.length !== 1 || ins[0].length !== 1 || ins[0][0] !== names[i - 1]) {
+        fail(`functional model: layer ${names[i]} reads ${ins.length === 0 ? 'nothing' : ins.map((n) => `[${n.join(', ')}]`).join(' and ')}, not just the layer before it (${names[i - 1]}); lstm-wasm loads models whose layers form one chain`);
+      }
+    });
+    const outs = c.output_layers ?? c.outputLayers;
+    if (Array.isArray(outs)) {
+      const flat = (outs as unknown[]).flat(3).filter((v) => typeof v === 'string');
+      if (flat.length !== 1 || flat[0] !== names[names.length - 1]) fail(`functional model: its outputs (${flat.join(', ')}) are not just its last layer`);
+    }
+    return { name: c.name as string | undefined, layers, keras3 };
+  }
+  fail(`the model is a ${JSON.stringify(className)}; lstm-wasm loads Sequential models (and functional models whose layers form one chain)`);
+}
+
+/** Reads one layer config, remembering which options were taken. */
+class Cfg {
+  private used = new Set<string>();
+  constructor(readonly c: Raw, readonly where: string, readonly keras3: boolean) {}
+
+  has(k: string): boolean {
+    return this.c[k] !== undefined && this.c[k] !== null;
+  }
+
+  get(k: string): unknown {
+    this.used.add(k);
+    const v = this.c[k];
+    return v === null ? undefined : v;
+  }
+
+  ignore(...keys: string[]): void {
+    for (const k of keys) this.used.add(k);
+  }
+
+  fail(why: string): never {
+    fail(`${this.where}: ${why}`);
+  }
+
+  /** Options that must be absent, null, or the one value that computes what we compute. */
+  mustBe(k: string, ok: unknown[], why: string): void {
+    const v = this.get(k);
+    if (v !== undefined && !ok.includes(v)) this.fail(`option '${k}' = ${JSON.stringify(v)} is not supported: ${why}`);
+  }
+
+  nothing(k: string, why: string): void {
+    const v = this.get(k);
+    if (v !== undefined) this.fail(`option '${k}' (${describeRaw(v)}) is not supported: ${why}`);
+  }
+
+  /** Errors on any option nobody took. */
+  done(): void {
+    const left = Object.keys(this.c).filter((k) => !this.used.has(k) && this.c[k] !== null && this.c[k] !== undefined);
+    if (left.length) this.fail(`option${left.length > 1 ? 's' : ''} ${left.map((k) => `'${k}'`).join(', ')} ${left.length > 1 ? 'are' : 'is'} not supported; supported: ${[...this.used].filter((k) => !['module', 'registeredName', 'buildConfig', 'compileConfig'].includes(k)).join(', ')}`);
+  }
+}
+
+function describeRaw(v: unknown): string {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Raw;
+    const cls = o.class_name ?? o.className;
+    if (typeof cls === 'string') return cls;
+  }
+  return JSON.stringify(v);
+}
+
+const ACTIVATIONS: Record<string, ActivationName> = {
+  tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', linear: 'linear', softmax: 'softmax', hard_sigmoid: 'hardSigmoid', hardSigmoid: 'hardSigmoid',
+};
+
+function activationOf(c: Cfg, key: string, allowed: ActivationName[]): ActivationName | undefined {
+  let v = c.get(key);
+  if (v === undefined) return undefined;
+  if (v && typeof v === 'object') v = (v as Raw).class_name ?? (v as Raw).className ?? (v as Raw).config;
+  const name = typeof v === 'string' ? ACTIVATIONS[v] : undefined;
+  const names = allowed.map((a) => (a === 'hardSigmoid' ? 'hard_sigmoid' : a));
+  if (!name || !allowed.includes(name)) c.fail(`activation ${JSON.stringify(v)} (option '${key}') is not supported; supported: ${names.join(', ')}`);
+  if (name === 'hardSigmoid' && c.keras3) c.fail(`Keras 3's hard_sigmoid (x/6 + 1/2 clipped, option '${key}') is not lstm-wasm's hardSigmoid (0.2·x + 0.5 clipped, as Keras 2 and TF.js); supported: ${names.filter((n) => n !== 'hard_sigmoid').join(', ')}`);
+  return name;
+}
+
+const ELEMENTWISE: ActivationName[] = ['tanh', 'relu', 'sigmoid', 'hardSigmoid', 'linear'];
+
+/** An initializer config as one of our names, or undefined (the default) when it has no name here: it only draws the weights the file then replaces. */
+function initializerOf(c: Cfg, key: string): InitializerName | undefined {
+  const v = c.get(key);
+  if (v === undefined) return undefined;
+  const cls = typeof v === 'string' ? v : String((v as Raw).class_name ?? (v as Raw).className ?? '');
+  const cfg = (typeof v === 'object' ? ((v as Raw).config as Raw) : undefined) ?? {};
+  const simple: Record<string, InitializerName> = {
+    GlorotUniform: 'glorotUniform', glorot_uniform: 'glorotUniform', GlorotNormal: 'glorotNormal', glorot_normal: 'glorotNormal',
+    HeUniform: 'heUniform', he_uniform: 'heUniform', HeNormal: 'heNormal', he_normal: 'heNormal',
+    LecunUniform: 'lecunUniform', LeCunUniform: 'lecunUniform', lecun_uniform: 'lecunUniform', LecunNormal: 'lecunNormal', LeCunNormal: 'lecunNormal', lecun_normal: 'lecunNormal',
+    Orthogonal: 'orthogonal', orthogonal: 'orthogonal', Zeros: 'zeros', zeros: 'zeros', Ones: 'ones', ones: 'ones',
+    RandomNormal: 'randomNormal', random_normal: 'randomNormal', RandomUniform: 'randomUniform', random_uniform: 'randomUniform',
+  };
+  if (simple[cls]) return simple[cls];
+  if (cls === 'VarianceScaling') {
+    const scale = cfg.scale ?? 1, mode = cfg.mode ?? 'fan_in', dist = String(cfg.distribution ?? 'truncated_normal');
+    const uniform = dist === 'uniform';
+    if (scale === 1 && mode === 'fan_avg') return uniform ? 'glorotUniform' : 'glorotNormal';
+    if (scale === 2 && mode === 'fan_in') return uniform ? 'heUniform' : 'heNormal';
+    if (scale === 1 && mode === 'fan_in') return uniform ? 'lecunUniform' : 'lecunNormal';
+  }
+  return undefined;
+}
+
+function regularizerOf(c: Cfg, key: string): { l2: number } | undefined {
+  const v = c.get(key);
+  if (v === undefined) return undefined;
+  const o = v as Raw;
+  const cls = o.class_name ?? o.className;
+  const cfg = (o.config as Raw | undefined) ?? o;
+  const l1 = Number(cfg.l1 ?? 0), l2 = Number(cfg.l2 ?? 0);
+  if (!['L1L2', 'L2', 'l1_l2', 'l2', 'L1'].includes(String(cls)) && cls !== undefined) c.fail(`regularizer ${describeRaw(v)} (option '${key}') is not supported; supported: L2 (and L1L2 with l1 = 0)`);
+  if (l1 !== 0) c.fail(`option '${key}' has an L1 penalty (l1 = ${l1}); lstm-wasm has L2 regularizers only`);
+  if (!Number.isFinite(l2) || l2 < 0) c.fail(`option '${key}' has l2 = ${JSON.stringify(cfg.l2)}`);
+  return l2 > 0 ? { l2 } : undefined;
+}
+
+function dtypeOk(c: Cfg): void {
+  const v = c.get('dtype');
+  if (v === undefined) return;
+  const name = typeof v === 'string' ? v : ((v as Raw).config as Raw | undefined)?.name;
+  if (name !== 'float32') c.fail(`dtype ${JSON.stringify(name ?? v)} is not supported; lstm-wasm computes in float32`);
+}
+
+/** name, trainable, dtype and the input shape, common to every layer. */
+function baseArgs(c: Cfg): Raw {
+  const args: Raw = {};
+  const name = c.get('name');
+  if (name !== undefined) args.name = name;
+  const trainable = c.get('trainable');
+  if (trainable !== undefined) args.trainable = trainable;
+  dtypeOk(c);
+  const batchShape = (c.get('batchInputShape') ?? c.get('batchShape')) as (number | null)[] | undefined;
+  const inputShape = c.get('inputShape') as (number | null)[] | undefined;
+  const batchSize = c.get('batchSize') as number | undefined;
+  if (batchShape !== undefined) args.batchInputShape = batchShape;
+  else if (inputShape !== undefined) args.batchInputShape = [batchSize ?? null, ...inputShape];
+  c.mustBe('sparse', [false], 'lstm-wasm reads dense tensors');
+  c.mustBe('ragged', [false], 'lstm-wasm reads dense tensors');
+  c.ignore('inputDtype', 'module', 'registeredName', 'buildConfig', 'compileConfig');
+  return args;
+}
+
+function noConstraints(c: Cfg, keys: string[]): void {
+  for (const k of keys) c.nothing(k, 'lstm-wasm has no weight constraints');
+}
+
+interface Ctx {
+  keras3: boolean;
+  /** The rank of the bias the manifest holds for a layer, when it has one. */
+  biasRank(layer: string): number | undefined;
+}
+
+function recurrentArgs(c: Cfg, kind: 'LSTM' | 'GRU' | 'SimpleRNN', ctx: Ctx, name: string): Raw {
+  const a: Raw = { ...baseArgs(c) };
+  a.units = c.get('units');
+  const act = activationOf(c, 'activation', ELEMENTWISE);
+  if (act) a.activation = act;
+  if (kind !== 'SimpleRNN') {
+    const rec = activationOf(c, 'recurrentActivation', ELEMENTWISE);
+    if (rec) a.recurrentActivation = rec;
+  }
+  for (const k of ['useBias', 'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'stateful']) {
+    const v = c.get(k);
+    if (v !== undefined) a[k] = v;
+  }
+  for (const k of ['kernelInitializer', 'recurrentInitializer', 'biasInitializer']) {
+    const v = initializerOf(c, k);
+    if (v) a[k] = v;
+  }
+  for (const k of ['kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer']) {
+    const v = regularizerOf(c, k);
+    if (v) a[k] = v;
+  }
+  c.nothing('activityRegularizer', 'lstm-wasm has no activity regularizers');
+  noConstraints(c, ['kernelConstraint', 'recurrentConstraint', 'biasConstraint']);
+  c.mustBe('timeMajor', [false], 'lstm-wasm layers read [batch, steps, features]');
+  c.mustBe('zeroOutputForMask', [false], 'lstm-wasm carries the last output through masked steps');
+  c.ignore('implementation', 'unroll', 'seed', 'useCudnn'); // how, not what, it computes
+  if (kind === 'LSTM') {
+    const v = c.get('unitForgetBias');
+    a.unitForgetBias = v === undefined ? false : v;
+  }
+  if (kind === 'GRU') {
+    const v = c.get('resetAfter');
+    // Absent in TF.js-written and old Keras configs, which mean false; the bias shape settles it.
+    a.resetAfter = v !== undefined ? v : ctx.biasRank(name) === 2;
+  }
+  return a;
+}
+
+const SUPPORTED_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Activation (after a Dense), Dropout, Embedding, Masking, Flatten (of [batch, features])';
+
+interface Built {
+  layer: Layer | null;
+  /** The name weights are stored under. */
+  name: string;
+  /** InputLayer: the batch shape it gives the next layer. */
+  batchShape?: (number | null)[];
+  /** Activation: folded into the Dense before it. */
+  activation?: ActivationName;
+  /** Flatten: no layer when it changes nothing. */
+  flatten?: boolean;
+}
+
+function buildLayer(raw: RawLayer, where: string, ctx: Ctx): Built {
+  const c = new Cfg(raw.config, where, ctx.keras3);
+  const name = String(raw.config.name ?? '');
+  switch (raw.className) {
+    case 'InputLayer': {
+      const args = baseArgs(c);
+      c.ignore('inputShape');
+      c.done();
+      return { layer: null, name, batchShape: args.batchInputShape as (number | null)[] | undefined };
+    }
+    case 'LSTM': case 'GRU': case 'SimpleRNN': {
+      const a = recurrentArgs(c, raw.className, ctx, name);
+      c.done();
+      const l = raw.className === 'LSTM' ? new LSTM(a as never) : raw.className === 'GRU' ? new GRU(a as never) : new SimpleRNN(a as never);
+      return { layer: l, name };
+    }
+    case 'Dense': {
+      const a: Raw = { ...baseArgs(c) };
+      a.units = c.get('units');
+      const act = activationOf(c, 'activation', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+      if (act) a.activation = act;
+      const ub = c.get('useBias');
+      if (ub !== undefined) a.useBias = ub;
+      for (const k of ['kernelInitializer', 'biasInitializer']) { const v = initializerOf(c, k); if (v) a[k] = v; }
+      for (const k of ['kernelRegularizer', 'biasRegularizer']) { const v = regularizerOf(c, k); if (v) a[k] = v; }
+      c.nothing('activityRegularizer', 'lstm-wasm has no activity regularizers');
+      noConstraints(c, ['kernelConstraint', 'biasConstraint']);
+      c.nothing('loraRank', 'lstm-wasm has no LoRA layers');
+      c.ignore('loraAlpha');
+      c.nothing('quantizationConfig', 'lstm-wasm computes in float32');
+      c.done();
+      return { layer: new Dense(a as never), name };
+    }
+    case 'Dropout': {
+      const a: Raw = { ...baseArgs(c), rate: c.get('rate') };
+      c.nothing('noiseShape', 'lstm-wasm drops single values, not slices');
+      c.ignore('seed');
+      c.done();
+      return { layer: new Dropout(a as never), name };
+    }
+    case 'Embedding': {
+      const a: Raw = { ...baseArgs(c), inputDim: c.get('inputDim'), outputDim: c.get('outputDim') };
+      const mz = c.get('maskZero');
+      if (mz !== undefined) a.maskZero = mz;
+      const len = c.get('inputLength');
+      if (a.batchInputShape === undefined && len !== undefined) a.batchInputShape = [null, Array.isArray(len) ? len[0] : len];
+      const init = initializerOf(c, 'embeddingsInitializer');
+      if (init) a.embeddingsInitializer = init;
+      const reg = regularizerOf(c, 'embeddingsRegularizer');
+      if (reg) a.embeddingsRegularizer = reg;
+      c.nothing('activityRegularizer', 'lstm-wasm has no activity regularizers');
+      noConstraints(c, ['embeddingsConstraint']);
+      c.nothing('loraRank', 'lstm-wasm has no LoRA layers');
+      c.ignore('loraAlpha');
+      c.nothing('quantizationConfig', 'lstm-wasm computes in float32');
+      c.done();
+      return { layer: new Embedding(a as never), name };
+    }
+    case 'Masking': {
+      const a: Raw = { ...baseArgs(c) };
+      const v = c.get('maskValue');
+      if (v !== undefined) a.maskValue = v;
+      c.done();
+      return { layer: new Masking(a as never), name };
+    }
+    case 'Bidirectional': {
+      const a: Raw = { ...baseArgs(c) };
+      const inner = c.get('layer');
+      const mode = c.get('mergeMode');
+      if (mode === undefined && 'mergeMode' in raw.config) c.fail(`merge_mode None (two separate outputs) is not supported; supported: concat, sum, mul, ave`);
+      if (mode !== undefined) {
+        if (!['concat', 'sum', 'mul', 'ave'].includes(mode as string)) c.fail(`merge_mode ${JSON.stringify(mode)} is not supported; supported: concat, sum, mul, ave`);
+        a.mergeMode = mode as MergeMode;
+      }
+      c.mustBe('numConstants', [0], 'lstm-wasm has no RNN constants');
+      const back = c.get('backwardLayer');
+      c.done();
+      const innerRaw = rawLayer(inner, `${where}: its wrapped layer`);
+      if (!['LSTM', 'GRU', 'SimpleRNN'].includes(innerRaw.className)) c.fail(`it wraps a ${innerRaw.className}; supported: LSTM, GRU, SimpleRNN`);
+      const innerName = String(innerRaw.config.name ?? '');
+      const ic = new Cfg(innerRaw.config, `${where}: its ${innerRaw.className} '${innerName}'`, ctx.keras3);
+      const ia = recurrentArgs(ic, innerRaw.className as 'LSTM', { ...ctx, biasRank: () => ctx.biasRank(name) }, innerName);
+      ic.done();
+      if (back !== undefined) {
+        // Keras writes the backward layer when it was given; it must mirror the forward one.
+        const br = rawLayer(back, `${where}: its backward layer`);
+        const bc = new Cfg(br.config, `${where}: its backward layer`, ctx.keras3);
+        const ba = br.className === innerRaw.className ? recurrentArgs(bc, br.className as 'LSTM', { ...ctx, biasRank: () => ctx.biasRank(name) }, String(br.config.name ?? '')) : null;
+        const same = ba && Object.keys({ ...ia, ...ba }).every((k) => k === 'name' || k === 'batchInputShape' || (k === 'goBackwards' ? !ba.goBackwards !== !ia.goBackwards : JSON.stringify(ba[k]) === JSON.stringify(ia[k])));
+        if (!same) c.fail(`its backward layer is not the forward layer run backwards; lstm-wasm's Bidirectional mirrors the forward layer`);
+      }
+      delete ia.batchInputShape;
+      if (ia.goBackwards) c.fail(`it wraps a layer with go_backwards: true; lstm-wasm's Bidirectional wraps forward layers`);
+      const innerLayer = innerRaw.className === 'LSTM' ? new LSTM(ia as never) : innerRaw.className === 'GRU' ? new GRU(ia as never) : new SimpleRNN(ia as never);
+      if (a.batchInputShape === undefined && innerRaw.config.batchInputShape) a.batchInputShape = innerRaw.config.batchInputShape;
+      return { layer: new Bidirectional({ ...a, layer: innerLayer } as never), name };
+    }
+    case 'TimeDistributed': {
+      const a = baseArgs(c);
+      const inner = rawLayer(c.get('layer'), `${where}: its wrapped layer`);
+      c.done();
+      if (inner.className !== 'Dense') c.fail(`it wraps a ${inner.className}; lstm-wasm reads TimeDistributed(Dense) only (a Dense on [batch, steps, features] is one already)`);
+      const built = buildLayer({ ...inner, config: { ...inner.config, name, ...(a.batchInputShape ? { batchInputShape: a.batchInputShape } : {}), ...(a.trainable !== undefined ? { trainable: a.trainable } : {}) } }, where, ctx);
+      return built;
+    }
+    case 'Activation': {
+      baseArgs(c);
+      const act = activationOf(c, 'activation', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+      c.done();
+      return { layer: null, name, activation: act ?? 'linear' };
+    }
+    case 'Flatten': {
+      baseArgs(c);
+      c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last');
+      c.done();
+      return { layer: null, name, flatten: true };
+    }
+    default:
+      fail(`${where}: layer class ${JSON.stringify(raw.className)} is not supported; supported: ${SUPPORTED_CLASSES}`);
+  }
+}
+
+/** Builds the model from a Keras topology and the decoded weights. */
+function fromParts(topology: Record<string, unknown>, entries: WeightEntry[], data: Uint8Array): Sequential {
+  const { name, layers: raws, keras3 } = topologyLayers(topology);
+  const weights = decodeWeights(entries, data);
+  const ctx: Ctx = {
+    keras3,
+    biasRank(layer) {
+      const w = weights.find((e) => e.parts[0] === layer && e.last === 'bias');
+      return w?.shape.length;
+    },
+  };
+  const layers: { layer: Layer; name: string }[] = [];
+  let pendingShape: (number | null)[] | undefined;
+  let shape: Shape | null = null;
+  const wrap = (where: string, f: () => Built): Built => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof LstmWasmError && !e.message.startsWith(`${WHERE}:`)) fail(`${where}: ${e.message}`);
+      throw e;
+    }
+  };
+  raws.forEach((raw, i) => {
+    const where = `layer ${i} (${raw.className} ${JSON.stringify(raw.config.name ?? '')})`;
+    if (pendingShape && raw.config.batchInputShape === undefined && raw.config.batchShape === undefined && raw.config.inputShape === undefined && raw.className !== 'InputLayer') {
+      raw = { ...raw, config: { ...raw.config, batchInputShape: pendingShape } };
+    }
+    const built = wrap(where, () => buildLayer(raw, where, ctx));
+    if (raw.className !== 'InputLayer') pendingShape = undefined;
+    if (built.batchShape) { pendingShape = built.batchShape; return; }
+    if (built.activation !== undefined) {
+      const prev = layers[layers.length - 1]?.layer;
+      if (built.activation === 'linear') return;
+      if (!(prev instanceof Dense) || prev.activation !== 'linear') {
+        fail(`${where}: an Activation layer is read only right after a Dense layer with a linear activation (it becomes that Dense's activation); lstm-wasm has no standalone activation layer`);
+      }
+      // Rebuild the Dense with the activation: same weights, same name.
+      const cfg = prev.getConfig();
+      layers[layers.length - 1] = { layer: new Dense({ ...cfg, activation: built.activation } as never), name: layers[layers.length - 1].name };
+      return;
+    }
+    if (built.flatten) {
+      if (shape && shape.length === 1) return;
+      fail(`${where}: Flatten of ${shape ? shapeString([null, ...shape]) : 'an unknown shape'} is not supported; lstm-wasm reads Flatten only where it changes nothing ([batch, features])`);
+    }
+    const layer = built.layer!;
+    if (layers.length === 0 && layer.inputShape === undefined) fail(`${where}: the first layer has no input shape (batch_input_shape); lstm-wasm needs it to build the model`);
+    try {
+      shape = layer.computeOutputShape(shape ?? layer.inputShape!);
+    } catch (e) {
+      if (e instanceof LstmWasmError) fail(`${where}: ${e.message}`);
+      throw e;
+    }
+    layers.push({ layer, name: built.name });
+  });
+  if (layers.length === 0) fail(`the model has no layers`);
+  let model: Sequential;
+  try {
+    model = new Sequential({ layers: layers.map((l) => l.layer), name });
+    model.build();
+  } catch (e) {
+    if (e instanceof LstmWasmError && !e.message.startsWith(`${WHERE}:`)) fail(e.message);
+    throw e;
+  }
+  try {
+    assignWeights(layers, weights);
+  } catch (e) {
+    if (e instanceof LstmWasmError && !e.message.startsWith(`${WHERE}:`)) fail(e.message);
+    throw e;
+  }
+  return model;
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+const kerasAct = (a: ActivationName): string => (a === 'hardSigmoid' ? 'hard_sigmoid' : a);
+
+function kerasInit(name: InitializerName): Raw {
+  const vs = (scale: number, mode: string, distribution: string) => ({ class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } });
+  switch (name) {
+    case 'glorotUniform': return vs(1, 'fan_avg', 'uniform');
+    case 'glorotNormal': return vs(1, 'fan_avg', 'normal');
+    case 'heUniform': return vs(2, 'fan_in', 'uniform');
+    case 'heNormal': return vs(2, 'fan_in', 'normal');
+    case 'lecunUniform': return vs(1, 'fan_in', 'uniform');
+    case 'lecunNormal': return vs(1, 'fan_in', 'normal');
+    case 'orthogonal': return { class_name: 'Orthogonal', config: { gain: 1, seed: null } };
+    case 'zeros': return { class_name: 'Zeros', config: {} };
+    case 'ones': return { class_name: 'Ones', config: {} };
+    case 'randomNormal': return { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.05, seed: null } };
+    case 'randomUniform': return { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } };
+  }
+}
+
+const kerasReg = (r: { l2?: number } | undefined): Raw | null => (r?.l2 ? { class_name: 'L1L2', config: { l1: 0, l2: r.l2 } } : null);
+
+function recurrentConfig(l: Recurrent, where: string): Raw {
+  if (l instanceof LSTM && l.peephole) {
+    throw new LstmWasmError(`${where}: ${l.where} has peepholes, which the TF.js layers format (Keras LSTM) does not have; use model.save() or toOnnx() for it`);
+  }
+  const c: Raw = {
+    name: l.name, trainable: l.trainable, dtype: 'float32', units: l.units, activation: kerasAct(l.activation),
+  };
+  if (l instanceof LSTM || l instanceof GRU) c.recurrent_activation = kerasAct(l.recurrentActivation);
+  Object.assign(c, {
+    use_bias: l.useBias,
+    kernel_initializer: kerasInit(l.kernelInitializer), recurrent_initializer: kerasInit(l.recurrentInitializer), bias_initializer: kerasInit(l.biasInitializer),
+  });
+  if (l instanceof LSTM) c.unit_forget_bias = l.unitForgetBias;
+  Object.assign(c, {
+    kernel_regularizer: kerasReg(l.kernelRegularizer), recurrent_regularizer: kerasReg(l.recurrentRegularizer), bias_regularizer: kerasReg(l.biasRegularizer),
+    activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
+    dropout: l.dropout, recurrent_dropout: l.recurrentDropout, implementation: null,
+  });
+  // TF.js reads reset_after only as false; Keras reads both.
+  if (l instanceof GRU) c.reset_after = l.resetAfter;
+  Object.assign(c, { return_sequences: l.returnSequences, return_state: l.returnState, go_backwards: l.goBackwards, stateful: l.stateful, unroll: false });
+  return c;
+}
+
+function layerConfig(l: Layer, first: boolean, where: string): Raw {
+  let cls = l.className;
+  let c: Raw;
+  if (l instanceof Recurrent) c = recurrentConfig(l, where);
+  else if (l instanceof Dense) {
+    c = {
+      name: l.name, trainable: l.trainable, dtype: 'float32', units: l.units, activation: kerasAct(l.activation), use_bias: l.useBias,
+      kernel_initializer: kerasInit(l.kernelInitializer), bias_initializer: kerasInit(l.biasInitializer),
+      kernel_regularizer: kerasReg(l.kernelRegularizer), bias_regularizer: kerasReg(l.biasRegularizer),
+      activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+    };
+  } else if (l instanceof Dropout) c = { name: l.name, trainable: l.trainable, dtype: 'float32', rate: l.rate, noise_shape: null, seed: null };
+  else if (l instanceof Embedding) {
+    c = {
+      name: l.name, trainable: l.trainable, dtype: 'float32', input_dim: l.inputDim, output_dim: l.outputDim,
+      embeddings_initializer: kerasInit(l.embeddingsInitializer), embeddings_regularizer: kerasReg(l.embeddingsRegularizer),
+      activity_regularizer: null, embeddings_constraint: null, mask_zero: l.maskZero,
+      input_length: l.inputShape?.[0] ?? null,
+    };
+  } else if (l instanceof Masking) c = { name: l.name, trainable: l.trainable, dtype: 'float32', mask_value: l.maskValue };
+  else if (l instanceof Bidirectional) {
+    const inner = l.forwardLayer;
+    c = { name: l.name, trainable: l.trainable, merge_mode: l.mergeMode, layer: { class_name: inner.className, config: recurrentConfig(inner, where) } };
+  } else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
+  if (first) c.batch_input_shape = [l.batchSize ?? null, ...(l.inputShape ?? [])];
+  cls = l.className;
+  return { class_name: cls, config: c };
+}
+
+/** TF.js's names for a layer's weights: layer/kernel, and bidirectional/forward_lstm/kernel. */
+function weightNames(l: Layer): string[] {
+  const names = l.slots.map((s) => s.spec.name);
+  if (l instanceof Bidirectional) {
+    const half = names.length / 2, inner = l.forwardLayer.name;
+    return names.map((n, j) => `${l.name}/${j < half ? 'forward' : 'backward'}_${inner}/${n}`);
+  }
+  return names.map((n) => `${l.name}/${n}`);
+}
+
+export interface ToLayersModelOptions {
+  /** Largest weight shard in bytes (default 4 MiB, as TF.js). */
+  shardBytes?: number;
+}
+
+/**
+ * The model in the TF.js layers format, in memory: model.json's content and the weights. TF.js
+ * reads it with `tf.loadLayersModel(tf.io.fromMemory(artifacts))`; Keras through the converter.
+ * GRU layers with resetAfter: true (our default, as Keras 2) are written as Keras writes them;
+ * TF.js itself reads only resetAfter: false.
+ */
+export function toLayersModel(model: Sequential, options: ToLayersModelOptions = {}): LayersModelArtifacts {
+  const where = 'toLayersModel';
+  if (!(model instanceof Sequential)) throw new LstmWasmError(`${where}: expected a Sequential model, got ${describe(model)}`);
+  if (model.isDisposed) throw new LstmWasmError(`${where}: the model was disposed`);
+  const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
+  if (!Number.isInteger(shardBytes) || shardBytes < 4) throw new LstmWasmError(`${where}: option 'shardBytes' must be an integer ≥ 4, got ${describe(options.shardBytes)}`);
+  model.build();
+  const layers = model.layers.map((l, i) => layerConfig(l, i === 0, where));
+  const specs: WeightEntry[] = [];
+  const parts: Float32Array[] = [];
+  for (const l of model.layers) {
+    const ws = l.getWeights();
+    weightNames(l).forEach((name, j) => { specs.push({ name, shape: ws[j].shape, dtype: 'float32' }); parts.push(ws[j].data); });
+  }
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const data = new Uint8Array(n * 4);
+  const dv = new DataView(data.buffer);
+  let at = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++, at += 4) dv.setFloat32(at, p[i], true);
+  const count = Math.max(1, Math.ceil(data.length / shardBytes));
+  const shards = Array.from({ length: count }, (_, i) => ({ path: `group1-shard${i + 1}of${count}.bin`, data: data.subarray(i * shardBytes, Math.min(data.length, (i + 1) * shardBytes)) }));
+  const modelTopology = { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+  const modelJson: LayersModelJson = {
+    modelTopology, format: 'layers-model', generatedBy: 'lstm-wasm 0.1.0', convertedBy: null,
+    weightsManifest: [{ paths: shards.map((s) => s.path), weights: specs }],
+  };
+  return { modelJson, weightData: data.buffer, modelTopology, weightSpecs: specs, format: 'layers-model', generatedBy: 'lstm-wasm 0.1.0', convertedBy: null, shards };
+}
+
+/**
+ * toLayersModel(), and with a destination (Node, Deno) also writes model.json and its weight
+ * shards into that folder (made if needed), or to that .json file and its folder.
+ */
+export async function saveLayersModel(model: Sequential, destination?: string, options: ToLayersModelOptions = {}): Promise<LayersModelArtifacts> {
+  const artifacts = toLayersModel(model, options);
+  if (destination === undefined) return artifacts;
+  if (typeof destination !== 'string' || destination === '') throw new LstmWasmError(`saveLayersModel: destination must be a folder or a .json path, got ${describe(destination)}`);
+  const fs = await fileSystem('saveLayersModel');
+  const path = /^file:/i.test(destination) ? decodeURIComponent(new URL(destination).pathname) : destination;
+  const isJson = /\.json$/i.test(path);
+  const dir = isJson ? dirOf(path) : path;
+  const file = isJson ? path : joinPath(dir, 'model.json');
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(file, JSON.stringify(artifacts.modelJson));
+    for (const s of artifacts.shards) await fs.writeFile(joinPath(dir, s.path), s.data);
+  } catch (e) {
+    throw new LstmWasmError(`saveLayersModel: cannot write ${JSON.stringify(file)} (${(e as Error).message})`);
+  }
+  return artifacts;
+}
