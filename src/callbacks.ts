@@ -1,6 +1,6 @@
 // Callbacks as TF.js/Keras: hooks around epochs and batches, EarlyStopping, TerminateOnNaN, and
 // the progress display that fit's `verbose` option turns on.
-import { LstmWasmError, checkOptions } from './errors.js';
+import { LstmWasmError, checkOptions, describe } from './errors.js';
 
 export type Logs = Record<string, number>;
 
@@ -49,13 +49,22 @@ export class EarlyStopping implements Callback {
   bestEpoch = -1;
 
   constructor(args: EarlyStoppingArgs = {}) {
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`EarlyStopping: expected options such as { patience: 3 }, got ${describe(args)}`);
     checkOptions('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']);
+    if (args.monitor !== undefined && (typeof args.monitor !== 'string' || args.monitor === '')) throw new LstmWasmError(`EarlyStopping: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(args.monitor)}`);
+    const finite = (name: 'minDelta' | 'baseline') => {
+      const v = args[name];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new LstmWasmError(`EarlyStopping: '${name}' must be a finite number, got ${describe(v)}`);
+    };
+    finite('minDelta');
+    finite('baseline');
+    if (args.restoreBestWeights !== undefined && typeof args.restoreBestWeights !== 'boolean') throw new LstmWasmError(`EarlyStopping: 'restoreBestWeights' must be true or false, got ${describe(args.restoreBestWeights)}`);
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new LstmWasmError(`EarlyStopping: 'patience' must be a non-negative integer, got ${JSON.stringify(args.patience)}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new LstmWasmError(`EarlyStopping: 'patience' must be a non-negative integer, got ${describe(args.patience)}`);
     const mode = args.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new LstmWasmError(`EarlyStopping: 'mode' must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    if (!['auto', 'min', 'max'].includes(mode)) throw new LstmWasmError(`EarlyStopping: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
     const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = max ? -1 : 1;
     this.baseline = args.baseline;

@@ -35,6 +35,19 @@ function isTypedArray(v: object): v is ArrayBufferView & { length: number } {
  * `an array of length 3`, `a Float32Array of length 6`, `a tensor of shape [32, 50, 3]`.
  * Numbers print as themselves, since "got 0" reads better than "got the number 0".
  */
+/** An object or array as short JSON where that reads best (regularizers, shapes), else describe(). */
+export function show(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    try {
+      const s = JSON.stringify(value, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? `${x}n` : x));
+      if (s !== undefined && s.length <= 80) return s;
+    } catch {
+      // circular: fall through
+    }
+  }
+  return describe(value);
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

@@ -1,5 +1,5 @@
 // Loss and metric names (TF.js and Keras spellings) to the kernels' kinds (assembly/losses.ts).
-import { LstmWasmError } from './errors.js';
+import { LstmWasmError, describe } from './errors.js';
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
@@ -31,9 +31,9 @@ export interface LossInfo {
 }
 
 export function lossInfo(v: unknown): LossInfo {
-  const name = typeof v === 'string' ? LOSS_ALIASES[v] : undefined;
+  const name = typeof v === 'string' && Object.hasOwn(LOSS_ALIASES, v) ? LOSS_ALIASES[v] : undefined;
   if (!name) {
-    throw new LstmWasmError(`compile: option 'loss' must be one of ${Object.keys(LOSS_ALIASES).map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`compile: option 'loss' must be one of ${Object.keys(LOSS_ALIASES).map((s) => `'${s}'`).join(', ')}, got ${describe(v)}`);
   }
   const [kind, logitsKind] = KINDS[name];
   return {
@@ -65,6 +65,6 @@ export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
     case 'mae': case 'meanAbsoluteError': case 'mean_absolute_error': return { key: v, kind: METRIC_KIND.mae };
     case 'mse': case 'meanSquaredError': case 'mean_squared_error': return { key: v, kind: METRIC_KIND.mse };
     default:
-      throw new LstmWasmError(`compile: unknown metric ${JSON.stringify(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse' (and their Keras spellings)`);
+      throw new LstmWasmError(`compile: unknown metric ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse' (and their Keras spellings)`);
   }
 }

@@ -71,6 +71,9 @@ interface Compiled {
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
+/** Plans kept per model: every one starts at the same address, so forgetting one costs only replanning. */
+const MAX_PLANS = 16;
+
 let modelCount = 0;
 
 export class Sequential implements WeightOwner {
@@ -98,12 +101,20 @@ export class Sequential implements WeightOwner {
     const a: SequentialArgs = Array.isArray(args) ? { layers: args } : args ?? {};
     if (typeof a !== 'object') throw new LstmWasmError(`Sequential: expected an array of layers or { layers, name, seed }, got ${describe(args)}`);
     checkOptions('Sequential', a, ['layers', 'name', 'seed']);
+    if (a.name !== undefined && (typeof a.name !== 'string' || a.name === '')) throw new LstmWasmError(`Sequential: option 'name' must be a non-empty string, got ${describe(a.name)}`);
+    if (a.layers !== undefined && !Array.isArray(a.layers)) throw new LstmWasmError(`Sequential: option 'layers' must be an array of layers, got ${describe(a.layers)}`);
     this.name = a.name ?? (modelCount++ === 0 ? 'sequential' : `sequential_${modelCount - 1}`);
     if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0 || a.seed > 0xffffffff)) {
       throw new LstmWasmError(`Sequential: option 'seed' must be an integer in [0, 2^32), got ${describe(a.seed)}`);
     }
     this.seed = a.seed ?? Math.floor(Math.random() * 0x100000000);
-    for (const l of a.layers ?? []) this.add(l);
+    try {
+      for (const l of a.layers ?? []) this.add(l);
+    } catch (e) {
+      // The model is not made: its layers are free to join another one.
+      for (const l of this.layers) l.owner = null;
+      throw e;
+    }
   }
 
   private get where(): string {
@@ -119,6 +130,9 @@ export class Sequential implements WeightOwner {
     if (!(layer instanceof Layer)) throw new LstmWasmError(`${this.where}.add: expected a layer such as new LSTM({ units: 32 }), got ${describe(layer)}`);
     if (this.k) throw new LstmWasmError(`${this.where}.add: the model is already built (it has weights); add every layer before the first compile, fit, predict or getWeights`);
     if (layer.owner) throw new LstmWasmError(`${this.where}.add: ${layer.where} already belongs to a model`);
+    if (this.layers.length > 0 && layer.batchSize !== null && layer.batchSize !== this.layers[0].batchSize) {
+      throw new LstmWasmError(`${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), but the model's first layer has ${this.layers[0].batchSize ?? 'none (inputShape)'}; give batchInputShape on the first layer only`);
+    }
     if (this.layers.length === 0 && layer.inputShape === undefined) {
       throw new LstmWasmError(`${this.where}.add: the first layer (${layer.where}) must get an 'inputShape' (or 'batchInputShape') option, such as inputShape: [50, 1] for 50 steps of 1 feature`);
     }
@@ -208,7 +222,13 @@ export class Sequential implements WeightOwner {
   private plan(inShape: number[]): Plan {
     const key = inShape.join('x');
     const cached = this.plans.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Most recently used last, so the oldest goes first when the cache is full.
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      return cached;
+    }
+    if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     const { arena } = this;
     arena!.release(this.planBase);
     const input = arena!.alloc(prod(inShape));
@@ -244,6 +264,8 @@ export class Sequential implements WeightOwner {
   }
 
   summary(lineLength = 65, printFn: (line: string) => void = console.log): void {
+    if (!Number.isInteger(lineLength) || lineLength < 30) throw new LstmWasmError(`summary: 'lineLength' must be an integer of at least 30, got ${describe(lineLength)}`);
+    if (typeof printFn !== 'function') throw new LstmWasmError(`summary: 'printFn' must be a function that prints a line, got ${describe(printFn)}`);
     this.build();
     const cols = [Math.floor(lineLength * 0.45), Math.floor(lineLength * 0.33)];
     const row = (a: string, b: string, c: string) => a.padEnd(cols[0]) + b.padEnd(cols[1]) + c;
@@ -317,6 +339,17 @@ export class Sequential implements WeightOwner {
     });
     if (x.shape[0] === 0) throw new LstmWasmError(`${where}: it holds no samples (shape ${shapeString(x.shape)})`);
     this.checkFinite(x, where);
+    const first = this.layers[0];
+    if (first instanceof Embedding) {
+      // All ids before any step: a bad one in a late batch must not leave the model half-trained.
+      const V = first.inputDim, T = x.shape[1];
+      for (let i = 0; i < x.data.length; i++) {
+        const v = x.data[i];
+        if (!Number.isInteger(v) || v < 0 || v >= V) {
+          throw new LstmWasmError(`${first.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(i / T)}, ${i % T}] of ${arg}`);
+        }
+      }
+    }
     return sample;
   }
 
@@ -386,7 +419,7 @@ export class Sequential implements WeightOwner {
 
   predict(x: TensorLike, args: { batchSize?: number; verbose?: number } = {}): Tensor {
     this.usable();
-    checkOptions('predict', args ?? {}, ['batchSize', 'verbose', 'steps']);
+    checkInferenceOptions('predict', args);
     const X = toTensor(x, 'x');
     this.build();
     const sample = this.checkX(X, 'predict x');
@@ -463,7 +496,14 @@ export class Sequential implements WeightOwner {
     const isId = this.layers[0] instanceof Embedding;
     const per = isId ? 1 : F;
     const plan = this.plan(isId ? [B, 1] : [B, 1, F]);
-    const data = xt instanceof Float32Array ? xt : toTensor(xt, 'step xt').data;
+    let data: Float32Array;
+    if (xt instanceof Float32Array) data = xt;
+    else {
+      const t = toTensor(xt, 'step xt');
+      const okShape = (t.shape.length === 2 && t.shape[0] === B && t.shape[1] === per) || (B === 1 && t.shape.length === 1 && t.shape[0] === per);
+      if (!okShape && t.data.length === B * per) throw new LstmWasmError(`${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])${B === 1 ? ` or [${per}]` : ''}, got ${shapeString(t.shape)}`);
+      data = t.data;
+    }
     if (data.length !== B * per) {
       throw new LstmWasmError(`${this.where}.step: xt must hold ${B} × ${per} values ([batch, features] = [${B}, ${per}]), got ${data.length}`);
     }
@@ -593,7 +633,7 @@ export class Sequential implements WeightOwner {
   evaluate(x: TensorLike, y: TensorLike, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
     this.usable();
     const c = this.requireCompiled('evaluate');
-    checkOptions('evaluate', args ?? {}, ['batchSize', 'verbose', 'steps']);
+    checkInferenceOptions('evaluate', args);
     const r = this.evaluateTensors(toTensor(x, 'x'), toTensor(y, 'y'), args?.batchSize, 'evaluate');
     return c.metrics.length ? [r.loss, ...r.metrics] : r.loss;
   }
@@ -682,7 +722,7 @@ export class Sequential implements WeightOwner {
         this.ctx!.generation++;
         order.set(arena.i32(orderPtr, n));
       }
-      let lossSum = 0;
+      let lossSum = 0, seen = 0;
       const metricSums = c.metrics.map(() => 0);
       for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
         const start = bi * B, b = Math.min(B, n - start);
@@ -696,6 +736,7 @@ export class Sequential implements WeightOwner {
           throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
         }
         lossSum += r.loss * b;
+        seen += b;
         r.metrics.forEach((v, i) => (metricSums[i] += v * b));
         const logs: Logs = { batch: bi, size: b, loss: r.loss, gradNorm: r.gradNorm };
         c.metrics.forEach((m, i) => (logs[m.key] = r.metrics[i]));
@@ -705,10 +746,9 @@ export class Sequential implements WeightOwner {
           lastYield = Date.now();
         }
       }
-      const seen = Math.min(n, batches * B);
-      const logs: Logs = { loss: lossSum / seen };
-      c.metrics.forEach((m, i) => (logs[m.key] = metricSums[i] / seen));
-      if (val) {
+      const logs: Logs = { loss: seen ? lossSum / seen : NaN };
+      c.metrics.forEach((m, i) => (logs[m.key] = seen ? metricSums[i] / seen : NaN));
+      if (val && seen) {
         const v = this.evaluateTensors(val[0], val[1], B, 'fit validation');
         logs.val_loss = v.loss;
         c.metrics.forEach((m, i) => (logs[`val_${m.key}`] = v.metrics[i]));
@@ -783,6 +823,9 @@ export class Sequential implements WeightOwner {
   /** The model as bytes: topology (JSON) and weights, with a checksum. loadModel() reads them back. */
   save(options: SaveOptions = {}): Uint8Array {
     this.usable();
+    if (options === null || typeof options !== 'object') throw new LstmWasmError(`save: expected an options object such as { includeState: true }, got ${describe(options)}`);
+    checkOptions('save', options, ['includeState']);
+    if (options.includeState !== undefined && typeof options.includeState !== 'boolean') throw new LstmWasmError(`save: option 'includeState' must be true or false, got ${describe(options.includeState)}`);
     this.build();
     return saveModel(this, options);
   }
@@ -804,12 +847,22 @@ export class Sequential implements WeightOwner {
     this.arena = null;
     this.ctx = null;
     this.plans.clear();
+    this.lastPlan = null;
+    this.slots.clear();
+    for (const l of this.layers) { l.bindState(0, null); l.slots = []; }
   }
 
   /** For save(): the optimizer and loss as compiled, if any. */
   get compileConfig(): Record<string, unknown> | null {
     return this.compiled ? { optimizer: this.compiled.optimizer.config, loss: this.compiled.loss.name, metrics: this.compiled.metrics.map((m) => m.key), clipNorm: this.compiled.clipNorm || undefined, clipValue: this.compiled.clipValue || undefined } : null;
   }
+}
+
+function checkInferenceOptions(where: string, args: unknown): void {
+  if (args === null || typeof args !== 'object') throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
+  checkOptions(where, args, ['batchSize', 'verbose']);
+  const v = (args as { verbose?: unknown }).verbose;
+  if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw new LstmWasmError(`${where}: option 'verbose' must be 0, 1 or 2, got ${describe(v)}`);
 }
 
 function yieldToEventLoop(): Promise<void> {

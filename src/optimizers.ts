@@ -1,6 +1,6 @@
 // Optimizers by name or config, as TF.js/Keras; the update itself is one kernel call over the
 // model's whole parameter block (assembly/optimizers.ts).
-import { LstmWasmError, checkOptions } from './errors.js';
+import { LstmWasmError, checkOptions, describe } from './errors.js';
 import type { Kernels } from './runtime/kernels.js';
 
 export type OptimizerConfig =
@@ -22,7 +22,7 @@ export interface Optimizer {
 function num(where: string, name: string, v: unknown, dflt: number, lo: number, hi: number, loOpen = false): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || (loOpen ? v <= lo : v < lo) || v > hi) {
-    throw new LstmWasmError(`${where}: '${name}' must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: '${name}' must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${describe(v)}`);
   }
   return v;
 }
@@ -31,7 +31,7 @@ export function makeOptimizer(v: unknown): Optimizer {
   const where = 'compile: optimizer';
   const cfg = typeof v === 'string' ? { name: v } : v;
   if (cfg === null || typeof cfg !== 'object') {
-    throw new LstmWasmError(`${where} must be 'adam', 'sgd', 'rmsprop' or a config such as { name: 'adam', learningRate: 0.001 }, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where} must be 'adam', 'sgd', 'rmsprop' or a config such as { name: 'adam', learningRate: 0.001 }, got ${describe(v)}`);
   }
   const c = cfg as Record<string, unknown>;
   const name = typeof c.name === 'string' ? c.name.toLowerCase() : c.name;
@@ -53,7 +53,7 @@ export function makeOptimizer(v: unknown): Optimizer {
       checkOptions(where, c, ['name', 'learningRate', 'learning_rate', 'lr', 'momentum', 'nesterov']);
       const lr = num(where, 'learningRate', lrRaw, 0.01, 0, Infinity, true);
       const mom = num(where, 'momentum', c.momentum, 0, 0, 1);
-      if (c.nesterov !== undefined && typeof c.nesterov !== 'boolean') throw new LstmWasmError(`${where}: 'nesterov' must be true or false, got ${JSON.stringify(c.nesterov)}`);
+      if (c.nesterov !== undefined && typeof c.nesterov !== 'boolean') throw new LstmWasmError(`${where}: 'nesterov' must be true or false, got ${describe(c.nesterov)}`);
       const nesterov = c.nesterov === true;
       return {
         name: 'sgd', learningRate: lr, iterations: 0,
@@ -74,6 +74,6 @@ export function makeOptimizer(v: unknown): Optimizer {
       };
     }
     default:
-      throw new LstmWasmError(`${where}: unknown optimizer ${JSON.stringify(c.name)}; known: 'adam', 'sgd', 'rmsprop'`);
+      throw new LstmWasmError(`${where}: unknown optimizer ${typeof c.name === 'string' ? JSON.stringify(c.name) : describe(c.name)}; known: 'adam', 'sgd', 'rmsprop'`);
   }
 }

@@ -5,7 +5,8 @@
 //   bytes 0..7    "LSTMWASM" (magic)
 //   bytes 8..11   format version, u32 little-endian
 //   bytes 12..15  header length H, u32 little-endian
-//   bytes 16..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training? }
+//   bytes 16..19  CRC-32 of the header bytes, u32 little-endian
+//   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training? }
 //   then          weights: float32 little-endian, weightBytes long, in weightSpecs order
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
@@ -21,6 +22,8 @@ import { crc32 } from './crc32.js';
 
 export const MAGIC = 'LSTMWASM';
 export const FORMAT_VERSION = 1;
+const PREFIX = 20;
+const HEADER_KEYS = ['format', 'formatVersion', 'modelTopology', 'weightSpecs', 'weightBytes', 'crc32', 'states', 'training'];
 
 interface WeightSpec {
   layer: string;
@@ -84,13 +87,14 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
     training: model.compileConfig,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(16 + json.length + data.length);
+  const out = new Uint8Array(PREFIX + json.length + data.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, FORMAT_VERSION, true);
   dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  out.set(data, 16 + json.length);
+  dv.setUint32(16, crc32(json), true);
+  out.set(json, PREFIX);
+  out.set(data, PREFIX + json.length);
   return out;
 }
 
@@ -113,11 +117,18 @@ const LAYERS: Record<string, (c: Record<string, unknown>) => Layer> = {
 };
 
 export function layerFromConfig(className: unknown, config: unknown): Layer {
-  if (typeof className !== 'string' || !(className in LAYERS)) {
+  if (typeof className !== 'string' || !Object.hasOwn(LAYERS, className)) {
     throw new LstmWasmError(`loadModel: unknown layer class ${describe(className)}; supported: ${Object.keys(LAYERS).join(', ')}`);
   }
   if (config === null || typeof config !== 'object') throw new LstmWasmError(`loadModel: ${className} config must be an object, got ${describe(config)}`);
   return LAYERS[className](config as Record<string, unknown>);
+}
+
+function checkSpec(s: unknown, what: string): void {
+  if (s === null || typeof s !== 'object') fail(`${what} must be { layer, name, shape }, got ${describe(s)}`);
+  const spec = s as WeightSpec;
+  if (typeof spec.layer !== 'string' || typeof spec.name !== 'string') fail(`${what} must name its layer and weight, got ${describe(s)}`);
+  if (!Array.isArray(spec.shape) || spec.shape.length === 0 || !spec.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${what} has a bad shape ${describe(spec.shape)}`);
 }
 
 function fail(why: string): never {
@@ -132,23 +143,39 @@ export async function loadModel(saved: SavedModel): Promise<Sequential> {
 
 export function loadModelSync(saved: SavedModel): Sequential {
   const bytes = saved instanceof Uint8Array ? saved : saved instanceof ArrayBuffer ? new Uint8Array(saved) : fail(`expected the bytes that model.save() returned (a Uint8Array or ArrayBuffer), got ${describe(saved)}`);
-  if (bytes.length < 16) fail(`the data is ${bytes.length} bytes long, too short to be a saved model (it is cut short, or not one)`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
-  if (magic !== MAGIC) fail(`this is not an lstm-wasm model: it starts with ${JSON.stringify(magic)} instead of "${MAGIC}"`);
+  if (bytes.length >= 8 && magic !== MAGIC) fail(`this is not an lstm-wasm model: it starts with ${JSON.stringify(magic)} instead of "${MAGIC}"`);
+  if (bytes.length < PREFIX) fail(`the data is ${bytes.length} bytes long, too short to be a saved model (it is cut short, or not one)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
   if (version !== FORMAT_VERSION) fail(`format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`);
   const hlen = dv.getUint32(12, true);
-  if (16 + hlen > bytes.length) fail(`the header says ${hlen} bytes but only ${bytes.length - 16} follow: the data is cut short`);
+  if (PREFIX + hlen > bytes.length) fail(`the header says ${hlen} bytes but only ${bytes.length - PREFIX} follow: the data is cut short`);
+  const headerBytes = bytes.subarray(PREFIX, PREFIX + hlen);
+  if (crc32(headerBytes) !== dv.getUint32(16, true)) fail(`the header's checksum does not match: the data is damaged`);
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hlen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     fail(`the header is not valid JSON (${(e as Error).message}): the data is damaged`);
   }
-  if (header === null || typeof header !== 'object' || header.format !== 'lstm-wasm') fail(`the header does not describe an lstm-wasm model`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header) || header.format !== 'lstm-wasm') fail(`the header does not describe an lstm-wasm model`);
+  const unknown = Object.keys(header).filter((k) => !HEADER_KEYS.includes(k));
+  if (unknown.length) fail(`the header has keys this version does not know (${unknown.join(', ')})`);
   if (!Array.isArray(header.weightSpecs) || !header.modelTopology || !Array.isArray(header.modelTopology.config?.layers)) fail(`the header lacks its topology or weight list: the data is damaged`);
-  const data = bytes.subarray(16 + hlen);
+  for (const [i, s] of header.weightSpecs.entries()) checkSpec(s, `weightSpecs[${i}]`);
+  if (header.states !== undefined) {
+    if (!Array.isArray(header.states)) fail(`'states' must be a list, got ${describe(header.states)}`);
+    const seen = new Set<string>();
+    for (const [i, s] of header.states.entries()) {
+      checkSpec(s, `states[${i}]`);
+      if (s.name !== 'h' && s.name !== 'c') fail(`states[${i}] must be named 'h' or 'c', got ${describe(s.name)}`);
+      const key = `${s.layer}/${s.name}`;
+      if (seen.has(key)) fail(`states[${i}]: state ${s.name} of ${describe(s.layer)} is given twice`);
+      seen.add(key);
+    }
+  }
+  const data = bytes.subarray(PREFIX + hlen);
   if (data.length !== header.weightBytes) fail(`expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ${data.length < header.weightBytes ? 'cut short' : 'longer than it should be'}`);
   if (crc32(data) !== header.crc32) fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
   const aligned = new Uint8Array(data.length);
@@ -183,6 +210,8 @@ export function loadModelSync(saved: SavedModel): Sequential {
   for (const s of header.states ?? []) {
     const l = model.layers.find((x) => x.name === s.layer);
     if (!(l instanceof Recurrent) || !l.stateful) fail(`state for ${describe(s.layer)}, which is not a stateful layer of this model`);
+    if (s.name === 'c' && !(l instanceof LSTM)) fail(`state 'c' for ${l.where}, which has no cell state`);
+    if (shapeString(s.shape) !== shapeString([l.batchSize as number, l.units])) fail(`state ${s.name} of ${l.where} must have shape ${shapeString([l.batchSize as number, l.units])}, the file has ${shapeString(s.shape)}`);
     const values = take(s, `state ${s.name} of ${l.where}`);
     l.setState(s.name === 'c' ? 1 : 0, values);
   }

@@ -1,5 +1,5 @@
 // Activation names (TF.js and Keras spellings) to the kernels' codes (assembly/README.md).
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 
 export const ACT = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, hardSigmoid: 4, softmax: 5 } as const;
 export type ActivationName = keyof typeof ACT;
@@ -11,9 +11,9 @@ const ALIASES: Record<string, ActivationName> = {
 
 export function activation(where: string, option: string, v: unknown, dflt: ActivationName, allowed: ActivationName[]): ActivationName {
   if (v === undefined || v === null) return dflt;
-  const name = typeof v === 'string' ? ALIASES[v] : undefined;
+  const name = typeof v === 'string' && Object.hasOwn(ALIASES, v) ? ALIASES[v] : undefined;
   if (!name || !allowed.includes(name)) {
-    throw new LstmWasmError(`${where}: option '${option}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: option '${option}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
   }
   return name;
 }

@@ -1,7 +1,7 @@
 // Bidirectional: the wrapped recurrent layer reads the sequence forwards, a copy of it reads it
 // backwards, and their outputs are merged (concat, sum, mul, ave), as Keras does. The backward
 // copy's output sequence is reversed back into time order before merging.
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { GRU, LSTM, Recurrent, SimpleRNN } from './recurrent.js';
 import { Layer, type LayerArgs, type ParamSlot, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
@@ -33,14 +33,14 @@ export class Bidirectional extends Layer {
   constructor(args: BidirectionalArgs) {
     const a = args ?? ({} as BidirectionalArgs);
     super({ ...a, name: a.name ?? (a.layer instanceof Layer ? `bidirectional_${a.layer.name}` : undefined) }, 'bidirectional');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`bidirectional: expected { layer: new LSTM({...}) }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`bidirectional: expected { layer: new LSTM({...}) }, got ${describe(args)}`);
     this.checkOptions(args, ['layer', 'mergeMode']);
     if (!(args.layer instanceof Recurrent)) {
-      throw new LstmWasmError(`${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : JSON.stringify(args.layer)}`);
+      throw new LstmWasmError(`${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : describe(args.layer)}`);
     }
     if (args.layer.stateful) throw new LstmWasmError(`${this.where}: a stateful layer cannot be wrapped (the backward pass needs the whole sequence)`);
     const mode = args.mergeMode ?? 'concat';
-    if (!(mode in MODES)) throw new LstmWasmError(`${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ${JSON.stringify(args.mergeMode)}`);
+    if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode)) throw new LstmWasmError(`${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ${describe(args.mergeMode)}`);
     this.mergeMode = mode;
     this.forwardLayer = args.layer;
     this.backwardLayer = cloneReversed(args.layer);

@@ -1,6 +1,6 @@
 // Dense: y = act(x·W + b). On a 3-D input [B, T, K] it applies to every step (as Keras does):
 // the kernels see M = B·T rows.
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
@@ -35,7 +35,7 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args ?? ({} as DenseArgs), 'dense');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${describe(args)}`);
     this.checkOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     const w = this.where;
     this.units = positiveInt(w, 'units', args.units);

@@ -1,6 +1,6 @@
 // Dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1/(1-rate);
 // outside training it passes its input on untouched (no copy).
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
@@ -16,10 +16,10 @@ export class Dropout extends Layer {
 
   constructor(args: DropoutArgs) {
     super(args ?? ({} as DropoutArgs), 'dropout');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${describe(args)}`);
     this.checkOptions(args, ['rate', 'seed', 'noiseShape']);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
-      throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${JSON.stringify(args.rate)}`);
+      throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${describe(args.rate)}`);
     }
     this.rate = args.rate;
   }

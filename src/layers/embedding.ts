@@ -1,6 +1,6 @@
 // Embedding: integer token ids [B, T] → vectors [B, T, outputDim]; maskZero makes id 0 padding
 // that recurrent layers skip.
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
@@ -27,7 +27,7 @@ export class Embedding extends Layer {
   constructor(args: EmbeddingArgs) {
     const a = args ?? ({} as EmbeddingArgs);
     super(a.inputShape === undefined && a.batchInputShape === undefined && a.inputLength !== undefined ? { ...a, inputShape: [a.inputLength] } : a, 'embedding');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`embedding: expected an options object such as { inputDim: 1000, outputDim: 32 }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`embedding: expected an options object such as { inputDim: 1000, outputDim: 32 }, got ${describe(args)}`);
     this.checkOptions(args, ['inputDim', 'outputDim', 'maskZero', 'inputLength', 'embeddingsInitializer', 'embeddingsRegularizer']);
     const w = this.where;
     this.inputDim = positiveInt(w, 'inputDim', args.inputDim);

@@ -1,5 +1,5 @@
 // Keras initializers by name, turned into specs that the kernels in assembly/random.ts fill.
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import type { InitializerSpec, ParamSlot, RunContext } from './layer.js';
 
 export type InitializerName =
@@ -16,9 +16,9 @@ const ALIASES: Record<string, InitializerName> = {
 
 export function initializerName(where: string, option: string, v: unknown, dflt: InitializerName): InitializerName {
   if (v === undefined || v === null) return dflt;
-  const name = typeof v === 'string' ? ALIASES[v] : undefined;
+  const name = typeof v === 'string' && Object.hasOwn(ALIASES, v) ? ALIASES[v] : undefined;
   if (!name) {
-    throw new LstmWasmError(`${where}: option '${option}' must be one of ${Object.keys(ALIASES).filter((k) => !k.includes('_')).map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: option '${option}' must be one of ${Object.keys(ALIASES).filter((k) => !k.includes('_')).map((k) => `'${k}'`).join(', ')}, got ${describe(v)}`);
   }
   return name;
 }

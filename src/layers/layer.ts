@@ -3,7 +3,7 @@
 // addresses of its buffers in the model's arena and calls the kernels.
 import type { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
-import { LstmWasmError, checkOptions } from '../errors.js';
+import { LstmWasmError, checkOptions, describe, show } from '../errors.js';
 import { shapeString } from '../tensor.js';
 
 /** A shape without its batch dimension; null where it is not known until data comes. */
@@ -75,6 +75,11 @@ export interface LayerArgs {
 
 export const BASE_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'trainable', 'dtype'] as const;
 
+const EXAMPLE_OPTIONS: Record<string, string> = {
+  lstm: '{ units: 32 }', gru: '{ units: 32 }', simple_rnn: '{ units: 32 }', dense: '{ units: 1 }', dropout: '{ rate: 0.2 }',
+  embedding: '{ inputDim: 1000, outputDim: 32 }', masking: '{ maskValue: 0 }', bidirectional: '{ layer: new LSTM({ units: 32 }) }',
+};
+
 const counters = new Map<string, number>();
 function uniqueName(base: string): string {
   const n = counters.get(base) ?? 0;
@@ -96,9 +101,12 @@ export abstract class Layer {
   owner: WeightOwner | null = null;
 
   constructor(args: LayerArgs, snakeName: string) {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new LstmWasmError(`${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ${describe(args)}`);
+    }
     this.name = args.name ?? uniqueName(snakeName);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
-      throw new LstmWasmError(`${snakeName}: option 'name' must be a non-empty string, got ${JSON.stringify(args.name)}`);
+      throw new LstmWasmError(`${snakeName}: option 'name' must be a non-empty string, got ${describe(args.name)}`);
     }
     if (args.batchInputShape !== undefined) {
       const b = validateShape(`${this.describeAs(snakeName)}: option 'batchInputShape'`, args.batchInputShape, true);
@@ -142,7 +150,7 @@ export abstract class Layer {
   }
 
   /** Gives the layer its persistent state region. */
-  bindState(_ptr: number, _ctx: RunContext): void {}
+  bindState(_ptr: number, _ctx: RunContext | null): void {}
 
   /** Zeroes its persistent state. */
   resetStates(): void {}
@@ -180,14 +188,14 @@ export interface WeightOwner {
 
 export function validateShape(where: string, s: unknown, withBatch: boolean): (number | null)[] {
   if (!Array.isArray(s) || s.length === 0) {
-    throw new LstmWasmError(`${where} must be a non-empty array of sizes${withBatch ? ' [batch, ...]' : ''}, got ${JSON.stringify(s)}`);
+    throw new LstmWasmError(`${where} must be a non-empty array of sizes${withBatch ? ' [batch, ...]' : ''}, got ${show(s)}`);
   }
   return s.map((d, i) => {
     // null: not known until data comes (the batch, or the steps of variable-length sequences);
     // each layer checks that the sizes it needs are known.
     if (d === null) return null;
     if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0) {
-      throw new LstmWasmError(`${where}: size ${i} must be a positive integer or null, got ${JSON.stringify(d)}`);
+      throw new LstmWasmError(`${where}: size ${i} must be a positive integer or null, got ${describe(d)}`);
     }
     return d;
   });
@@ -201,7 +209,7 @@ export function expectRank(layer: Layer, input: Shape, rank: number, what: strin
 
 export function positiveInt(where: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new LstmWasmError(`${where}: option '${name}' must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: option '${name}' must be a positive integer, got ${describe(v)}`);
   }
   return v;
 }
@@ -209,24 +217,24 @@ export function positiveInt(where: string, name: string, v: unknown): number {
 export function rate(where: string, name: string, v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
-    throw new LstmWasmError(`${where}: option '${name}' must be a number in [0, 1), got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: option '${name}' must be a number in [0, 1), got ${describe(v)}`);
   }
   return v;
 }
 
 export function bool(where: string, name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${describe(v)}`);
   return v;
 }
 
 export function regularizer(where: string, name: string, v: unknown): Regularizer | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw new LstmWasmError(`${where}: option '${name}' must be { l2: number }, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'object') throw new LstmWasmError(`${where}: option '${name}' must be { l2: number }, got ${show(v)}`);
   checkOptions(`${where}: option '${name}'`, v, ['l2', 'className', 'config']);
   const l2 = (v as Regularizer).l2;
   if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) {
-    throw new LstmWasmError(`${where}: option '${name}' must be { l2: number ≥ 0 }, got ${JSON.stringify(v)}`);
+    throw new LstmWasmError(`${where}: option '${name}' must be { l2: number ≥ 0 }, got ${show(v)}`);
   }
   return { l2 };
 }

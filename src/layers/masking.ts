@@ -1,6 +1,6 @@
 // Masking: a step whose features all equal maskValue is skipped by the recurrent layers after it
 // (they carry their state through it), as in Keras. Its output is its input, untouched.
-import { LstmWasmError } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
@@ -16,10 +16,10 @@ export class Masking extends Layer {
 
   constructor(args: MaskingArgs = {}) {
     super(args ?? {}, 'masking');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${describe(args)}`);
     this.checkOptions(args, ['maskValue']);
     const v = args.maskValue ?? 0;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new LstmWasmError(`${this.where}: option 'maskValue' must be a number, got ${JSON.stringify(args.maskValue)}`);
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new LstmWasmError(`${this.where}: option 'maskValue' must be a number, got ${describe(args.maskValue)}`);
     this.maskValue = v;
   }
 

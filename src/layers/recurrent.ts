@@ -1,7 +1,7 @@
 // LSTM, GRU and SimpleRNN: the option handling they share, and one Runner each over the
 // kernels in assembly/lstm.ts, gru.ts and rnn.ts. A whole sequence is one kernel call.
-import { LstmWasmError } from '../errors.js';
-import { shapeString } from '../tensor.js';
+import { LstmWasmError, describe } from '../errors.js';
+import { firstNonFinite, shapeString, toTensor, type TensorLike } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import {
@@ -84,7 +84,7 @@ export abstract class Recurrent extends Layer {
 
   constructor(args: RecurrentArgs, snake: string, extra: string[]) {
     super(args, snake);
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`${snake}: expected an options object such as { units: 32 }, got ${JSON.stringify(args)}`);
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`${snake}: expected an options object such as { units: 32 }, got ${describe(args)}`);
     this.checkOptions(args, [...COMMON_OPTIONS, ...extra]);
     const w = this.where;
     this.units = positiveInt(w, 'units', args.units);
@@ -143,31 +143,46 @@ export abstract class Recurrent extends Layer {
     return this.stateful ? (batch ?? 0) * this.units * this.stateCount : 0;
   }
 
-  bindState(ptr: number, ctx: RunContext): void {
+  bindState(ptr: number, ctx: RunContext | null): void {
     this.statePtr = ptr;
     this.stateCtx = ctx;
   }
 
   resetStates(): void {
-    if (!this.stateful) throw new LstmWasmError(`${this.where}: resetStates() is for stateful layers; this one was made with stateful: false`);
-    if (this.stateCtx && this.statePtr) this.stateCtx.k.fill_f32((this.batchSize as number) * this.units * this.stateCount, this.statePtr, 0);
+    this.checkStateful('resetStates');
+    this.stateCtx!.k.fill_f32((this.batchSize as number) * this.units * this.stateCount, this.statePtr, 0);
   }
 
   /** The current state (stateful layers): [h] or [h, c], each [batch, units]. */
   getStates(): { data: Float32Array; shape: number[] }[] {
-    if (!this.stateful || !this.stateCtx) throw new LstmWasmError(`${this.where}: getStates() is for stateful layers that belong to a built model`);
+    this.checkStateful('getStates');
     const n = (this.batchSize as number) * this.units;
-    const out = [];
-    for (let i = 0; i < this.stateCount; i++) out.push({ data: this.stateCtx.arena.read(this.statePtr + i * n * 4, n), shape: [this.batchSize as number, this.units] });
+    const out: { data: Float32Array; shape: number[] }[] = [];
+    for (let i = 0; i < this.stateCount; i++) out.push({ data: this.stateCtx!.arena.read(this.statePtr + i * n * 4, n), shape: [this.batchSize as number, this.units] });
     return out;
   }
 
   /** Sets state i (0: h, 1: c) of a stateful layer, as getStates() returns it. */
-  setState(i: number, values: Float32Array): void {
-    if (!this.stateful || !this.stateCtx) throw new LstmWasmError(`${this.where}: setState() is for stateful layers that belong to a built model`);
+  setState(i: number, values: TensorLike): void {
+    this.checkStateful('setState');
     const n = (this.batchSize as number) * this.units;
-    if (i < 0 || i >= this.stateCount || values.length !== n) throw new LstmWasmError(`${this.where}: state ${i} must hold ${n} values ([${this.batchSize}, ${this.units}]), got ${values.length}`);
-    this.stateCtx.arena.write(this.statePtr + i * n * 4, values);
+    if (!Number.isInteger(i) || i < 0 || i >= this.stateCount) {
+      throw new LstmWasmError(`${this.where}: setState: state index ${describe(i)} does not exist: it must be ${this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'}`);
+    }
+    const t = toTensor(values, 'values', `${this.where}: setState`);
+    if (t.data.length !== n) throw new LstmWasmError(`${this.where}: state ${i} must hold ${n} values ([${this.batchSize}, ${this.units}]), got ${t.data.length}`);
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new LstmWasmError(`${this.where}: setState: values must be finite, got ${t.data[bad]} at ${bad}`);
+    this.stateCtx!.arena.write(this.statePtr + i * n * 4, t.data);
+  }
+
+  private checkStateful(what: string): void {
+    if (!this.stateful) throw new LstmWasmError(`${this.where}: ${what}() is for stateful layers; this one was made with stateful: false`);
+    if (!this.stateCtx) {
+      throw new LstmWasmError(this.owner && (this.owner as { isDisposed?: boolean }).isDisposed
+        ? `${this.where}: ${what}(): its model was disposed`
+        : `${this.where}: ${what}() needs the layer to belong to a built model`);
+    }
   }
 
   protected flags(): number {

@@ -1,9 +1,12 @@
 // One arena per model over its instance's memory. TypeScript decides where every buffer lives;
 // kernels only see addresses. Views are made fresh after anything that may grow memory.
 import type { Kernels } from './kernels.js';
+import { LstmWasmError } from '../errors.js';
 
 const ALIGN = 64;
 const PAGE = 65536;
+// wasm32: 65536 pages of 64 KiB.
+const MAX_BYTES = 65536 * PAGE;
 
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
@@ -28,7 +31,7 @@ export class Arena {
 
   /** Reserves room for n f32 values and returns its address (64-byte aligned, never 0). */
   alloc(n: number): number {
-    if (!Number.isInteger(n) || n < 0) throw new Error(`Arena.alloc: expected a non-negative integer count, got ${n}`);
+    if (!Number.isInteger(n) || n < 0) throw new LstmWasmError(`Arena.alloc: expected a non-negative integer count, got ${n}`);
     const ptr = this.top;
     this.top = alignUp(ptr + Math.max(n, 1) * 4, ALIGN);
     this.ensure(this.top);
@@ -48,7 +51,16 @@ export class Arena {
   /** Grows the memory (never shrinks: WASM cannot) so that bytes [0, end) exist. */
   ensure(end: number): void {
     const have = this.k.memory.buffer.byteLength;
-    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
+    if (!Number.isFinite(end) || end > MAX_BYTES) {
+      throw new LstmWasmError(`out of memory: this needs ${mib(end)} of WebAssembly memory, more than the ${mib(MAX_BYTES)} one instance can address; use fewer units, shorter sequences or smaller batches`);
+    }
+    try {
+      this.k.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      throw new LstmWasmError(`out of memory: the runtime refused to grow WebAssembly memory to ${mib(end)}; use fewer units, shorter sequences or smaller batches`);
+    }
   }
 
   get memoryBytes(): number {

@@ -2,6 +2,7 @@
 // per model. The relaxed-SIMD build (fused multiply-add) is chosen where the runtime validates it.
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.js';
 import type { Kernels } from './kernels.js';
+import { LstmWasmError, checkOptions, describe } from '../errors.js';
 
 // The WebAssembly types these declarations name, declared for projects compiled without the DOM
 // library (Node projects with only @types/node have no WebAssembly namespace). Where the DOM
@@ -49,19 +50,21 @@ export function relaxedSimdSupported(): boolean {
 }
 
 function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Module; info: RuntimeInfo } {
+  if (options === null || typeof options !== 'object') throw new LstmWasmError(`init: expected an options object such as { relaxedSimd: 'auto' }, got ${describe(options)}`);
+  checkOptions('init', options, ['wasm', 'relaxedSimd']);
   if (options.wasm !== undefined) {
     if (!(options.wasm instanceof WebAssembly.Module || ArrayBuffer.isView(options.wasm) || options.wasm instanceof ArrayBuffer)) {
-      throw new TypeError(`init: option 'wasm' must be an ArrayBuffer, a typed array or a WebAssembly.Module, got ${typeof options.wasm}`);
+      throw new LstmWasmError(`init: option 'wasm' must be an ArrayBuffer, a typed array or a WebAssembly.Module, got ${typeof options.wasm}`);
     }
     return { bytes: options.wasm as BufferSource | WebAssembly.Module, info: { build: 'custom', simd: true, relaxedSimd: false } };
   }
   const want = options.relaxedSimd ?? 'auto';
   if (want !== 'auto' && typeof want !== 'boolean') {
-    throw new TypeError(`init: option 'relaxedSimd' must be 'auto', true or false, got ${JSON.stringify(want)}`);
+    throw new LstmWasmError(`init: option 'relaxedSimd' must be 'auto', true or false, got ${describe(want)}`);
   }
   const relaxed = want === 'auto' ? relaxedSimdSupported() : want;
   if (relaxed && !relaxedSimdSupported()) {
-    throw new Error("init: relaxedSimd: true was asked for, but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+    throw new LstmWasmError("init: relaxedSimd: true was asked for, but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
   }
   return relaxed
     ? { bytes: decodeBase64(RELAXED_WASM_BASE64), info: { build: 'relaxed-simd', simd: true, relaxedSimd: true } }
@@ -70,7 +73,7 @@ function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Modul
 
 /** Compiles the WebAssembly module once; later calls return at once. */
 export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
-  if (compiled && options.wasm === undefined && options.relaxedSimd === undefined) return compiled.info;
+  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0) return compiled.info;
   const { bytes, info } = choose(options);
   const module = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
   compiled = { module, info };
@@ -79,7 +82,7 @@ export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
 
 /** The synchronous form of init(), for runtimes that allow synchronous compilation (Node, Deno, workers). */
 export function initSync(options: InitOptions = {}): RuntimeInfo {
-  if (compiled && options.wasm === undefined && options.relaxedSimd === undefined) return compiled.info;
+  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0) return compiled.info;
   const { bytes, info } = choose(options);
   const module = bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes);
   compiled = { module, info };
