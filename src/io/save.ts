@@ -8,7 +8,7 @@
 //   bytes 16..19  CRC-32 of the header bytes, u32 little-endian
 //   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training? }
 //   then          weights: float32 little-endian, weightBytes long, in weightSpecs order
-import { LstmWasmError, describe } from '../errors.js';
+import { LstmWasmError, describe, show } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Sequential } from '../model.js';
 import { Layer } from '../layers/layer.js';
@@ -128,7 +128,10 @@ function checkSpec(s: unknown, what: string): void {
   if (s === null || typeof s !== 'object') fail(`${what} must be { layer, name, shape }, got ${describe(s)}`);
   const spec = s as WeightSpec;
   if (typeof spec.layer !== 'string' || typeof spec.name !== 'string') fail(`${what} must name its layer and weight, got ${describe(s)}`);
-  if (!Array.isArray(spec.shape) || spec.shape.length === 0 || !spec.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${what} has a bad shape ${describe(spec.shape)}`);
+  // Sizes are compared with the layer's own later, which names both shapes; here only their form.
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => typeof d === 'number')) {
+    fail(`${what} (${spec.layer} ${spec.name}) has a bad shape ${show(spec.shape)}`);
+  }
 }
 
 function fail(why: string): never {
@@ -172,6 +175,8 @@ export function loadModelSync(saved: SavedModel): Sequential {
       if (s.name !== 'h' && s.name !== 'c') fail(`states[${i}] must be named 'h' or 'c', got ${describe(s.name)}`);
       const key = `${s.layer}/${s.name}`;
       if (seen.has(key)) fail(`states[${i}]: state ${s.name} of ${describe(s.layer)} is given twice`);
+      // save() writes h before c: anything else is a damaged (or swapped) list.
+      if (s.name === 'c' && !seen.has(`${s.layer}/h`)) fail(`states[${i}]: state c of ${describe(s.layer)} comes before its h`);
       seen.add(key);
     }
   }

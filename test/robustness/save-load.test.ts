@@ -50,6 +50,9 @@ function fingerprint(m: Sequential, x: Tensor): string {
   });
 }
 
+// The saved format (src/io/save.ts): magic, version, header length, header CRC-32, then the header.
+const PREFIX = 20;
+
 interface Parts { magic: Uint8Array; version: number; header: Record<string, unknown>; weights: Uint8Array }
 
 function split(bytes: Uint8Array): Parts {
@@ -58,21 +61,22 @@ function split(bytes: Uint8Array): Parts {
   return {
     magic: bytes.slice(0, 8),
     version: dv.getUint32(8, true),
-    header: JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen))),
-    weights: bytes.slice(16 + hlen),
+    header: JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + hlen))),
+    weights: bytes.slice(PREFIX + hlen),
   };
 }
 
-/** Re-encodes a (changed) header in front of the same weights: lengths and checksum stay right. */
+/** Re-encodes a (changed) header in front of the same weights: lengths and checksums stay right. */
 function join(p: Parts): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(p.header));
-  const out = new Uint8Array(16 + json.length + p.weights.length);
+  const out = new Uint8Array(PREFIX + json.length + p.weights.length);
   out.set(p.magic, 0);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, p.version, true);
   dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  out.set(p.weights, 16 + json.length);
+  dv.setUint32(16, crc32(json), true);
+  out.set(json, PREFIX);
+  out.set(p.weights, PREFIX + json.length);
   return out;
 }
 
@@ -220,7 +224,7 @@ describe('damaged files are refused with a clear error', () => {
   it('cut short at every length', () => {
     for (let n = 0; n < bytes.length; n++) lwe(bytes.subarray(0, n), /^loadModel: /);
     lwe(bytes.subarray(0, 10), /too short to be a saved model/);
-    lwe(bytes.subarray(0, 200), /the header says \d+ bytes but only 184 follow: the data is cut short/);
+    lwe(bytes.subarray(0, 200), /the header says \d+ bytes but only 180 follow: the data is cut short/);
     lwe(bytes.subarray(0, bytes.length - 1), /expected \d+ bytes of weights, found \d+: the data is cut short/);
   });
 
@@ -259,11 +263,12 @@ describe('damaged files are refused with a clear error', () => {
     const p = split(bytes);
     const raw = (json: string) => {
       const j = new TextEncoder().encode(json);
-      const out = new Uint8Array(16 + j.length + p.weights.length);
+      const out = new Uint8Array(PREFIX + j.length + p.weights.length);
       out.set(bytes.subarray(0, 12));
       new DataView(out.buffer).setUint32(12, j.length, true);
-      out.set(j, 16);
-      out.set(p.weights, 16 + j.length);
+      new DataView(out.buffer).setUint32(16, crc32(j), true);
+      out.set(j, PREFIX);
+      out.set(p.weights, PREFIX + j.length);
       return out;
     };
     lwe(raw('null'), /the header does not describe an lstm-wasm model/);
@@ -370,7 +375,7 @@ describe('fuzz: random damage, each load an LstmWasmError or the same model', ()
   const pick = (r: () => number, n: number) => Math.floor(r() * n);
 
   /** Byte-level damage inside the weights, or to the file's length: the checksum and the lengths must catch all of it. */
-  const weightsFrom = (b: Uint8Array) => 16 + new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(12, true);
+  const weightsFrom = (b: Uint8Array) => PREFIX + new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(12, true);
   const inWeights = (b: Uint8Array, r: () => number) => weightsFrom(b) + pick(r, b.length - weightsFrom(b));
   const structural: Mutation[] = [
     (b, r) => { const at = inWeights(b, r); const c = b.slice(); c[at] ^= 1 + pick(r, 255); return { bytes: c, what: `xor byte ${at} (weights)` }; },
@@ -387,7 +392,7 @@ describe('fuzz: random damage, each load an LstmWasmError or the same model', ()
     ...structural,
     (b, r) => { const at = pick(r, b.length); const c = b.slice(); c[at] ^= 1 << pick(r, 8); return { bytes: c, what: `flip a bit of byte ${at} ${context(b, at)}` }; },
     (b, r) => { const at = pick(r, b.length); const c = b.slice(); c[at] = pick(r, 256); return { bytes: c, what: `set byte ${at} ${context(b, at)}` }; },
-    (b, r) => { const at = 16 + pick(r, b.length - 16); const c = b.slice(); c[at] = '0123456789'.charCodeAt(pick(r, 10)); return { bytes: c, what: `a digit at ${at} ${context(b, at)}` }; },
+    (b, r) => { const at = PREFIX + pick(r, b.length - PREFIX); const c = b.slice(); c[at] = '0123456789'.charCodeAt(pick(r, 10)); return { bytes: c, what: `a digit at ${at} ${context(b, at)}` }; },
   ];
 
   function fuzz(mutations: Mutation[], seed: number, budgetMs: number, maxCases: number) {
