@@ -1,11 +1,7 @@
-// Shared by the kernel files, never exported from the module: ABI constants (README.md) and SIMD helpers.
+// Shared by the kernel files, never exported from the module: the activation codes (defined in
+// abi.ts with the other ABI constants, README.md) and SIMD helpers.
 
-export const ACT_LINEAR: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_SIGMOID: i32 = 2;
-export const ACT_TANH: i32 = 3;
-export const ACT_HARD_SIGMOID: i32 = 4;
-export const ACT_SOFTMAX: i32 = 5;
+export { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_HARD_SIGMOID, ACT_SOFTMAX } from "./abi";
 
 // a·b + c on f32x4: fused where the build allows it.
 // @ts-ignore: decorator

@@ -24,8 +24,7 @@ import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_v, dact_v } from "./activations";
 import { madd, ACT_SIGMOID, ACT_TANH } from "./common";
 import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, r16 } from "./recurrent";
-
-const FLAG_RESET_AFTER: i32 = 1;
+import { FLAG_RESET_AFTER } from "./abi";
 
 // The per-unit passes run on f32x4; a tail (H not a multiple of 4) runs the same code on one lane,
 // loaded as a splat and stored from lane 0, so it computes exactly what the vector body would.

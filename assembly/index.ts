@@ -11,3 +11,4 @@ export { loss_forward_backward, metric_sum } from "./losses";
 export { sgd_update, adam_update, rmsprop_update, sum_squares, scale_inplace, clip_by_value, count_nonfinite, l2_penalty_grad } from "./optimizers";
 export { rng_seed, rng_uniform, rng_normal, rng_dropout_mask, rng_shuffle_indices, init_orthogonal_scratch_size, init_orthogonal } from "./random";
 export { copy_f32, fill_f32, mul_f32, add_f32, gather_rows, embedding_check_ids, embedding_forward, embedding_backward, mask_from_values, mask_from_ids, merge_forward, merge_backward, last_step } from "./sequence";
+export { ew_binary, ew_binary_backward, scale_f32, copy_blocks, repeat_forward, repeat_backward, permute } from "./shape";

@@ -7,11 +7,12 @@
 // cross-entropy sums over D. Probabilities are clipped to [EPS, 1 - EPS] (Keras epsilon) and get no
 // gradient where the clip is active, as tf.clipByValue. The from-logits kinds never form a
 // probability: log-sum-exp with the row max subtracted, so saturated logits stay finite.
+import {
+  LOSS_MSE, LOSS_MAE, LOSS_BCE, LOSS_BCE_LOGITS, LOSS_CCE, LOSS_CCE_LOGITS, LOSS_SPARSE_CCE, LOSS_SPARSE_CCE_LOGITS,
+  METRIC_MAE, METRIC_MSE, METRIC_BINARY_ACC, METRIC_CATEGORICAL_ACC, METRIC_SPARSE_ACC,
+} from "./abi";
 
 const EPS: f64 = 1e-7;
-
-const MSE = 0, MAE = 1, BCE = 2, BCE_LOGITS = 3, CCE = 4, CCE_LOGITS = 5, SPARSE_CCE = 6, SPARSE_CCE_LOGITS = 7;
-const M_MAE = 0, M_MSE = 1, M_BINARY_ACC = 2, M_CATEGORICAL_ACC = 3, M_SPARSE_ACC = 4;
 
 // @ts-ignore: decorator
 @inline function hi_half(x: v128): v128 {
@@ -162,23 +163,23 @@ export function loss_forward_backward(kind: i32, N: i32, D: i32, yPred: usize, y
   if (N <= 0 || D <= 0) return 0;
   const n = N * D;
   switch (kind) {
-    case MSE: return mse_mae(false, n, D, yPred, yTrue, grad, gradScale);
-    case MAE: return mse_mae(true, n, D, yPred, yTrue, grad, gradScale);
-    case BCE: return bce_prob(n, D, yPred, yTrue, grad, gradScale);
-    case BCE_LOGITS: return bce_logits(n, D, yPred, yTrue, grad, gradScale);
-    case CCE:
-    case CCE_LOGITS: {
+    case LOSS_MSE: return mse_mae(false, n, D, yPred, yTrue, grad, gradScale);
+    case LOSS_MAE: return mse_mae(true, n, D, yPred, yTrue, grad, gradScale);
+    case LOSS_BCE: return bce_prob(n, D, yPred, yTrue, grad, gradScale);
+    case LOSS_BCE_LOGITS: return bce_logits(n, D, yPred, yTrue, grad, gradScale);
+    case LOSS_CCE:
+    case LOSS_CCE_LOGITS: {
       let s: f64 = 0;
       for (let r = 0; r < N; r++) {
         const o = <usize>r * D << 2;
-        s += kind == CCE
+        s += kind == LOSS_CCE
           ? cce_prob_row(D, yPred + o, yTrue + o, 0, grad ? grad + o : 0, gradScale)
           : cce_logits_row(D, yPred + o, yTrue + o, 0, grad ? grad + o : 0, gradScale);
       }
       return s;
     }
-    case SPARSE_CCE:
-    case SPARSE_CCE_LOGITS: {
+    case LOSS_SPARSE_CCE:
+    case LOSS_SPARSE_CCE_LOGITS: {
       let s: f64 = 0;
       for (let r = 0; r < N; r++) {
         const o = <usize>r * D << 2;
@@ -190,7 +191,7 @@ export function loss_forward_backward(kind: i32, N: i32, D: i32, yPred: usize, y
           if (grad) memory.fill(grad + o, 0, <usize>D << 2);
           continue;
         }
-        s += kind == SPARSE_CCE
+        s += kind == LOSS_SPARSE_CCE
           ? cce_prob_row(D, yPred + o, 0, c, grad ? grad + o : 0, gradScale)
           : cce_logits_row(D, yPred + o, 0, c, grad ? grad + o : 0, gradScale);
       }
@@ -217,9 +218,9 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
   if (N <= 0 || D <= 0) return 0;
   const n = N * D;
   switch (kind) {
-    case M_MAE: return mse_mae(true, n, D, yPred, yTrue, 0, 0);
-    case M_MSE: return mse_mae(false, n, D, yPred, yTrue, 0, 0);
-    case M_BINARY_ACC: {
+    case METRIC_MAE: return mse_mae(true, n, D, yPred, yTrue, 0, 0);
+    case METRIC_MSE: return mse_mae(false, n, D, yPred, yTrue, 0, 0);
+    case METRIC_BINARY_ACC: {
       // As Keras binary_accuracy: the target must equal the thresholded prediction exactly.
       const thr: f32 = fromLogits ? 0 : 0.5;
       let hits = 0;
@@ -230,7 +231,7 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
       }
       return <f64>hits / <f64>D;
     }
-    case M_CATEGORICAL_ACC: {
+    case METRIC_CATEGORICAL_ACC: {
       let hits = 0;
       for (let r = 0; r < N; r++) {
         const o = <usize>r * D << 2;
@@ -238,7 +239,7 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
       }
       return <f64>hits;
     }
-    case M_SPARSE_ACC: {
+    case METRIC_SPARSE_ACC: {
       let hits = 0;
       for (let r = 0; r < N; r++) {
         if (<f32>argmax_row(D, yPred + (<usize>r * D << 2)) == load<f32>(yTrue + (<usize>r << 2))) hits++;

@@ -16,8 +16,7 @@ import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_v, dact_v, act_s, dact_s } from "./activations";
 import { madd, ACT_SIGMOID, ACT_TANH, ACT_HARD_SIGMOID } from "./common";
 import { FLAG_GO_BACKWARDS, FLAG_PACKED, r16 } from "./recurrent";
-
-const FLAG_PEEPHOLE: i32 = 1;
+import { FLAG_PEEPHOLE } from "./abi";
 
 // ---- scratch --------------------------------------------------------------------------------------
 //

@@ -3,10 +3,9 @@
 // Internal: nothing here is exported from the module.
 import { gemm_pack_b, gemm_packed } from "./gemm";
 
-export const FLAG_GO_BACKWARDS: i32 = 2;
-// The caller promises that scratch still holds W and U packed by the previous forward call with
-// this scratch and these weights: streaming inference then skips repacking every step.
-export const FLAG_PACKED: i32 = 8;
+// Flags (abi.ts): FLAG_PACKED means the caller promises that scratch still holds W and U packed by
+// the previous forward call with this scratch and these weights, so repacking is skipped.
+export { FLAG_GO_BACKWARDS, FLAG_PACKED } from "./abi";
 
 // @ts-ignore: decorator
 @inline export function f32at(p: usize, i: i32): usize {

@@ -1,5 +1,6 @@
 // Elementwise helpers, embedding, masking, Bidirectional merge. ABI: README.md in this folder.
 // B batch, T steps, F features, H units per direction, N rows (ids), D embedding size, V vocabulary.
+import { MERGE_CONCAT, MERGE_SUM, MERGE_MUL } from "./abi";
 
 // memory.copy has memmove semantics, so overlapping src and dst are fine.
 export function copy_f32(n: i32, src: usize, dst: usize): void {
@@ -111,8 +112,6 @@ export function mask_from_ids(N: i32, ids: usize, mask: usize): void {
   for (let i = 0; i < N; i++) store<f32>(mask + (<usize>i << 2), load<f32>(ids + (<usize>i << 2)) != 0 ? 1 : 0);
 }
 
-const MERGE_CONCAT = 0, MERGE_SUM = 1, MERGE_MUL = 2, MERGE_AVE = 3;
-
 // out = a·sa + b·sb over n floats (sum: 1, 1; ave: 0.5, 0.5).
 // @ts-ignore: decorator
 @inline function lincomb(n: i32, a: usize, b: usize, out: usize, s: f32): void {
@@ -162,7 +161,7 @@ export function merge_forward(mode: i32, B: i32, T: i32, H: i32, a: usize, b: us
           break;
         case MERGE_SUM: lincomb(H, ar, br, or, 1); break;
         case MERGE_MUL: mul_f32(H, ar, br, or); break;
-        default: lincomb(H, ar, br, or, 0.5); break;
+        default: lincomb(H, ar, br, or, 0.5); break; // MERGE_AVE
       }
     }
   }
@@ -192,7 +191,7 @@ export function merge_backward(mode: i32, B: i32, T: i32, H: i32, a: usize, b: u
           if (da) mul_f32(H, dr, b + ib, da + ia);
           if (db) mul_f32(H, dr, a + ia, db + ib);
           break;
-        default:
+        default: // MERGE_AVE
           if (da) scaled_copy(H, dr, da + ia, 0.5);
           if (db) scaled_copy(H, dr, db + ib, 0.5);
           break;

@@ -1,11 +1,19 @@
 // Compiles assembly/ to build/lstm-simd.wasm and build/lstm-relaxed.wasm, then embeds both
 // into src/runtime/wasm-bytes.generated.ts so the bundles carry them (no path, no fetch).
+// First it writes src/runtime/abi.generated.ts from assembly/abi.ts (scripts/abi.mjs), the one
+// source of the ABI constants both sides use.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ABI_GENERATED, ABI_SOURCE, abiModule } from './abi.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const abiText = abiModule(readFileSync(join(root, ABI_SOURCE), 'utf8'));
+const abiPath = join(root, ABI_GENERATED);
+// Rewritten only when it changes, so watchers and incremental builds see no spurious edit.
+if (!existsSync(abiPath) || readFileSync(abiPath, 'utf8') !== abiText) writeFileSync(abiPath, abiText);
+console.log(`abi: ${ABI_GENERATED}`);
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 mkdirSync(join(root, 'build'), { recursive: true });
 for (const target of ['simd', 'relaxed']) {

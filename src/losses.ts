@@ -1,5 +1,9 @@
 // Loss and metric names (TF.js and Keras spellings) to the kernels' kinds (assembly/losses.ts).
 import { LstmWasmError, describe } from './errors.js';
+import {
+  LOSS_MSE, LOSS_MAE, LOSS_BCE, LOSS_BCE_LOGITS, LOSS_CCE, LOSS_CCE_LOGITS, LOSS_SPARSE_CCE, LOSS_SPARSE_CCE_LOGITS,
+  METRIC_MAE, METRIC_MSE, METRIC_BINARY_ACC, METRIC_CATEGORICAL_ACC, METRIC_SPARSE_ACC,
+} from './runtime/abi.generated.js';
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
@@ -13,11 +17,11 @@ const LOSS_ALIASES: Record<string, LossName> = {
 
 /** Kernel kinds: [on outputs, on logits (fused with the last sigmoid/softmax)]. */
 const KINDS: Record<LossName, [number, number | null]> = {
-  meanSquaredError: [0, null],
-  meanAbsoluteError: [1, null],
-  binaryCrossentropy: [2, 3],
-  categoricalCrossentropy: [4, 5],
-  sparseCategoricalCrossentropy: [6, 7],
+  meanSquaredError: [LOSS_MSE, null],
+  meanAbsoluteError: [LOSS_MAE, null],
+  binaryCrossentropy: [LOSS_BCE, LOSS_BCE_LOGITS],
+  categoricalCrossentropy: [LOSS_CCE, LOSS_CCE_LOGITS],
+  sparseCategoricalCrossentropy: [LOSS_SPARSE_CCE, LOSS_SPARSE_CCE_LOGITS],
 };
 
 export interface LossInfo {
@@ -49,7 +53,7 @@ export interface MetricInfo {
   kind: number;
 }
 
-const METRIC_KIND = { mae: 0, mse: 1, binaryAccuracy: 2, categoricalAccuracy: 3, sparseCategoricalAccuracy: 4 };
+const METRIC_KIND = { mae: METRIC_MAE, mse: METRIC_MSE, binaryAccuracy: METRIC_BINARY_ACC, categoricalAccuracy: METRIC_CATEGORICAL_ACC, sparseCategoricalAccuracy: METRIC_SPARSE_ACC };
 
 export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
   switch (v) {

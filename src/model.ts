@@ -1,40 +1,33 @@
-// Sequential: the model. It owns one WebAssembly instance and its memory (one arena), lays out
-// parameters, gradients and optimizer slots once, plans activations per input shape, and runs
-// compile/fit/evaluate/predict/trainOnBatch/step by calling the layers' runners.
-//
-// Arena layout: [params P][grads P][slot1 P][slot2 P][rng state][stateful states] | plans…
-// Every plan starts at the same address (planBase): only one runs at a time, and memory stays
-// as large as the largest plan, never growing with the number of calls.
-import { Arena } from './runtime/arena.js';
-import type { Kernels } from './runtime/kernels.js';
-import { instantiate } from './runtime/wasm.js';
+// Model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and
+// TF.js's functional model), and what users call on it: compile, fit, evaluate, predict,
+// trainOnBatch, step, inspect, weights, summary, save, dispose. The parts it stands on:
+//   engine/graph.ts     the nodes between inputs and outputs, in topological order
+//   engine/store.ts     the WebAssembly instance and memory its layers' weights live in
+//   engine/executor.ts  plans (one arena layout per input shapes) and the forward/backward run
+//   engine/trainer.ts   per-output losses, weights, metrics and their fusion; History keys
+//   engine/data.ts      x and y as one tensor, an array or an object by name; their checks
+// Sequential (sequential.ts) is a Model whose graph is a chain.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { shapeString, toTensor, type Tensor, type TensorLike } from './tensor.js';
-import { Layer, type ParamSlot, type RunContext, type Runner, type Shape, type WeightOwner } from './layers/layer.js';
-import { Dense } from './layers/dense.js';
-import { Embedding } from './layers/embedding.js';
-import { Recurrent } from './layers/recurrent.js';
+import { Layer, type ParamSlot, type Shape } from './layers/layer.js';
 import { initialize } from './layers/initializers.js';
-import { lossInfo, metricInfo, type LossInfo, type MetricInfo } from './losses.js';
-import { makeOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
-import { saveModel, type SaveOptions } from './io/save.js';
+import { buildGraph, type Graph } from './engine/graph.js';
+import { Store } from './engine/store.js';
+import { makePlan, runBackward, runForward, type Plan } from './engine/executor.js';
+import { resolveCompile, resultKeys, type CompileArgs, type Compiled } from './engine/trainer.js';
+import { checkSamples, checkTargets, checkValues, dataList, type DataArg } from './engine/data.js';
+import type { SymbolicTensor } from './engine/symbolic.js';
+import { encodeModel, type SaveOptions } from './io/save.js';
 import { History, ProgressLogger, TerminateOnNaN, type Callback, type Logs } from './callbacks.js';
 
-export interface SequentialArgs {
-  layers?: Layer[];
+export type { CompileArgs } from './engine/trainer.js';
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
   /** Makes every random draw (initial weights, shuffling, dropout) reproducible, bit for bit. */
   seed?: number;
-}
-
-export interface CompileArgs {
-  optimizer: OptimizerConfig | string;
-  loss: string;
-  metrics?: string[];
-  /** Rescale the whole gradient when its global L2 norm exceeds this. */
-  clipNorm?: number;
-  /** Clip every gradient entry to [-clipValue, clipValue]. */
-  clipValue?: number;
 }
 
 export interface FitArgs {
@@ -42,7 +35,7 @@ export interface FitArgs {
   batchSize?: number;
   shuffle?: boolean;
   validationSplit?: number;
-  validationData?: [TensorLike, TensorLike];
+  validationData?: [DataArg, DataArg];
   verbose?: 0 | 1 | 2;
   callbacks?: Callback | Callback[];
   initialEpoch?: number;
@@ -51,240 +44,264 @@ export interface FitArgs {
   yieldEvery?: number | 'never';
 }
 
-interface Plan {
-  inShape: number[];
-  input: number;
-  runners: Runner[];
-  outShape: number[];
-  target: number;
-  dOut: number;
-}
-
-interface Compiled {
-  loss: LossInfo;
-  metrics: MetricInfo[];
-  optimizer: Optimizer;
-  clipNorm: number;
-  clipValue: number;
-  fused: boolean;
-}
-
-const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Plans kept per model: every one starts at the same address, so forgetting one costs only replanning. */
 const MAX_PLANS = 16;
 
-let modelCount = 0;
+const modelCounts = new Map<string, number>();
+export function modelName(base: string): string {
+  const n = modelCounts.get(base) ?? 0;
+  modelCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
 
-export class Sequential implements WeightOwner {
+/** A parameter of the model and its optimizer slots. */
+interface ModelParam {
+  layer: Layer;
+  slot: ParamSlot;
+  /** Offset (floats) of its optimizer slots in the model's slot regions. */
+  at: number;
+}
+
+export function checkSeed(where: string, seed: unknown): number | undefined {
+  if (seed === undefined) return undefined;
+  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) throw new LstmWasmError(`${where}: option 'seed' must be an integer in [0, 2^32), got ${describe(seed)}`);
+  return seed as number;
+}
+
+export class Model {
   readonly name: string;
-  readonly layers: Layer[] = [];
   stopTraining = false;
-  private seed: number;
-  private k: Kernels | null = null;
-  private arena: Arena | null = null;
-  private ctx: RunContext | null = null;
-  private slots = new Map<Layer, ParamSlot[]>();
+  protected seed: number;
+  protected explicitSeed: boolean;
+  protected graphValue: Graph | null = null;
+  private store: Store | null = null;
+  private plans = new Map<string, Plan>();
+  private plansEpoch = -1;
+  private params: ModelParam[] = [];
   private P = 0;
-  private params = 0;
-  private grads = 0;
   private slot1 = 0;
   private slot2 = 0;
-  private planBase = 0;
-  private plans = new Map<string, Plan>();
-  private shapes: Shape[] = []; // shapes[i]: input of layer i (no batch); shapes[n]: model output
   private compiled: Compiled | null = null;
   private disposed = false;
   private lastGradNorm = NaN;
 
-  constructor(args: SequentialArgs | Layer[] = {}) {
-    const a: SequentialArgs = Array.isArray(args) ? { layers: args } : args ?? {};
-    if (typeof a !== 'object') throw new LstmWasmError(`Sequential: expected an array of layers or { layers, name, seed }, got ${describe(args)}`);
-    checkOptions('Sequential', a, ['layers', 'name', 'seed']);
-    if (a.name !== undefined && (typeof a.name !== 'string' || a.name === '')) throw new LstmWasmError(`Sequential: option 'name' must be a non-empty string, got ${describe(a.name)}`);
-    if (a.layers !== undefined && !Array.isArray(a.layers)) throw new LstmWasmError(`Sequential: option 'layers' must be an array of layers, got ${describe(a.layers)}`);
-    this.name = a.name ?? (modelCount++ === 0 ? 'sequential' : `sequential_${modelCount - 1}`);
-    if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0 || a.seed > 0xffffffff)) {
-      throw new LstmWasmError(`Sequential: option 'seed' must be an integer in [0, 2^32), got ${describe(a.seed)}`);
-    }
-    this.seed = a.seed ?? Math.floor(Math.random() * 0x100000000);
-    try {
-      for (const l of a.layers ?? []) this.add(l);
-    } catch (e) {
-      // The model is not made: its layers are free to join another one.
-      for (const l of this.layers) l.owner = null;
-      throw e;
-    }
+  constructor(args: ModelArgs, kind = 'model') {
+    if (args === null || typeof args !== 'object') throw new LstmWasmError(`${kind}: expected { inputs, outputs, name? }, got ${describe(args)}`);
+    const isSequential = kind === 'sequential';
+    if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed']);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw new LstmWasmError(`${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ${describe(args.name)}`);
+    this.name = args.name ?? modelName(kind);
+    const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
+    this.explicitSeed = seed !== undefined;
+    this.seed = seed ?? Math.floor(Math.random() * 0x100000000);
+    if (!isSequential) this.graphValue = buildGraph(`model '${this.name}'`, args.inputs, args.outputs);
   }
 
-  private get where(): string {
-    return `Sequential '${this.name}'`;
+  protected get where(): string {
+    return `Model '${this.name}'`;
   }
 
-  private usable(): void {
+  protected usable(): void {
     if (this.disposed) throw new LstmWasmError(`${this.where}: the model was disposed; make a new one (or loadModel a saved one)`);
   }
 
-  add(layer: Layer): this {
-    this.usable();
-    if (!(layer instanceof Layer)) throw new LstmWasmError(`${this.where}.add: expected a layer such as new LSTM({ units: 32 }), got ${describe(layer)}`);
-    if (this.k) throw new LstmWasmError(`${this.where}.add: the model is already built (it has weights); add every layer before the first compile, fit, predict or getWeights`);
-    if (layer.owner) throw new LstmWasmError(`${this.where}.add: ${layer.where} already belongs to a model`);
-    if (this.layers.length > 0 && layer.batchSize !== null && layer.batchSize !== this.layers[0].batchSize) {
-      throw new LstmWasmError(`${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), but the model's first layer has ${this.layers[0].batchSize ?? 'none (inputShape)'}; give batchInputShape on the first layer only`);
-    }
-    if (this.layers.length === 0 && layer.inputShape === undefined) {
-      throw new LstmWasmError(`${this.where}.add: the first layer (${layer.where}) must get an 'inputShape' (or 'batchInputShape') option, such as inputShape: [50, 1] for 50 steps of 1 feature`);
-    }
-    if (this.layers.length > 0 && layer.inputShape !== undefined && layer.batchSize === null) {
-      // Keras ignores inputShape on later layers when it agrees; we check that it does.
-      const prev = this.outputShapeAfter(this.layers.length);
-      if (shapeString(prev) !== shapeString(layer.inputShape)) {
-        throw new LstmWasmError(`${this.where}.add: ${layer.where} has inputShape ${shapeString([null, ...layer.inputShape])}, but ${this.layers[this.layers.length - 1].where} outputs ${shapeString([null, ...prev])}`);
-      }
-    }
-    // Check the order now, so the error names both layers at the line that added the wrong one.
-    if (this.layers.length > 0) this.outputShapeAfter(this.layers.length, layer);
-    else layer.computeOutputShape(layer.inputShape!);
-    this.layers.push(layer);
-    layer.owner = this;
-    return this;
+  /** The graph; Sequential makes it on demand (from the data's shape when the first layer has no inputShape). */
+  protected graph(_sample?: Shape[]): Graph {
+    return this.graphValue!;
   }
 
-  /** Output shape (no batch) after the first n layers, plus `extra` if given. */
-  private outputShapeAfter(n: number, extra?: Layer): Shape {
-    let shape: Shape = this.layers[0].inputShape!;
-    const list = extra ? [...this.layers.slice(0, n), extra] : this.layers.slice(0, n);
-    for (let i = 0; i < list.length; i++) {
-      try {
-        shape = list[i].computeOutputShape(shape);
-      } catch (e) {
-        if (i > 0 && e instanceof LstmWasmError) {
-          throw new LstmWasmError(`${e.message} (it follows ${list[i - 1].where}, which outputs ${shapeString([null, ...shape])})`);
-        }
-        throw e;
-      }
-    }
-    return shape;
+  get inputs(): SymbolicTensor[] {
+    return [...this.graph().inputs];
   }
 
-  get inputShape(): Shape {
-    if (this.layers.length === 0) throw new LstmWasmError(`${this.where}: the model has no layers`);
-    return this.layers[0].inputShape!;
+  get outputs(): SymbolicTensor[] {
+    return [...this.graph().outputs];
   }
 
-  get outputShape(): Shape {
-    return this.outputShapeAfter(this.layers.length);
+  get inputNames(): string[] {
+    return this.graph().inputs.map((t) => t.sourceLayer.name);
   }
 
-  /** Lays out parameters and initializes them; runs once, on first need. */
-  build(): void {
-    this.usable();
-    if (this.k) return;
-    if (this.layers.length === 0) throw new LstmWasmError(`${this.where}: the model has no layers; add some with model.add(...) before using it`);
-    this.shapes = [this.layers[0].inputShape!];
-    for (const l of this.layers) this.shapes.push(l.computeOutputShape(this.shapes[this.shapes.length - 1]));
-    const specs = this.layers.map((l, i) => l.paramSpecs(this.shapes[i]));
-    this.P = specs.flat().reduce((s, p) => s + prod(p.shape), 0);
-    const k = instantiate();
-    const arena = new Arena(k);
-    this.params = arena.alloc(this.P);
-    this.grads = arena.alloc(this.P);
-    this.slot1 = arena.alloc(this.P);
-    this.slot2 = arena.alloc(this.P);
-    const rngState = arena.alloc(4);
-    this.k = k;
-    this.arena = arena;
-    this.ctx = { k, arena, rngState, generation: 0 };
-    const batch = this.layers[0].batchSize;
-    for (const l of this.layers) {
-      const n = l.stateSize(this.shapes[this.layers.indexOf(l)], batch);
-      if (n > 0) { const p = arena.alloc(n); k.fill_f32(n, p, 0); l.bindState(p, this.ctx); }
-    }
-    k.fill_f32(3 * this.P, this.grads, 0);
-    k.rng_seed(rngState, this.seed >>> 0);
-    let off = 0;
-    this.layers.forEach((l, i) => {
-      const slots = specs[i].map((spec) => {
-        const size = prod(spec.shape);
-        const s: ParamSlot = { spec, size, ptr: this.params + off * 4, grad: this.grads + off * 4 };
-        off += size;
-        return s;
-      });
-      this.slots.set(l, slots);
-      l.slots = slots;
-      l.builtInputShape = this.shapes[i];
-      for (const s of slots) initialize(this.ctx!, s);
+  /** The outputs' layer names, made unique with _1, _2 … where a layer gives several (as Keras). */
+  get outputNames(): string[] {
+    const seen = new Map<string, number>();
+    return this.graph().outputs.map((t) => {
+      const base = t.sourceLayer.name;
+      const n = seen.get(base) ?? 0;
+      seen.set(base, n + 1);
+      return n === 0 ? base : `${base}_${n}`;
     });
-    this.planBase = arena.mark();
   }
 
-  private plan(inShape: number[]): Plan {
-    const key = inShape.join('x');
+  /** Every layer of the graph, input layers first (as Keras's model.layers). */
+  get layers(): Layer[] {
+    return [...this.graph().layers];
+  }
+
+  getLayer(name: string | number): Layer {
+    const layers = this.layers;
+    if (typeof name === 'number') {
+      if (!Number.isInteger(name) || name < 0 || name >= layers.length) throw new LstmWasmError(`${this.where}.getLayer: index ${name} is out of range: the model has ${layers.length} layers`);
+      return layers[name];
+    }
+    const l = layers.find((x) => x.name === name);
+    if (!l) throw new LstmWasmError(`${this.where}.getLayer: no layer named ${describe(name)}; its layers are ${layers.map((x) => `'${x.name}'`).join(', ')}`);
+    return l;
+  }
+
+  /** Layers whose weights this model holds (no input layers), in order. */
+  protected weightLayers(): Layer[] {
+    return this.graph().layers.filter((l) => l.className !== 'InputLayer');
+  }
+
+  get inputShape(): Shape | Shape[] {
+    const s = this.graph().inputs.map((t) => t.sampleShape);
+    return s.length === 1 ? s[0] : s;
+  }
+
+  get outputShape(): Shape | Shape[] {
+    const s = this.graph().outputs.map((t) => t.sampleShape);
+    return s.length === 1 ? s[0] : s;
+  }
+
+  /**
+   * Lays out the weights of layers that have none yet, in this model's store (or the store its
+   * layers already share), and initializes them; then the model's optimizer slots. Runs on first
+   * need, and again when layers were added (Sequential.add after its input shape is known).
+   */
+  build(_shape?: unknown): void {
+    this.usable();
+    const graph = this.graph();
+    const layers = this.weightLayers();
+    if (this.store && this.builtCount === layers.length && layers.every((l) => l.store === this.store)) return;
+    for (const l of layers) if (l.store?.disposed) throw new LstmWasmError(`${this.where}: ${l.where} belonged to a model that was disposed; its weights are gone`);
+    const stores = new Set(layers.map((l) => l.store).filter((s): s is Store => s instanceof Store));
+    if (this.store) stores.add(this.store);
+    if (stores.size > 1) throw new LstmWasmError(`${this.where}: its layers' weights live in the memory of different models; layers can be shared between models built from one graph, not joined from separately built ones`);
+    const store = stores.size ? [...stores][0] : new Store(this.seed);
+    if (!this.store && stores.size && this.explicitSeed) store.k.rng_seed(store.rngState, this.seed >>> 0);
+    const fresh = layers.filter((l) => !l.store);
+    const specs = fresh.map((l) => l.paramSpecsFor(l.buildShapes!));
+    const Pnew = specs.flat().reduce((sum, p) => sum + prod(p.shape), 0);
+    if (fresh.length) {
+      const block = store.allocPersistent(2 * Pnew);
+      let off = 0;
+      fresh.forEach((l, i) => {
+        const slots = specs[i].map((spec) => {
+          const size = prod(spec.shape);
+          const sl: ParamSlot = { spec, size, ptr: block + off * 4, grad: block + (Pnew + off) * 4 };
+          off += size;
+          return sl;
+        });
+        l.attachWeights(store, slots);
+        store.whenFreed((by) => l.detachWeights(`${by} was disposed`));
+      });
+      store.k.fill_f32(Pnew, block + Pnew * 4, 0);
+      for (const l of fresh) for (const sl of l.slots) initialize(store, sl);
+      for (const l of fresh) {
+        const node = graph.nodes.find((n) => n.layer === l);
+        const n = l.stateSize(l.buildShapes![0], node?.inputs[0]?.batchSize ?? l.batchSize);
+        if (n > 0) { const p = store.allocPersistent(n); store.k.fill_f32(n, p, 0); l.bindState(p, store); }
+      }
+    }
+    this.params = [];
+    let at = 0;
+    for (const l of layers) for (const slot of l.slots) { this.params.push({ layer: l, slot, at }); at += slot.size; }
+    if (at !== this.P || !this.store) {
+      const n = Math.max(1, at);
+      this.slot1 = store.allocPersistent(2 * n);
+      this.slot2 = this.slot1 + n * 4;
+      store.k.fill_f32(2 * n, this.slot1, 0);
+    }
+    this.P = at;
+    if (!this.store) { store.retain(); this.store = store; }
+    this.builtCount = layers.length;
+  }
+
+  private builtCount = -1;
+
+  /** The graph changed (Sequential.add): plans and the compile configuration are void. */
+  protected graphChanged(): void {
+    this.plans.clear();
+    this.compiled = null;
+  }
+
+  private get s(): Store {
+    return this.store!;
+  }
+
+  private plan(inShapes: number[][]): Plan {
+    const store = this.s;
+    if (this.plansEpoch !== store.epoch) { this.plans.clear(); this.plansEpoch = store.epoch; }
+    const key = inShapes.map((s) => s.join('x')).join('|');
     const cached = this.plans.get(key);
-    if (cached) {
+    if (cached && cached.epoch === store.epoch) {
       // Most recently used last, so the oldest goes first when the cache is full.
       this.plans.delete(key);
       this.plans.set(key, cached);
       return cached;
     }
     if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
-    const { arena } = this;
-    arena!.release(this.planBase);
-    const input = arena!.alloc(prod(inShape));
-    const runners: Runner[] = [];
-    let shape = inShape;
-    for (const l of this.layers) {
-      const r = l.plan(this.ctx!, shape, this.slots.get(l)!);
-      runners.push(r);
-      shape = r.outShape;
-    }
-    const plan: Plan = { inShape, input, runners, outShape: shape, target: arena!.alloc(prod(shape)), dOut: arena!.alloc(prod(shape)) };
+    const fuse = this.compiled ? this.compiled.outputs.map((o) => o.fused) : this.graph().outputs.map(() => false);
+    const plan = makePlan(store, this.graph(), inShapes, { fuse }, key);
     this.plans.set(key, plan);
     return plan;
   }
 
-  private lastPlan: Plan | null = null;
+  // ---- summary -----------------------------------------------------------------------------
 
-  private forward(plan: Plan, training: boolean): void {
-    // Plans share memory: running another one may overwrite this one's packed weights.
-    if (plan !== this.lastPlan) { this.ctx!.generation++; this.lastPlan = plan; }
-    let x = plan.input, mask = 0;
-    for (const r of plan.runners) {
-      r.forward(x, mask, training);
-      x = r.out;
-      mask = r.outMask;
-    }
-  }
-
-  /** The model's output of the last forward: the logits buffer when the loss is fused. */
-  private lossInput(plan: Plan): number {
-    const last = plan.runners[plan.runners.length - 1] as Runner & { logits?: number };
-    return this.compiled?.fused && last.logits ? last.logits : last.out;
-  }
-
-  summary(lineLength = 65, printFn: (line: string) => void = console.log): void {
-    if (!Number.isInteger(lineLength) || lineLength < 30) throw new LstmWasmError(`summary: 'lineLength' must be an integer of at least 30, got ${describe(lineLength)}`);
+  summary(lineLength?: number, printFn: (line: string) => void = console.log): void {
+    if (lineLength !== undefined && (!Number.isInteger(lineLength) || lineLength < 30)) throw new LstmWasmError(`summary: 'lineLength' must be an integer of at least 30, got ${describe(lineLength)}`);
     if (typeof printFn !== 'function') throw new LstmWasmError(`summary: 'printFn' must be a function that prints a line, got ${describe(printFn)}`);
     this.build();
-    const cols = [Math.floor(lineLength * 0.45), Math.floor(lineLength * 0.33)];
-    const row = (a: string, b: string, c: string) => a.padEnd(cols[0]) + b.padEnd(cols[1]) + c;
-    printFn(`Model: "${this.name}"`);
-    printFn('_'.repeat(lineLength));
-    printFn(row('Layer (type)', 'Output Shape', 'Param #'));
-    printFn('='.repeat(lineLength));
+    const graph = this.graph();
+    const rows: string[][] = [];
+    const functional = !this.isChain();
+    const nodeName = (t: SymbolicTensor) => {
+      const l = t.sourceLayer;
+      const local = graph.nodes.filter((n) => n.layer === l).indexOf(t.node);
+      return `${l.name}[${Math.max(0, local)}][${t.outputIndex}]`;
+    };
+    const shapeOf = (ts: SymbolicTensor[]) => ts.map((t) => shapeString(t.shape)).join(', ');
+    if (functional) {
+      for (const t of graph.inputs) rows.push([`${t.sourceLayer.name} (InputLayer)`, shapeString(t.shape), '0', '']);
+    }
     let total = 0, trainable = 0;
-    this.layers.forEach((l, i) => {
-      const n = l.countParams();
-      total += n;
-      if (l.trainable) trainable += n;
-      printFn(row(`${l.name} (${l.className})`, shapeString([l.batchSize ?? null, ...this.shapes[i + 1]]), String(n)));
-      printFn(i === this.layers.length - 1 ? '='.repeat(lineLength) : '_'.repeat(lineLength));
+    const counted = new Set<Layer>();
+    for (const n of graph.nodes) {
+      const first = !counted.has(n.layer);
+      counted.add(n.layer);
+      const count = first ? n.layer.countParams() : 0;
+      total += count;
+      if (n.layer.trainable) trainable += count;
+      const row = [`${n.layer.name} (${n.layer.className})`, shapeOf(n.outputs), String(count)];
+      if (functional) row.push(n.inputs.map(nodeName).join(', '));
+      rows.push(row);
+    }
+    const heads = functional ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
+    // Columns as wide as their content (names of Bidirectional layers run long), as Keras does.
+    const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+    const width = Math.max(lineLength ?? 0, widths.reduce((a, b) => a + b, 0));
+    const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('').trimEnd();
+    printFn(`Model: "${this.name}"`);
+    printFn('_'.repeat(width));
+    printFn(line(heads));
+    printFn('='.repeat(width));
+    rows.forEach((r, i) => {
+      printFn(line(r));
+      printFn(i === rows.length - 1 ? '='.repeat(width) : '_'.repeat(width));
     });
     printFn(`Total params: ${total.toLocaleString('en-US')}`);
     printFn(`Trainable params: ${trainable.toLocaleString('en-US')}`);
     printFn(`Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`);
-    printFn('_'.repeat(lineLength));
+    printFn('_'.repeat(width));
+  }
+
+  /** Whether the graph is a chain (Sequential's summary has no "connected to" column). */
+  protected isChain(): boolean {
+    return false;
   }
 
   countParams(): number {
@@ -292,118 +309,60 @@ export class Sequential implements WeightOwner {
     return this.P;
   }
 
+  // ---- compile -----------------------------------------------------------------------------
+
   compile(args: CompileArgs): void {
     this.usable();
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
-    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'clipNorm', 'clipValue']);
-    if (args.optimizer === undefined) throw new LstmWasmError(`compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`);
-    if (args.loss === undefined) throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
-    const loss = lossInfo(args.loss);
-    const optimizer = makeOptimizer(args.optimizer);
-    if (args.metrics !== undefined && !Array.isArray(args.metrics)) throw new LstmWasmError(`compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}`);
-    const metrics = (args.metrics ?? []).map((m) => metricInfo(m, loss));
-    const clip = (name: 'clipNorm' | 'clipValue') => {
-      const v = args[name];
-      if (v === undefined) return 0;
-      if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new LstmWasmError(`compile: option '${name}' must be a positive number, got ${describe(v)}`);
-      return v;
-    };
-    const clipNorm = clip('clipNorm'), clipValue = clip('clipValue');
+    const c = resolveCompile(args, this.graph(), this.outputNames);
     this.build();
-    const last = this.layers[this.layers.length - 1];
-    const outShape = this.shapes[this.shapes.length - 1];
-    const D = outShape[outShape.length - 1] as number;
-    if (loss.name === 'categoricalCrossentropy' || loss.name === 'sparseCategoricalCrossentropy') {
-      if (D < 2) throw new LstmWasmError(`compile: loss '${args.loss}' needs an output of at least 2 classes, but ${last.where} outputs ${shapeString([null, ...outShape])}`);
-    }
-    const fused = last instanceof Dense && loss.logitsKind !== null && last.activation === loss.fusesWith;
-    for (const l of this.layers) if (l instanceof Dense) l.fusedLogits = false;
-    if (fused) (last as Dense).fusedLogits = true;
     this.plans.clear();
-    this.compiled = { loss, metrics, optimizer, clipNorm, clipValue, fused };
+    this.compiled = c;
+  }
+
+  private requireCompiled(where: string): Compiled {
+    if (!this.compiled) throw new LstmWasmError(`${this.where}.${where}: compile the model first, such as model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })`);
+    return this.compiled;
   }
 
   // ---- data in and out ---------------------------------------------------------------------
 
-  /** Checks x against the model's input shape; returns the per-sample shape it has. */
-  private checkX(x: Tensor, arg: string): number[] {
-    const want = this.inputShape;
-    const where = `${this.where}: ${arg}`;
-    if (x.shape.length !== want.length + 1) {
-      throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])} (rank ${want.length + 1}), got ${shapeString(x.shape)} (rank ${x.shape.length})${this.layers[0] instanceof Recurrent && x.shape.length === 2 ? '; a series of one feature needs a last size of 1: [samples, steps, 1]' : ''}`);
-    }
-    const sample = x.shape.slice(1);
-    sample.forEach((d, i) => {
-      if (want[i] !== null && want[i] !== d) throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])}, got ${shapeString(x.shape)} (size ${i + 1} differs)`);
-      if (d === 0) throw new LstmWasmError(`${where}: size ${i + 1} is 0 in shape ${shapeString(x.shape)}`);
+  /** x as a list in input order, checked against the inputs' shapes and values. */
+  private xList(x: DataArg, arg: string): Tensor[] {
+    const graph = this.graph();
+    const list = dataList(x, this.inputNames, 'input', `${this.where}: ${arg}`);
+    list.forEach((t, i) => {
+      const name = list.length > 1 ? `${arg}[${i}] ('${this.inputNames[i]}')` : arg;
+      checkSamples(t, graph.inputs[i], `${this.where}: ${name}`, graph);
     });
-    if (x.shape[0] === 0) throw new LstmWasmError(`${where}: it holds no samples (shape ${shapeString(x.shape)})`);
-    this.checkFinite(x, where);
-    const first = this.layers[0];
-    if (first instanceof Embedding) {
-      // All ids before any step: a bad one in a late batch must not leave the model half-trained.
-      const V = first.inputDim, T = x.shape[1];
-      for (let i = 0; i < x.data.length; i++) {
-        const v = x.data[i];
-        if (!Number.isInteger(v) || v < 0 || v >= V) {
-          throw new LstmWasmError(`${first.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(i / T)}, ${i % T}] of ${arg}`);
-        }
-      }
-    }
-    return sample;
+    const n = list[0].shape[0];
+    list.forEach((t, i) => {
+      if (t.shape[0] !== n) throw new LstmWasmError(`${this.where}: ${arg}: every input must hold as many samples: '${this.inputNames[0]}' has ${n}, '${this.inputNames[i]}' has ${t.shape[0]}`);
+    });
+    return list;
   }
 
-  private checkFinite(t: Tensor, where: string): void {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) {
-        const idx: number[] = [];
-        let r = i;
-        for (let a = t.shape.length - 1; a >= 0; a--) { idx.unshift(r % t.shape[a]); r = Math.floor(r / t.shape[a]); }
-        throw new LstmWasmError(`${where}: values must be finite, got ${d[i]} at [${idx.join(', ')}]`);
-      }
-    }
+  private yList(y: DataArg, arg: string): Tensor[] {
+    return dataList(y, this.outputNames, 'output', `${this.where}: ${arg}`);
   }
 
-  /** Checks y against the output shape for x's sample count and the loss; returns per-row size. */
-  private checkY(y: Tensor, n: number, outSample: number[], arg: string): void {
+  /** Checks each y against its output's shape for this plan and its loss. */
+  private checkYs(ys: Tensor[], n: number, plan: Plan, arg: string): void {
     const c = this.compiled!;
-    const where = `${this.where}: ${arg}`;
-    if (y.shape[0] !== n) throw new LstmWasmError(`${where}: expected ${n} samples (as many as x), got ${y.shape[0]} (shape ${shapeString(y.shape)})`);
-    const want = c.loss.sparse ? outSample.slice(0, -1) : outSample;
-    const got = y.shape.slice(1);
-    const sizeOk = prod(got) === prod(want) && (got.length === want.length || (got.length === want.length + 1 && got[got.length - 1] === 1) || (got.length + 1 === want.length && want[want.length - 1] === 1));
-    if (!sizeOk) {
-      throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])}${c.loss.sparse ? ' (class ids, for sparseCategoricalCrossentropy)' : ''} to match the model's output ${shapeString([null, ...outSample])}, got ${shapeString(y.shape)}`);
-    }
-    this.checkFinite(y, where);
-    if (c.loss.sparse) {
-      const C = outSample[outSample.length - 1];
-      for (let i = 0; i < y.data.length; i++) {
-        const v = y.data[i];
-        if (!Number.isInteger(v) || v < 0 || v >= C) throw new LstmWasmError(`${where}: class ids must be integers in [0, ${C - 1}], got ${v} at row ${i}`);
-      }
-    }
+    ys.forEach((y, j) => {
+      const name = ys.length > 1 ? `${arg}[${j}] ('${c.outputs[j].name}')` : arg;
+      checkTargets(y, n, plan.outputs[j].shape.slice(1), c.outputs[j].loss, `${this.where}: ${name}`);
+    });
   }
 
-  /** Copies rows of `src` (per-sample size `row`) into WASM at `dst`: in order, or by index. */
-  private copyRows(dst: number, src: Float32Array, row: number, start: number, count: number, order: Int32Array | null): void {
-    const view = this.arena!.f32(dst, count * row);
-    if (!order) { view.set(src.subarray(start * row, (start + count) * row)); return; }
-    for (let i = 0; i < count; i++) {
-      const r = order[start + i];
-      view.set(src.subarray(r * row, (r + 1) * row), i * row);
-    }
-  }
-
-  private readOutput(plan: Plan, n: number, into: Float32Array, at: number): void {
-    const last = plan.runners[plan.runners.length - 1];
-    const per = prod(plan.outShape.slice(1));
-    into.set(this.arena!.f32(last.out, n * per), at * per);
+  /** The fixed batch size of the inputs (batchShape / batchInputShape), or null. */
+  private fixedBatch(): number | null {
+    for (const t of this.graph().inputs) if (t.batchSize !== null) return t.batchSize;
+    for (const l of this.weightLayers()) if (l.isStateful() && l.batchSize !== null) return l.batchSize;
+    return null;
   }
 
   private batchOf(n: number, batchSize: unknown, where: string): number {
-    const fixed = this.layers[0].batchSize;
+    const fixed = this.fixedBatch();
     if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0)) {
       throw new LstmWasmError(`${where}: option 'batchSize' must be a positive integer, got ${describe(batchSize)}`);
     }
@@ -415,63 +374,91 @@ export class Sequential implements WeightOwner {
     return Math.min((batchSize as number | undefined) ?? 32, n);
   }
 
+  private shapesFor(xs: Tensor[], b: number): number[][] {
+    return xs.map((t) => [b, ...t.shape.slice(1)]);
+  }
+
+  /** Copies rows of `src` (per-sample size `row`) into WASM at `dst`: in order, or by index. */
+  private copyRows(dst: number, src: Float32Array, row: number, start: number, count: number, order: Int32Array | null): void {
+    const view = this.s.arena.f32(dst, count * row);
+    if (!order) { view.set(src.subarray(start * row, (start + count) * row)); return; }
+    for (let i = 0; i < count; i++) {
+      const r = order[start + i];
+      view.set(src.subarray(r * row, (r + 1) * row), i * row);
+    }
+  }
+
+  private loadBatch(plan: Plan, xs: Tensor[], ys: Tensor[] | null, start: number, b: number, order: Int32Array | null): void {
+    xs.forEach((t, i) => this.copyRows(plan.inputs[i].ptr, t.data, t.data.length / t.shape[0], start, b, order));
+    if (ys) ys.forEach((t, j) => this.copyRows(plan.outputs[j].target, t.data, t.data.length / t.shape[0], start, b, order));
+  }
+
   // ---- inference ---------------------------------------------------------------------------
 
-  predict(x: TensorLike, args: { batchSize?: number; verbose?: number } = {}): Tensor {
+  /** Predictions for x: one Tensor, or an array of them in output order when the model has several outputs. */
+  predict(x: DataArg, args: { batchSize?: number; verbose?: number } = {}): Tensor | Tensor[] {
     this.usable();
     checkInferenceOptions('predict', args);
-    const X = toTensor(x, 'x');
+    this.prepare(x);
+    const xs = this.xList(x, 'predict x');
     this.build();
-    const sample = this.checkX(X, 'predict x');
-    const n = X.shape[0];
+    const n = xs[0].shape[0];
     const B = this.batchOf(n, args?.batchSize, 'predict');
-    const per = prod(sample);
-    let out: Float32Array | null = null;
-    let outShape: number[] = [];
+    let outs: Tensor[] | null = null;
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
-      const plan = this.plan([b, ...sample]);
-      this.copyRows(plan.input, X.data, per, start, b, null);
-      this.forward(plan, false);
-      if (!out) { outShape = [n, ...plan.outShape.slice(1)]; out = new Float32Array(prod(outShape)); }
-      this.readOutput(plan, b, out, start);
+      const plan = this.plan(this.shapesFor(xs, b));
+      this.loadBatch(plan, xs, null, start, b, null);
+      runForward(this.s, plan, false);
+      outs ??= plan.outputs.map((o) => ({ data: new Float32Array(n * prod(o.shape.slice(1))), shape: [n, ...o.shape.slice(1)] }));
+      plan.outputs.forEach((o, j) => {
+        const per = prod(o.shape.slice(1));
+        outs![j].data.set(this.s.arena.f32(plan.ptr[o.idx], b * per), start * per);
+      });
     }
-    return { data: out!, shape: outShape };
+    return outs!.length === 1 ? outs![0] : outs!;
   }
+
+  /** Sequential builds its graph from the data when its first layer has no inputShape. */
+  protected prepare(_x: DataArg): void {}
 
   /**
    * The inside of a recurrent layer for the sequences in x: its gate activations per step
    * (LSTM: i, f, g, o blocks of `units` each; GRU: z, r, h), its cell state per step (LSTM) and
    * its output per step, in processing order. For teaching and plots (the web demo's heat map).
    */
-  inspect(x: TensorLike, args: { layer?: number | string } = {}): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor } {
+  inspect(x: DataArg, args: { layer?: number | string } = {}): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor } {
     this.usable();
     checkOptions('inspect', args ?? {}, ['layer']);
-    const X = toTensor(x, 'x');
+    this.prepare(x);
+    const xs = this.xList(x, 'inspect x');
     this.build();
-    const sel = args?.layer ?? this.layers.findIndex((l) => l instanceof Recurrent);
-    const li = typeof sel === 'string' ? this.layers.findIndex((l) => l.name === sel) : sel;
-    const layer = this.layers[li];
-    if (!(layer instanceof Recurrent)) throw new LstmWasmError(`${this.where}.inspect: option 'layer' must name or index an LSTM, GRU or SimpleRNN layer of this model, got ${describe(args?.layer)}`);
-    const sample = this.checkX(X, 'inspect x');
-    const n = X.shape[0];
+    const graph = this.graph();
+    const layers = this.layers;
+    const sel = args?.layer ?? layers.findIndex((l) => l.inspectable);
+    const layer = typeof sel === 'string' ? layers.find((l) => l.name === sel) : layers[sel as number];
+    if (!layer || !layer.inspectable) throw new LstmWasmError(`${this.where}.inspect: option 'layer' must name or index an LSTM, GRU or SimpleRNN layer of this model, got ${describe(args?.layer)}`);
+    const ni = graph.nodes.findIndex((nd) => nd.layer === layer);
+    const n = xs[0].shape[0];
     const B = this.batchOf(n, undefined, 'inspect');
     let gates: Float32Array | null = null, cells: Float32Array | null = null, hidden: Float32Array | null = null;
-    let T = 0;
-    const H = layer.units;
-    let G = 0;
+    let T = 0, G = 0, H = 0;
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
-      const plan = this.plan([b, ...sample]);
-      this.copyRows(plan.input, X.data, prod(sample), start, b, null);
-      this.forward(plan, false);
-      const tr = plan.runners[li].trace!;
-      T = (this.layers[li] === this.layers[0] ? plan.inShape : plan.runners[li - 1].outShape)[1];
+      const plan = this.plan(this.shapesFor(xs, b));
+      this.loadBatch(plan, xs, null, start, b, null);
+      runForward(this.s, plan, false);
+      const pn = plan.nodes[ni];
+      const tr = pn.runner.trace!;
+      const inShape = plan.shapes[pn.inIdx[0]];
+      T = inShape[1];
       G = tr.gateCount;
+      H = (layer as unknown as { units: number }).units;
+      const arena = this.s.arena;
       hidden ??= new Float32Array(n * T * H);
-      hidden.set(this.arena!.f32(tr.hidden, b * T * H), start * T * H);
-      if (tr.gates) { gates ??= new Float32Array(n * T * G * H); gates.set(this.arena!.f32(tr.gates, b * T * G * H), start * T * G * H); }
-      if (tr.cells) { cells ??= new Float32Array(n * T * H); cells.set(this.arena!.f32(tr.cells, b * T * H), start * T * H); }
+      hidden.set(arena.f32(tr.hidden, b * T * H), start * T * H);
+      if (tr.gates) { gates ??= new Float32Array(n * T * G * H); gates.set(arena.f32(tr.gates, b * T * G * H), start * T * G * H); }
+      if (tr.cells) { cells ??= new Float32Array(n * T * H); cells.set(arena.f32(tr.cells, b * T * H), start * T * H); }
     }
     return {
       gates: gates ? { data: gates, shape: [n, T, G * H] } : null,
@@ -487,15 +474,17 @@ export class Sequential implements WeightOwner {
   step(xt: TensorLike): Tensor {
     this.usable();
     this.build();
-    const B = this.layers[0].batchSize;
-    if (B === null || !this.layers.some((l) => l instanceof Recurrent && l.stateful)) {
+    const graph = this.graph();
+    const B = this.fixedBatch();
+    if (B === null || !this.weightLayers().some((l) => l.isStateful())) {
       throw new LstmWasmError(`${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`);
     }
-    const inShape = this.inputShape;
+    if (graph.inputs.length !== 1 || graph.outputs.length !== 1) throw new LstmWasmError(`${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`);
+    const inShape = graph.inputs[0].sampleShape;
+    const isId = inShape.length === 1;
     const F = inShape[inShape.length - 1] as number;
-    const isId = this.layers[0] instanceof Embedding;
     const per = isId ? 1 : F;
-    const plan = this.plan(isId ? [B, 1] : [B, 1, F]);
+    const plan = this.plan([isId ? [B, 1] : [B, 1, F]]);
     let data: Float32Array;
     if (xt instanceof Float32Array) data = xt;
     else {
@@ -508,164 +497,162 @@ export class Sequential implements WeightOwner {
       throw new LstmWasmError(`${this.where}.step: xt must hold ${B} × ${per} values ([batch, features] = [${B}, ${per}]), got ${data.length}`);
     }
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new LstmWasmError(`${this.where}.step: xt values must be finite, got ${data[i]} at ${i}`);
-    this.arena!.f32(plan.input, data.length).set(data);
-    this.forward(plan, false);
-    const last = plan.runners[plan.runners.length - 1];
-    const D = plan.outShape[plan.outShape.length - 1];
-    return { data: this.arena!.read(last.out, B * D), shape: [B, D] };
+    if (isId) checkValues({ data, shape: [B, 1] }, graph.inputs[0], `${this.where}.step xt`, graph);
+    this.s.arena.f32(plan.inputs[0].ptr, data.length).set(data);
+    runForward(this.s, plan, false);
+    const o = plan.outputs[0];
+    const D = o.shape[o.shape.length - 1];
+    return { data: this.s.arena.read(plan.ptr[o.idx], B * D), shape: [B, D] };
   }
-
 
   resetStates(): void {
     this.usable();
     this.build();
-    for (const l of this.layers) if (l instanceof Recurrent && l.stateful) l.resetStates();
+    for (const l of this.weightLayers()) if (l.isStateful()) l.resetStates();
   }
 
   // ---- training ----------------------------------------------------------------------------
 
-  private requireCompiled(where: string): Compiled {
-    if (!this.compiled) throw new LstmWasmError(`${this.where}.${where}: compile the model first, such as model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })`);
-    return this.compiled;
-  }
-
-  /** Loss (mean over rows, regularization included) and metric sums for the plan's last forward. */
-  private lossAndGrad(plan: Plan, withGrad: boolean): number {
+  /** Per output: its loss (mean over rows); the total weights them and adds the penalty. */
+  private lossAndGrad(plan: Plan, withGrad: boolean): { total: number; losses: number[] } {
     const c = this.compiled!;
-    const k = this.k!;
-    const D = plan.outShape[plan.outShape.length - 1];
-    const N = prod(plan.outShape) / D;
-    const kind = c.fused ? c.loss.logitsKind! : c.loss.kind;
-    return k.loss_forward_backward(kind, N, D, this.lossInput(plan), plan.target, withGrad ? plan.dOut : 0, 1 / N) / N;
+    const k = this.s.k;
+    let total = 0;
+    const losses = plan.outputs.map((o, j) => {
+      const t = c.outputs[j];
+      const D = o.shape[o.shape.length - 1];
+      const N = prod(o.shape) / D;
+      const kind = o.fused ? t.loss.logitsKind! : t.loss.kind;
+      const l = k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N) / N;
+      total += t.weight * l;
+      return l;
+    });
+    return { total, losses };
   }
 
   private metricValues(plan: Plan): number[] {
     const c = this.compiled!;
-    const D = plan.outShape[plan.outShape.length - 1];
-    const N = prod(plan.outShape) / D;
-    const y = plan.runners[plan.runners.length - 1].out;
-    return c.metrics.map((m) => this.k!.metric_sum(m.kind, N, D, y, plan.target, 0) / N);
+    const out: number[] = [];
+    plan.outputs.forEach((o, j) => {
+      const D = o.shape[o.shape.length - 1];
+      const N = prod(o.shape) / D;
+      for (const m of c.outputs[j].metrics) out.push(this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N);
+    });
+    return out;
   }
 
   private penalty(withGrad: boolean): number {
     let p = 0;
-    for (const l of this.layers) {
-      for (const s of this.slots.get(l)!) {
-        const l2 = s.spec.regularizer?.l2;
-        if (!l2) continue;
-        p += withGrad ? this.k!.l2_penalty_grad(s.size, s.ptr, s.grad, l2) : l2 * this.k!.sum_squares(s.size, s.ptr);
-      }
+    const k = this.s.k;
+    for (const { slot: s } of this.params) {
+      const l2 = s.spec.regularizer?.l2;
+      if (!l2) continue;
+      p += withGrad ? k.l2_penalty_grad(s.size, s.ptr, s.grad, l2) : l2 * k.sum_squares(s.size, s.ptr);
     }
     return p;
   }
 
-  /** Forward, backward and one optimizer step on the batch already in the plan. Throws before touching the weights if anything is not finite. */
-  private trainStep(plan: Plan): { loss: number; metrics: number[]; gradNorm: number; ok: boolean } {
+  /** Runs of parameters contiguous in weights, gradients and optimizer slots (one kernel call each). */
+  private runs(trainableOnly: boolean): { w: number; g: number; n: number; at: number }[] {
+    const out: { w: number; g: number; n: number; at: number }[] = [];
+    for (const p of this.params) {
+      if (trainableOnly && !p.layer.trainable) continue;
+      const last = out[out.length - 1];
+      if (last && last.w + last.n * 4 === p.slot.ptr && last.g + last.n * 4 === p.slot.grad && last.at + last.n === p.at) last.n += p.slot.size;
+      else out.push({ w: p.slot.ptr, g: p.slot.grad, n: p.slot.size, at: p.at });
+    }
+    return out;
+  }
+
+  /** Forward, backward and one optimizer step on the batch already in the plan. Changes nothing if anything is not finite. */
+  private trainStep(plan: Plan): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
     const c = this.compiled!;
-    const k = this.k!;
-    this.forward(plan, true);
-    let loss = this.lossAndGrad(plan, true);
+    const store = this.s;
+    const k = store.k;
+    runForward(store, plan, true);
+    const { total, losses } = this.lossAndGrad(plan, true);
     const metrics = this.metricValues(plan);
-    const runners = plan.runners;
-    let d = plan.dOut;
-    for (let i = runners.length - 1; i >= 0; i--) d = runners[i].backward(d, i > 0);
-    this.ctx!.generation++; // the weights change below, and backward reused the scratch
-    loss += this.penalty(true);
-    for (const l of this.layers) if (!l.trainable) for (const s of this.slots.get(l)!) k.fill_f32(s.size, s.grad, 0);
-    const gradNorm = Math.sqrt(k.sum_squares(this.P, this.grads));
+    runBackward(store, plan, plan.outputs.map(() => true));
+    const loss = total + this.penalty(true);
+    for (const p of this.params) if (!p.layer.trainable) k.fill_f32(p.slot.size, p.slot.grad, 0);
+    const all = this.runs(false);
+    let sq = 0;
+    for (const r of all) sq += k.sum_squares(r.n, r.g);
+    const gradNorm = Math.sqrt(sq);
     this.lastGradNorm = gradNorm;
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, metrics, gradNorm, ok: false };
-    if (c.clipNorm && gradNorm > c.clipNorm) k.scale_inplace(this.P, this.grads, c.clipNorm / gradNorm);
-    if (c.clipValue) k.clip_by_value(this.P, this.grads, c.clipValue);
-    this.applyUpdate();
-    return { loss, metrics, gradNorm, ok: true };
-  }
-
-  private applyUpdate(): void {
-    const opt = this.compiled!.optimizer;
-    if (this.layers.every((l) => l.trainable)) {
-      opt.apply(this.k!, this.P, this.params, this.grads, this.slot1, this.slot2);
-      return;
-    }
-    // Frozen layers: update each contiguous run of trainable parameters, counting one iteration.
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, losses, metrics, gradNorm, ok: false };
+    if (c.clipNorm && gradNorm > c.clipNorm) for (const r of all) k.scale_inplace(r.n, r.g, c.clipNorm / gradNorm);
+    if (c.clipValue) for (const r of all) k.clip_by_value(r.n, r.g, c.clipValue);
+    const opt = c.optimizer;
     const it = opt.iterations;
-    let start = -1, end = -1;
-    const flush = () => {
-      if (start < 0) return;
+    for (const r of this.runs(true)) {
       opt.iterations = it;
-      const off = (start - this.params);
-      opt.apply(this.k!, (end - start) / 4, start, this.grads + off, this.slot1 + off, this.slot2 + off);
-      start = -1;
-    };
-    for (const l of this.layers) {
-      for (const s of this.slots.get(l)!) {
-        if (!l.trainable) { flush(); continue; }
-        if (start < 0) start = s.ptr;
-        end = s.ptr + s.size * 4;
-      }
+      opt.apply(k, r.n, r.w, r.g, this.slot1 + r.at * 4, this.slot2 + r.at * 4);
     }
-    flush();
     opt.iterations = it + 1;
+    store.generation++; // the weights changed
+    return { loss, losses, metrics, gradNorm, ok: true };
   }
 
-  /** The global L2 norm of the gradient at the last training step (before clipping). */
-  get gradientNorm(): number {
-    return this.lastGradNorm;
+  private results(c: Compiled, loss: number, losses: number[], metrics: number[]): number | number[] {
+    const list = [loss, ...(c.outputs.length > 1 ? losses : []), ...metrics];
+    return list.length === 1 ? list[0] : list;
   }
 
-  trainOnBatch(x: TensorLike, y: TensorLike): number | number[] {
+  trainOnBatch(x: DataArg, y: DataArg): number | number[] {
     this.usable();
     const c = this.requireCompiled('trainOnBatch');
-    const X = toTensor(x, 'x'), Y = toTensor(y, 'y');
-    const sample = this.checkX(X, 'trainOnBatch x');
-    const n = X.shape[0];
-    const fixed = this.layers[0].batchSize;
+    this.prepare(x);
+    const xs = this.xList(x, 'trainOnBatch x');
+    const ys = this.yList(y, 'trainOnBatch y');
+    const n = xs[0].shape[0];
+    const fixed = this.fixedBatch();
     if (fixed !== null && n !== fixed) throw new LstmWasmError(`${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples`);
-    const plan = this.plan([n, ...sample]);
-    this.checkY(Y, n, plan.outShape.slice(1), 'trainOnBatch y');
-    this.copyRows(plan.input, X.data, prod(sample), 0, n, null);
-    this.arena!.f32(plan.target, Y.data.length).set(Y.data);
+    const plan = this.plan(this.shapesFor(xs, n));
+    this.checkYs(ys, n, plan, 'trainOnBatch y');
+    this.loadBatch(plan, xs, ys, 0, n, null);
     const r = this.trainStep(plan);
     if (!r.ok) throw new LstmWasmError(`${this.where}.trainOnBatch: the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; the weights were not changed`);
-    return c.metrics.length ? [r.loss, ...r.metrics] : r.loss;
+    return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  evaluate(x: TensorLike, y: TensorLike, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
+  evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
     this.usable();
     const c = this.requireCompiled('evaluate');
     checkInferenceOptions('evaluate', args);
-    const r = this.evaluateTensors(toTensor(x, 'x'), toTensor(y, 'y'), args?.batchSize, 'evaluate');
-    return c.metrics.length ? [r.loss, ...r.metrics] : r.loss;
+    this.prepare(x);
+    const r = this.evaluateLists(this.xList(x, 'evaluate x'), this.yList(y, 'evaluate y'), args?.batchSize, 'evaluate');
+    return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  private evaluateTensors(X: Tensor, Y: Tensor, batchSize: number | undefined, where: string): { loss: number; metrics: number[] } {
-    const c = this.compiled!;
-    const sample = this.checkX(X, `${where} x`);
-    const n = X.shape[0];
+  private evaluateLists(xs: Tensor[], ys: Tensor[], batchSize: number | undefined, where: string): { loss: number; losses: number[]; metrics: number[] } {
+    const n = xs[0].shape[0];
     const B = this.batchOf(n, batchSize, where);
-    const per = prod(sample), perY = Y.data.length / Math.max(1, Y.shape[0]);
     let loss = 0;
-    const metrics = c.metrics.map(() => 0);
+    let losses: number[] = [], metrics: number[] = [];
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
-      const plan = this.plan([b, ...sample]);
-      if (start === 0) this.checkY(Y, n, plan.outShape.slice(1), `${where} y`);
-      this.copyRows(plan.input, X.data, per, start, b, null);
-      this.copyRows(plan.target, Y.data, perY, start, b, null);
-      this.forward(plan, false);
-      loss += this.lossAndGrad(plan, false) * b;
+      const plan = this.plan(this.shapesFor(xs, b));
+      if (start === 0) this.checkYs(ys, n, plan, `${where} y`);
+      this.loadBatch(plan, xs, ys, start, b, null);
+      runForward(this.s, plan, false);
+      const r = this.lossAndGrad(plan, false);
+      loss += r.total * b;
+      if (start === 0) { losses = r.losses.map(() => 0); metrics = this.compiled!.outputs.flatMap((o) => o.metrics.map(() => 0)); }
+      r.losses.forEach((v, i) => (losses[i] += v * b));
       this.metricValues(plan).forEach((v, i) => (metrics[i] += v * b));
     }
-    return { loss: loss / n + this.penalty(false), metrics: metrics.map((m) => m / n) };
+    return { loss: loss / n + this.penalty(false), losses: losses.map((v) => v / n), metrics: metrics.map((m) => m / n) };
   }
 
-  async fit(x: TensorLike, y: TensorLike, args: FitArgs = {}): Promise<History> {
+  async fit(x: DataArg, y: DataArg, args: FitArgs = {}): Promise<History> {
     this.usable();
     const c = this.requireCompiled('fit');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
     checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'seed', 'yieldEvery']);
-    let X = toTensor(x, 'x'), Y = toTensor(y, 'y');
-    const sample = this.checkX(X, 'fit x');
+    this.prepare(x);
+    let xs = this.xList(x, 'fit x');
+    let ys = this.yList(y, 'fit y');
     const epochs = args.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new LstmWasmError(`fit: option 'epochs' must be a non-negative integer, got ${describe(args.epochs)}`);
     const initialEpoch = args.initialEpoch ?? 0;
@@ -676,29 +663,32 @@ export class Sequential implements WeightOwner {
     if (typeof shuffle !== 'boolean') throw new LstmWasmError(`fit: option 'shuffle' must be true or false, got ${describe(args.shuffle)}`);
     const yieldEvery = args.yieldEvery ?? 25;
     if (yieldEvery !== 'never' && (typeof yieldEvery !== 'number' || !(yieldEvery >= 0))) throw new LstmWasmError(`fit: option 'yieldEvery' must be a number of milliseconds or 'never', got ${describe(args.yieldEvery)}`);
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new LstmWasmError(`fit: option 'seed' must be an integer in [0, 2^32), got ${describe(args.seed)}`);
-    if (X.shape[0] !== Y.shape[0]) throw new LstmWasmError(`fit: x and y must hold as many samples: x has ${X.shape[0]} (shape ${shapeString(X.shape)}), y has ${Y.shape[0]} (shape ${shapeString(Y.shape)})`);
+    checkSeed('fit', args.seed);
+    const nx = xs[0].shape[0];
+    ys.forEach((t, j) => {
+      if (t.shape[0] !== nx) throw new LstmWasmError(`fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`);
+    });
     // Validation data: the last fraction of x and y, taken before shuffling (as Keras).
-    let val: [Tensor, Tensor] | null = null;
+    let val: [Tensor[], Tensor[]] | null = null;
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new LstmWasmError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`);
-      val = [toTensor(args.validationData[0], 'validationData[0]'), toTensor(args.validationData[1], 'validationData[1]')];
-      this.checkX(val[0], 'fit validationData[0]');
+      val = [this.xList(args.validationData[0], 'fit validationData[0]'), this.yList(args.validationData[1], 'fit validationData[1]')];
     } else if (args.validationSplit !== undefined) {
       const s = args.validationSplit;
       if (typeof s !== 'number' || !(s > 0 && s < 1)) throw new LstmWasmError(`fit: option 'validationSplit' must be a number in (0, 1), got ${describe(s)}`);
-      const nVal = Math.floor(X.shape[0] * s);
-      const nTrain = X.shape[0] - nVal;
-      if (nVal === 0 || nTrain === 0) throw new LstmWasmError(`fit: validationSplit ${s} of ${X.shape[0]} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`);
+      const nVal = Math.floor(nx * s);
+      const nTrain = nx - nVal;
+      if (nVal === 0 || nTrain === 0) throw new LstmWasmError(`fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`);
       const cut = (t: Tensor, a: number, b: number): Tensor => { const per = t.data.length / t.shape[0]; return { data: t.data.subarray(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] }; };
-      val = [cut(X, nTrain, X.shape[0]), cut(Y, nTrain, Y.shape[0])];
-      X = cut(X, 0, nTrain); Y = cut(Y, 0, nTrain);
+      val = [xs.map((t) => cut(t, nTrain, nx)), ys.map((t) => cut(t, nTrain, nx))];
+      xs = xs.map((t) => cut(t, 0, nTrain));
+      ys = ys.map((t) => cut(t, 0, nTrain));
     }
-    const n = X.shape[0];
+    const n = xs[0].shape[0];
     const B = this.batchOf(n, args.batchSize, 'fit');
-    // Check y once against the plan's output shape.
-    this.checkY(Y, n, this.plan([B, ...sample]).outShape.slice(1), 'fit y');
-    if (val) this.checkY(val[1], val[0].shape[0], this.plan([Math.min(B, val[0].shape[0]), ...sample]).outShape.slice(1), 'fit validationData[1]');
+    // Check y once against the plan's output shapes.
+    this.checkYs(ys, n, this.plan(this.shapesFor(xs, B)), 'fit y');
+    if (val) this.checkYs(val[1], val[0][0].shape[0], this.plan(this.shapesFor(val[0], Math.min(B, val[0][0].shape[0]))), 'fit validationData[1]');
     const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
     for (const cb of callbacks) if (cb === null || typeof cb !== 'object') throw new LstmWasmError(`fit: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`);
     const terminateOnNaN = callbacks.some((cb) => cb instanceof TerminateOnNaN);
@@ -707,51 +697,53 @@ export class Sequential implements WeightOwner {
     history.params = { epochs, batchSize: B, samples: n, steps: batches };
     const all: Callback[] = [...(verbose ? [new ProgressLogger(verbose, epochs, batches)] : []), ...callbacks, history];
     for (const cb of all) cb.setModel?.(this);
-    if (args.seed !== undefined) this.k!.rng_seed(this.ctx!.rngState, args.seed >>> 0);
-    const perX = prod(sample), perY = Y.data.length / n;
+    const store = this.s;
+    if (args.seed !== undefined) store.k.rng_seed(store.rngState, args.seed >>> 0);
     const order = new Int32Array(n);
-    const orderPtr = shuffle ? this.orderBuffer(n) : 0;
+    const keys = resultKeys(c);
     let lastYield = Date.now();
     this.stopTraining = false;
     for (const cb of all) await cb.onTrainBegin?.();
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of all) await cb.onEpochBegin?.(epoch);
       if (shuffle) {
-        const arena = this.arena!;
-        this.k!.rng_shuffle_indices(this.ctx!.rngState, n, orderPtr);
-        this.ctx!.generation++;
-        order.set(arena.i32(orderPtr, n));
+        // The order is drawn in WASM (the model's seeded RNG) above the plans, then copied out.
+        const p = store.arena.mark();
+        store.arena.ensure(p + n * 4 + 64);
+        store.k.rng_shuffle_indices(store.rngState, n, p);
+        store.generation++;
+        order.set(store.arena.i32(p, n));
       }
-      let lossSum = 0, seen = 0;
-      const metricSums = c.metrics.map(() => 0);
+      let seen = 0;
+      const sums = keys.map(() => 0);
       for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
         const start = bi * B, b = Math.min(B, n - start);
-        const plan = this.plan([b, ...sample]);
-        this.copyRows(plan.input, X.data, perX, start, b, shuffle ? order : null);
-        this.copyRows(plan.target, Y.data, perY, start, b, shuffle ? order : null);
+        const plan = this.plan(this.shapesFor(xs, b));
+        this.loadBatch(plan, xs, ys, start, b, shuffle ? order : null);
         for (const cb of all) await cb.onBatchBegin?.(bi, { batch: bi, size: b });
         const r = this.trainStep(plan);
         if (!r.ok) {
           if (terminateOnNaN) { this.stopTraining = true; break; }
           throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
         }
-        lossSum += r.loss * b;
+        const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
         seen += b;
-        r.metrics.forEach((v, i) => (metricSums[i] += v * b));
-        const logs: Logs = { batch: bi, size: b, loss: r.loss, gradNorm: r.gradNorm };
-        c.metrics.forEach((m, i) => (logs[m.key] = r.metrics[i]));
+        values.forEach((v, i) => (sums[i] += v * b));
+        const logs: Logs = { batch: bi, size: b };
+        keys.forEach((key, i) => (logs[key] = values[i]));
+        logs.gradNorm = r.gradNorm;
         for (const cb of all) await cb.onBatchEnd?.(bi, logs);
         if (yieldEvery !== 'never' && Date.now() - lastYield >= yieldEvery) {
           await yieldToEventLoop();
           lastYield = Date.now();
         }
       }
-      const logs: Logs = { loss: seen ? lossSum / seen : NaN };
-      c.metrics.forEach((m, i) => (logs[m.key] = seen ? metricSums[i] / seen : NaN));
+      const logs: Logs = {};
+      keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
       if (val && seen) {
-        const v = this.evaluateTensors(val[0], val[1], B, 'fit validation');
-        logs.val_loss = v.loss;
-        c.metrics.forEach((m, i) => (logs[`val_${m.key}`] = v.metrics[i]));
+        const v = this.evaluateLists(val[0], val[1], B, 'fit validation');
+        const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
+        keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
       }
       for (const cb of all) await cb.onEpochEnd?.(epoch, logs);
     }
@@ -759,63 +751,28 @@ export class Sequential implements WeightOwner {
     return history;
   }
 
-  /** A persistent i32 buffer for shuffled orders, above the plans; reallocated when n grows. */
-  private orderBuffer(n: number): number {
-    // Lives at the top of the arena after the current plan; plans made later start at planBase
-    // and would overwrite it, so copy it out (fit does) before making another plan.
-    const arena = this.arena!;
-    const p = arena.mark();
-    arena.ensure(p + n * 4 + 64);
-    this.ctx!.generation++;
-    return p;
-  }
-
   // ---- weights -----------------------------------------------------------------------------
 
-  readWeights(layer: Layer): { data: Float32Array; shape: number[] }[] {
-    this.usable();
-    this.build();
-    return this.slots.get(layer)!.map((s) => ({ data: this.arena!.read(s.ptr, s.size), shape: [...s.spec.shape] }));
-  }
-
-  writeWeights(layer: Layer, weights: unknown[]): void {
-    this.usable();
-    this.build();
-    const slots = this.slots.get(layer)!;
-    if (!Array.isArray(weights) || weights.length !== slots.length) {
-      throw new LstmWasmError(`${layer.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
-    }
-    // Check every array before writing any, so a bad one leaves the layer as it was.
-    const ts = weights.map((w, i) => {
-      const t = toTensor(w as TensorLike, `weights[${i}]`);
-      const s = slots[i];
-      if (t.data.length !== s.size || (Array.isArray((w as { shape?: unknown }).shape) || Array.isArray(w)) && shapeString(t.shape) !== shapeString(s.spec.shape)) {
-        throw new LstmWasmError(`${layer.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`);
-      }
-      this.checkFinite(t, `${layer.where}.setWeights: weights[${i}] (${s.spec.name})`);
-      return t;
-    });
-    ts.forEach((t, i) => this.arena!.write(slots[i].ptr, t.data));
-    this.ctx!.generation++;
-  }
-
   getWeights(): { data: Float32Array; shape: number[] }[] {
-    return this.layers.flatMap((l) => this.readWeights(l));
+    this.usable();
+    this.build();
+    return this.weightLayers().flatMap((l) => l.getWeights());
   }
 
   setWeights(weights: { data: Float32Array; shape: number[] }[]): void {
+    this.usable();
     this.build();
-    const counts = this.layers.map((l) => this.slots.get(l)!.length);
+    const layers = this.weightLayers();
+    const counts = layers.map((l) => l.slots.length);
     const total = counts.reduce((a, b) => a + b, 0);
     if (!Array.isArray(weights) || weights.length !== total) throw new LstmWasmError(`${this.where}.setWeights: expected ${total} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
-    // Validate all layers first (writeWeights validates one layer before writing it).
     const snapshot = this.getWeights();
     let at = 0;
     try {
-      this.layers.forEach((l, i) => { this.writeWeights(l, weights.slice(at, at + counts[i])); at += counts[i]; });
+      layers.forEach((l, i) => { l.setWeights(weights.slice(at, at + counts[i])); at += counts[i]; });
     } catch (e) {
       let back = 0;
-      this.layers.forEach((l, i) => { this.writeWeights(l, snapshot.slice(back, back + counts[i])); back += counts[i]; });
+      layers.forEach((l, i) => { l.setWeights(snapshot.slice(back, back + counts[i])); back += counts[i]; });
       throw e;
     }
   }
@@ -827,35 +784,55 @@ export class Sequential implements WeightOwner {
     checkOptions('save', options, ['includeState']);
     if (options.includeState !== undefined && typeof options.includeState !== 'boolean') throw new LstmWasmError(`save: option 'includeState' must be true or false, got ${describe(options.includeState)}`);
     this.build();
-    return saveModel(this, options);
+    return encodeModel({ topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig }, options);
+  }
+
+  /** The graph as JSON (Keras's functional config: layers with inbound nodes, input and output layers). */
+  topology(): { className: string; config: Record<string, unknown> } {
+    const graph = this.graph();
+    const localIndex = (t: SymbolicTensor) => Math.max(0, graph.nodes.filter((n) => n.layer === t.sourceLayer).indexOf(t.node));
+    const ref = (t: SymbolicTensor) => [t.sourceLayer.name, localIndex(t), t.outputIndex];
+    const layers = graph.layers.map((l) => ({
+      className: l.className,
+      name: l.name,
+      config: l.getConfig(),
+      inboundNodes: graph.nodes.filter((n) => n.layer === l).map((n) => ({ inputs: n.inputs.map(ref), ...(n.call.training !== undefined ? { training: n.call.training } : {}) })),
+    }));
+    return { className: 'Model', config: { name: this.name, layers, inputLayers: graph.inputs.map(ref), outputLayers: graph.outputs.map(ref) } };
   }
 
   /** Bytes of WebAssembly memory this model holds. */
   get memoryBytes(): number {
-    return this.arena ? this.arena.memoryBytes : 0;
+    return this.store && !this.store.disposed ? this.store.arena.memoryBytes : 0;
   }
 
   get isDisposed(): boolean {
     return this.disposed;
   }
 
-  /** Frees the model's WebAssembly memory. The model cannot be used afterwards. */
+  /** Frees the model's WebAssembly memory (once no other model built from its layers holds it). The model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.k = null;
-    this.arena = null;
-    this.ctx = null;
     this.plans.clear();
-    this.lastPlan = null;
-    this.slots.clear();
-    for (const l of this.layers) { l.bindState(0, null); l.slots = []; }
+    this.store?.release(this.where);
+    this.store = null;
   }
 
-  /** For save(): the optimizer and loss as compiled, if any. */
-  get compileConfig(): Record<string, unknown> | null {
-    return this.compiled ? { optimizer: this.compiled.optimizer.config, loss: this.compiled.loss.name, metrics: this.compiled.metrics.map((m) => m.key), clipNorm: this.compiled.clipNorm || undefined, clipValue: this.compiled.clipValue || undefined } : null;
+  /** The global L2 norm of the gradient at the last training step (before clipping). */
+  get gradientNorm(): number {
+    return this.lastGradNorm;
   }
+
+  /** For save(): the optimizer and losses as compiled, if any. */
+  get compileConfig(): Record<string, unknown> | null {
+    return this.compiled ? this.compiled.config : null;
+  }
+}
+
+/** model({ inputs, outputs, name }): a functional model, as TF.js's tf.model. */
+export function model(args: ModelArgs): Model {
+  return new Model(args);
 }
 
 function checkInferenceOptions(where: string, args: unknown): void {

@@ -84,7 +84,7 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
   return typeof o.length === 'number' && Number.isInteger(o.length) && o.length >= 0 && o.shape === undefined;
 }
 
-function looksLikeTensor(v: unknown): v is { data?: unknown; shape: unknown; dataSync?: unknown } {
+export function looksLikeTensor(v: unknown): v is { data?: unknown; shape: unknown; dataSync?: unknown } {
   if (v === null || typeof v !== 'object' || isArrayLike(v)) return false;
   const o = v as { data?: unknown; shape?: unknown; dataSync?: unknown };
   return o.shape !== undefined && (o.data !== undefined || typeof o.dataSync === 'function');

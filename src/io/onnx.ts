@@ -15,7 +15,7 @@
 // has one (GRU with resetAfter keeps both, as bias [2, 3H], and is ONNX's linear_before_reset = 1).
 // Peepholes: ours p_i, p_f, p_o; ONNX's P is ordered i, o, f.
 import { LstmWasmError, describe } from '../errors.js';
-import { Sequential } from '../model.js';
+import { Sequential } from '../sequential.js';
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';

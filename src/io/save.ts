@@ -9,32 +9,26 @@
 //   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training? }
 //   then          weights: float32 little-endian, weightBytes long, in weightSpecs order
 import { LstmWasmError, describe, show } from '../errors.js';
-import { shapeString } from '../tensor.js';
-import { Sequential } from '../model.js';
-import { Layer } from '../layers/layer.js';
-import { Dense } from '../layers/dense.js';
-import { Dropout } from '../layers/dropout.js';
-import { Embedding } from '../layers/embedding.js';
-import { Masking } from '../layers/masking.js';
-import { GRU, LSTM, Recurrent, SimpleRNN } from '../layers/recurrent.js';
-import { Bidirectional } from '../layers/bidirectional.js';
+import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
 
 export const MAGIC = 'LSTMWASM';
-export const FORMAT_VERSION = 1;
+/** 2: the topology is a graph (Model) or a chain (Sequential). Files of version 1 (Sequential only) still load. */
+export const FORMAT_VERSION = 2;
+export const READABLE_VERSIONS = [1, 2];
 const PREFIX = 20;
 const HEADER_KEYS = ['format', 'formatVersion', 'modelTopology', 'weightSpecs', 'weightBytes', 'crc32', 'states', 'training'];
 
-interface WeightSpec {
+export interface WeightSpec {
   layer: string;
   name: string;
   shape: number[];
 }
 
-interface Header {
+export interface Header {
   format: 'lstm-wasm';
   formatVersion: number;
-  modelTopology: { className: 'Sequential'; config: { name: string; layers: { className: string; config: Record<string, unknown> }[] } };
+  modelTopology: { className: string; config: Record<string, unknown> & { name?: string; layers: { className: string; config: Record<string, unknown>; inboundNodes?: unknown }[] } };
   weightSpecs: WeightSpec[];
   weightBytes: number;
   crc32: number;
@@ -59,8 +53,14 @@ function f32Bytes(parts: Float32Array[]): Uint8Array {
   return bytes;
 }
 
-export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Array {
-  if (model.isDisposed) throw new LstmWasmError(`save: the model was disposed`);
+/** What a model gives save(): its topology, its layers with weights (in order), its compile config. */
+export interface Saveable {
+  topology: { className: string; config: Record<string, unknown> };
+  layers: Layer[];
+  training: Record<string, unknown> | null;
+}
+
+export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Array {
   const weights: Float32Array[] = [];
   const specs: WeightSpec[] = [];
   for (const l of model.layers) {
@@ -70,21 +70,21 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
   const states: WeightSpec[] = [];
   if (options.includeState) {
     for (const l of model.layers) {
-      if (l instanceof Recurrent && l.stateful) {
-        l.getStates().forEach((s, i) => { weights.push(s.data); states.push({ layer: l.name, name: i === 0 ? 'h' : 'c', shape: s.shape }); });
-      }
+      if (!l.isStateful()) continue;
+      const r = l as unknown as { getStates(): { data: Float32Array; shape: number[] }[] };
+      r.getStates().forEach((st, i) => { weights.push(st.data); states.push({ layer: l.name, name: i === 0 ? 'h' : 'c', shape: st.shape }); });
     }
   }
   const data = f32Bytes(weights);
   const header: Header = {
     format: 'lstm-wasm',
     formatVersion: FORMAT_VERSION,
-    modelTopology: { className: 'Sequential', config: { name: model.name, layers: model.layers.map((l) => ({ className: l.className, config: l.getConfig() })) } },
+    modelTopology: model.topology as Header['modelTopology'],
     weightSpecs: specs,
     weightBytes: data.length,
     crc32: crc32(data),
     states: states.length ? states : undefined,
-    training: model.compileConfig,
+    training: model.training,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(PREFIX + json.length + data.length);
@@ -98,32 +98,6 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
   return out;
 }
 
-const LAYERS: Record<string, (c: Record<string, unknown>) => Layer> = {
-  LSTM: (c) => new LSTM(c as never),
-  GRU: (c) => new GRU(c as never),
-  SimpleRNN: (c) => new SimpleRNN(c as never),
-  Dense: (c) => new Dense(c as never),
-  Dropout: (c) => new Dropout(c as never),
-  Embedding: (c) => new Embedding(c as never),
-  Masking: (c) => new Masking(c as never),
-  Bidirectional: (c) => {
-    const inner = c.layer as { className?: string; config?: Record<string, unknown> } | undefined;
-    if (!inner || typeof inner !== 'object' || !inner.className || !['LSTM', 'GRU', 'SimpleRNN'].includes(inner.className)) {
-      throw new LstmWasmError(`loadModel: Bidirectional needs a wrapped LSTM, GRU or SimpleRNN layer, got ${describe(inner)}`);
-    }
-    const { layer: _l, ...rest } = c;
-    return new Bidirectional({ ...rest, layer: LAYERS[inner.className](inner.config ?? {}) as Recurrent } as never);
-  },
-};
-
-export function layerFromConfig(className: unknown, config: unknown): Layer {
-  if (typeof className !== 'string' || !Object.hasOwn(LAYERS, className)) {
-    throw new LstmWasmError(`loadModel: unknown layer class ${describe(className)}; supported: ${Object.keys(LAYERS).join(', ')}`);
-  }
-  if (config === null || typeof config !== 'object') throw new LstmWasmError(`loadModel: ${className} config must be an object, got ${describe(config)}`);
-  return LAYERS[className](config as Record<string, unknown>);
-}
-
 function checkSpec(s: unknown, what: string): void {
   if (s === null || typeof s !== 'object') fail(`${what} must be { layer, name, shape }, got ${describe(s)}`);
   const spec = s as WeightSpec;
@@ -134,24 +108,21 @@ function checkSpec(s: unknown, what: string): void {
   }
 }
 
-function fail(why: string): never {
+export function fail(why: string): never {
   throw new LstmWasmError(`loadModel: ${why}`);
 }
 
 export type SavedModel = Uint8Array | ArrayBuffer;
 
-export async function loadModel(saved: SavedModel): Promise<Sequential> {
-  return loadModelSync(saved);
-}
-
-export function loadModelSync(saved: SavedModel): Sequential {
+/** Checks a saved model's bytes (magic, version, checksums, header form) and gives its header and weights. */
+export function decodeModel(saved: SavedModel): { header: Header; floats: Float32Array } {
   const bytes = saved instanceof Uint8Array ? saved : saved instanceof ArrayBuffer ? new Uint8Array(saved) : fail(`expected the bytes that model.save() returned (a Uint8Array or ArrayBuffer), got ${describe(saved)}`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
   if (bytes.length >= 8 && magic !== MAGIC) fail(`this is not an lstm-wasm model: it starts with ${JSON.stringify(magic)} instead of "${MAGIC}"`);
   if (bytes.length < PREFIX) fail(`the data is ${bytes.length} bytes long, too short to be a saved model (it is cut short, or not one)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== FORMAT_VERSION) fail(`format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`);
+  if (!READABLE_VERSIONS.includes(version)) fail(`format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`);
   const hlen = dv.getUint32(12, true);
   if (PREFIX + hlen > bytes.length) fail(`the header says ${hlen} bytes but only ${bytes.length - PREFIX} follow: the data is cut short`);
   const headerBytes = bytes.subarray(PREFIX, PREFIX + hlen);
@@ -188,42 +159,5 @@ export function loadModelSync(saved: SavedModel): Sequential {
   if (!isLittleEndian) for (let i = 0; i < aligned.length; i += 4) aligned.subarray(i, i + 4).reverse();
   const floats = new Float32Array(aligned.buffer);
 
-  const layers = header.modelTopology.config.layers.map((l) => layerFromConfig(l?.className, l?.config));
-  const model = new Sequential({ layers, name: header.modelTopology.config.name });
-  model.build();
-  let at = 0;
-  const take = (spec: WeightSpec, what: string): Float32Array => {
-    const shape = spec?.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${what} has a bad shape ${describe(shape)}`);
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (at + n > floats.length) fail(`${what} runs past the end of the weights`);
-    const out = floats.subarray(at, at + n);
-    at += n;
-    return out;
-  };
-  let si = 0;
-  for (const l of model.layers) {
-    const ws = l.slots.map((slot) => {
-      const spec = header.weightSpecs[si++];
-      if (!spec) fail(`the file has fewer weights than the topology needs (${l.where} ${slot.spec.name} is missing)`);
-      if (shapeString(spec.shape) !== shapeString(slot.spec.shape)) fail(`${l.where} ${slot.spec.name} must have shape ${shapeString(slot.spec.shape)}, the file has ${shapeString(spec.shape)}`);
-      return { data: take(spec, `${l.where} ${slot.spec.name}`), shape: spec.shape };
-    });
-    l.setWeights(ws);
-  }
-  if (si !== header.weightSpecs.length) fail(`the file has ${header.weightSpecs.length} weights but the topology uses ${si}`);
-  for (const s of header.states ?? []) {
-    const l = model.layers.find((x) => x.name === s.layer);
-    if (!(l instanceof Recurrent) || !l.stateful) fail(`state for ${describe(s.layer)}, which is not a stateful layer of this model`);
-    if (s.name === 'c' && !(l instanceof LSTM)) fail(`state 'c' for ${l.where}, which has no cell state`);
-    if (shapeString(s.shape) !== shapeString([l.batchSize as number, l.units])) fail(`state ${s.name} of ${l.where} must have shape ${shapeString([l.batchSize as number, l.units])}, the file has ${shapeString(s.shape)}`);
-    const values = take(s, `state ${s.name} of ${l.where}`);
-    l.setState(s.name === 'c' ? 1 : 0, values);
-  }
-  if (at !== floats.length) fail(`${floats.length - at} weight values are left over: the file does not match its topology`);
-  if (header.training && typeof header.training === 'object' && header.training.optimizer) {
-    const t = header.training as { optimizer: never; loss: string; metrics?: string[]; clipNorm?: number; clipValue?: number };
-    model.compile({ optimizer: t.optimizer, loss: t.loss, metrics: t.metrics, clipNorm: t.clipNorm, clipValue: t.clipValue });
-  }
-  return model;
+  return { header, floats };
 }

@@ -11,7 +11,7 @@
 // loads here computes what it computed where it was saved, or it does not load.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { Sequential } from '../model.js';
+import { Sequential } from '../sequential.js';
 import type { Layer, Shape } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';

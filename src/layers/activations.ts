@@ -1,7 +1,8 @@
 // Activation names (TF.js and Keras spellings) to the kernels' codes (assembly/README.md).
 import { LstmWasmError, describe } from '../errors.js';
 
-export const ACT = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, hardSigmoid: 4, softmax: 5 } as const;
+import { ACT } from '../runtime/abi.js';
+export { ACT };
 export type ActivationName = keyof typeof ACT;
 
 const ALIASES: Record<string, ActivationName> = {

@@ -2,15 +2,19 @@
 // backwards, and their outputs are merged (concat, sum, mul, ave), as Keras does. The backward
 // copy's output sequence is reversed back into time order before merging.
 import { LstmWasmError, describe } from '../errors.js';
-import { GRU, LSTM, Recurrent, SimpleRNN } from './recurrent.js';
-import { Layer, type LayerArgs, type ParamSlot, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import { GRU, LSTM, Recurrent, SimpleRNN, checkInitialStates, planRecurrent } from './recurrent.js';
+import { Layer, type ApplyOptions, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import type { Node } from '../engine/symbolic.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
-const MODES: Record<MergeMode, number> = { concat: 0, sum: 1, mul: 2, ave: 3 };
+import { MERGE } from '../runtime/abi.js';
+const MODES: Record<MergeMode, number> = MERGE;
 
 export interface BidirectionalArgs extends LayerArgs {
   layer: Recurrent;
   mergeMode?: MergeMode;
+  /** Keras's backward_layer is not taken: the backward copy is made from `layer`. */
+  backwardLayer?: never;
 }
 
 function cloneReversed(layer: Recurrent): Recurrent {
@@ -30,7 +34,9 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: Recurrent;
   readonly mergeMode: MergeMode;
 
-  constructor(args: BidirectionalArgs) {
+  constructor(args: BidirectionalArgs | Recurrent, more: Omit<BidirectionalArgs, 'layer'> = {}) {
+    // Keras's positional form, Bidirectional(LSTM(...), merge_mode=...), as well as { layer }.
+    if (args instanceof Layer) args = { ...(more ?? {}), layer: args as Recurrent };
     const a = args ?? ({} as BidirectionalArgs);
     super({ ...a, name: a.name ?? (a.layer instanceof Layer ? `bidirectional_${a.layer.name}` : undefined) }, 'bidirectional');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`bidirectional: expected { layer: new LSTM({...}) }, got ${describe(args)}`);
@@ -54,6 +60,23 @@ export class Bidirectional extends Layer {
     return [...out.slice(0, -1), 2 * (out[out.length - 1] as number)];
   }
 
+  /** [merged output, forward states…, backward states…] with returnState; initial states likewise. */
+  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+    const out = this.computeOutputShape(inputs[0]);
+    const f = this.forwardLayer;
+    const names = [...f.stateNames.map((n) => `forward ${n}`), ...f.stateNames.map((n) => `backward ${n}`)];
+    checkInitialStates(this, inputs.slice(1), names, f.units);
+    return f.returnState ? [out, ...names.map(() => [f.units])] : [out];
+  }
+
+  get inspectable(): boolean {
+    return false;
+  }
+
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return this.planBoth(ctx, inShapes, params);
+  }
+
   /** Keras order: the forward layer's weights, then the backward layer's. */
   paramSpecs(input: Shape): ParamSpec[] {
     return [...this.forwardLayer.paramSpecs(input), ...this.backwardLayer.paramSpecs(input)];
@@ -64,10 +87,24 @@ export class Bidirectional extends Layer {
   }
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    const r = this.planBoth(ctx, [inShape], params);
+    return {
+      outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
+      forward(x, mask, training) { r.forward([x], [mask], training); },
+      backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
+    };
+  }
+
+  private planBoth(ctx: RunContext, inShapes: number[][], params: ParamSlot[]): NodeRunner {
     const { k, arena } = ctx;
+    const inShape = inShapes[0];
     const half = params.length / 2;
-    const fwd = this.forwardLayer.plan(ctx, inShape, params.slice(0, half));
-    const bwd = this.backwardLayer.plan(ctx, inShape, params.slice(half));
+    const S = this.forwardLayer.stateCount;
+    const given = inShapes.length > 1;
+    const withStates = this.forwardLayer.returnState;
+    const sub = (from: number) => given ? [inShape, ...inShapes.slice(from, from + S)] : [inShape];
+    const fwd = planRecurrent(this.forwardLayer, this.forwardLayer.cell(), ctx, sub(1), params.slice(0, half), withStates);
+    const bwd = planRecurrent(this.backwardLayer, this.backwardLayer.cell(), ctx, sub(1 + S), params.slice(half), withStates);
     const seq = this.forwardLayer.returnSequences;
     const [B, T] = inShape;
     const H = this.forwardLayer.units;
@@ -78,24 +115,31 @@ export class Bidirectional extends Layer {
     const da = arena.alloc(B * Tm * H), db = arena.alloc(B * Tm * H);
     const dx = arena.alloc(inShape.reduce((a, b) => a * b, 1));
     const reverse = seq ? 1 : 0;
-    let mask = 0;
+    const masks = [0, ...Array.from({ length: withStates ? 2 * S : 0 }, () => 0)];
+    const outs = [out, ...(withStates ? [...fwd.outs.slice(1), ...bwd.outs.slice(1)] : [])];
+    const stateShape = [B, H];
     return {
-      outShape: seq ? [B, T, outH] : [B, outH],
-      out,
-      get outMask() { return seq ? mask : 0; },
-      forward(x: number, maskIn: number, training: boolean) {
-        mask = maskIn;
-        fwd.forward(x, maskIn, training);
-        bwd.forward(x, maskIn, training);
-        k.merge_forward(mode, B, Tm, H, fwd.out, bwd.out, out, reverse);
+      outShapes: [seq ? [B, T, outH] : [B, outH], ...outs.slice(1).map(() => stateShape)],
+      outs,
+      get outMasks() { return masks; },
+      forward(xs: number[], ms: number[], training: boolean) {
+        masks[0] = seq ? ms[0] : 0;
+        fwd.forward(given ? [xs[0], ...xs.slice(1, 1 + S)] : [xs[0]], [ms[0]], training);
+        bwd.forward(given ? [xs[0], ...xs.slice(1 + S)] : [xs[0]], [ms[0]], training);
+        k.merge_forward(mode, B, Tm, H, fwd.outs[0], bwd.outs[0], out, reverse);
       },
-      backward(dy: number, needDx: boolean) {
-        k.merge_backward(mode, B, Tm, H, fwd.out, bwd.out, dy, da, db, reverse);
-        const dxf = fwd.backward(da, needDx);
-        const dxb = bwd.backward(db, needDx);
-        if (!needDx) return 0;
-        k.add_f32(inShape.reduce((a, b) => a * b, 1), dxf, dxb, dx);
-        return dx;
+      backward(dys: number[], needDx: boolean[]) {
+        const dy = dys[0];
+        if (dy) k.merge_backward(mode, B, Tm, H, fwd.outs[0], bwd.outs[0], dy, da, db, reverse);
+        const fd = [dy ? da : 0, ...(withStates ? dys.slice(1, 1 + S) : [])];
+        const bd = [dy ? db : 0, ...(withStates ? dys.slice(1 + S) : [])];
+        const need = (from: number) => [needDx[0], ...(given ? needDx.slice(from, from + S) : [])];
+        const rf = fwd.backward(fd, need(1));
+        const rb = bwd.backward(bd, need(1 + S));
+        const r = [0];
+        if (needDx[0]) { k.add_f32(inShape.reduce((a, b) => a * b, 1), rf[0], rb[0], dx); r[0] = dx; }
+        if (given) r.push(...rf.slice(1), ...rb.slice(1));
+        return r;
       },
     };
   }

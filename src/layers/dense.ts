@@ -4,7 +4,7 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -27,11 +27,6 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerName;
   readonly kernelRegularizer?: Regularizer;
   readonly biasRegularizer?: Regularizer;
-  /**
-   * Set by the model when the loss is fused with this (last) layer's sigmoid or softmax: the
-   * runner then also keeps the logits, and the loss differentiates with respect to them.
-   */
-  fusedLogits = false;
 
   constructor(args: DenseArgs) {
     super(args ?? ({} as DenseArgs), 'dense');
@@ -48,7 +43,7 @@ export class Dense extends Layer {
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length < 1 || input.length > 2) {
+    if (input.length < 1) {
       throw new LstmWasmError(`${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ${shapeString([null, ...input])}`);
     }
     if (input[input.length - 1] === null) throw new LstmWasmError(`${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`);
@@ -69,14 +64,19 @@ export class Dense extends Layer {
     return c;
   }
 
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+  /** A loss may compute from this layer's logits (planned with { logits: true }). */
+  get fusableActivation(): string | null {
+    return this.activation === 'sigmoid' || this.activation === 'softmax' ? this.activation : null;
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
     const { k, arena } = ctx;
     const K = inShape[inShape.length - 1], N = this.units;
     const M = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
     const [W] = params;
     const bias = this.useBias ? params[1] : null;
     const y = arena.alloc(M * N);
-    const fused = this.fusedLogits;
+    const fused = !!options.logits && this.fusableActivation !== null;
     const logits = fused ? arena.alloc(M * N) : 0;
     const dx = arena.alloc(M * K);
     const scratch = arena.alloc(k.dense_scratch_size(M, N, K));
@@ -87,6 +87,7 @@ export class Dense extends Layer {
       out: y,
       get outMask() { return mask; },
       logits,
+      fusedLogits: fused,
       forward(xIn: number, maskIn: number) {
         x = xIn; mask = inShape.length === 3 ? maskIn : 0;
         if (fused) {

@@ -1,7 +1,7 @@
 // Embedding: integer token ids [B, T] → vectors [B, T, outputDim]; maskZero makes id 0 padding
 // that recurrent layers skip.
 import { LstmWasmError, describe } from '../errors.js';
-import { shapeString } from '../tensor.js';
+import { shapeString, type Tensor } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
@@ -45,6 +45,18 @@ export class Embedding extends Layer {
   paramSpecs(): ParamSpec[] {
     const shape = [this.inputDim, this.outputDim];
     return [{ name: 'embeddings', shape, init: initSpec(this.embeddingsInitializer, shape), regularizer: this.embeddingsRegularizer }];
+  }
+
+  /** Token ids must be integers in [0, inputDim): checked for all of x before any step runs. */
+  validateInput(x: Tensor, arg: string): void {
+    const V = this.inputDim, T = x.shape[1] ?? 1;
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (!Number.isInteger(v) || v < 0 || v >= V) {
+        throw new LstmWasmError(`${this.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(i / T)}, ${i % T}] of ${arg.replace(/^.*: /, '')}`);
+      }
+    }
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,10 +1,13 @@
-// The layer contract between src/model.ts and each layer: a layer declares its parameters and
-// output shape; for each input shape the model plans, the layer returns a Runner that owns the
-// addresses of its buffers in the model's arena and calls the kernels.
+// The layer contract. A layer declares its output shapes and parameters for the shapes it is
+// applied to, owns its weights (in the memory of the store its first model gave it), and for
+// each node and input shape the planner asks for, returns a runner that owns the addresses of its
+// buffers and calls the kernels. A layer knows nothing of models: the engine asks, it never
+// reaches in.
 import type { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { LstmWasmError, checkOptions, describe, show } from '../errors.js';
-import { shapeString } from '../tensor.js';
+import { shapeString, toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { Node, SymbolicTensor, isSymbolic, type CallOptions } from '../engine/symbolic.js';
 
 /** A shape without its batch dimension; null where it is not known until data comes. */
 export type Shape = (number | null)[];
@@ -50,7 +53,7 @@ export interface RunContext {
   generation: number;
 }
 
-/** One layer, planned for one input shape (batch included). */
+/** One single-input, single-output layer, planned for one input shape (batch included). */
 export interface Runner {
   readonly outShape: number[];
   /** Address of the output (valid after forward). */
@@ -63,42 +66,106 @@ export interface Runner {
   /** Final states (recurrent layers): h, and c for LSTM. */
   readonly states?: { ptr: number; shape: number[] }[];
   /** Per-step internals of the last forward (recurrent layers), for model.inspect(). */
-  readonly trace?: { gates: number; gateCount: number; cells: number; hidden: number };
+  readonly trace?: Trace;
+  /** The pre-activation output, when planned with { logits: true } (a loss fused with the activation); valid after forward. */
+  readonly logits?: number;
+  /** True when the runner honours { logits: true }: `logits` holds them, and backward takes dy at them. */
+  readonly fusedLogits?: boolean;
+}
+
+export interface Trace { gates: number; gateCount: number; cells: number; hidden: number }
+
+/**
+ * One node of a layer, planned for its input shapes (batch included): the general form the
+ * engine runs. `outs` and `outMasks` are read after each forward (pass-through layers such as
+ * Dropout or Masking change them per call).
+ */
+export interface NodeRunner {
+  readonly outShapes: number[][];
+  readonly outs: readonly number[];
+  readonly outMasks: readonly number[];
+  forward(xs: number[], masks: number[], training: boolean): void;
+  /** dys[i]: gradient at output i, 0 where it gets none. Returns dx per input (0 where !needDx[i]). */
+  backward(dys: number[], needDx: boolean[]): number[];
+  readonly trace?: Trace;
+  readonly logits?: number;
+  readonly fusedLogits?: boolean;
+  /** Final states (recurrent layers). */
+  readonly states?: { ptr: number; shape: number[] }[];
+}
+
+export interface PlanOptions {
+  /** The loss is fused with this layer's activation: also keep the logits, and take dy at them. */
+  logits?: boolean;
+}
+
+/** A single-input runner seen as a node runner. */
+export function nodeRunner(r: Runner): NodeRunner {
+  return {
+    outShapes: [r.outShape],
+    get outs() { return [r.out]; },
+    get outMasks() { return [r.outMask]; },
+    forward(xs, masks, training) { r.forward(xs[0], masks[0], training); },
+    backward(dys, needDx) { return [r.backward(dys[0], needDx[0])]; },
+    trace: r.trace,
+    get logits() { return r.logits; },
+    fusedLogits: r.fusedLogits,
+    states: r.states,
+  };
+}
+
+/** Where a layer's weights live: a store's arena (see src/engine/store.ts). */
+export interface WeightStore extends RunContext {
+  readonly disposed: boolean;
+}
+
+export interface ApplyOptions extends CallOptions {
+  /** Recurrent layers: the initial state tensors ([h, c] for LSTM, [h] for GRU and SimpleRNN). */
+  initialState?: SymbolicTensor | SymbolicTensor[];
 }
 
 export interface LayerArgs {
   name?: string;
   inputShape?: Shape;
   batchInputShape?: (number | null)[];
+  batchSize?: number;
   trainable?: boolean;
+  dtype?: string;
 }
 
-export const BASE_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'trainable', 'dtype'] as const;
+export const BASE_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'batchSize', 'trainable', 'dtype'] as const;
 
 const EXAMPLE_OPTIONS: Record<string, string> = {
   lstm: '{ units: 32 }', gru: '{ units: 32 }', simple_rnn: '{ units: 32 }', dense: '{ units: 1 }', dropout: '{ rate: 0.2 }',
   embedding: '{ inputDim: 1000, outputDim: 32 }', masking: '{ maskValue: 0 }', bidirectional: '{ layer: new LSTM({ units: 32 }) }',
+  repeat_vector: '{ n: 10 }', time_distributed: '{ layer: new Dense({ units: 1 }) }', reshape: '{ targetShape: [10, 2] }',
+  permute: '{ dims: [2, 1] }', activation: "{ activation: 'relu' }", concatenate: '{ axis: -1 }',
 };
 
 const counters = new Map<string, number>();
-function uniqueName(base: string): string {
+export function uniqueName(base: string): string {
   const n = counters.get(base) ?? 0;
   counters.set(base, n + 1);
   return n === 0 ? base : `${base}_${n}`;
 }
 
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
 export abstract class Layer {
   abstract get className(): string;
   readonly name: string;
   readonly inputShape: Shape | undefined;
-  readonly batchSize: number | null;
+  /** The fixed batch size (batchInputShape, or the batchShape of the input it was applied to); else null. */
+  batchSize: number | null;
   trainable: boolean;
-  /** Set by the model when it builds: the parameter slots, in getWeights() order. */
+  /** The layer's weights, in getWeights() order, once built (empty before). */
   slots: ParamSlot[] = [];
-  /** Set by the model when it builds: the input shape (no batch). */
-  builtInputShape: Shape | null = null;
-  /** The model's accessors, set when built, so getWeights/setWeights work on the layer. */
-  owner: WeightOwner | null = null;
+  /** The memory its weights live in, once built. */
+  store: WeightStore | null = null;
+  /** Input shapes (no batch) of its first call: its weights are made for these. */
+  buildShapes: Shape[] | null = null;
+  /** Its calls, in order (Keras's inbound nodes). */
+  readonly nodes: Node[] = [];
 
   constructor(args: LayerArgs, snakeName: string) {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
@@ -108,13 +175,16 @@ export abstract class Layer {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new LstmWasmError(`${snakeName}: option 'name' must be a non-empty string, got ${describe(args.name)}`);
     }
+    if (args.dtype !== undefined && args.dtype !== 'float32') {
+      throw new LstmWasmError(`${this.describeAs(snakeName)}: option 'dtype' must be 'float32' (the only type lstm-wasm computes in), got ${describe(args.dtype)}`);
+    }
     if (args.batchInputShape !== undefined) {
       const b = validateShape(`${this.describeAs(snakeName)}: option 'batchInputShape'`, args.batchInputShape, true);
       this.batchSize = b[0];
       this.inputShape = b.slice(1);
     } else {
-      this.batchSize = null;
       this.inputShape = args.inputShape === undefined ? undefined : validateShape(`${this.describeAs(snakeName)}: option 'inputShape'`, args.inputShape, false);
+      this.batchSize = args.batchSize === undefined ? null : positiveInt(snakeName, 'batchSize', args.batchSize);
     }
     this.trainable = args.trainable ?? true;
   }
@@ -135,14 +205,48 @@ export abstract class Layer {
   /** The output shape (no batch) for an input shape (no batch); throws when the input does not fit. */
   abstract computeOutputShape(input: Shape): Shape;
 
+  /** Output shapes of one call on these input shapes (no batch). Single-input layers keep the default. */
+  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+    if (inputs.length !== 1) throw new LstmWasmError(`${this.where}: expected one input tensor, got ${inputs.length}`);
+    return [this.computeOutputShape(inputs[0])];
+  }
+
   /** The parameters this layer needs for an input shape (no batch), in Keras getWeights() order. */
   abstract paramSpecs(input: Shape): ParamSpec[];
 
+  /** The parameters for the input shapes of its first call. */
+  paramSpecsFor(inputs: Shape[]): ParamSpec[] {
+    return this.paramSpecs(inputs[0]);
+  }
+
   /** Buffers and kernel calls for one input shape (batch included). */
-  abstract plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner;
+  abstract plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options?: PlanOptions): Runner;
+
+  /** Buffers and kernel calls for one node, on its input shapes (batch included). */
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return nodeRunner(this.plan(ctx, inShapes[0], params, options));
+  }
 
   /** Keras-style config (TF.js option names). */
   abstract getConfig(): Record<string, unknown>;
+
+  /** The activation ('sigmoid', 'softmax') a loss may fuse with, computing from the logits; else null. */
+  get fusableActivation(): string | null {
+    return null;
+  }
+
+  /** Checks the values of a model input this layer reads first, before any step runs (Embedding: ids). */
+  validateInput(_x: Tensor, _arg: string): void {}
+
+  /** Whether the layer carries state across calls (stateful recurrent layers). */
+  isStateful(): boolean {
+    return false;
+  }
+
+  /** Whether model.inspect() can show its insides (recurrent layers). */
+  get inspectable(): boolean {
+    return false;
+  }
 
   /** Persistent state (stateful recurrent layers) to allocate at build time, in f32 counts. */
   stateSize(_input: Shape, _batch: number | null): number {
@@ -155,22 +259,120 @@ export abstract class Layer {
   /** Zeroes its persistent state. */
   resetStates(): void {}
 
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  /**
+   * Calls the layer on symbolic tensors: checks the shapes, records a node, and returns its
+   * output tensor (or tensors, for several outputs), as TF.js's `layer.apply`.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
+    if (options === null || typeof options !== 'object') throw new LstmWasmError(`${this.where}.apply: options must be an object such as { initialState: [h, c] }, got ${describe(options)}`);
+    checkOptions(`${this.where}.apply`, options, ['initialState', 'training', 'mask']);
+    if ((options as { mask?: unknown }).mask !== undefined) throw new LstmWasmError(`${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`);
+    if (options.training !== undefined && typeof options.training !== 'boolean') throw new LstmWasmError(`${this.where}.apply: option 'training' must be true or false, got ${describe(options.training)}`);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    list.forEach((t, i) => {
+      if (!isSymbolic(t)) {
+        throw new LstmWasmError(`${this.where}.apply: ${Array.isArray(inputs) ? `input ${i}` : 'the input'} must be a symbolic tensor from input({ shape }) or another layer's apply(), got ${describe(t)}; to compute on values, build a model and call predict`);
+      }
+    });
+    if (list.length === 0) throw new LstmWasmError(`${this.where}.apply: expected at least one input tensor, got none`);
+    let states: SymbolicTensor[] = [];
+    if (options.initialState !== undefined) {
+      states = Array.isArray(options.initialState) ? options.initialState : [options.initialState];
+      states.forEach((t, i) => {
+        if (!isSymbolic(t)) throw new LstmWasmError(`${this.where}.apply: initialState[${i}] must be a symbolic tensor, got ${describe(t)}`);
+      });
+    }
+    const all = [...list, ...states];
+    const shapes = all.map((t) => t.sampleShape);
+    const outShapes = this.computeOutputShapes(shapes, { ...options, initialState: states });
+    if (this.buildShapes) {
+      // The weights were made for the first call's shapes: later calls must fit them.
+      const want = this.paramSpecsFor(this.buildShapes).map((s) => shapeString(s.shape)).join(',');
+      const got = this.paramSpecsFor(shapes).map((s) => shapeString(s.shape)).join(',');
+      if (want !== got) {
+        throw new LstmWasmError(`${this.where}.apply: the layer was built for input ${this.buildShapes.map((s) => shapeString([null, ...s])).join(', ')}, but is now applied to ${shapes.map((s) => shapeString([null, ...s])).join(', ')}; a layer's weights have one shape, so use a new layer`);
+      }
+    }
+    const batches = all.map((t) => t.batchSize).filter((b): b is number => b !== null);
+    const batch = batches.length ? batches[0] : null;
+    if (batches.some((b) => b !== batch)) throw new LstmWasmError(`${this.where}.apply: the inputs have different fixed batch sizes (${batches.join(', ')})`);
+    this.checkBatch(batch);
+    const node = new Node(this, all, this.nodes.length, options.training === undefined ? {} : { training: options.training });
+    this.nodes.push(node);
+    this.buildShapes ??= shapes;
+    if (batch !== null && this.batchSize === null) this.batchSize = batch;
+    outShapes.forEach((s, i) => node.outputs.push(new SymbolicTensor(node, i, s, batch ?? this.batchSize)));
+    return outShapes.length === 1 ? node.outputs[0] : [...node.outputs];
+  }
+
+  /** Checks a call's fixed batch size (stateful layers need one). */
+  protected checkBatch(_batch: number | null): void {}
+
+  /** The number of input tensors a call passes beyond the first, as initial states. */
+  initialStateCount(node: Node): number {
+    return node.inputs.length - 1;
+  }
+
   get built(): boolean {
-    return this.owner !== null;
+    return this.store !== null;
+  }
+
+  /** Takes its weights' places in a store (the engine lays them out); initializing them is the engine's. */
+  attachWeights(store: WeightStore, slots: ParamSlot[]): void {
+    if (this.store && this.store !== store) throw new LstmWasmError(`${this.where}: its weights already live in another model's memory`);
+    this.store = store;
+    this.slots = slots;
+  }
+
+  /** Forgets its weights (their memory was freed with the last model that used it). */
+  detachWeights(why: string): void {
+    this.gone = why;
+    this.store = null;
+    this.slots = [];
+    this.bindState(0, null);
   }
 
   countParams(): number {
     return this.slots.reduce((s, p) => s + p.size, 0);
   }
 
+  /** Why its weights are gone, once its last model was disposed. */
+  private gone: string | null = null;
+
+  private weightsStore(what: string): WeightStore {
+    if (!this.store && this.gone) throw new LstmWasmError(`${this.where}.${what}: its weights are gone: its model ${this.gone}`);
+    if (!this.store) throw new LstmWasmError(`${this.where}.${what}: it has no weights yet: they are made when a model that holds it is built (give the first layer an inputShape, or apply it to an input() and make a model)`);
+    if (this.store.disposed) throw new LstmWasmError(`${this.where}.${what}: its model was disposed`);
+    return this.store;
+  }
+
   getWeights(): { data: Float32Array; shape: number[] }[] {
-    if (!this.owner) throw new LstmWasmError(`${this.where}: it has no weights yet: add it to a Sequential model with an inputShape first`);
-    return this.owner.readWeights(this);
+    const s = this.weightsStore('getWeights');
+    return this.slots.map((p) => ({ data: s.arena.read(p.ptr, p.size), shape: [...p.spec.shape] }));
   }
 
   setWeights(weights: unknown[]): void {
-    if (!this.owner) throw new LstmWasmError(`${this.where}: it has no weights yet: add it to a Sequential model with an inputShape first`);
-    this.owner.writeWeights(this, weights);
+    const store = this.weightsStore('setWeights');
+    const slots = this.slots;
+    if (!Array.isArray(weights) || weights.length !== slots.length) {
+      throw new LstmWasmError(`${this.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    }
+    // Check every array before writing any, so a bad one leaves the layer as it was.
+    const ts = weights.map((w, i) => {
+      const t = toTensor(w as TensorLike, `weights[${i}]`);
+      const s = slots[i];
+      if (t.data.length !== s.size || (Array.isArray((w as { shape?: unknown }).shape) || Array.isArray(w)) && shapeString(t.shape) !== shapeString(s.spec.shape)) {
+        throw new LstmWasmError(`${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`);
+      }
+      checkFinite(t, `${this.where}.setWeights: weights[${i}] (${s.spec.name})`);
+      return t;
+    });
+    ts.forEach((t, i) => store.arena.write(slots[i].ptr, t.data));
+    store.generation++;
   }
 
   protected baseConfig(): Record<string, unknown> {
@@ -181,10 +383,20 @@ export abstract class Layer {
   }
 }
 
-export interface WeightOwner {
-  readWeights(layer: Layer): { data: Float32Array; shape: number[] }[];
-  writeWeights(layer: Layer, weights: unknown[]): void;
+/** Throws naming the first value that is not finite, with its index. */
+export function checkFinite(t: Tensor, where: string): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const idx: number[] = [];
+      let r = i;
+      for (let a = t.shape.length - 1; a >= 0; a--) { idx.unshift(r % t.shape[a]); r = Math.floor(r / t.shape[a]); }
+      throw new LstmWasmError(`${where}: values must be finite, got ${d[i]} at [${idx.join(', ')}]`);
+    }
+  }
 }
+
+export { prod as sizeOfShape };
 
 export function validateShape(where: string, s: unknown, withBatch: boolean): (number | null)[] {
   if (!Array.isArray(s) || s.length === 0) {

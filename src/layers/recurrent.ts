@@ -1,4 +1,5 @@
-// LSTM, GRU and SimpleRNN: the option handling they share, and one Runner each over the
+// LSTM, GRU and SimpleRNN: the option handling they share (Keras's RNN wrapper: states, masks,
+// initialState, returnState), and one recurrent runner fed by a per-cell description of the
 // kernels in assembly/lstm.ts, gru.ts and rnn.ts. A whole sequence is one kernel call.
 import { LstmWasmError, describe } from '../errors.js';
 import { firstNonFinite, shapeString, toTensor, type TensorLike } from '../tensor.js';
@@ -6,8 +7,10 @@ import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import {
   Layer, bool, expectRank, positiveInt, rate, regularizer,
-  type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape,
+  type ApplyOptions, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape,
 } from './layer.js';
+import type { Kernels } from '../runtime/kernels.js';
+import type { Node } from '../engine/symbolic.js';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -46,19 +49,9 @@ const COMMON_OPTIONS = [
 
 const ELEMENTWISE: ActivationName[] = ['tanh', 'relu', 'sigmoid', 'hardSigmoid', 'linear'];
 
-const FLAG_PEEPHOLE = 1, FLAG_RESET_AFTER = 1, FLAG_GO_BACKWARDS = 2, FLAG_PACKED = 8;
+import { FLAG } from '../runtime/abi.js';
+const FLAG_PEEPHOLE = FLAG.peephole, FLAG_RESET_AFTER = FLAG.resetAfter, FLAG_GO_BACKWARDS = FLAG.goBackwards, FLAG_PACKED = FLAG.packed;
 
-/** Tracks whether a runner's scratch still holds its packed weights (see RunContext.generation). */
-class PackedWeights {
-  private at = -1;
-  constructor(private readonly ctx: RunContext) {}
-  /** The flag to pass for this forward, and remember whether this one leaves them packed. */
-  flag(training: boolean): number {
-    const valid = this.at === this.ctx.generation;
-    this.at = training ? -1 : this.ctx.generation; // a backward pass reuses the scratch
-    return valid ? FLAG_PACKED : 0;
-  }
-}
 
 export abstract class Recurrent extends Layer {
   readonly units: number;
@@ -77,9 +70,9 @@ export abstract class Recurrent extends Layer {
   readonly goBackwards: boolean;
   readonly stateful: boolean;
   /** Gate blocks in the kernel and recurrent kernel: 4 (LSTM), 3 (GRU), 1 (SimpleRNN). */
-  protected abstract readonly blocks: number;
+  abstract readonly blocks: number;
   /** Persistent state (stateful): h, then c for LSTM; set by bindState. */
-  protected statePtr = 0;
+  statePtr = 0;
   protected stateCtx: RunContext | null = null;
 
   constructor(args: RecurrentArgs, snake: string, extra: string[]) {
@@ -102,8 +95,8 @@ export abstract class Recurrent extends Layer {
     this.returnState = bool(w, 'returnState', args.returnState, false);
     this.goBackwards = bool(w, 'goBackwards', args.goBackwards, false);
     this.stateful = bool(w, 'stateful', args.stateful, false);
-    if (this.stateful && this.batchSize === null) {
-      throw new LstmWasmError(`${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, features] instead of 'inputShape' (as in Keras)`);
+    if (this.stateful && this.batchSize === null && this.inputShape !== undefined) {
+      throw new LstmWasmError(`${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, features] instead of 'inputShape' (as in Keras), or apply it to input({ batchShape })`);
     }
   }
 
@@ -111,6 +104,50 @@ export abstract class Recurrent extends Layer {
     expectRank(this, input, 2, '[batch, steps, features] (rank 3)');
     if (input[1] === null) throw new LstmWasmError(`${this.where}: the number of features (last size of the input shape) must be known, got ${shapeString([null, ...input])}`);
     return this.returnSequences ? [input[0], this.units] : [this.units];
+  }
+
+  /** The states a call takes and gives: h, and c for LSTM. */
+  get stateNames(): string[] {
+    return this.stateCount === 2 ? ['h', 'c'] : ['h'];
+  }
+
+  /** [output, ...final states] with returnState; inputs beyond the first are the initial states. */
+  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+    const out = this.computeOutputShape(inputs[0]);
+    checkInitialStates(this, inputs.slice(1), this.stateNames, this.units);
+    if (this.stateful && inputs.length > 1) throw new LstmWasmError(`${this.where}: a stateful layer carries its own state; it takes no initialState`);
+    return this.returnState ? [out, ...this.stateNames.map(() => [this.units])] : [out];
+  }
+
+  protected checkBatch(batch: number | null): void {
+    if (this.stateful && batch === null && this.batchSize === null) {
+      throw new LstmWasmError(`${this.where}: a stateful layer needs a fixed batch size: apply it to input({ batchShape: [batch, steps, features] }), or give it batchInputShape`);
+    }
+  }
+
+  isStateful(): boolean {
+    return this.stateful;
+  }
+
+  get inspectable(): boolean {
+    return true;
+  }
+
+  /** What the shared runner needs to know of this cell. */
+  abstract cell(): Cell;
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    const r = planRecurrent(this, this.cell(), ctx, [inShape], params, false);
+    return {
+      outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
+      forward(x, mask, training) { r.forward([x], [mask], training); },
+      backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
+      trace: r.trace, states: r.states,
+    };
+  }
+
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return planRecurrent(this, this.cell(), ctx, inShapes, params, this.returnState);
   }
 
   protected features(input: Shape): number {
@@ -137,16 +174,19 @@ export abstract class Recurrent extends Layer {
   }
 
   /** h (and c) per sequence of the fixed batch. */
-  protected abstract readonly stateCount: number;
+  abstract readonly stateCount: number;
 
   stateSize(_input: Shape, batch: number | null): number {
     return this.stateful ? (batch ?? 0) * this.units * this.stateCount : 0;
   }
 
   bindState(ptr: number, ctx: RunContext | null): void {
+    if (ctx) this.wasBuilt = true;
     this.statePtr = ptr;
     this.stateCtx = ctx;
   }
+
+  private wasBuilt = false;
 
   resetStates(): void {
     this.checkStateful('resetStates');
@@ -179,17 +219,17 @@ export abstract class Recurrent extends Layer {
   private checkStateful(what: string): void {
     if (!this.stateful) throw new LstmWasmError(`${this.where}: ${what}() is for stateful layers; this one was made with stateful: false`);
     if (!this.stateCtx) {
-      throw new LstmWasmError(this.owner && (this.owner as { isDisposed?: boolean }).isDisposed
+      throw new LstmWasmError(this.wasBuilt
         ? `${this.where}: ${what}(): its model was disposed`
         : `${this.where}: ${what}() needs the layer to belong to a built model`);
     }
   }
 
-  protected flags(): number {
+  flags(): number {
     return this.goBackwards ? FLAG_GO_BACKWARDS : 0;
   }
 
-  protected checkPlan(inShape: number[]): [number, number, number] {
+  checkPlan(inShape: number[]): [number, number, number] {
     const [B, T, I] = inShape;
     if (this.stateful && B !== this.batchSize) {
       throw new LstmWasmError(`${this.where}: this stateful layer was built for batches of ${this.batchSize} (batchInputShape), got a batch of ${B}`);
@@ -211,42 +251,143 @@ export abstract class Recurrent extends Layer {
   }
 }
 
-/** Buffers every recurrent runner has. */
-interface Common {
-  B: number; T: number; I: number; H: number;
-  hseq: number; hT: number; xDrop: number; hDrop: number; dx: number; scratch: number;
+
+/** Checks initial-state shapes: as many as the cell has states, each [units]. */
+export function checkInitialStates(layer: Layer, states: Shape[], names: string[], units: number): void {
+  if (states.length === 0) return;
+  if (states.length !== names.length) {
+    throw new LstmWasmError(`${layer.where}: initialState must hold ${names.length} tensor${names.length > 1 ? 's' : ''} (${names.join(', ')}), got ${states.length}`);
+  }
+  states.forEach((s, i) => {
+    if (s.length !== 1 || s[0] !== units) {
+      throw new LstmWasmError(`${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ${shapeString([null, ...s])}`);
+    }
+  });
 }
 
-function planCommon(layer: Recurrent, ctx: RunContext, inShape: number[], scratchFloats: number): Common {
-  const { arena } = ctx;
-  const [B, T, I] = inShape;
+/** Addresses one kernel call takes (0 = absent). */
+interface CellCall {
+  B: number; T: number; I: number; H: number; flags: number;
+  x: number; W: number; U: number; bias: number; peep: number; h0: number; c0: number; mask: number; xDrop: number; hDrop: number;
+  gates: number; extra: number; hseq: number; hT: number; cT: number; scratch: number;
+}
+interface CellBackCall extends CellCall {
+  dhseq: number; dhT: number; dcT: number; dW: number; dU: number; db: number; dpeep: number; dx: number; dh0: number; dc0: number;
+}
+
+/** One cell's kernels and the buffers they need beyond the shared ones. */
+export interface Cell {
+  /** Gate blocks kept per step for backward (and inspect): 4 LSTM, 3 GRU, 0 SimpleRNN. */
+  gateCount: number;
+  /** An extra [B, T, H] per-step buffer: the cell states (LSTM), the candidate's recurrent part (GRU). */
+  extra: boolean;
+  /** The per-step extra buffer is the cell state, shown by inspect(). */
+  extraIsCell: boolean;
+  flags: number;
+  scratchSize(k: Kernels, B: number, T: number, I: number, H: number, flags: number): number;
+  forward(k: Kernels, c: CellCall): void;
+  backward(k: Kernels, c: CellBackCall): void;
+}
+
+/** Tracks whether a runner's scratch still holds its packed weights (see RunContext.generation). */
+class PackedTracker {
+  private at = -1;
+  constructor(private readonly ctx: RunContext) {}
+  flag(training: boolean): number {
+    const valid = this.at === this.ctx.generation;
+    this.at = training ? -1 : this.ctx.generation; // a backward pass reuses the scratch
+    return valid ? FLAG_PACKED : 0;
+  }
+}
+
+/**
+ * The recurrent runner every cell shares. Inputs: [x, ...initial states]; outputs: [output,
+ * ...final states] when `withStates`. A stateful layer starts from, and writes back, its own
+ * persistent state. Backward takes the gradients at the output and at the final states, and
+ * gives them at x and at the initial states.
+ */
+export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inShapes: number[][], params: ParamSlot[], withStates: boolean): NodeRunner {
+  const { k, arena } = ctx;
+  const [B, T, I] = layer.checkPlan(inShapes[0]);
   const H = layer.units;
+  const S = layer.stateCount;
+  const given = inShapes.length > 1;
+  if (given && inShapes.length !== 1 + S) throw new LstmWasmError(`${layer.where}: expected ${S} initial states, got ${inShapes.length - 1}`);
+  const flags = layer.flags() | cell.flags;
+  const seq = layer.returnSequences;
+  const hseq = arena.alloc(B * T * H), hT = arena.alloc(B * H), cT = S === 2 ? arena.alloc(B * H) : 0;
+  const gates = cell.gateCount ? arena.alloc(B * T * cell.gateCount * H) : 0;
+  const extra = cell.extra ? arena.alloc(B * T * H) : 0;
+  const xDropBuf = layer.dropout > 0 ? arena.alloc(B * I) : 0;
+  const hDropBuf = layer.recurrentDropout > 0 ? arena.alloc(B * H) : 0;
+  const dxBuf = arena.alloc(B * T * I);
+  const scratch = arena.alloc(cell.scratchSize(k, B, T, I, H, flags));
+  const own0 = layer.stateful ? arena.alloc(B * H * S) : 0;
+  const dh0Buf = given ? arena.alloc(B * H) : 0, dc0Buf = given && S === 2 ? arena.alloc(B * H) : 0;
+  // returnSequences false: the output is h itself, so its gradient and h's add up.
+  const dhSum = !seq && withStates ? arena.alloc(B * H) : 0;
+  const [W, U] = params;
+  const bias = layer.useBias ? params[2] : null;
+  const peep = params.length > (layer.useBias ? 3 : 2) ? params[params.length - 1] : null;
+  const packed = new PackedTracker(ctx);
+  let x = 0, mask = 0, h0 = 0, c0 = 0, xDrop = 0, hDrop = 0;
+  const out = seq ? hseq : hT;
+  const outs = withStates ? (S === 2 ? [out, hT, cT] : [out, hT]) : [out];
+  const outShapes = [seq ? [B, T, H] : [B, H], ...(withStates ? Array.from({ length: S }, () => [B, H]) : [])];
+  const masks = outs.map(() => 0);
+  const call = (): CellCall => ({
+    B, T, I, H, flags, x, W: W.ptr, U: U.ptr, bias: bias ? bias.ptr : 0, peep: peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
+    gates, extra, hseq, hT, cT, scratch,
+  });
   return {
-    B, T, I, H,
-    hseq: arena.alloc(B * T * H),
-    hT: arena.alloc(B * H),
-    xDrop: layer.dropout > 0 ? arena.alloc(B * I) : 0,
-    hDrop: layer.recurrentDropout > 0 ? arena.alloc(B * H) : 0,
-    dx: arena.alloc(B * T * I),
-    scratch: arena.alloc(scratchFloats),
+    outShapes,
+    outs,
+    get outMasks() { masks[0] = seq ? mask : 0; return masks; },
+    states: [{ ptr: hT, shape: [B, H] }, ...(cT ? [{ ptr: cT, shape: [B, H] }] : [])],
+    trace: { gates, gateCount: cell.gateCount, cells: cell.extraIsCell ? extra : 0, hidden: hseq },
+    forward(xs: number[], ms: number[], training: boolean) {
+      x = xs[0]; mask = ms[0];
+      if (training) {
+        if (xDropBuf) k.rng_dropout_mask(ctx.rngState, B * I, xDropBuf, layer.dropout);
+        if (hDropBuf) k.rng_dropout_mask(ctx.rngState, B * H, hDropBuf, layer.recurrentDropout);
+        xDrop = xDropBuf; hDrop = hDropBuf;
+      } else { xDrop = 0; hDrop = 0; }
+      if (own0) {
+        k.copy_f32(B * H * S, layer.statePtr, own0);
+        h0 = own0; c0 = S === 2 ? own0 + B * H * 4 : 0;
+      } else if (given) { h0 = xs[1]; c0 = S === 2 ? xs[2] : 0; }
+      const c = call();
+      c.flags |= packed.flag(training);
+      cell.forward(k, c);
+      if (own0) { k.copy_f32(B * H, hT, layer.statePtr); if (S === 2) k.copy_f32(B * H, cT, layer.statePtr + B * H * 4); }
+    },
+    backward(dys: number[], needDx: boolean[]) {
+      let dhseq = 0, dhT = 0;
+      const dState = withStates ? dys[1] : 0;
+      if (seq) { dhseq = dys[0]; dhT = dState; }
+      else if (dys[0] && dState) { k.add_f32(B * H, dys[0], dState, dhSum); dhT = dhSum; }
+      else dhT = dys[0] || dState;
+      const dcT = withStates && S === 2 ? dys[2] : 0;
+      const wantDx = needDx[0];
+      const dh0 = given && needDx[1] ? dh0Buf : 0;
+      const dc0 = given && S === 2 && needDx[2] ? dc0Buf : 0;
+      cell.backward(k, {
+        ...call(), dhseq, dhT, dcT, dW: W.grad, dU: U.grad, db: bias ? bias.grad : 0, dpeep: peep ? peep.grad : 0,
+        dx: wantDx ? dxBuf : 0, dh0, dc0,
+      });
+      const r = [wantDx ? dxBuf : 0];
+      if (given) { r.push(dh0); if (S === 2) r.push(dc0); }
+      return r;
+    },
   };
-}
-
-/** Dropout masks for this batch, or none (0) outside training: the kernels then skip them. */
-function drawMasks(layer: Recurrent, ctx: RunContext, c: Common, training: boolean): [number, number] {
-  const { k } = ctx;
-  if (!training) return [0, 0];
-  if (c.xDrop) k.rng_dropout_mask(ctx.rngState, c.B * c.I, c.xDrop, layer.dropout);
-  if (c.hDrop) k.rng_dropout_mask(ctx.rngState, c.B * c.H, c.hDrop, layer.recurrentDropout);
-  return [c.xDrop, c.hDrop];
 }
 
 export class LSTM extends Recurrent {
   get className(): string {
     return 'LSTM';
   }
-  protected readonly blocks = 4;
-  protected readonly stateCount = 2;
+  readonly blocks = 4;
+  readonly stateCount = 2;
   readonly recurrentActivation: ActivationName;
   readonly unitForgetBias: boolean;
   readonly peephole: boolean;
@@ -274,43 +415,16 @@ export class LSTM extends Recurrent {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias, peephole: this.peephole };
   }
 
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    const { k, arena } = ctx;
-    const [B, T, I] = this.checkPlan(inShape);
-    const H = this.units;
-    const flags = this.flags() | (this.peephole ? FLAG_PEEPHOLE : 0);
-    const c = planCommon(this, ctx, inShape, k.lstm_scratch_size(B, T, I, H, flags));
-    const gates = arena.alloc(B * T * 4 * H), cseq = arena.alloc(B * T * H), cT = arena.alloc(B * H);
-    const [W, U] = params;
-    const bias = this.useBias ? params[2] : null;
-    const peep = this.peephole ? params[this.useBias ? 3 : 2] : null;
-    const h0 = this.stateful ? arena.alloc(B * H) : 0, c0 = this.stateful ? arena.alloc(B * H) : 0;
+  cell(): Cell {
     const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
-    let mask = 0, xDrop = 0, hDrop = 0, x = 0;
-    const layer = this;
-    const packed = new PackedWeights(ctx);
     return {
-      outShape: this.returnSequences ? [B, T, H] : [B, H],
-      out: this.returnSequences ? c.hseq : c.hT,
-      get outMask() { return layer.returnSequences ? mask : 0; },
-      states: [{ ptr: c.hT, shape: [B, H] }, { ptr: cT, shape: [B, H] }],
-      trace: { gates, gateCount: 4, cells: cseq, hidden: c.hseq },
-      forward(xIn: number, maskIn: number, training: boolean) {
-        x = xIn; mask = maskIn;
-        [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
-        if (h0) { k.copy_f32(B * H, layer.statePtr, h0); k.copy_f32(B * H, layer.statePtr + B * H * 4, c0); }
-        k.lstm_forward(B, T, I, H, flags | packed.flag(training), act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
-          gates, cseq, c.hseq, c.hT, cT, c.scratch);
-        if (h0) { k.copy_f32(B * H, c.hT, layer.statePtr); k.copy_f32(B * H, cT, layer.statePtr + B * H * 4); }
-      },
-      backward(dy: number, needDx: boolean) {
-        const seq = layer.returnSequences;
-        k.lstm_backward(B, T, I, H, flags, act, rec, x, W.ptr, U.ptr, peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
-          gates, cseq, c.hseq, seq ? dy : 0, seq ? 0 : dy, 0,
-          W.grad, U.grad, bias ? bias.grad : 0, peep ? peep.grad : 0, needDx ? c.dx : 0, 0, 0, c.scratch);
-        return needDx ? c.dx : 0;
-      },
-    } as Runner;
+      gateCount: 4, extra: true, extraIsCell: true, flags: this.peephole ? FLAG_PEEPHOLE : 0,
+      scratchSize: (k, B, T, I, H, f) => k.lstm_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.lstm_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.peep, c.h0, c.c0, c.mask, c.xDrop, c.hDrop,
+        c.gates, c.extra, c.hseq, c.hT, c.cT, c.scratch),
+      backward: (k, c) => k.lstm_backward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.peep, c.h0, c.c0, c.mask, c.xDrop, c.hDrop,
+        c.gates, c.extra, c.hseq, c.dhseq, c.dhT, c.dcT, c.dW, c.dU, c.db, c.dpeep, c.dx, c.dh0, c.dc0, c.scratch),
+    };
   }
 }
 
@@ -318,8 +432,8 @@ export class GRU extends Recurrent {
   get className(): string {
     return 'GRU';
   }
-  protected readonly blocks = 3;
-  protected readonly stateCount = 1;
+  readonly blocks = 3;
+  readonly stateCount = 1;
   readonly recurrentActivation: ActivationName;
   readonly resetAfter: boolean;
 
@@ -337,40 +451,15 @@ export class GRU extends Recurrent {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
   }
 
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    const { k, arena } = ctx;
-    const [B, T, I] = this.checkPlan(inShape);
-    const H = this.units;
-    const flags = this.flags() | (this.resetAfter ? FLAG_RESET_AFTER : 0);
-    const c = planCommon(this, ctx, inShape, k.gru_scratch_size(B, T, I, H, flags));
-    const gates = arena.alloc(B * T * 3 * H), hrec = arena.alloc(B * T * H);
-    const [W, U] = params;
-    const bias = this.useBias ? params[2] : null;
-    const h0 = this.stateful ? arena.alloc(B * H) : 0;
+  cell(): Cell {
     const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
-    let mask = 0, xDrop = 0, hDrop = 0, x = 0;
-    const layer = this;
-    const packed = new PackedWeights(ctx);
     return {
-      outShape: this.returnSequences ? [B, T, H] : [B, H],
-      out: this.returnSequences ? c.hseq : c.hT,
-      get outMask() { return layer.returnSequences ? mask : 0; },
-      states: [{ ptr: c.hT, shape: [B, H] }],
-      trace: { gates, gateCount: 3, cells: 0, hidden: c.hseq },
-      forward(xIn: number, maskIn: number, training: boolean) {
-        x = xIn; mask = maskIn;
-        [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
-        if (h0) k.copy_f32(B * H, layer.statePtr, h0);
-        k.gru_forward(B, T, I, H, flags | packed.flag(training), act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, gates, hrec, c.hseq, c.hT, c.scratch);
-        if (h0) k.copy_f32(B * H, c.hT, layer.statePtr);
-      },
-      backward(dy: number, needDx: boolean) {
-        const seq = layer.returnSequences;
-        k.gru_backward(B, T, I, H, flags, act, rec, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, gates, hrec, c.hseq,
-          seq ? dy : 0, seq ? 0 : dy, W.grad, U.grad, bias ? bias.grad : 0, needDx ? c.dx : 0, 0, c.scratch);
-        return needDx ? c.dx : 0;
-      },
-    } as Runner;
+      gateCount: 3, extra: true, extraIsCell: false, flags: this.resetAfter ? FLAG_RESET_AFTER : 0,
+      scratchSize: (k, B, T, I, H, f) => k.gru_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.gru_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.gates, c.extra, c.hseq, c.hT, c.scratch),
+      backward: (k, c) => k.gru_backward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.gates, c.extra, c.hseq,
+        c.dhseq, c.dhT, c.dW, c.dU, c.db, c.dx, c.dh0, c.scratch),
+    };
   }
 }
 
@@ -378,45 +467,21 @@ export class SimpleRNN extends Recurrent {
   get className(): string {
     return 'SimpleRNN';
   }
-  protected readonly blocks = 1;
-  protected readonly stateCount = 1;
+  readonly blocks = 1;
+  readonly stateCount = 1;
 
   constructor(args: RecurrentArgs) {
     super(args, 'simple_rnn', []);
   }
 
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    const { k, arena } = ctx;
-    const [B, T, I] = this.checkPlan(inShape);
-    const H = this.units;
-    const flags = this.flags();
-    const c = planCommon(this, ctx, inShape, k.rnn_scratch_size(B, T, I, H, flags));
-    const [W, U] = params;
-    const bias = this.useBias ? params[2] : null;
-    const h0 = this.stateful ? arena.alloc(B * H) : 0;
+  cell(): Cell {
     const act = ACT[this.activation];
-    let mask = 0, xDrop = 0, hDrop = 0, x = 0;
-    const layer = this;
-    const packed = new PackedWeights(ctx);
     return {
-      outShape: this.returnSequences ? [B, T, H] : [B, H],
-      out: this.returnSequences ? c.hseq : c.hT,
-      get outMask() { return layer.returnSequences ? mask : 0; },
-      states: [{ ptr: c.hT, shape: [B, H] }],
-      trace: { gates: 0, gateCount: 0, cells: 0, hidden: c.hseq },
-      forward(xIn: number, maskIn: number, training: boolean) {
-        x = xIn; mask = maskIn;
-        [xDrop, hDrop] = drawMasks(layer, ctx, c, training);
-        if (h0) k.copy_f32(B * H, layer.statePtr, h0);
-        k.rnn_forward(B, T, I, H, flags | packed.flag(training), act, x, W.ptr, U.ptr, bias ? bias.ptr : 0, h0, mask, xDrop, hDrop, c.hseq, c.hT, c.scratch);
-        if (h0) k.copy_f32(B * H, c.hT, layer.statePtr);
-      },
-      backward(dy: number, needDx: boolean) {
-        const seq = layer.returnSequences;
-        k.rnn_backward(B, T, I, H, flags, act, x, W.ptr, U.ptr, h0, mask, xDrop, hDrop, c.hseq, seq ? dy : 0, seq ? 0 : dy,
-          W.grad, U.grad, bias ? bias.grad : 0, needDx ? c.dx : 0, 0, c.scratch);
-        return needDx ? c.dx : 0;
-      },
-    } as Runner;
+      gateCount: 0, extra: false, extraIsCell: false, flags: 0,
+      scratchSize: (k, B, T, I, H, f) => k.rnn_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.rnn_forward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.hseq, c.hT, c.scratch),
+      backward: (k, c) => k.rnn_backward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, c.U, c.h0, c.mask, c.xDrop, c.hDrop, c.hseq,
+        c.dhseq, c.dhT, c.dW, c.dU, c.db, c.dx, c.dh0, c.scratch),
+    };
   }
 }

@@ -54,4 +54,11 @@ export interface Kernels {
   merge_forward(mode: number, B: number, T: number, H: number, a: number, b: number, out: number, reverseB: number): void;
   merge_backward(mode: number, B: number, T: number, H: number, a: number, b: number, dout: number, da: number, db: number, reverseB: number): void;
   last_step(B: number, T: number, H: number, seq: number, out: number): void;
+  ew_binary(op: number, n: number, a: number, b: number, out: number): void;
+  ew_binary_backward(op: number, n: number, a: number, b: number, dy: number, da: number, db: number, accumulate: number): void;
+  scale_f32(n: number, x: number, s: number, out: number): void;
+  copy_blocks(count: number, len: number, src: number, srcStride: number, dst: number, dstStride: number): void;
+  repeat_forward(B: number, n: number, F: number, x: number, out: number): void;
+  repeat_backward(B: number, n: number, F: number, dy: number, dx: number): void;
+  permute(B: number, rank: number, d0: number, d1: number, d2: number, p0: number, p1: number, p2: number, x: number, out: number): void;
 }

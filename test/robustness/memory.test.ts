@@ -214,7 +214,7 @@ describe('after dispose()', () => {
       const m = new Sequential({ layers: [stateful ? new LSTM({ units: 3, batchInputShape: [1, 4, 2], stateful: true }) : new LSTM({ units: 3, inputShape: [4, 2] })] });
       m.predict(rand([1, 4, 2]));
       // the memory object itself: private to the model, reached here only to watch it being collected
-      registry.register((m as unknown as { arena: { k: { memory: object } } }).arena.k.memory, 'memory');
+      registry.register((m as unknown as { store: { k: { memory: object } } }).store.k.memory, 'memory');
       m.dispose();
       return keep === 'model' ? m : keep === 'layers' ? m.layers : null;
     })());

@@ -246,7 +246,7 @@ describe('damaged files are refused with a clear error', () => {
     const b = bytes.slice();
     b[3] ^= 0x20;
     lwe(b, /this is not an lstm-wasm model: it starts with "LSTmWASM" instead of "LSTMWASM"/);
-    for (const [v, re] of [[2, /format version 2 is newer than the one this lstm-wasm reads \(1\); upgrade lstm-wasm/], [0xffffffff, /format version 4294967295 is newer/], [0, /format version 0 is not the one this lstm-wasm reads \(1\); the file is damaged/]] as const) {
+    for (const [v, re] of [[3, /format version 3 is newer than the one this lstm-wasm reads \(2\); upgrade lstm-wasm/], [0xffffffff, /format version 4294967295 is newer/], [0, /format version 0 is not the one this lstm-wasm reads \(2\); the file is damaged/]] as const) {
       const f = bytes.slice();
       new DataView(f.buffer).setUint32(8, v, true);
       lwe(f, re);

@@ -1,0 +1,126 @@
+// The trainer's decisions, apart from the loop: which loss, weight and metrics each output gets
+// (from one name, an array in output order, or an object keyed by output name), whether a loss
+// is fused with its output layer's activation, and the keys History uses (Keras's).
+import { LstmWasmError, checkOptions, describe } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { lossInfo, metricInfo, type LossInfo, type MetricInfo } from '../losses.js';
+import { makeOptimizer, type Optimizer, type OptimizerConfig } from '../optimizers.js';
+import type { Graph } from './graph.js';
+
+export type PerOutput<T> = T | T[] | Record<string, T>;
+
+export interface CompileArgs {
+  optimizer: OptimizerConfig | string;
+  /** One loss for every output, an array in output order, or an object keyed by output name. */
+  loss: PerOutput<string>;
+  /** An array of metric names for every output, or an object of arrays keyed by output name. */
+  metrics?: string[] | Record<string, string | string[]>;
+  /** Weights of the outputs' losses in the total: an array in output order, or an object by name. */
+  lossWeights?: number[] | Record<string, number>;
+  /** Rescale the whole gradient when its global L2 norm exceeds this. */
+  clipNorm?: number;
+  /** Clip every gradient entry to [-clipValue, clipValue]. */
+  clipValue?: number;
+}
+
+export interface OutputTraining {
+  name: string;
+  loss: LossInfo;
+  weight: number;
+  metrics: MetricInfo[];
+  /** The loss reads the logits of the output layer's sigmoid/softmax. */
+  fused: boolean;
+  /** History key of this output's loss ('loss' alone when the model has one output). */
+  lossKey: string;
+  metricKeys: string[];
+}
+
+export interface Compiled {
+  optimizer: Optimizer;
+  outputs: OutputTraining[];
+  clipNorm: number;
+  clipValue: number;
+  /** What compile was given, for save(). */
+  config: Record<string, unknown>;
+}
+
+function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x: unknown) => boolean): T[] {
+  if (isOne(v)) return names.map(() => v as T);
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) throw new LstmWasmError(`compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (${names.join(', ')})`);
+    return v;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, T>;
+    for (const key of Object.keys(o)) {
+      if (!names.includes(key)) throw new LstmWasmError(`compile: option '${what}' names '${key}', which is not an output of the model; its outputs are ${names.map((n) => `'${n}'`).join(', ')}`);
+    }
+    return names.map((n) => {
+      if (!Object.hasOwn(o, n)) throw new LstmWasmError(`compile: option '${what}' has no entry for output '${n}'`);
+      return o[n];
+    });
+  }
+  throw new LstmWasmError(`compile: option '${what}' must be one value, an array in output order or an object keyed by output name, got ${describe(v)}`);
+}
+
+/** Resolves compile()'s arguments against the graph; throws before anything changes. */
+export function resolveCompile(args: CompileArgs, graph: Graph, outputNames: string[]): Compiled {
+  if (args === null || typeof args !== 'object') throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
+  checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'clipNorm', 'clipValue']);
+  if (args.optimizer === undefined) throw new LstmWasmError(`compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`);
+  if (args.loss === undefined) throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
+  const many = outputNames.length > 1;
+  const losses = perOutput('loss', args.loss, outputNames, (x) => x === null || typeof x !== 'object').map((l) => lossInfo(l));
+  const weights = args.lossWeights === undefined ? outputNames.map(() => 1) : perOutput('lossWeights', args.lossWeights as PerOutput<number>, outputNames, () => false);
+  weights.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new LstmWasmError(`compile: lossWeights for output '${outputNames[i]}' must be a finite number ≥ 0, got ${describe(w)}`);
+  });
+  let metricNames: string[][];
+  if (args.metrics === undefined) metricNames = outputNames.map(() => []);
+  else if (Array.isArray(args.metrics)) metricNames = outputNames.map(() => args.metrics as string[]);
+  else if (args.metrics !== null && typeof args.metrics === 'object') {
+    metricNames = perOutput('metrics', args.metrics as Record<string, string | string[]>, outputNames, () => false).map((m) => m === undefined ? [] : Array.isArray(m) ? m : [m]);
+  } else throw new LstmWasmError(`compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}; or give an object of arrays keyed by output name`);
+  const optimizer = makeOptimizer(args.optimizer);
+  const clip = (name: 'clipNorm' | 'clipValue') => {
+    const v = args[name];
+    if (v === undefined) return 0;
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new LstmWasmError(`compile: option '${name}' must be a positive number, got ${describe(v)}`);
+    return v;
+  };
+  const clipNorm = clip('clipNorm'), clipValue = clip('clipValue');
+  const outputs = outputNames.map((name, j): OutputTraining => {
+    const loss = losses[j];
+    const t = graph.outputs[j];
+    const shape = t.sampleShape;
+    const D = shape[shape.length - 1];
+    if ((loss.name === 'categoricalCrossentropy' || loss.name === 'sparseCategoricalCrossentropy') && typeof D === 'number' && D < 2) {
+      throw new LstmWasmError(`compile: loss '${loss.name}' needs an output of at least 2 classes, but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`);
+    }
+    const metrics = metricNames[j].map((m) => metricInfo(m, loss));
+    // Fuse the loss with the activation only where nothing else reads the activation's output.
+    const layer = t.sourceLayer;
+    const readers = graph.readers.get(t.id)?.length ?? 0;
+    const listed = graph.outputs.filter((o) => o === t).length;
+    const nodesOfLayer = graph.nodes.filter((n) => n.layer === layer).length;
+    const fused = loss.logitsKind !== null && layer.fusableActivation === loss.fusesWith && readers === 0 && listed === 1 && nodesOfLayer === 1;
+    return {
+      name, loss, weight: weights[j], metrics, fused,
+      lossKey: many ? `${name}_loss` : 'loss',
+      metricKeys: metrics.map((m) => (many ? `${name}_${m.key}` : m.key)),
+    };
+  });
+  const config: Record<string, unknown> = {
+    optimizer: optimizer.config, loss: args.loss, metrics: args.metrics, lossWeights: args.lossWeights,
+    clipNorm: clipNorm || undefined, clipValue: clipValue || undefined,
+  };
+  return { optimizer, outputs, clipNorm, clipValue, config };
+}
+
+/** The keys of evaluate()'s and trainOnBatch()'s list, in order: loss, each output's loss (several outputs), then metrics. */
+export function resultKeys(c: Compiled): string[] {
+  const keys = ['loss'];
+  if (c.outputs.length > 1) for (const o of c.outputs) keys.push(o.lossKey);
+  for (const o of c.outputs) keys.push(...o.metricKeys);
+  return keys;
+}

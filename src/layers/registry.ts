@@ -1,0 +1,69 @@
+// The one layer registry: class name → how to make the layer from its config (our own option
+// names). Our format, the TF.js/Keras reader and writer and the ONNX reader all make layers
+// through it; wrappers (Bidirectional, TimeDistributed) make their inner layer through it too.
+import { LstmWasmError, describe } from '../errors.js';
+import type { Layer } from './layer.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Embedding } from './embedding.js';
+import { Masking } from './masking.js';
+import { GRU, LSTM, Recurrent, SimpleRNN } from './recurrent.js';
+import { Bidirectional } from './bidirectional.js';
+import { TimeDistributed } from './time-distributed.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { Activation, Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
+import { InputLayer } from './input.js';
+
+type Config = Record<string, unknown>;
+
+function inner(where: string, c: Config, allowed?: string[]): Layer {
+  const l = c.layer as { className?: unknown; config?: unknown } | undefined;
+  if (!l || typeof l !== 'object' || typeof l.className !== 'string' || (allowed && !allowed.includes(l.className))) {
+    throw new LstmWasmError(`${where} needs a wrapped ${allowed ? allowed.join(', ') : ''} layer { className, config }, got ${describe(l)}`);
+  }
+  return layerFromConfig(l.className, l.config ?? {}, where);
+}
+
+const without = (c: Config, key: string): Config => { const { [key]: _drop, ...rest } = c; return rest; };
+
+const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
+  LSTM: (c) => new LSTM(c as never),
+  GRU: (c) => new GRU(c as never),
+  SimpleRNN: (c) => new SimpleRNN(c as never),
+  Dense: (c) => new Dense(c as never),
+  Dropout: (c) => new Dropout(c as never),
+  Embedding: (c) => new Embedding(c as never),
+  Masking: (c) => new Masking(c as never),
+  Bidirectional: (c, w) => new Bidirectional({ ...without(c, 'layer'), layer: inner(`${w}: Bidirectional`, c, ['LSTM', 'GRU', 'SimpleRNN']) as Recurrent } as never),
+  TimeDistributed: (c, w) => new TimeDistributed({ ...without(c, 'layer'), layer: inner(`${w}: TimeDistributed`, c) } as never),
+  Concatenate: (c) => new Concatenate(c as never),
+  Add: (c) => new Add(c as never),
+  Subtract: (c) => new Subtract(c as never),
+  Multiply: (c) => new Multiply(c as never),
+  Average: (c) => new Average(c as never),
+  Maximum: (c) => new Maximum(c as never),
+  Minimum: (c) => new Minimum(c as never),
+  RepeatVector: (c) => new RepeatVector(c as never),
+  Flatten: (c) => new Flatten(c as never),
+  Reshape: (c) => new Reshape(c as never),
+  Permute: (c) => new Permute(c as never),
+  Activation: (c) => new Activation(c as never),
+  InputLayer: (c) => new InputLayer({ batchShape: c.batchInputShape as never, name: c.name as string, dtype: c.dtype as never, sparse: c.sparse as never }),
+};
+
+export function layerClassNames(): string[] {
+  return Object.keys(REGISTRY);
+}
+
+export function isRegistered(className: unknown): boolean {
+  return typeof className === 'string' && Object.hasOwn(REGISTRY, className);
+}
+
+/** Makes a layer from its class name and config (our option names); `where` starts the errors. */
+export function layerFromConfig(className: unknown, config: unknown, where = 'loadModel'): Layer {
+  if (!isRegistered(className)) {
+    throw new LstmWasmError(`${where}: unknown layer class ${describe(className)}; supported: ${layerClassNames().join(', ')}`);
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new LstmWasmError(`${where}: ${className as string} config must be an object, got ${describe(config)}`);
+  return REGISTRY[className as string](config as Config, where);
+}
