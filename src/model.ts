@@ -96,7 +96,11 @@ export class Model {
     const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
     this.explicitSeed = seed !== undefined;
     this.seed = seed ?? Math.floor(Math.random() * 0x100000000);
-    if (!isSequential) this.graphValue = buildGraph(`model '${this.name}'`, args.inputs, args.outputs);
+    if (!isSequential) {
+      this.graphValue = buildGraph(`model '${this.name}'`, args.inputs, args.outputs);
+      // As Keras: the layers of a functional model have their weights once the model exists.
+      this.build();
+    }
   }
 
   protected get where(): string {
@@ -226,6 +230,7 @@ export class Model {
   protected graphChanged(): void {
     this.plans.clear();
     this.compiled = null;
+    this.pendingCompile = null;
   }
 
   private get s(): Store {
@@ -313,10 +318,28 @@ export class Model {
 
   compile(args: CompileArgs): void {
     this.usable();
+    if (!this.graphReady()) {
+      // A Sequential that builds from its first data: what compile says is resolved then.
+      resolveCompile(args, null, ['output']);
+      this.pendingCompile = args;
+      return;
+    }
     const c = resolveCompile(args, this.graph(), this.outputNames);
     this.build();
     this.plans.clear();
     this.compiled = c;
+  }
+
+  private pendingCompile: CompileArgs | null = null;
+
+  /** Whether the graph exists (a Sequential without inputShape makes it from its first data). */
+  protected graphReady(): boolean {
+    return true;
+  }
+
+  /** Resolves a compile() that came before the graph existed. */
+  protected graphMade(): void {
+    if (this.pendingCompile) { const a = this.pendingCompile; this.pendingCompile = null; this.compile(a); }
   }
 
   private requireCompiled(where: string): Compiled {
@@ -601,6 +624,7 @@ export class Model {
 
   trainOnBatch(x: DataArg, y: DataArg): number | number[] {
     this.usable();
+    if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('trainOnBatch');
     this.prepare(x);
     const xs = this.xList(x, 'trainOnBatch x');
@@ -618,6 +642,7 @@ export class Model {
 
   evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
     this.usable();
+    if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('evaluate');
     checkInferenceOptions('evaluate', args);
     this.prepare(x);
@@ -647,6 +672,7 @@ export class Model {
 
   async fit(x: DataArg, y: DataArg, args: FitArgs = {}): Promise<History> {
     this.usable();
+    if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('fit');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
     checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'seed', 'yieldEvery']);

@@ -127,6 +127,10 @@ export class Sequential extends Model {
     return this.graphValue;
   }
 
+  protected graphReady(): boolean {
+    return !!(this.graphValue || this.head);
+  }
+
   private buildChain(shape: Shape): void {
     const first = this.chain[0];
     const x = new InputLayer(first.batchSize !== null ? { batchShape: [first.batchSize, ...shape], name: `${first.name}_input` } : { shape, name: `${first.name}_input` }).output;
@@ -154,6 +158,7 @@ export class Sequential extends Model {
     const t = Array.isArray(x) && x.length === 1 && typeof x[0] === 'object' && x[0] !== null && !Array.isArray(x[0]) ? toTensor(x[0] as TensorLike, 'x') : toTensor(x as TensorLike, 'x');
     if (t.shape.length < 2) throw new LstmWasmError(`${this.where}: x must have a batch dimension first, got shape ${shapeString(t.shape)}`);
     this.graph([t.shape.slice(1)]);
+    this.graphMade();
   }
 
   /** Builds the model; with a shape ([batch, ...inputShape], batch may be null) when the first layer has no inputShape. */
@@ -167,6 +172,7 @@ export class Sequential extends Model {
     }
     this.graph();
     super.build();
+    this.graphMade();
   }
 
   /** The predictions for x (a Sequential model has one output). */

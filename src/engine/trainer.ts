@@ -64,7 +64,8 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
 }
 
 /** Resolves compile()'s arguments against the graph; throws before anything changes. */
-export function resolveCompile(args: CompileArgs, graph: Graph, outputNames: string[]): Compiled {
+/** Resolves compile()'s arguments against the graph (null: check them alone, before the graph exists); throws before anything changes. */
+export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNames: string[]): Compiled {
   if (args === null || typeof args !== 'object') throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
   checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'clipNorm', 'clipValue']);
   if (args.optimizer === undefined) throw new LstmWasmError(`compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`);
@@ -79,7 +80,11 @@ export function resolveCompile(args: CompileArgs, graph: Graph, outputNames: str
   if (args.metrics === undefined) metricNames = outputNames.map(() => []);
   else if (Array.isArray(args.metrics)) metricNames = outputNames.map(() => args.metrics as string[]);
   else if (args.metrics !== null && typeof args.metrics === 'object') {
-    metricNames = perOutput('metrics', args.metrics as Record<string, string | string[]>, outputNames, () => false).map((m) => m === undefined ? [] : Array.isArray(m) ? m : [m]);
+    const o = args.metrics as Record<string, string | string[]>;
+    // Outputs the object leaves out get no metrics (as Keras).
+    const full = Object.fromEntries(outputNames.map((n) => [n, Object.hasOwn(o, n) ? o[n] : []]));
+    for (const key of Object.keys(o)) if (!outputNames.includes(key)) throw new LstmWasmError(`compile: option 'metrics' names '${key}', which is not an output of the model; its outputs are ${outputNames.map((n) => `'${n}'`).join(', ')}`);
+    metricNames = perOutput('metrics', full, outputNames, () => false).map((m) => (Array.isArray(m) ? m : [m]));
   } else throw new LstmWasmError(`compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}; or give an object of arrays keyed by output name`);
   const optimizer = makeOptimizer(args.optimizer);
   const clip = (name: 'clipNorm' | 'clipValue') => {
@@ -91,13 +96,14 @@ export function resolveCompile(args: CompileArgs, graph: Graph, outputNames: str
   const clipNorm = clip('clipNorm'), clipValue = clip('clipValue');
   const outputs = outputNames.map((name, j): OutputTraining => {
     const loss = losses[j];
+    const metrics = metricNames[j].map((m) => metricInfo(m, loss));
+    if (!graph) return { name, loss, weight: weights[j], metrics, fused: false, lossKey: 'loss', metricKeys: [] };
     const t = graph.outputs[j];
     const shape = t.sampleShape;
     const D = shape[shape.length - 1];
     if ((loss.name === 'categoricalCrossentropy' || loss.name === 'sparseCategoricalCrossentropy') && typeof D === 'number' && D < 2) {
       throw new LstmWasmError(`compile: loss '${loss.name}' needs an output of at least 2 classes, but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`);
     }
-    const metrics = metricNames[j].map((m) => metricInfo(m, loss));
     // Fuse the loss with the activation only where nothing else reads the activation's output.
     const layer = t.sourceLayer;
     const readers = graph.readers.get(t.id)?.length ?? 0;
