@@ -34,7 +34,7 @@ describe('building and running graphs', () => {
     expect(m.inputNames).toEqual(['series', 'static']);
     expect(m.outputNames).toEqual(['out']);
     expect(m.inputs.map((t) => t.shape)).toEqual([[null, 6, 3], [null, 4]]);
-    expect(m.layers.map((l) => l.className)).toEqual(['InputLayer', 'InputLayer', 'LSTM', 'Concatenate', 'Dense']);
+    expect(m.layers.map((l) => l.className)).toEqual(['InputLayer', 'LSTM', 'InputLayer', 'Concatenate', 'Dense']); // Keras's order: by depth, then as met from the outputs
     expect(m.getLayer('enc').getWeights().map((w) => w.shape)).toEqual([[3, 20], [5, 20], [20]]);
     const lines: string[] = [];
     m.summary(undefined, (l) => lines.push(l));

@@ -30,8 +30,10 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
   const nodes: Node[] = [];
   const done = new Set<Node>();
   const onPath = new Set<Node>();
+  const discovered = new Map<Layer, number>();
   const visit = (t: SymbolicTensor, from: string): void => {
     const node = t.node;
+    if (!discovered.has(node.layer)) discovered.set(node.layer, discovered.size);
     if (node.layer instanceof InputLayer) {
       if (!inputSet.has(t.id)) {
         throw new LstmWasmError(`${where}: ${from} is not reachable from the inputs: it needs ${node.layer.where} (${t.name}), which is not in 'inputs'`);
@@ -47,8 +49,19 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
     nodes.push(node);
   };
   outs.forEach((t, i) => visit(t, `outputs[${i}] (${t.name})`));
-  const layers: Layer[] = ins.map((t) => t.sourceLayer);
-  for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+  // Layers in Keras's order (so weights line up with Keras's and TF.js's getWeights()): by depth
+  // from the outputs, deepest first; within a depth, in the order a walk from the outputs meets them.
+  const nodeDepth = new Map<Node, number>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    const d = nodeDepth.get(n) ?? 0;
+    nodeDepth.set(n, d);
+    for (const x of n.inputs) nodeDepth.set(x.node, Math.max(nodeDepth.get(x.node) ?? 0, d + 1));
+  }
+  for (const t of ins) if (!nodeDepth.has(t.node)) nodeDepth.set(t.node, 0);
+  const layerDepth = new Map<Layer, number>();
+  for (const [n, d] of nodeDepth) layerDepth.set(n.layer, Math.max(layerDepth.get(n.layer) ?? 0, d));
+  const layers: Layer[] = [...layerDepth.keys()].sort((a, b) => (layerDepth.get(b)! - layerDepth.get(a)!) || ((discovered.get(a) ?? 1e9) - (discovered.get(b) ?? 1e9)));
   const names = new Map<string, Layer>();
   for (const l of layers) {
     const other = names.get(l.name);

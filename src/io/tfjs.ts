@@ -12,7 +12,13 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Sequential } from '../sequential.js';
+import { Model } from '../model.js';
+import type { SymbolicTensor } from '../engine/symbolic.js';
 import type { Layer, Shape } from '../layers/layer.js';
+import { InputLayer } from '../layers/input.js';
+import { TimeDistributed } from '../layers/time-distributed.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
+import { Activation, Flatten, Permute, RepeatVector, Reshape } from '../layers/reshape.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
@@ -266,7 +272,7 @@ async function readFromUrl(url: string, options: LoadLayersModelOptions): Promis
  * whose layers form one chain. Optimizer state and training config are not read: compile() the
  * model to train it.
  */
-export async function loadLayersModel(source: LayersModelSource, options: LoadLayersModelOptions = {}): Promise<Sequential> {
+export async function loadLayersModel(source: LayersModelSource, options: LoadLayersModelOptions = {}): Promise<Model> {
   if (source === null || source === undefined) fail(`expected a path, a URL or { modelJson, weights }, got ${describe(source)}`);
   if (typeof source === 'string' || source instanceof URL) {
     const s = String(source);
@@ -412,29 +418,116 @@ function rawLayer(l: unknown, what: string): RawLayer {
   return { className, config: camelKeys(config as Raw), inbound: o.inbound_nodes ?? o.inboundNodes };
 }
 
-/** The names of the layers a functional layer reads from (Keras 2 and Keras 3 forms). */
-function inboundNames(inbound: unknown): string[][] {
-  if (!Array.isArray(inbound)) return [];
-  return inbound.map((node) => {
-    const names: string[] = [];
-    if (Array.isArray(node)) {
-      for (const e of node) if (Array.isArray(e) && typeof e[0] === 'string') names.push(e[0]);
-    } else if (node && typeof node === 'object') {
-      const find = (v: unknown): void => {
-        if (Array.isArray(v)) { v.forEach(find); return; }
-        if (!v || typeof v !== 'object') return;
-        const o = v as Raw;
-        const hist = o.keras_history ?? (o.config as Raw | undefined)?.keras_history;
-        if (Array.isArray(hist) && typeof hist[0] === 'string') { names.push(hist[0]); return; }
-        Object.values(o).forEach(find);
-      };
-      find((node as Raw).args);
+type Ref = [string, number, number];
+
+/** One call of a layer in a functional config: the tensors it reads (initial states last) and its training flag. */
+interface RawNode {
+  inputs: Ref[];
+  training?: boolean;
+}
+
+interface Functional {
+  inputs: Ref[];
+  outputs: Ref[];
+  /** Per layer (in file order), its calls. */
+  nodes: RawNode[][];
+}
+
+const isRef = (v: unknown): v is unknown[] => Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && Number.isInteger(v[1]) && (v[1] as number) >= 0 && Number.isInteger(v[2]) && (v[2] as number) >= 0;
+
+/** A Keras 3 tensor reference ({ class_name: '__keras_tensor__', config: { keras_history } }) as a Ref, else null. */
+function historyRef(v: unknown): Ref | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Raw;
+  const hist = o.keras_history ?? (o.config as Raw | undefined)?.keras_history;
+  return isRef(hist) ? [hist[0] as string, hist[1] as number, hist[2] as number] : null;
+}
+
+/** Every tensor reference in v, in order: Keras 3 keras_history objects, and [name, node, tensor] lists where `lists` is set. */
+function refsIn(v: unknown, lists: boolean): Ref[] {
+  const out: Ref[] = [];
+  const walk = (x: unknown): void => {
+    const h = historyRef(x);
+    if (h) { out.push(h); return; }
+    if (Array.isArray(x)) {
+      if (lists && isRef(x)) { out.push([x[0] as string, x[1] as number, x[2] as number]); return; }
+      x.forEach(walk);
+      return;
     }
-    return names;
+    if (x && typeof x === 'object') Object.values(x as Raw).forEach(walk);
+  };
+  walk(v);
+  return out;
+}
+
+/** The call options of a node (Keras kwargs): training, initial states; anything else that matters is refused. */
+function nodeKwargs(kwargs: unknown, where: string, node: RawNode, lists: boolean): void {
+  if (kwargs === undefined || kwargs === null) return;
+  if (typeof kwargs !== 'object' || Array.isArray(kwargs)) fail(`${where}: its call options (kwargs) must be an object, got ${describe(kwargs)}`);
+  for (const [k, v] of Object.entries(kwargs as Raw)) {
+    if (v === null || v === undefined) continue;
+    if (k === 'training') {
+      if (typeof v !== 'boolean') fail(`${where}: call option 'training' must be true, false or null, got ${describe(v)}`);
+      node.training = v;
+    } else if (k === 'initial_state' || k === 'initialState') {
+      const refs = refsIn(v, lists);
+      // Writers that pass the states as extra inbound tensors may repeat them here: take them once.
+      if (node.inputs.length === 1) node.inputs.push(...refs);
+      else if (refs.length && node.inputs.length !== 1 + refs.length) fail(`${where}: it reads ${node.inputs.length} tensors and names ${refs.length} initial states in its call options; they do not agree`);
+    } else if (k === 'mask') {
+      fail(`${where}: call option 'mask' (an explicit mask tensor) is not supported; masks come from Embedding(mask_zero) and Masking layers`);
+    } else {
+      fail(`${where}: call option '${k}' (${describeRaw(v)}) is not supported; supported: training, initial_state`);
+    }
+  }
+}
+
+/** A layer's calls, from Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3 ({ args, kwargs }) inbound nodes. */
+function inboundCalls(inbound: unknown, where: string): RawNode[] {
+  if (inbound === undefined || inbound === null) return [];
+  if (!Array.isArray(inbound)) fail(`${where}: inbound_nodes must be a list, got ${describe(inbound)}`);
+  return inbound.map((n, j) => {
+    const w = `${where} call ${j}`;
+    if (Array.isArray(n)) {
+      if (n.length === 0) fail(`${w} reads no tensors`);
+      const node: RawNode = { inputs: [] };
+      for (const e of n) {
+        if (!isRef(e)) fail(`${w}: an inbound entry must be [layer, node_index, tensor_index, kwargs], got ${describe(e)}`);
+        node.inputs.push([e[0] as string, e[1] as number, e[2] as number]);
+      }
+      nodeKwargs((n[0] as unknown[])[3], w, node, true);
+      return node;
+    }
+    if (n && typeof n === 'object') {
+      const o = n as Raw;
+      const node: RawNode = { inputs: refsIn(o.args, false) };
+      if (node.inputs.length === 0) fail(`${w} reads no tensors (args ${describe(o.args)})`);
+      nodeKwargs(o.kwargs, w, node, false);
+      return node;
+    }
+    fail(`${w} must be a list of [layer, node_index, tensor_index, kwargs] or { args, kwargs }, got ${describe(n)}`);
   });
 }
 
-function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; keras3: boolean } {
+/** input_layers / output_layers: [[name, node, tensor], ...], one [name, node, tensor] (Keras 3), or a dict of them. */
+function endpointRefs(v: unknown, what: string): Ref[] {
+  let list: unknown[];
+  if (isRef(v)) list = [v];
+  else if (Array.isArray(v)) list = v;
+  else if (v && typeof v === 'object') list = Object.values(v as Raw);
+  else fail(`functional model: '${what}' must list [layer, node_index, tensor_index] references, got ${describe(v)}`);
+  return list.map((r) => {
+    const h = historyRef(r);
+    if (h) return h;
+    if (!isRef(r)) fail(`functional model: '${what}' must list [layer, node_index, tensor_index] references, got ${describe(r)}`);
+    return [r[0] as string, r[1] as number, r[2] as number] as Ref;
+  });
+}
+
+/** The classes the Sequential path reads; a functional chain of only these loads as a Sequential, as before. */
+const CHAIN_CLASSES = new Set(['InputLayer', 'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional', 'Dense', 'TimeDistributed', 'Activation', 'Dropout', 'Embedding', 'Masking', 'Flatten']);
+
+function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; keras3: boolean; graph?: Functional; chain?: boolean } {
   let t = topology;
   const version = String(t.keras_version ?? t.kerasVersion ?? '');
   if (t.model_config ?? t.modelConfig) t = (t.model_config ?? t.modelConfig) as Raw;
@@ -452,25 +545,27 @@ function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; ker
     if (!Array.isArray(list)) fail(`the ${className} model config has no layers list`);
     const layers = list.map((l, i) => rawLayer(l, `layer ${i}`));
     const names = list.map((l) => String((l as Raw).name ?? ((l as Raw).config as Raw | undefined)?.name));
-    // Only a chain: each layer reads the one before it.
-    layers.forEach((l, i) => {
-      const ins = inboundNames(l.inbound);
-      if (i === 0) {
-        if (ins.some((n) => n.length)) fail(`functional model: its first layer ${names[0]} reads from other layers`);
-        return;
-      }
-      if (ins.length !== 1 || ins[0].length !== 1 || ins[0][0] !== names[i - 1]) {
-        fail(`functional model: layer ${names[i]} reads ${ins.length === 0 ? 'nothing' : ins.map((n) => `[${n.join(', ')}]`).join(' and ')}, not just the layer before it (${names[i - 1]}); lstm-wasm loads models whose layers form one chain`);
-      }
-    });
-    const outs = c.output_layers ?? c.outputLayers;
-    if (Array.isArray(outs)) {
-      const flat = (outs as unknown[]).flat(3).filter((v) => typeof v === 'string');
-      if (flat.length !== 1 || flat[0] !== names[names.length - 1]) fail(`functional model: its outputs (${flat.join(', ')}) are not just its last layer`);
+    layers.forEach((l, i) => { if (typeof l.config.name !== 'string' || l.config.name === '') l.config = { ...l.config, name: names[i] }; });
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) fail(`functional model: two layers are named '${n}'; layer names must be unique`);
+      seen.add(n);
     }
-    return { name: c.name as string | undefined, layers, keras3 };
+    const nodes = layers.map((l, i) => (l.className === 'InputLayer' ? [] : inboundCalls(l.inbound, `functional model: layer ${names[i]} (${l.className})`)));
+    const graph: Functional = {
+      inputs: endpointRefs(c.input_layers ?? c.inputLayers, 'input_layers'),
+      outputs: endpointRefs(c.output_layers ?? c.outputLayers, 'output_layers'),
+      nodes,
+    };
+    // A chain (each layer reads the one before it, one input, one output) of the Sequential path's layers reads as before: a Sequential.
+    const same = (r: Ref, name: string) => r[0] === name && r[1] === 0 && r[2] === 0;
+    const chain = graph.inputs.length === 1 && graph.outputs.length === 1 && same(graph.outputs[0], names[names.length - 1]) &&
+      layers.every((l, i) => CHAIN_CLASSES.has(l.className) && (i === 0
+        ? nodes[0].length === 0 && same(graph.inputs[0], names[0])
+        : nodes[i].length === 1 && nodes[i][0].inputs.length === 1 && nodes[i][0].training === undefined && same(nodes[i][0].inputs[0], names[i - 1])));
+    return { name: c.name as string | undefined, layers, keras3, graph, chain };
   }
-  fail(`the model is a ${JSON.stringify(className)}; lstm-wasm loads Sequential models (and functional models whose layers form one chain)`);
+  fail(`the model is a ${JSON.stringify(className)}; lstm-wasm loads Sequential and functional (Functional, Model) models`);
 }
 
 /** Reads one layer config, remembering which options were taken. */

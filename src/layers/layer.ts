@@ -350,12 +350,19 @@ export abstract class Layer {
     return this.store;
   }
 
+  /** A layer that has been applied and has no parameters has no weights to wait for. */
+  private weightless(): boolean {
+    return !this.store && this.buildShapes !== null && this.paramSpecsFor(this.buildShapes).length === 0;
+  }
+
   getWeights(): { data: Float32Array; shape: number[] }[] {
+    if (this.weightless()) return [];
     const s = this.weightsStore('getWeights');
     return this.slots.map((p) => ({ data: s.arena.read(p.ptr, p.size), shape: [...p.spec.shape] }));
   }
 
   setWeights(weights: unknown[]): void {
+    if (this.weightless() && Array.isArray(weights) && weights.length === 0) return;
     const store = this.weightsStore('setWeights');
     const slots = this.slots;
     if (!Array.isArray(weights) || weights.length !== slots.length) {
