@@ -1,5 +1,5 @@
 // assembly/activations.ts against float64 references: the SIMD sigmoid and tanh on a dense grid
-// (DESIGN.md: at most 1e-6 from the exact functions over [-20, 20]), their saturation and special
+// (docs/ARCHITECTURE.md, Numerics: at most 1e-6 from the exact functions over [-20, 20]), their saturation and special
 // values, the vector body against the scalar tail, the derivatives, and row softmax.
 import { describe, expect, it } from 'vitest';
 import { BUILDS, loadKernels, maxAbsDiff, randArray, rng } from './util/kernels.js';

@@ -9,7 +9,7 @@ const ACT_NAMES = ['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'
 const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 8, 16], [13, 17, 9], [33, 10, 3], [64, 33, 65], [2, 6, 1], [5, 3, 0]];
 
 // f32 GEMM rounding grows like sqrt(K) (as test/gemm.test.ts), plus the activations' own error
-// (at most 1e-6 by DESIGN.md) and its effect through f'(y) in the backward pass.
+// (at most 1e-6 by docs/ARCHITECTURE.md, Numerics) and its effect through f'(y) in the backward pass.
 const fwdTol = (K: number) => 1e-5 * Math.sqrt(Math.max(K, 1)) + 2e-6;
 const bwdTol = (n: number) => 2e-5 * Math.sqrt(Math.max(n, 1)) + 5e-6;
 

@@ -1,5 +1,5 @@
 // Float64 forward passes of LSTM (with peepholes), GRU (both reset modes) and SimpleRNN, written
-// from the equations in assembly/README.md and DESIGN.md, independent of the kernels. Same
+// from the equations in assembly/README.md and docs/ARCHITECTURE.md (the LSTM math), independent of the kernels. Same
 // argument meanings as the ABI: batch-major [B, T, F]; outputs indexed by processing step s.
 import { act } from './activations.js';
 
