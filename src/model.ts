@@ -822,7 +822,7 @@ export class Model {
       className: l.className,
       name: l.name,
       config: l.getConfig(),
-      inboundNodes: graph.nodes.filter((n) => n.layer === l).map((n) => ({ inputs: n.inputs.map(ref), ...(n.call.training !== undefined ? { training: n.call.training } : {}) })),
+      inboundNodes: graph.nodes.filter((n) => n.layer === l).map((n) => ({ inputs: n.inputs.map(ref), ...(Object.keys(n.call).length ? { call: n.call } : {}) })),
     }));
     return { className: 'Model', config: { name: this.name, layers, inputLayers: graph.inputs.map(ref), outputLayers: graph.outputs.map(ref) } };
   }

@@ -55,6 +55,8 @@ export function isSymbolic(x: unknown): x is SymbolicTensor {
 export interface CallOptions {
   /** Forces training (dropout) on or off for this call; unset follows fit/predict. */
   training?: boolean;
+  /** What a layer records of its own call options (JSON values only). */
+  [option: string]: unknown;
 }
 
 export class Node {

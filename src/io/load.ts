@@ -9,7 +9,7 @@ import { InputLayer } from '../layers/input.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { Model } from '../model.js';
 import { Sequential } from '../sequential.js';
-import type { SymbolicTensor } from '../engine/symbolic.js';
+import type { CallOptions, SymbolicTensor } from '../engine/symbolic.js';
 import { decodeModel, fail, type Header, type SavedModel, type WeightSpec } from './save.js';
 
 export async function loadModel(saved: SavedModel): Promise<Model> {
@@ -31,7 +31,7 @@ export function graphFromTopology(config: Header['modelTopology']['config'], whe
   });
   const tensors = new Map<string, SymbolicTensor>();
   const key = (name: string, node: number, index: number) => `${name}\u0000${node}\u0000${index}`;
-  const pending: { layer: Layer; nodes: { inputs: Ref[]; training?: boolean }[]; done: number }[] = [];
+  const pending: { layer: Layer; nodes: { inputs: Ref[]; call: CallOptions }[]; done: number }[] = [];
   layers.forEach((layer, i) => {
     if (layer instanceof InputLayer) { tensors.set(key(layer.name, 0, 0), layer.output); return; }
     const raw = (list[i] as { inboundNodes?: unknown }).inboundNodes;
@@ -39,9 +39,11 @@ export function graphFromTopology(config: Header['modelTopology']['config'], whe
     const nodes = raw.map((n, j) => {
       const inputs = (n as { inputs?: unknown })?.inputs;
       if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every(isRef)) fail(`${where}: ${layer.where} node ${j} must list its inputs as [layer, node, tensor], got ${describe(n)}`);
-      const training = (n as { training?: unknown }).training;
+      const call = (n as { call?: unknown }).call ?? {};
+      if (call === null || typeof call !== 'object' || Array.isArray(call)) fail(`${where}: ${layer.where} node ${j}: 'call' must be an object of options, got ${describe(call)}`);
+      const training = (call as { training?: unknown }).training;
       if (training !== undefined && typeof training !== 'boolean') fail(`${where}: ${layer.where} node ${j}: 'training' must be true or false`);
-      return { inputs: inputs as Ref[], training: training as boolean | undefined };
+      return { inputs: inputs as Ref[], call: { ...(call as CallOptions) } };
     });
     pending.push({ layer, nodes, done: 0 });
   });
@@ -53,7 +55,7 @@ export function graphFromTopology(config: Header['modelTopology']['config'], whe
         const n = p.nodes[p.done];
         const ins = n.inputs.map((r) => tensors.get(key(r[0], r[1], r[2])));
         if (ins.some((t) => t === undefined)) break;
-        const out = p.layer.apply(ins as SymbolicTensor[], n.training === undefined ? {} : { training: n.training });
+        const out = p.layer.applyNode(ins as SymbolicTensor[], n.call);
         (Array.isArray(out) ? out : [out]).forEach((t, k) => tensors.set(key(p.layer.name, p.done, k), t));
         p.done++;
         progress = true;

@@ -1,11 +1,14 @@
 // The TensorFlow.js layers format (model.json + binary weight shards), in and out, for Sequential
-// models of the layers this library has. loadLayersModel() reads what TF.js's model.save() writes
+// and functional models of the layers this library has. loadLayersModel() reads what TF.js's model.save() writes
 // and what the Keras converter (tensorflowjs_converter --input_format keras) writes; toLayersModel()
 // and saveLayersModel() write files that TF.js's tf.loadLayersModel() reads unchanged.
 //
 // Both are Keras model configs: TF.js writes them in snake_case with Keras class names, the Keras
 // converter adds Keras 2 (or 3) details around them (model_config, InputLayer, dtype policies,
-// inbound_nodes of functional models). Options are read by a table per layer class: each one is
+// inbound_nodes of functional models, Keras 2 lists or Keras 3 { args, kwargs }). A functional
+// model is rebuilt by applying each layer to the tensors its inbound nodes name, in whatever order
+// they become ready; one that is a plain chain of the Sequential layers loads as a Sequential, as
+// it always has. Options are read by a table per layer class: each one is
 // taken, ignored where it cannot change what the model computes (initializers once weights are
 // loaded, `implementation`, `unroll`), or refused with an error that names it. A model that
 // loads here computes what it computed where it was saved, or it does not load.
@@ -265,12 +268,13 @@ async function readFromUrl(url: string, options: LoadLayersModelOptions): Promis
 }
 
 /**
- * A Sequential model from the TF.js layers format: a path to model.json or to its folder (Node,
- * Deno), a URL (fetch), `{ modelJson, weights }` in memory, TF.js's ModelArtifacts
+ * A model from the TF.js layers format: a path to model.json or to its folder (Node, Deno), a URL
+ * (fetch), `{ modelJson, weights }` in memory, TF.js's ModelArtifacts
  * (`{ modelTopology, weightSpecs, weightData }`), or a TF.js IOHandler such as tf.io.fromMemory(...).
- * Reads models saved by TF.js and converted from Keras (2 and 3): Sequential, or a functional model
- * whose layers form one chain. Optimizer state and training config are not read: compile() the
- * model to train it.
+ * Reads models saved by TF.js and converted from Keras (2 and 3). A Sequential config (and a
+ * functional one whose layers form one chain of the Sequential layers) gives a Sequential; any
+ * other functional config (several inputs or outputs, shared layers, merges, initial states) a
+ * Model. Optimizer state and training config are not read: compile() the model to train it.
  */
 export async function loadLayersModel(source: LayersModelSource, options: LoadLayersModelOptions = {}): Promise<Model> {
   if (source === null || source === undefined) fail(`expected a path, a URL or { modelJson, weights }, got ${describe(source)}`);
@@ -883,8 +887,24 @@ function buildLayer(raw: RawLayer, where: string, ctx: Ctx): Built {
 }
 
 /** Builds the model from a Keras topology and the decoded weights. */
-function fromParts(topology: Record<string, unknown>, entries: WeightEntry[], data: Uint8Array): Sequential {
-  const { name, layers: raws, keras3 } = topologyLayers(topology);
+function fromParts(topology: Record<string, unknown>, entries: WeightEntry[], data: Uint8Array): Model {
+  const t = topologyLayers(topology);
+  if (t.graph && !t.chain) return fromGraph(t.name, t.layers, t.graph, t.keras3, entries, data);
+  if (t.graph) {
+    // A functional chain: a Sequential, as before; where the Sequential path cannot read it (an
+    // Activation that is not after a Dense, say), it is read as the graph it is.
+    try {
+      return fromChain(t.name, t.layers, t.keras3, entries, data);
+    } catch (e) {
+      if (!(e instanceof LstmWasmError)) throw e;
+      return fromGraph(t.name, t.layers, t.graph, t.keras3, entries, data);
+    }
+  }
+  return fromChain(t.name, t.layers, t.keras3, entries, data);
+}
+
+/** The Sequential path: the layers in file order, InputLayer, Activation and Flatten folded away. */
+function fromChain(name: string | undefined, raws: RawLayer[], keras3: boolean, entries: WeightEntry[], data: Uint8Array): Sequential {
   const weights = decodeWeights(entries, data);
   const ctx: Ctx = {
     keras3,
@@ -952,6 +972,148 @@ function fromParts(topology: Record<string, unknown>, entries: WeightEntry[], da
     if (e instanceof LstmWasmError && !e.message.startsWith(`${WHERE}:`)) fail(e.message);
     throw e;
   }
+  return model;
+}
+
+/** Makes a layer for the graph path: every class as its own layer (TimeDistributed, Activation, Flatten too). */
+function buildGraphLayer(raw: RawLayer, where: string, ctx: Ctx): Layer {
+  const c = new Cfg(raw.config, where, ctx.keras3);
+  const simple = (make: (a: Raw) => Layer, keys: string[] = []): Layer => {
+    const a = baseArgs(c);
+    for (const k of keys) { const v = c.get(k); if (v !== undefined) a[k] = v; }
+    c.done();
+    return make(a);
+  };
+  switch (raw.className) {
+    case 'InputLayer': {
+      const name = c.get('name') as string | undefined;
+      const shape = (c.get('batchInputShape') ?? c.get('batchShape')) as (number | null)[] | undefined;
+      const sample = c.get('inputShape') as (number | null)[] | undefined;
+      const bs = c.get('batchSize') as number | undefined;
+      const dt = c.get('dtype');
+      const dtype = typeof dt === 'string' ? dt : dt === undefined ? 'float32' : ((dt as Raw).config as Raw | undefined)?.name;
+      if (dtype !== 'float32' && dtype !== 'int32') c.fail(`dtype ${JSON.stringify(dtype ?? dt)} is not supported; inputs are float32 (values) or int32 (token ids)`);
+      c.mustBe('sparse', [false], 'lstm-wasm reads dense tensors');
+      c.mustBe('ragged', [false], 'lstm-wasm reads dense tensors');
+      c.ignore('inputDtype', 'module', 'registeredName', 'buildConfig', 'compileConfig', 'optional', 'trainable');
+      c.done();
+      const batchShape = shape ?? (sample ? [bs ?? null, ...sample] : undefined);
+      if (!batchShape) c.fail(`it has no batch_input_shape (or batch_shape); lstm-wasm needs the input's shape`);
+      return new InputLayer({ batchShape: batchShape as (number | null)[], name, dtype: dtype as 'float32' });
+    }
+    case 'TimeDistributed': {
+      const a = baseArgs(c);
+      const innerRaw = rawLayer(c.get('layer'), `${where}: its wrapped layer`);
+      c.done();
+      if (innerRaw.className === 'InputLayer' || innerRaw.className === 'TimeDistributed' || innerRaw.className === 'Bidirectional') c.fail(`it wraps a ${innerRaw.className}, which lstm-wasm's TimeDistributed does not wrap`);
+      const inner = buildGraphLayer({ ...innerRaw, config: { ...innerRaw.config, batchInputShape: undefined, batchShape: undefined, inputShape: undefined } }, `${where}: its wrapped ${innerRaw.className}`, ctx);
+      return new TimeDistributed({ ...a, layer: inner } as never);
+    }
+    case 'Activation': {
+      const a = baseArgs(c);
+      const act = activationOf(c, 'activation', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+      c.done();
+      return new Activation({ ...a, activation: act ?? 'linear' } as never);
+    }
+    case 'Flatten': {
+      const a = baseArgs(c);
+      c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last');
+      c.done();
+      return new Flatten(a as never);
+    }
+    case 'RepeatVector': return simple((a) => new RepeatVector(a as never), ['n']);
+    case 'Reshape': return simple((a) => new Reshape(a as never), ['targetShape']);
+    case 'Permute': return simple((a) => new Permute(a as never), ['dims']);
+    case 'Concatenate': return simple((a) => new Concatenate(a as never), ['axis']);
+    case 'Add': return simple((a) => new Add(a as never));
+    case 'Subtract': return simple((a) => new Subtract(a as never));
+    case 'Multiply': return simple((a) => new Multiply(a as never));
+    case 'Average': return simple((a) => new Average(a as never));
+    case 'Maximum': return simple((a) => new Maximum(a as never));
+    case 'Minimum': return simple((a) => new Minimum(a as never));
+    case 'LSTM': case 'GRU': case 'SimpleRNN': case 'Dense': case 'Dropout': case 'Embedding': case 'Masking': case 'Bidirectional':
+      return buildLayer(raw, where, ctx).layer!;
+    default:
+      fail(`${where}: layer class ${JSON.stringify(raw.className)} is not supported in a functional model; supported: ${GRAPH_CLASSES}`);
+  }
+}
+
+const GRAPH_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed, Activation, Dropout, Embedding, Masking, Flatten, Reshape, Permute, RepeatVector, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum';
+
+/** A functional model: each layer applied to the tensors its calls name, in whatever order their inputs become ready. */
+function fromGraph(name: string | undefined, raws: RawLayer[], g: Functional, keras3: boolean, entries: WeightEntry[], data: Uint8Array): Model {
+  const weights = decodeWeights(entries, data);
+  const ctx: Ctx = {
+    keras3,
+    biasRank(layer) {
+      const w = weights.find((e) => e.parts[0] === layer && e.last === 'bias');
+      return w?.shape.length;
+    },
+  };
+  const rethrow = (where: string, f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof LstmWasmError && !e.message.startsWith(`${WHERE}:`)) fail(`${where}: ${e.message}`);
+      throw e;
+    }
+  };
+  const layers: Layer[] = [];
+  raws.forEach((raw, i) => {
+    const where = `layer ${i} (${raw.className} ${JSON.stringify(raw.config.name ?? '')})`;
+    rethrow(where, () => { layers.push(buildGraphLayer(raw, where, ctx)); });
+  });
+  const names = raws.map((r) => String(r.config.name));
+  const tensors = new Map<string, SymbolicTensor>();
+  const key = (r: Ref) => `${r[0]}\u0000${r[1]}\u0000${r[2]}`;
+  const pending: { layer: Layer; i: number; done: number }[] = [];
+  layers.forEach((l, i) => {
+    if (l instanceof InputLayer) tensors.set(key([names[i], 0, 0]), l.output);
+    else if (g.nodes[i].length === 0) fail(`functional model: layer ${names[i]} (${raws[i].className}) is called on nothing (no inbound_nodes)`);
+    else pending.push({ layer: l, i, done: 0 });
+  });
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const p of pending) {
+      while (p.done < g.nodes[p.i].length) {
+        const n = g.nodes[p.i][p.done];
+        const ins = n.inputs.map((r) => tensors.get(key(r)));
+        if (ins.some((t) => t === undefined)) break;
+        rethrow(`functional model: layer ${names[p.i]} (${raws[p.i].className}) call ${p.done}`, () => {
+          const out = p.layer.apply((ins.length === 1 ? ins[0] : ins) as SymbolicTensor[], n.training === undefined ? {} : { training: n.training });
+          (Array.isArray(out) ? out : [out]).forEach((t, k) => tensors.set(key([names[p.i], p.done, k]), t));
+        });
+        p.done++;
+        progress = true;
+      }
+    }
+  }
+  const stuck = pending.find((p) => p.done < g.nodes[p.i].length);
+  if (stuck) {
+    const r = g.nodes[stuck.i][stuck.done].inputs.find((x) => !tensors.has(key(x)))!;
+    fail(`functional model: layer ${names[stuck.i]} (call ${stuck.done}) reads ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes${names.includes(r[0]) ? '' : ` (there is no layer '${r[0]}')`}`);
+  }
+  const ends = (refs: Ref[], what: string): SymbolicTensor[] => refs.map((r) => {
+    const t = tensors.get(key(r));
+    if (!t) fail(`functional model: '${what}' names ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes`);
+    return t;
+  });
+  const inputs = ends(g.inputs, 'input_layers');
+  const outputs = ends(g.outputs, 'output_layers');
+  let model!: Model;
+  rethrow('functional model', () => {
+    model = new Model({ inputs, outputs, name: name || undefined });
+    model.build();
+  });
+  const used = new Set(model.layers);
+  const unused = layers.filter((l) => !used.has(l));
+  if (unused.length) {
+    fail(`functional model: layer${unused.length > 1 ? 's' : ''} ${unused.map((l) => l.name).join(', ')} ${unused.length > 1 ? 'are' : 'is'} not between its inputs and outputs`);
+  }
+  rethrow('functional model', () => {
+    assignWeights(layers.filter((l) => !(l instanceof InputLayer)).map((l) => ({ layer: l, name: l.name })), weights);
+  });
   return model;
 }
 
@@ -1025,7 +1187,19 @@ function layerConfig(l: Layer, first: boolean, where: string): Raw {
   else if (l instanceof Bidirectional) {
     const inner = l.forwardLayer;
     c = { name: l.name, trainable: l.trainable, merge_mode: l.mergeMode, layer: { class_name: inner.className, config: recurrentConfig(inner, where) } };
-  } else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
+  } else if (l instanceof InputLayer) {
+    return { class_name: 'InputLayer', config: { batch_input_shape: [l.batchSize ?? null, ...(l.inputShape ?? [])], dtype: l.dtype, sparse: false, name: l.name } };
+  } else if (l instanceof TimeDistributed) {
+    const inner = layerConfig(l.layer, false, where);
+    c = { name: l.name, trainable: l.trainable, layer: inner };
+  } else if (l instanceof Concatenate) c = { name: l.name, trainable: l.trainable, dtype: 'float32', axis: l.axis };
+  else if (l instanceof Add || l instanceof Subtract || l instanceof Multiply || l instanceof Average || l instanceof Maximum || l instanceof Minimum) c = { name: l.name, trainable: l.trainable, dtype: 'float32' };
+  else if (l instanceof RepeatVector) c = { name: l.name, trainable: l.trainable, dtype: 'float32', n: l.n };
+  else if (l instanceof Flatten) c = { name: l.name, trainable: l.trainable, dtype: 'float32', data_format: 'channels_last' };
+  else if (l instanceof Reshape) c = { name: l.name, trainable: l.trainable, dtype: 'float32', target_shape: [...l.targetShape] };
+  else if (l instanceof Permute) c = { name: l.name, trainable: l.trainable, dtype: 'float32', dims: [...l.dims] };
+  else if (l instanceof Activation) c = { name: l.name, trainable: l.trainable, dtype: 'float32', activation: kerasAct(l.activation) };
+  else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
   if (first) c.batch_input_shape = [l.batchSize ?? null, ...(l.inputShape ?? [])];
   cls = l.className;
   return { class_name: cls, config: c };
@@ -1047,22 +1221,32 @@ export interface ToLayersModelOptions {
 }
 
 /**
- * The model in the TF.js layers format, in memory: model.json's content and the weights. TF.js
+ * The model in the TF.js layers format, in memory: model.json's content and the weights. A
+ * Sequential is written as a Sequential; any other model as a functional ('Model') config. TF.js
  * reads it with `tf.loadLayersModel(tf.io.fromMemory(artifacts))`; Keras through the converter.
  * GRU layers with resetAfter: true (our default, as Keras 2) are written as Keras writes them;
  * TF.js itself reads only resetAfter: false.
  */
-export function toLayersModel(model: Sequential, options: ToLayersModelOptions = {}): LayersModelArtifacts {
+export function toLayersModel(model: Model, options: ToLayersModelOptions = {}): LayersModelArtifacts {
   const where = 'toLayersModel';
-  if (!(model instanceof Sequential)) throw new LstmWasmError(`${where}: expected a Sequential model, got ${describe(model)}`);
+  if (!(model instanceof Model)) throw new LstmWasmError(`${where}: expected a model (Sequential or model({ inputs, outputs })), got ${describe(model)}`);
   if (model.isDisposed) throw new LstmWasmError(`${where}: the model was disposed`);
   const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
   if (!Number.isInteger(shardBytes) || shardBytes < 4) throw new LstmWasmError(`${where}: option 'shardBytes' must be an integer ≥ 4, got ${describe(options.shardBytes)}`);
   model.build();
-  const layers = model.layers.map((l, i) => layerConfig(l, i === 0, where));
+  let modelTopology: Record<string, unknown>;
+  let weightLayers: Layer[];
+  if (model instanceof Sequential) {
+    const layers = model.layers.map((l, i) => layerConfig(l, i === 0, where));
+    modelTopology = { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+    weightLayers = model.layers;
+  } else {
+    modelTopology = functionalTopology(model, where);
+    weightLayers = model.layers.filter((l) => !(l instanceof InputLayer));
+  }
   const specs: WeightEntry[] = [];
   const parts: Float32Array[] = [];
-  for (const l of model.layers) {
+  for (const l of weightLayers) {
     const ws = l.getWeights();
     weightNames(l).forEach((name, j) => { specs.push({ name, shape: ws[j].shape, dtype: 'float32' }); parts.push(ws[j].data); });
   }
@@ -1073,7 +1257,6 @@ export function toLayersModel(model: Sequential, options: ToLayersModelOptions =
   for (const p of parts) for (let i = 0; i < p.length; i++, at += 4) dv.setFloat32(at, p[i], true);
   const count = Math.max(1, Math.ceil(data.length / shardBytes));
   const shards = Array.from({ length: count }, (_, i) => ({ path: `group1-shard${i + 1}of${count}.bin`, data: data.subarray(i * shardBytes, Math.min(data.length, (i + 1) * shardBytes)) }));
-  const modelTopology = { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
   const modelJson: LayersModelJson = {
     modelTopology, format: 'layers-model', generatedBy: 'lstm-wasm 0.1.0', convertedBy: null,
     weightsManifest: [{ paths: shards.map((s) => s.path), weights: specs }],
@@ -1081,11 +1264,33 @@ export function toLayersModel(model: Sequential, options: ToLayersModelOptions =
   return { modelJson, weightData: data.buffer, modelTopology, weightSpecs: specs, format: 'layers-model', generatedBy: 'lstm-wasm 0.1.0', convertedBy: null, shards };
 }
 
+/** A functional model as TF.js writes one: class Model, layers with inbound_nodes (model-local node indices), input_layers, output_layers. */
+function functionalTopology(model: Model, where: string): Record<string, unknown> {
+  const topo = model.topology();
+  const cfg = topo.config as { layers: { name: string; inboundNodes: { inputs: [string, number, number][]; training?: boolean }[] }[]; inputLayers: unknown; outputLayers: unknown };
+  const layers = model.layers.map((l, i) => {
+    const t = cfg.layers[i];
+    if (!t || t.name !== l.name) throw new LstmWasmError(`${where}: ${l.where}: the model's layers and its topology disagree`);
+    const { class_name, config } = layerConfig(l, false, where);
+    const inbound_nodes = t.inboundNodes.map((n) => {
+      const kwargs = n.training === undefined ? {} : { training: n.training };
+      return n.inputs.map((r) => [r[0], r[1], r[2], kwargs]);
+    });
+    return { class_name, config, name: l.name, inbound_nodes };
+  });
+  return {
+    class_name: 'Model',
+    config: { name: model.name, layers, input_layers: cfg.inputLayers, output_layers: cfg.outputLayers },
+    keras_version: 'tfjs-layers 4.22.0',
+    backend: 'tensor_flow.js',
+  };
+}
+
 /**
  * toLayersModel(), and with a destination (Node, Deno) also writes model.json and its weight
  * shards into that folder (made if needed), or to that .json file and its folder.
  */
-export async function saveLayersModel(model: Sequential, destination?: string, options: ToLayersModelOptions = {}): Promise<LayersModelArtifacts> {
+export async function saveLayersModel(model: Model, destination?: string, options: ToLayersModelOptions = {}): Promise<LayersModelArtifacts> {
   const artifacts = toLayersModel(model, options);
   if (destination === undefined) return artifacts;
   if (typeof destination !== 'string' || destination === '') throw new LstmWasmError(`saveLayersModel: destination must be a folder or a .json path, got ${describe(destination)}`);

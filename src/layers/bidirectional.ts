@@ -3,8 +3,8 @@
 // copy's output sequence is reversed back into time order before merging.
 import { LstmWasmError, describe } from '../errors.js';
 import { GRU, LSTM, Recurrent, SimpleRNN, checkInitialStates, planRecurrent } from './recurrent.js';
-import { Layer, type ApplyOptions, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
-import type { Node } from '../engine/symbolic.js';
+import { Layer, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import type { CallOptions, Node } from '../engine/symbolic.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 import { MERGE } from '../runtime/abi.js';
@@ -61,7 +61,7 @@ export class Bidirectional extends Layer {
   }
 
   /** [merged output, forward states…, backward states…] with returnState; initial states likewise. */
-  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+  computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     const out = this.computeOutputShape(inputs[0]);
     const f = this.forwardLayer;
     const names = [...f.stateNames.map((n) => `forward ${n}`), ...f.stateNames.map((n) => `backward ${n}`)];

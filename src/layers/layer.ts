@@ -206,7 +206,7 @@ export abstract class Layer {
   abstract computeOutputShape(input: Shape): Shape;
 
   /** Output shapes of one call on these input shapes (no batch). Single-input layers keep the default. */
-  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+  computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     if (inputs.length !== 1) throw new LstmWasmError(`${this.where}: expected one input tensor, got ${inputs.length}`);
     return [this.computeOutputShape(inputs[0])];
   }
@@ -269,8 +269,9 @@ export abstract class Layer {
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
     if (options === null || typeof options !== 'object') throw new LstmWasmError(`${this.where}.apply: options must be an object such as { initialState: [h, c] }, got ${describe(options)}`);
-    checkOptions(`${this.where}.apply`, options, ['initialState', 'training', 'mask']);
-    if ((options as { mask?: unknown }).mask !== undefined) throw new LstmWasmError(`${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`);
+    const extra = this.callOptionNames;
+    checkOptions(`${this.where}.apply`, options, ['initialState', 'training', ...(extra.includes('mask') ? [] : ['mask']), ...extra]);
+    if ((options as { mask?: unknown }).mask !== undefined && !extra.includes('mask')) throw new LstmWasmError(`${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`);
     if (options.training !== undefined && typeof options.training !== 'boolean') throw new LstmWasmError(`${this.where}.apply: option 'training' must be true or false, got ${describe(options.training)}`);
     const list = Array.isArray(inputs) ? inputs : [inputs];
     list.forEach((t, i) => {
@@ -279,6 +280,20 @@ export abstract class Layer {
       }
     });
     if (list.length === 0) throw new LstmWasmError(`${this.where}.apply: expected at least one input tensor, got none`);
+    const { inputs: all, call } = this.collectInputs(list, options);
+    return this.applyNode(all, call);
+  }
+
+  /** Option names a call of this layer takes beyond initialState and training (Attention: useCausalMask, …). */
+  protected get callOptionNames(): string[] {
+    return [];
+  }
+
+  /**
+   * A call's input tensors (in the order the runner takes them) and what it records of its options
+   * (JSON: it is saved with the node). The default: the inputs, then the initial states.
+   */
+  protected collectInputs(list: SymbolicTensor[], options: ApplyOptions): { inputs: SymbolicTensor[]; call: CallOptions } {
     let states: SymbolicTensor[] = [];
     if (options.initialState !== undefined) {
       states = Array.isArray(options.initialState) ? options.initialState : [options.initialState];
@@ -286,9 +301,13 @@ export abstract class Layer {
         if (!isSymbolic(t)) throw new LstmWasmError(`${this.where}.apply: initialState[${i}] must be a symbolic tensor, got ${describe(t)}`);
       });
     }
-    const all = [...list, ...states];
+    return { inputs: [...list, ...states], call: options.training === undefined ? {} : { training: options.training } };
+  }
+
+  /** Records a node on these inputs with this call (what apply() does after reading its options; loaders call it directly). */
+  applyNode(all: SymbolicTensor[], call: CallOptions): SymbolicTensor | SymbolicTensor[] {
     const shapes = all.map((t) => t.sampleShape);
-    const outShapes = this.computeOutputShapes(shapes, { ...options, initialState: states });
+    const outShapes = this.computeOutputShapes(shapes, call);
     if (this.buildShapes) {
       // The weights were made for the first call's shapes: later calls must fit them.
       const want = this.paramSpecsFor(this.buildShapes).map((s) => shapeString(s.shape)).join(',');
@@ -301,7 +320,7 @@ export abstract class Layer {
     const batch = batches.length ? batches[0] : null;
     if (batches.some((b) => b !== batch)) throw new LstmWasmError(`${this.where}.apply: the inputs have different fixed batch sizes (${batches.join(', ')})`);
     this.checkBatch(batch);
-    const node = new Node(this, all, this.nodes.length, options.training === undefined ? {} : { training: options.training });
+    const node = new Node(this, all, this.nodes.length, call);
     this.nodes.push(node);
     this.buildShapes ??= shapes;
     if (batch !== null && this.batchSize === null) this.batchSize = batch;

@@ -6,8 +6,8 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { EW } from '../runtime/abi.js';
-import { Layer, type ApplyOptions, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
-import type { Node } from '../engine/symbolic.js';
+import { Layer, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import type { CallOptions, Node } from '../engine/symbolic.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -30,7 +30,7 @@ abstract class Merge extends Layer {
     throw new LstmWasmError(`${this.where}: a merge layer takes a list of at least ${this.minInputs} tensors: apply([a, b])`);
   }
 
-  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+  computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     if (inputs.length < this.minInputs || inputs.length > this.maxInputs) {
       throw new LstmWasmError(`${this.where}: expected ${this.maxInputs === this.minInputs ? `exactly ${this.minInputs}` : `at least ${this.minInputs}`} input tensors, got ${inputs.length}`);
     }

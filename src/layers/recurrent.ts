@@ -7,10 +7,10 @@ import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import {
   Layer, bool, expectRank, positiveInt, rate, regularizer,
-  type ApplyOptions, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape,
+  type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape,
 } from './layer.js';
 import type { Kernels } from '../runtime/kernels.js';
-import type { Node } from '../engine/symbolic.js';
+import type { CallOptions, Node } from '../engine/symbolic.js';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -112,7 +112,7 @@ export abstract class Recurrent extends Layer {
   }
 
   /** [output, ...final states] with returnState; inputs beyond the first are the initial states. */
-  computeOutputShapes(inputs: Shape[], _options: ApplyOptions = {}): Shape[] {
+  computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     const out = this.computeOutputShape(inputs[0]);
     checkInitialStates(this, inputs.slice(1), this.stateNames, this.units);
     if (this.stateful && inputs.length > 1) throw new LstmWasmError(`${this.where}: a stateful layer carries its own state; it takes no initialState`);
