@@ -2,13 +2,21 @@
 // Every library gets the same inputs: they are drawn here from a seeded generator, so each
 // process (one per library) rebuilds exactly the same numbers.
 //
-// Letters as in DESIGN.md: B batch, T steps, I input features, H units.
+// Letters as in DESIGN.md: B batch, T steps, I input features, H units. The seq2seq cases
+// (arch 'seq2seq') have two token sequences instead: TE encoder steps over a vocabulary of VE,
+// TD decoder steps over VD, embeddings of E features.
 
 /**
  * `mode`: 'infer' = predict of one batch (recurrent layer + Dense(1) head);
  *         'train' = one trainOnBatch (Dense(1) head, mean squared error, Adam);
  *         'step'  = one step of a stateful model (B sequences advance by one step).
  * `cell`: 'lstm' (4 gate blocks) or 'gru' (3).
+ * `arch`: absent for one recurrent layer + Dense(1) (a Sequential model); 'seq2seq' for the
+ *         encoder-decoder of a functional model (two inputs):
+ *           encoder tokens [B, TE] → Embedding(VE, E) → LSTM(H, returnState) → [h, c]
+ *           decoder tokens [B, TD] → Embedding(VD, E) → LSTM(H, returnSequences, initialState [h, c])
+ *             → Dense(VD, softmax) → [B, TD, VD]
+ *         'train' is sparse categorical cross-entropy with Adam; 'infer' a predict of the batch.
  */
 export const CASES = [
   { id: 'S-infer', size: 'S', cell: 'lstm', mode: 'infer', B: 32, T: 50, I: 1, H: 32 },
@@ -20,7 +28,11 @@ export const CASES = [
   { id: 'L-infer', size: 'L', cell: 'lstm', mode: 'infer', B: 16, T: 25, I: 256, H: 512 },
   { id: 'L-train', size: 'L', cell: 'lstm', mode: 'train', B: 16, T: 25, I: 256, H: 512 },
   { id: 'stream', size: 'stream', cell: 'lstm', mode: 'step', B: 1, T: 1, I: 64, H: 128 },
+  { id: 'seq2seq-infer', size: 'seq2seq', arch: 'seq2seq', cell: 'lstm', mode: 'infer', B: 32, TE: 8, TD: 9, VE: 30, VD: 40, E: 64, H: 64 },
+  { id: 'seq2seq-train', size: 'seq2seq', arch: 'seq2seq', cell: 'lstm', mode: 'train', B: 32, TE: 8, TD: 9, VE: 30, VD: 40, E: 64, H: 64 },
 ];
+
+export const isSeq2seq = (c) => c.arch === 'seq2seq';
 
 export const caseById = (id) => CASES.find((c) => c.id === id);
 
@@ -29,8 +41,16 @@ export const caseById = (id) => CASES.find((c) => c.id === id);
  * Forward of a recurrent layer: 2·B·T·(I+H)·G·H with G = 4 (LSTM) or 3 (GRU): the input and
  * recurrent matrix products. Elementwise gate work and the Dense(1) head are left out (small).
  * Training: forward + backward, the backward counted as 2× the forward.
+ * seq2seq: the encoder's and the decoder's recurrent layers (I = E) and the Dense(VD) head on every
+ * decoder step, 2·B·TD·H·VD (about 4% of the total here, so not left out); embedding lookups and
+ * the softmax are left out.
  */
 export function flopsOf(c) {
+  if (isSeq2seq(c)) {
+    const rec = (T) => 2 * c.B * T * (c.E + c.H) * 4 * c.H;
+    const forward = rec(c.TE) + rec(c.TD) + 2 * c.B * c.TD * c.H * c.VD;
+    return c.mode === 'train' ? 3 * forward : forward;
+  }
   const G = c.cell === 'gru' ? 3 : 4;
   const forward = 2 * c.B * c.T * (c.I + c.H) * G * c.H;
   return c.mode === 'train' ? 3 * forward : forward;
@@ -68,6 +88,7 @@ export const STREAM_INPUTS = 16;
 export function makeData(c) {
   const r = rng(seedOf(c.id));
   const u = () => 2 * r() - 1;
+  if (isSeq2seq(c)) return makeSeq2seqData(c, r);
   if (c.mode === 'step') {
     const steps = [];
     for (let s = 0; s < STREAM_INPUTS; s++) steps.push(Float32Array.from({ length: c.B * c.I }, u));
@@ -84,6 +105,28 @@ export function makeData(c) {
   return { x, y };
 }
 
+/**
+ * The seq2seq inputs, token ids as floats (our library takes them so; the TF.js peer makes int32
+ * tensors of them): `enc` [B, TE] in [0, VE), `dec` [B, TD] and `y` [B, TD] in [0, VD). The target
+ * is a function of the encoder's tokens (a "translation"), and the decoder's input is the target
+ * shifted right by one step after a start token 0 (teacher forcing), as in the Keras tutorial.
+ */
+function makeSeq2seqData(c, r) {
+  const { B, TE, TD, VE, VD } = c;
+  const enc = new Float32Array(B * TE);
+  const dec = new Float32Array(B * TD);
+  const y = new Float32Array(B * TD);
+  for (let i = 0; i < enc.length; i++) enc[i] = Math.floor(r() * VE);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < TD; t++) {
+      // Tokens 1..VD-1 (0 is the start token): the encoder's token t (cycled), mapped into the decoder vocabulary.
+      y[b * TD + t] = 1 + ((enc[b * TE + (t % TE)] * 7 + t) % (VD - 1));
+      dec[b * TD + t] = t === 0 ? 0 : y[b * TD + t - 1];
+    }
+  }
+  return { enc, dec, y };
+}
+
 /** Learning rate of every library's Adam: small, so thousands of steps on one batch stay finite. */
 export const LEARNING_RATE = 1e-3;
 
@@ -97,6 +140,7 @@ export const LEARNING_RATE = 1e-3;
 export const TARGETS = [
   { id: 'infer-vs-ort', text: 'inference ≥ 1.25× onnxruntime-web on S, M, L', kind: 'ratio', peer: 'ort', min: 1.25, cases: ['S-infer', 'M-infer', 'L-infer'] },
   { id: 'train-vs-tfjs', text: 'training ≥ 15× TF.js wasm on S, M, L', kind: 'ratio', peer: 'tfjs-wasm', min: 15, cases: ['S-train', 'M-train', 'L-train'] },
+  { id: 'seq2seq-train-vs-tfjs', text: 'seq2seq training ≥ 15× TF.js wasm', kind: 'ratio', peer: 'tfjs-wasm', min: 15, cases: ['seq2seq-train'] },
   { id: 'train-gflops', text: 'training ≥ 30 GFLOP/s on M and L', kind: 'gflops', min: 30, cases: ['M-train', 'L-train'] },
   { id: 'stream', text: 'streaming step ≤ 10 µs', kind: 'time', maxMs: 0.010, cases: ['stream'] },
   { id: 'gemm', text: 'GEMM ≥ 75% of the f32x4 peak for M, N, K ≥ 128', kind: 'gemm', minShare: 0.75, minDim: 128 },

@@ -23,7 +23,9 @@ const fmtRate = (n) => (!Number.isFinite(n) ? '–' : n >= 100 ? fmtInt(n) : n >
 const fmtX = (r) => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×` : '–');
 const fmtMB = (b) => (Number.isFinite(b) && b > 0 ? `${(b / 2 ** 20).toFixed(0)} MB` : '–');
 const fmtPct = (r) => (Number.isFinite(r) ? `${(100 * r).toFixed(0)}%` : '–');
-const shapeOf = (c) => `B ${c.B}, T ${c.T}, I ${c.I}, H ${c.H}`;
+const shapeOf = (c) => (c.arch === 'seq2seq'
+  ? `B ${c.B}, encoder ${c.TE} steps of ${c.VE} tokens, decoder ${c.TD} steps of ${c.VD} tokens, E ${c.E}, H ${c.H}`
+  : `B ${c.B}, T ${c.T}, I ${c.I}, H ${c.H}`);
 
 function table(head, rows) {
   const esc = (v) => String(v ?? '').replace(/\|/g, '\\|');
@@ -103,6 +105,12 @@ export function buildReport({ meta, jobs, messages }) {
   }
   out.push(table(['case', 'library', 'median', 'seq/s', 'GFLOP/s', '× best peer', 'calls'], rows));
   out.push('');
+  // How a peer ran a case when it had to differ from the others (e.g. TF.js wasm's one-hot embeddings).
+  const notes = results.filter((r) => r.note);
+  if (notes.length) {
+    for (const r of notes) out.push(`- ${nameOf(r)}, ${r.case}: ${r.note}.`);
+    out.push('');
+  }
   const fmtFlops = (f) => (f >= 1e9 ? `${(f / 1e9).toPrecision(3)} GFLOP` : `${(f / 1e6).toPrecision(3)} MFLOP`);
   out.push('Cases: ' + CASES.map((c) => `${c.id} (${shapeOf(c)}${c.mode === 'step' ? ', one step of a stateful model' : ''}; ${fmtFlops(flopsOf(c))})`).join('; ') + '.');
   out.push('');

@@ -10,7 +10,7 @@
 //   --quick              smoke run: a few calls per case (seconds, not minutes)
 //   --only=LIST          comma list of ours, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
 //   --build=WHICH        our builds: both (default), simd, relaxed
-//   --cases=LIST         comma list of case ids (S-infer, M-train, stream, …; see bench/cases.js)
+//   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, …; see bench/cases.js)
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
 //   --lib=PATH           our library's ESM entry (default dist/index.js, what `npm run build` makes)
 //   --no-gemm            skip bench/gemm.js
@@ -73,8 +73,23 @@ const JOB_SECONDS = {
   quick: { ours: 15, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, brain: 8 },
 };
 
+/**
+ * The seq2seq cases (functional encoder-decoder models) run after all the others, on a clock and a
+ * budget of their own (seconds per library), so that adding them changed nothing for the cases
+ * before them: those still get JOB_SECONDS, as when the seq2seq cases did not exist.
+ */
+const GROUP_SECONDS = {
+  seq2seq: {
+    full: { ours: 15, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, brain: 5 },
+    quick: { ours: 5, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, brain: 2 },
+  },
+};
+const groupOf = (c) => (c.arch === 'seq2seq' ? 'seq2seq' : null);
+/** A library's budget for a group of cases (null: the main one), in seconds. */
+const budgetSeconds = (group, quick, lib) => (group ? GROUP_SECONDS[group] : JOB_SECONDS)[quick ? 'quick' : 'full'][lib];
+
 /** The order cases run in: what the targets need first, so a slow peer's budget goes there. */
-const RUN_ORDER = ['S-infer', 'S-train', 'stream', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train'];
+const RUN_ORDER = ['S-infer', 'S-train', 'stream', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train', 'seq2seq-train', 'seq2seq-infer'];
 
 function parse(argv) {
   const { values } = parseArgs({
@@ -224,14 +239,20 @@ async function runJob(job, opts, emit) {
   gcNow();
   mem.afterLoadRss = rssNow();
   sample();
-  const jobStart = now();
-  const jobMs = 1000 * JOB_SECONDS[opts.quick ? 'quick' : 'full'][job.lib];
+  // A budget (and its clock) per group of cases: the main one (JOB_SECONDS), then GROUP_SECONDS's.
+  const clocks = new Map(); // group -> start time
+  let jobStart = now(), jobMs = 0;
   const rates = []; // GFLOP/s of the cases done, to predict the next one's time per call
-  const order = RUN_ORDER.map((id) => CASES.find((c) => c.id === id));
+  // Cases missing from RUN_ORDER run last, in the order of CASES.
+  const order = [...RUN_ORDER, ...CASES.map((c) => c.id).filter((id) => !RUN_ORDER.includes(id))].map((id) => CASES.find((c) => c.id === id));
   for (const c of order) {
     if (opts.cases && !opts.cases.includes(c.id)) continue;
     const ok = peer.supports(c);
     if (ok !== true) { emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: ok }); continue; }
+    const group = groupOf(c);
+    if (!clocks.has(group)) clocks.set(group, now());
+    jobStart = clocks.get(group);
+    jobMs = 1000 * budgetSeconds(group, opts.quick, job.lib);
     // Calls this case needs at least: setup (one call), one warm-up call and the last samples.
     // Before the first call, the time per call is predicted from the best GFLOP/s this library
     // reached so far (small cases understate it: per-step overheads), so a case is skipped then only
@@ -241,7 +262,7 @@ async function runJob(job, opts, emit) {
     // Our cases, and (but for --quick) the peers' cases a target compares with, are never skipped.
     const required = job.lib === 'ours' || (!opts.quick && TARGETS.some((t) => t.peer === job.lib && t.cases.includes(c.id)));
     const overBudget = (callMs, calls) => !opts.cases && !required && callMs * calls > jobMs - (now() - jobStart);
-    const budgetNote = (what) => `over this library's time budget (${jobMs / 1000} s): ${what}; measure it alone with --only=${job.lib} --cases=${c.id}`;
+    const budgetNote = (what) => `over this library's time budget (${jobMs / 1000} s${group ? ` for the ${group} cases` : ''}): ${what}; measure it alone with --only=${job.lib} --cases=${c.id}`;
     if (overBudget(predictedMs, 1)) {
       emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, budget: true, reason: budgetNote(`a call would take about ${fmtTime(predictedMs)}`) });
       continue;
@@ -263,7 +284,7 @@ async function runJob(job, opts, emit) {
       const seqPerSec = sequencesOf(c) / (stats.medianMs / 1000);
       const gflops = flopsOf(c) / (stats.medianMs / 1000) / 1e9;
       if (c.mode !== 'step') rates.push(gflops);
-      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats });
+      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats, ...(handle.note ? { note: handle.note } : {}) });
     } catch (e) {
       emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: `${e.message ?? e}`, error: true });
     } finally {
@@ -294,7 +315,8 @@ function childFlags(job) {
 
 function runChild(job, opts, emit) {
   // A generous stop for a hung child: several times the job's own budget.
-  const budgetS = job.lib === 'gemm' ? 60 : JOB_SECONDS[opts.quick ? 'quick' : 'full'][job.lib];
+  const budgetS = job.lib === 'gemm' ? 60
+    : [null, ...Object.keys(GROUP_SECONDS)].reduce((sum, g) => sum + budgetSeconds(g, opts.quick, job.lib), 0);
   const timeoutMs = opts.cases ? 900_000 : (3 * budgetS + 60) * 1000;
   return new Promise((done) => {
     const args = ['--child', JSON.stringify(job), `--lib=${opts.libPath}`];
@@ -398,6 +420,7 @@ async function main() {
     isolation: opts.inline ? 'one process (--inline)' : 'one child process per library and build',
     budget: BUDGETS[opts.quick ? 'quick' : 'full'],
     jobSeconds: opts.cases ? null : JOB_SECONDS[opts.quick ? 'quick' : 'full'],
+    groupSeconds: opts.cases ? null : Object.fromEntries(Object.entries(GROUP_SECONDS).map(([g, v]) => [g, v[opts.quick ? 'quick' : 'full']])),
     seconds: (Date.now() - started) / 1000,
     jobSeconds,
   };

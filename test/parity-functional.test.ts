@@ -526,10 +526,11 @@ const worst: Measured = { predict: 0, loss: 0, weights1: 0, weights2: 0 };
 const perCase: { name: string; m: Measured }[] = [];
 
 /** What TF.js gave for a case: predictions, per-step losses and weights after each step. */
-interface TfRun { predict: Tensor[]; losses: number[][]; weights: LayerWeights[][]; w0: Map<string, Tensor[]> }
+interface TfRun { layerNames: string[]; predict: Tensor[]; losses: number[][]; weights: LayerWeights[][]; w0: Map<string, Tensor[]> }
 
 async function runTf(c: Case, g: Graph, seed: number, data: { x1: Tensor[]; x2: Tensor[]; y1: Tensor[]; y2: Tensor[] }): Promise<TfRun> {
   const theirs = tf.model({ inputs: g.inputs, outputs: g.outputs });
+  const layerNames = theirs.layers.map((l) => l.name);
   const w0 = randomTfWeights(theirs, seed, c.scale ?? 0.5);
   const toTfAll = (ts: Tensor[]) => ts.map(toTf);
   const xt1 = toTfAll(data.x1);
@@ -566,7 +567,7 @@ async function runTf(c: Case, g: Graph, seed: number, data: { x1: Tensor[]; x2: 
   xt1.forEach((t) => t.dispose());
   (theirs.optimizer as tf.Optimizer).dispose();
   theirs.dispose();
-  return { predict, losses, weights, w0 };
+  return { layerNames, predict, losses, weights, w0 };
 }
 
 function caseData(c: Case, seed: number) {
@@ -612,6 +613,8 @@ async function runCase(c: Case, ci: number): Promise<void> {
   const g = c.graph(OURS);
   const ours = built(OURS.model({ inputs: arg(g.inputs), outputs: arg(g.outputs) }), data.x1);
   setOurWeights(ours, tfRun.w0, c.name);
+  // model.layers in Keras's order, as TF.js's (what getWeights()/setWeights() of a whole model follow).
+  expect((ours.layers as AnyLayer[]).map((l) => l.name), `${c.name}: model.layers order`).toEqual(tfRun.layerNames);
 
   const p = list(ours.predict(arg(data.x1)) as Tensor | Tensor[]);
   expect(p.length, `${c.name}: number of outputs`).toBe(tfRun.predict.length);

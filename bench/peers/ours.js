@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LEARNING_RATE } from '../cases.js';
+import { LEARNING_RATE, isSeq2seq } from '../cases.js';
 
 let lib = null;
 
@@ -32,6 +32,7 @@ export default {
   },
 
   prepare(c, data) {
+    if (isSeq2seq(c)) return prepareSeq2seq(c, data);
     const { B, T, I, H } = c;
     const Cell = c.cell === 'gru' ? lib.GRU : lib.LSTM;
     if (c.mode === 'step') {
@@ -63,3 +64,34 @@ export default {
     return { call: () => model.trainOnBatch(x, y), dispose: () => model.dispose() };
   },
 };
+
+/**
+ * The encoder-decoder of bench/cases.js as a functional model: two token inputs, the encoder's
+ * final [h, c] as the decoder's initial state, Dense(VD, softmax) on every decoder step.
+ */
+function prepareSeq2seq(c, data) {
+  const { B, TE, TD, VE, VD, E, H } = c;
+  if (typeof lib.model !== 'function' || typeof lib.input !== 'function') {
+    throw new Error('this build of lstm-wasm has no functional API (input(), model())');
+  }
+  const encIn = lib.input({ shape: [TE], name: 'enc_tokens' });
+  const decIn = lib.input({ shape: [TD], name: 'dec_tokens' });
+  const encEmb = new lib.Embedding({ inputDim: VE, outputDim: E, name: 'enc_emb' }).apply(encIn);
+  const [, h, cState] = new lib.LSTM({ units: H, returnState: true, name: 'encoder' }).apply(encEmb);
+  const decEmb = new lib.Embedding({ inputDim: VD, outputDim: E, name: 'dec_emb' }).apply(decIn);
+  const seq = new lib.LSTM({ units: H, returnSequences: true, name: 'decoder' }).apply(decEmb, { initialState: [h, cState] });
+  const probs = new lib.Dense({ units: VD, activation: 'softmax', name: 'probs' }).apply(seq);
+  const model = lib.model({ inputs: [encIn, decIn], outputs: probs, name: 'seq2seq', seed: 1 });
+  const x = [{ data: data.enc, shape: [B, TE] }, { data: data.dec, shape: [B, TD] }];
+  if (c.mode === 'infer') {
+    const p = model.predict(x, { batchSize: B });
+    if (p.shape.join() !== [B, TD, VD].join()) throw new Error(`predict: shape [${p.shape}], expected [${B}, ${TD}, ${VD}]`);
+    checkFinite(p, 'predict');
+    return { call: () => model.predict(x, { batchSize: B }), dispose: () => model.dispose() };
+  }
+  const y = { data: data.y, shape: [B, TD, 1] };
+  model.compile({ optimizer: { name: 'adam', learningRate: LEARNING_RATE }, loss: 'sparseCategoricalCrossentropy' });
+  const loss = model.trainOnBatch(x, y);
+  if (!Number.isFinite(loss)) throw new Error(`trainOnBatch: loss is ${loss}`);
+  return { call: () => model.trainOnBatch(x, y), dispose: () => model.dispose() };
+}

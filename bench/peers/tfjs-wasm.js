@@ -2,7 +2,7 @@
 // tfjsPeer(backend) is shared with tfjs-cpu.js: only the backend differs.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { LEARNING_RATE } from '../cases.js';
+import { LEARNING_RATE, isSeq2seq } from '../cases.js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,6 +45,7 @@ export function tfjsPeer(backend) {
     },
 
     async prepare(c, data) {
+      if (isSeq2seq(c)) return prepareSeq2seq(tf, backend, c, data);
       const { B, T, I, H } = c;
       const Cell = c.cell === 'gru' ? tf.layers.gru : tf.layers.lstm;
       // glorotUniform instead of the default orthogonal recurrent initializer: TF.js's orthogonal
@@ -89,6 +90,64 @@ export function tfjsPeer(backend) {
         dispose: () => { x.dispose(); y.dispose(); model.optimizer.dispose(); model.dispose(); },
       };
     },
+  };
+}
+
+/**
+ * The encoder-decoder of bench/cases.js as a TF.js functional model (tf.model), the same layers as
+ * our peer's: Embedding → LSTM(returnState) → [h, c] → initialState of the decoder LSTM → Dense(softmax).
+ * Token inputs are int32 tensors (TF.js's Embedding would cast floats to int32 on every call).
+ *
+ * Training on the wasm backend: TF.js's wasm backend has no UnsortedSegmentSum kernel, which the
+ * gradient of Embedding's gather needs ("Kernel 'UnsortedSegmentSum' not registered for backend
+ * 'wasm'"), so there each Embedding is its equivalent: one-hot tokens (made once, before timing)
+ * × Dense(E, no bias), the same function and parameters. The one-hot products are work TF.js does
+ * and we do not: 2·B·T·V·E FLOPs per embedding forward, 2.5 MFLOP in all (7% of the case's forward
+ * count), and their kernel gradients about as much again; the lookup they replace is not counted.
+ */
+const ONE_HOT_NOTE = "TF.js wasm has no UnsortedSegmentSum kernel (the gradient of Embedding): its Embeddings are one-hot inputs × Dense(E, no bias), the same function";
+
+async function prepareSeq2seq(tf, backend, c, data) {
+  const { B, TE, TD, VE, VD, E, H } = c;
+  const oneHot = backend === 'wasm' && c.mode === 'train';
+  const before = tf.memory().numTensors;
+  const common = { units: H, recurrentInitializer: 'glorotUniform' };
+  const tokens = (values, T, V, name) => {
+    const ids = tf.tensor2d(Int32Array.from(values), [B, T], 'int32');
+    if (!oneHot) return { input: tf.input({ shape: [T], name }), value: ids, embed: (n) => tf.layers.embedding({ inputDim: V, outputDim: E, name: n }) };
+    const value = tf.tidy(() => tf.oneHot(ids, V).toFloat());
+    ids.dispose();
+    return { input: tf.input({ shape: [T, V], name }), value, embed: (n) => tf.layers.dense({ units: E, useBias: false, name: n }) };
+  };
+  const enc = tokens(data.enc, TE, VE, 'enc_tokens');
+  const dec = tokens(data.dec, TD, VD, 'dec_tokens');
+  const encEmb = enc.embed('enc_emb').apply(enc.input);
+  const [, h, cState] = tf.layers.lstm({ ...common, returnState: true, name: 'encoder' }).apply(encEmb);
+  const decEmb = dec.embed('dec_emb').apply(dec.input);
+  const seq = tf.layers.lstm({ ...common, returnSequences: true, name: 'decoder' }).apply(decEmb, { initialState: [h, cState] });
+  const probs = tf.layers.dense({ units: VD, activation: 'softmax', name: 'probs' }).apply(seq);
+  const model = tf.model({ inputs: [enc.input, dec.input], outputs: probs, name: 'seq2seq' });
+  const x = [enc.value, dec.value];
+  if (c.mode === 'infer') {
+    const call = () => {
+      const p = model.predict(x, { batchSize: B });
+      const out = p.dataSync();
+      p.dispose();
+      return out;
+    };
+    checkOutput(call(), B * TD * VD);
+    return { call, dispose: () => { x.forEach((t) => t.dispose()); model.dispose(); leakCheck(tf, before); } };
+  }
+  // Sparse targets: TF.js wants [B, TD, 1] for a [B, TD, VD] output.
+  const y = tf.tensor3d(data.y, [B, TD, 1]);
+  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: 'sparseCategoricalCrossentropy' });
+  const loss = await model.trainOnBatch(x, y);
+  if (!Number.isFinite(loss)) throw new Error(`trainOnBatch: loss is ${loss}`);
+  return {
+    call: () => model.trainOnBatch(x, y),
+    async: true,
+    note: oneHot ? ONE_HOT_NOTE : undefined,
+    dispose: () => { x.forEach((t) => t.dispose()); y.dispose(); model.optimizer.dispose(); model.dispose(); },
   };
 }
 
