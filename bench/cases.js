@@ -145,6 +145,9 @@ export const TARGETS = [
   { id: 'stream', text: 'streaming step ≤ 10 µs', kind: 'time', maxMs: 0.010, cases: ['stream'] },
   { id: 'gemm', text: 'GEMM ≥ 75% of the f32x4 peak for M, N, K ≥ 128', kind: 'gemm', minShare: 0.75, minDim: 128 },
   { id: 'vs-brain', text: '≥ 20× brain.js where it runs', kind: 'ratio', peer: 'brain', min: 20, cases: CASES.map((c) => c.id) },
+  // Ours against ours, same build, same run: 'self' compares our seq/s (or `of`'s) with `peer`'s.
+  { id: 'no-regression', text: 'Sequential S, M, L within 3% of the code before the graph engine', kind: 'self', peer: 'ours-previous', min: 0.97, cases: ['S-infer', 'S-train', 'M-infer', 'M-train', 'L-infer', 'L-train'] },
+  { id: 'functional-overhead', text: 'the same network built functionally costs at most 5% more', kind: 'self', of: 'ours-functional', peer: 'ours', min: 1 / 1.05, cases: ['S-infer', 'S-train'] },
 ];
 
 /**

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CASES, REPORTED, TARGETS, flopsOf } from './cases.js';
 
-const NAMES = { ours: 'lstm-wasm', 'tfjs-wasm': 'TF.js wasm', 'tfjs-cpu': 'TF.js cpu', ort: 'onnxruntime-web', brain: 'brain.js', gemm: 'GEMM' };
+const NAMES = { ours: 'lstm-wasm', 'ours-functional': 'lstm-wasm functional', 'ours-previous': 'lstm-wasm before the graph engine', 'tfjs-wasm': 'TF.js wasm', 'tfjs-cpu': 'TF.js cpu', ort: 'onnxruntime-web', brain: 'brain.js', gemm: 'GEMM' };
 const buildName = (b) => (b === 'relaxed' ? 'relaxed-simd' : b);
 /** "lstm-wasm (simd)", "TF.js wasm", …: one name per library and build. */
 export const nameOf = (m) => (m.build ? `${NAMES[m.lib] ?? m.lib} (${buildName(m.build)})` : NAMES[m.lib] ?? m.lib);
@@ -69,7 +69,7 @@ export function buildReport({ meta, jobs, messages }) {
   // Best peer per case: the fastest library that is not ours.
   const best = {};
   for (const c of CASES) {
-    const peers = results.filter((r) => r.case === c.id && r.lib !== 'ours');
+    const peers = results.filter((r) => r.case === c.id && !r.lib.startsWith('ours'));
     if (peers.length) best[c.id] = peers.reduce((a, b) => (b.seqPerSec > a.seqPerSec ? b : a));
   }
 
@@ -93,7 +93,8 @@ export function buildReport({ meta, jobs, messages }) {
   for (const c of CASES) {
     const rs = results.filter((r) => r.case === c.id);
     if (!rs.length) continue;
-    rs.sort((a, b) => (a.lib === 'ours') === (b.lib === 'ours') ? b.seqPerSec - a.seqPerSec : a.lib === 'ours' ? -1 : 1);
+    const mine = (r) => r.lib.startsWith('ours');
+    rs.sort((a, b) => mine(a) === mine(b) ? b.seqPerSec - a.seqPerSec : mine(a) ? -1 : 1);
     for (const r of rs) {
       const b = best[c.id];
       rows.push([
@@ -128,7 +129,13 @@ export function buildReport({ meta, jobs, messages }) {
     for (const build of oursBuilds) {
       for (const caseId of t.cases) {
         const ours = find('ours', caseId, build);
-        if (t.kind === 'ratio') {
+        if (t.kind === 'self') {
+          const mine = find(t.of ?? 'ours', caseId, build), other = find(t.peer, caseId, build);
+          if (!jobs.some((j) => j.lib === t.peer) || !jobs.some((j) => j.lib === (t.of ?? 'ours'))) { notInRun.add(NAMES[t.peer]); continue; }
+          if (!mine || !other) { addTarget(t, caseId, build, null, '–', `≥ ${t.min.toFixed(3)}×`, null, 'not measured'); continue; }
+          const r = mine.seqPerSec / other.seqPerSec;
+          addTarget(t, caseId, build, r, fmtX(r), `≥ ${t.min.toFixed(3)}×`, r >= t.min, `${fmtRate(mine.seqPerSec)} vs ${fmtRate(other.seqPerSec)} seq/s`);
+        } else if (t.kind === 'ratio') {
           const peer = find(t.peer, caseId);
           if (t.peer === 'brain' && !peer) continue; // "where it runs"
           if (!jobs.some((j) => j.lib === t.peer)) { notInRun.add(NAMES[t.peer]); continue; }

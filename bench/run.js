@@ -8,12 +8,14 @@
 //
 // Flags:
 //   --quick              smoke run: a few calls per case (seconds, not minutes)
-//   --only=LIST          comma list of ours, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
+//   --only=LIST          comma list of ours, ours-functional, ours-previous, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
 //   --build=WHICH        our builds: both (default), simd, relaxed
 //   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, …; see bench/cases.js)
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
 //   --lib=PATH           our library's ESM entry (default dist/index.js, what `npm run build` makes)
 //   --no-gemm            skip bench/gemm.js
+//   --previous=REF       also run lstm-wasm as it was at commit REF (built into bench/.previous by
+//                        bench/build-previous.mjs), beside today's, for the no-regression targets
 //   --inline             no child processes (memory figures then add up across libraries)
 //   --verbose            show the children's own output (TF.js and ORT warnings)
 import { fork } from 'node:child_process';
@@ -30,6 +32,8 @@ const ROOT = resolve(HERE, '..');
 
 const PEERS = {
   ours: './peers/ours.js',
+  'ours-functional': './peers/ours-functional.js',
+  'ours-previous': './peers/ours-previous.js',
   'tfjs-wasm': './peers/tfjs-wasm.js',
   'tfjs-cpu': './peers/tfjs-cpu.js',
   ort: './peers/ort.js',
@@ -69,8 +73,8 @@ const BUDGETS = {
  * The GEMM benchmark times itself (bench/gemm.js).
  */
 const JOB_SECONDS = {
-  full: { ours: 35, 'tfjs-wasm': 60, 'tfjs-cpu': 60, ort: 20, brain: 15 },
-  quick: { ours: 15, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, brain: 8 },
+  full: { ours: 35, 'ours-functional': 20, 'ours-previous': 30, 'tfjs-wasm': 60, 'tfjs-cpu': 60, ort: 20, brain: 15 },
+  quick: { ours: 15, 'ours-functional': 5, 'ours-previous': 8, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, brain: 8 },
 };
 
 /**
@@ -80,8 +84,8 @@ const JOB_SECONDS = {
  */
 const GROUP_SECONDS = {
   seq2seq: {
-    full: { ours: 15, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, brain: 5 },
-    quick: { ours: 5, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, brain: 2 },
+    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, brain: 5 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, brain: 2 },
   },
 };
 const groupOf = (c) => (c.arch === 'seq2seq' ? 'seq2seq' : null);
@@ -102,6 +106,7 @@ function parse(argv) {
       json: { type: 'string' },
       lib: { type: 'string' },
       'no-gemm': { type: 'boolean', default: false },
+      previous: { type: 'string' },
       inline: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       child: { type: 'string' },
@@ -123,6 +128,7 @@ function parse(argv) {
     json: values.json ? resolve(values.json) : resolve(HERE, values.quick ? 'results.quick.json' : 'results.json'),
     libPath: resolve(values.lib ?? resolve(ROOT, 'dist/index.js')),
     gemm: !values['no-gemm'],
+    previous: values.previous,
     inline: values.inline,
     verbose: values.verbose,
     child: values.child,
@@ -231,7 +237,7 @@ async function runJob(job, opts, emit) {
     return;
   }
   // A job asked for one build and must not quietly run another.
-  if (job.lib === 'ours' && info.build !== (job.build === 'relaxed' ? 'relaxed-simd' : 'simd')) {
+  if (job.lib.startsWith('ours') && info.build !== (job.build === 'relaxed' ? 'relaxed-simd' : 'simd')) {
     emit({ type: 'skip', lib: job.lib, build: job.build, reason: `asked for the ${job.build} build, init() gave '${info.build}'`, error: true });
     return;
   }
@@ -260,7 +266,7 @@ async function runJob(job, opts, emit) {
     const minCalls = 2 + budget.lastSamples;
     const predictedMs = rates.length ? flopsOf(c) / (Math.max(...rates) * 1e9) * 1000 : 0;
     // Our cases, and (but for --quick) the peers' cases a target compares with, are never skipped.
-    const required = job.lib === 'ours' || (!opts.quick && TARGETS.some((t) => t.peer === job.lib && t.cases.includes(c.id)));
+    const required = job.lib.startsWith('ours') || (!opts.quick && TARGETS.some((t) => t.peer === job.lib && t.cases.includes(c.id)));
     const overBudget = (callMs, calls) => !opts.cases && !required && callMs * calls > jobMs - (now() - jobStart);
     const budgetNote = (what) => `over this library's time budget (${jobMs / 1000} s${group ? ` for the ${group} cases` : ''}): ${what}; measure it alone with --only=${job.lib} --cases=${c.id}`;
     if (overBudget(predictedMs, 1)) {
@@ -300,6 +306,9 @@ function planJobs(opts) {
   const want = (lib) => !opts.only || opts.only.includes(lib) || (lib === 'gemm' && opts.only.includes('ours'));
   const jobs = [];
   if (want('ours')) for (const b of opts.builds) jobs.push({ lib: 'ours', build: b });
+  // The same networks built functionally, and the code before the graph engine (--previous), in each build.
+  if (want('ours-functional')) for (const b of opts.builds) jobs.push({ lib: 'ours-functional', build: b });
+  if (opts.previous && want('ours-previous')) for (const b of opts.builds) jobs.push({ lib: 'ours-previous', build: b });
   if (want('gemm') && opts.gemm) for (const b of opts.builds) jobs.push({ lib: 'gemm', build: b });
   for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'brain']) if (want(lib)) jobs.push({ lib });
   return jobs;
@@ -383,6 +392,10 @@ async function main() {
     await runJob(job, opts, (m) => process.send(m));
     process.send({ type: 'done' }, () => process.exit(0));
     return;
+  }
+  if (opts.previous) {
+    const { buildPrevious } = await import(new URL('./build-previous.mjs', import.meta.url).href);
+    process.stderr.write(`bench: lstm-wasm at ${buildPrevious(opts.previous)} in bench/.previous (--previous)\n`);
   }
   const started = Date.now();
   const jobs = planJobs(opts);

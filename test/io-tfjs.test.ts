@@ -141,7 +141,7 @@ describe('loadLayersModel: models built and saved by TF.js', () => {
         const ours = await loadLayersModel(src as never);
         ours.layers.forEach((l, i) => expect(l.trainable, `${l.where} trainable`).toBe(theirs.layers[i].trainable));
         expect(ours.layers.length).toBeGreaterThan(0);
-        const y = ours.predict(x);
+        const y = ours.predict(x) as Tensor;
         expect(y.shape).toEqual(expected.shape);
         d = Math.max(d, maxAbsDiff(y.data, expected.data));
         ours.dispose();
@@ -171,7 +171,7 @@ describe('loadLayersModel: models built and saved by TF.js', () => {
     const ours = await loadLayersModel('https://example.org/models/model.json', { fetch: fakeFetch });
     expect(asked).toEqual(['https://example.org/models/model.json', 'https://example.org/models/group1-shard1of1.bin']);
     const x = TF_CASES[0].x();
-    expect(maxAbsDiff(ours.predict(x).data, tfPredict(theirs, x).data)).toBeLessThan(TOL);
+    expect(maxAbsDiff((ours.predict(x) as Tensor).data, tfPredict(theirs, x).data)).toBeLessThan(TOL);
     await expect(loadLayersModel('https://example.org/models/nothing/model.json', { fetch: fakeFetch })).rejects.toThrow(/fetching model\.json https:\/\/example\.org\/models\/nothing\/model\.json failed: HTTP 404 Not Found/);
     theirs.dispose(); ours.dispose();
   });
@@ -240,7 +240,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
       const folder = join(dir, `ours-${ci}`);
       await saveLayersModel(ours, folder);
       const again = await loadLayersModel(folder);
-      const d2 = maxAbsDiff(again.predict(x).data, y.data);
+      const d2 = maxAbsDiff((again.predict(x) as Tensor).data, y.data);
       const files = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as LayersModelJson;
       const bin = readFileSync(join(folder, files.weightsManifest[0].paths[0]));
       const fromFiles = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightsManifest[0].weights as never, weightData: new Uint8Array(bin).buffer }));
@@ -261,7 +261,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
     expect(existsSync(join(dir, 'sharded', 'group1-shard2of6.bin'))).toBe(true);
     const back = await loadLayersModel(join(dir, 'sharded', 'my-model.json'));
     const x = seqs(21);
-    expect(maxAbsDiff(back.predict(x).data, m.predict(x).data)).toBe(0);
+    expect(maxAbsDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data)).toBe(0);
   });
 
   it('GRU with resetAfter: true is written as Keras writes it (TF.js itself refuses it), and reads back here', async () => {
@@ -271,7 +271,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
     await expect(tf.loadLayersModel(tf.io.fromMemory(a))).rejects.toThrow(/reset_after/);
     const back = await loadLayersModel(a);
     const x = seqs(22);
-    expect(maxAbsDiff(back.predict(x).data, m.predict(x).data)).toBe(0);
+    expect(maxAbsDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data)).toBe(0);
   });
 
   it('an LSTM with peepholes has no TF.js form: a clear error', () => {
@@ -351,7 +351,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     ]);
     ref.setWeights(values.map((v, i) => ({ data: v, shape: weights[i].shape })));
     const x = seqs(31);
-    const d = maxAbsDiff(loaded.predict(x).data, ref.predict(x).data);
+    const d = maxAbsDiff((loaded.predict(x) as Tensor).data, (ref.predict(x) as Tensor).data);
     worst.keras = Math.max(worst.keras, d);
     expect(d).toBe(0);
   });
@@ -381,7 +381,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const tensors = weights.map((w, i) => tf.tensor(new Float32Array(data.buffer, data.byteOffset + weights.slice(0, i).reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * 4, 0), w.shape.reduce((a, b) => a * b, 1)), w.shape));
     theirs.setWeights(tensors);
     const x = ids(B, T, V, 32);
-    const d = maxAbsDiff(ours.predict(x).data, tfPredict(theirs, x).data);
+    const d = maxAbsDiff((ours.predict(x) as Tensor).data, tfPredict(theirs, x).data);
     worst.keras = Math.max(worst.keras, d);
     console.log(`io-tfjs: Keras functional chain: max |ours - tfjs| ${d.toExponential(2)}`);
     expect(d).toBeLessThan(TOL);
@@ -404,7 +404,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const ref = new Sequential([new SimpleRNN({ units: H, inputShape: [T, I] })]);
     ref.setWeights(values.map((v, i) => ({ data: v, shape: weights[i].shape })));
     const x = seqs(33);
-    expect(maxAbsDiff(m3.predict(x).data, ref.predict(x).data)).toBe(0);
+    expect(maxAbsDiff((m3.predict(x) as Tensor).data, (ref.predict(x) as Tensor).data)).toBe(0);
     // Keras 3's hard_sigmoid is not Keras 2's: refused.
     (layers[1].config as Raw).activation = 'hard_sigmoid';
     await expect(loadLayersModel({ modelJson, weights: data })).rejects.toThrow(/Keras 3's hard_sigmoid/);
@@ -420,7 +420,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const mc = await loadLayersModel({ modelJson: camel, weights: buf.buffer });
     const refc = new Sequential([new LSTM({ units: H, inputShape: [T, I] })]);
     refc.setWeights(ws);
-    expect(maxAbsDiff(mc.predict(x).data, refc.predict(x).data)).toBe(0);
+    expect(maxAbsDiff((mc.predict(x) as Tensor).data, (refc.predict(x) as Tensor).data)).toBe(0);
   });
 });
 

@@ -1266,21 +1266,30 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
 
 /** A functional model as TF.js writes one: class Model, layers with inbound_nodes (model-local node indices), input_layers, output_layers. */
 function functionalTopology(model: Model, where: string): Record<string, unknown> {
-  const topo = model.topology();
-  const cfg = topo.config as { layers: { name: string; inboundNodes: { inputs: [string, number, number][]; training?: boolean }[] }[]; inputLayers: unknown; outputLayers: unknown };
-  const layers = model.layers.map((l, i) => {
-    const t = cfg.layers[i];
-    if (!t || t.name !== l.name) throw new LstmWasmError(`${where}: ${l.where}: the model's layers and its topology disagree`);
+  // The model's nodes: those between its inputs and outputs (walked from the outputs).
+  const nodes = new Set<SymbolicTensor['node']>();
+  const visit = (t: SymbolicTensor): void => {
+    if (nodes.has(t.node)) return;
+    nodes.add(t.node);
+    if (!(t.node.layer instanceof InputLayer)) t.node.inputs.forEach(visit);
+  };
+  model.outputs.forEach(visit);
+  // Each layer's nodes in this model, in the order they were made: their positions are the node indices.
+  const local = (l: Layer) => [...nodes].filter((n) => n.layer === l).sort((x, y) => x.index - y.index);
+  const ref = (t: SymbolicTensor): [string, number, number] => [t.sourceLayer.name, Math.max(0, local(t.sourceLayer).indexOf(t.node)), t.outputIndex];
+  const layers = model.layers.map((l) => {
     const { class_name, config } = layerConfig(l, false, where);
-    const inbound_nodes = t.inboundNodes.map((n) => {
-      const kwargs = n.training === undefined ? {} : { training: n.training };
-      return n.inputs.map((r) => [r[0], r[1], r[2], kwargs]);
+    const inbound_nodes = l instanceof InputLayer ? [] : local(l).map((n) => {
+      const other = Object.keys(n.call).filter((k) => k !== 'training' && n.call[k as 'training'] !== undefined);
+      if (other.length) throw new LstmWasmError(`${where}: ${l.where} is called with option${other.length > 1 ? 's' : ''} ${other.map((k) => `'${k}'`).join(', ')}, which the TF.js layers format does not have`);
+      const kwargs = n.call.training === undefined ? {} : { training: n.call.training };
+      return n.inputs.map((t) => [...ref(t), kwargs]);
     });
     return { class_name, config, name: l.name, inbound_nodes };
   });
   return {
     class_name: 'Model',
-    config: { name: model.name, layers, input_layers: cfg.inputLayers, output_layers: cfg.outputLayers },
+    config: { name: model.name, layers, input_layers: model.inputs.map(ref), output_layers: model.outputs.map(ref) },
     keras_version: 'tfjs-layers 4.22.0',
     backend: 'tensor_flow.js',
   };

@@ -43,7 +43,7 @@ const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteO
 function fingerprint(m: Sequential, x: Tensor): string {
   return JSON.stringify({
     name: m.name,
-    out: bitsOf(m.predict(x).data),
+    out: bitsOf((m.predict(x) as Tensor).data),
     weights: m.getWeights().map((w) => [w.shape, bitsOf(w.data)]),
     layers: m.layers.map((l) => [l.className, l.getConfig()]),
     training: m.compileConfig,
@@ -92,7 +92,7 @@ type Outcome = { kind: 'lwe'; message: string } | { kind: 'other'; message: stri
 function outcome(bytes: Uint8Array, x: Tensor, want: string): Outcome {
   let m: Sequential;
   try {
-    m = loadModelSync(bytes);
+    m = loadModelSync(bytes) as Sequential;
   } catch (e) {
     return e instanceof LstmWasmError ? { kind: 'lwe', message: e.message } : { kind: 'other', message: `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}` };
   }
@@ -154,12 +154,12 @@ describe('round trip save → load → predict is bit-identical', () => {
       const want = fingerprint(m, c.x);
       const bytes = m.save();
       const again = await loadModel(bytes);
-      expect(fingerprint(again, c.x)).toBe(want);
+      expect(fingerprint(again as Sequential, c.x)).toBe(want);
       // from an ArrayBuffer, and from a view that does not start at offset 0
-      expect(fingerprint(loadModelSync(bytes.slice().buffer), c.x)).toBe(want);
+      expect(fingerprint(loadModelSync(bytes.slice().buffer) as Sequential, c.x)).toBe(want);
       const shifted = new Uint8Array(bytes.length + 3);
       shifted.set(bytes, 3);
-      expect(fingerprint(loadModelSync(shifted.subarray(3)), c.x)).toBe(want);
+      expect(fingerprint(loadModelSync(shifted.subarray(3)) as Sequential, c.x)).toBe(want);
       // saving the loaded model gives the same bytes
       expect(Array.from(again.save())).toEqual(Array.from(bytes));
       if (c.compile) expect(again.evaluate(c.x, wave([8, 2], 15))).toEqual(m.evaluate(c.x, wave([8, 2], 15)));
@@ -181,7 +181,7 @@ describe('stateful models', () => {
       m.predict(wave([2, 4, 3], 31)); // the state now holds two chunks of history
       const bytes = m.save({ includeState: true });
       const loaded = await loadModel(bytes);
-      expect(bitsOf(loaded.predict(x).data)).toEqual(bitsOf(m.predict(x).data));
+      expect(bitsOf((loaded.predict(x) as Tensor).data)).toEqual(bitsOf((m.predict(x) as Tensor).data));
       const xt = [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]];
       expect(bitsOf(loaded.step(xt).data)).toEqual(bitsOf(m.step(xt).data));
       for (const [i, l] of m.layers.entries()) {
@@ -197,7 +197,7 @@ describe('stateful models', () => {
       m.predict(x);
       const loaded = await loadModel(m.save());
       m.resetStates();
-      expect(bitsOf(loaded.predict(x).data)).toEqual(bitsOf(m.predict(x).data));
+      expect(bitsOf((loaded.predict(x) as Tensor).data)).toEqual(bitsOf((m.predict(x) as Tensor).data));
     });
   }
 });
@@ -369,7 +369,7 @@ describe('fuzz: random damage, each load an LstmWasmError or the same model', ()
     { bytes: stateful.save({ includeState: true }), want: '' },
   ];
   // the stateful model's fingerprint after a load must equal the original's state as saved
-  files[1].want = fingerprint(loadModelSync(files[1].bytes), x);
+  files[1].want = fingerprint(loadModelSync(files[1].bytes) as Sequential, x);
 
   type Mutation = (b: Uint8Array, r: () => number) => { bytes: Uint8Array; what: string };
   const pick = (r: () => number, n: number) => Math.floor(r() * n);
