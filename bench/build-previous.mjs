@@ -1,15 +1,16 @@
 // Builds lstm-wasm as it was at a given commit (default: the last main before the graph engine)
-// into bench/.previous, so that `npm run bench` measures it beside today's code in the same run.
+// into a folder under the system's temp directory (outside the package), so that `npm run bench` measures it beside today's code in the same run.
 // A git worktree of that commit, with this checkout's node_modules linked in; only the wasm and
-// the JS bundle are built. Skipped when bench/.previous already holds that commit's build.
+// the JS bundle are built. Skipped when that folder already holds that commit's build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const DIR = join(HERE, '.previous');
+export const DIR = join(tmpdir(), 'lstm-wasm-bench-previous');
 export const DEFAULT_COMMIT = 'c108949';
 
 export function buildPrevious(ref = DEFAULT_COMMIT) {

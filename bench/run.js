@@ -14,7 +14,7 @@
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
 //   --lib=PATH           our library's ESM entry (default dist/index.js, what `npm run build` makes)
 //   --no-gemm            skip bench/gemm.js
-//   --previous=REF       also run lstm-wasm as it was at commit REF (built into bench/.previous by
+//   --previous=REF       also run lstm-wasm as it was at commit REF (built in a temp folder by
 //                        bench/build-previous.mjs), beside today's, for the no-regression targets
 //   --inline             no child processes (memory figures then add up across libraries)
 //   --verbose            show the children's own output (TF.js and ORT warnings)
@@ -395,7 +395,7 @@ async function main() {
   }
   if (opts.previous) {
     const { buildPrevious } = await import(new URL('./build-previous.mjs', import.meta.url).href);
-    process.stderr.write(`bench: lstm-wasm at ${buildPrevious(opts.previous)} in bench/.previous (--previous)\n`);
+    process.stderr.write(`bench: lstm-wasm at ${buildPrevious(opts.previous)} built for --previous\n`);
   }
   const started = Date.now();
   const jobs = planJobs(opts);

@@ -1,11 +1,10 @@
 // lstm-wasm as it was before the graph engine (main at the commit bench/build-previous.mjs builds
-// into bench/.previous): the Sequential S, M, L cases beside today's, in the same run and build,
+// into a temp folder): the Sequential S, M, L cases beside today's, in the same run and build,
 // for the "within 3% of today's".
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DIR as PREVIOUS_DIR } from '../build-previous.mjs';
 import ours from './ours.js';
-
-export const PREVIOUS_DIR = resolve(new URL('..', import.meta.url).pathname, '.previous');
 
 export default {
   id: 'ours-previous',
@@ -29,7 +28,7 @@ export default {
 
 function readCommit() {
   try {
-    return JSON.parse(require('node:fs').readFileSync(resolve(PREVIOUS_DIR, 'bench-previous.json'), 'utf8')).commit.slice(0, 7);
+    return JSON.parse(readFileSync(resolve(PREVIOUS_DIR, 'bench-previous.json'), 'utf8')).commit.slice(0, 7);
   } catch {
     return 'previous';
   }
