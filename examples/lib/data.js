@@ -94,3 +94,33 @@ export function loadFirstNames() {
   });
   return { names, labels, classes };
 }
+
+/**
+ * Spelling-to-sound pairs from the CMU Pronouncing Dictionary (BSD-2-Clause, its notice at the top of
+ * the file), for sequence-to-sequence learning: 3 to 8 letter common English words, each with its one
+ * pronunciation as ARPAbet phonemes with the stress marks removed (at most 8).
+ * Returns `{ words, phonemes, letters, symbols }`: the words (lower case, sorted), each word's phonemes
+ * as an array of strings, and the sorted letter and phoneme inventories of the file.
+ * @returns {{ words: string[], phonemes: string[][], letters: string[], symbols: string[] }}
+ */
+export function loadCmudict() {
+  const file = 'cmudict-subset.tsv';
+  const lines = read(file).split(/\r?\n/);
+  const words = [], phonemes = [];
+  let header = false;
+  lines.forEach((l, i) => {
+    if (l === '' || l.startsWith('#')) return;
+    if (!header) {
+      if (l !== 'word\tphonemes') throw new Error(`${file}: line ${i + 1}: expected the header 'word<TAB>phonemes', got ${JSON.stringify(l)}`);
+      header = true;
+      return;
+    }
+    const cells = l.split('\t');
+    if (cells.length !== 2 || !/^[a-z]+$/.test(cells[0]) || !/^[A-Z]+( [A-Z]+)*$/.test(cells[1])) throw new Error(`${file}: bad line ${i + 1}: ${JSON.stringify(l)}`);
+    words.push(cells[0]);
+    phonemes.push(cells[1].split(' '));
+  });
+  const letters = [...new Set(words.join(''))].sort();
+  const symbols = [...new Set(phonemes.flat())].sort();
+  return { words, phonemes, letters, symbols };
+}
