@@ -52,18 +52,24 @@ export default {
       layers: [new Cell({ units: H, inputShape: [T, I] }), new lib.Dense({ units: 1 })],
       seed: 1,
     });
-    const x = { data: data.x, shape: [B, T, I] };
-    if (c.mode === 'infer') {
-      checkFinite(model.predict(x, { batchSize: B }), 'predict');
-      return { call: () => model.predict(x, { batchSize: B }), dispose: () => model.dispose() };
-    }
-    const y = { data: data.y, shape: [B, 1] };
-    model.compile({ optimizer: { name: 'adam', learningRate: LEARNING_RATE }, loss: 'meanSquaredError' });
-    const loss = model.trainOnBatch(x, y);
-    if (!Number.isFinite(loss)) throw new Error(`trainOnBatch: loss is ${loss}`);
-    return { call: () => model.trainOnBatch(x, y), dispose: () => model.dispose() };
+    return recurrentCase(model, c, data);
   },
 };
+
+/** The call an 'infer' or 'train' case times on a model of recurrent layer + Dense(1) (any way built). */
+export function recurrentCase(model, c, data) {
+  const { B, T, I } = c;
+  const x = { data: data.x, shape: [B, T, I] };
+  if (c.mode === 'infer') {
+    checkFinite(model.predict(x, { batchSize: B }), 'predict');
+    return { call: () => model.predict(x, { batchSize: B }), dispose: () => model.dispose() };
+  }
+  const y = { data: data.y, shape: [B, 1] };
+  model.compile({ optimizer: { name: 'adam', learningRate: LEARNING_RATE }, loss: 'meanSquaredError' });
+  const loss = model.trainOnBatch(x, y);
+  if (!Number.isFinite(loss)) throw new Error(`trainOnBatch: loss is ${loss}`);
+  return { call: () => model.trainOnBatch(x, y), dispose: () => model.dispose() };
+}
 
 /**
  * The encoder-decoder of bench/cases.js as a functional model: two token inputs, the encoder's
