@@ -315,13 +315,16 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
   if (given && inShapes.length !== 1 + S) throw new LstmWasmError(`${layer.where}: expected ${S} initial states, got ${inShapes.length - 1}`);
   const flags = layer.flags() | cell.flags;
   const seq = layer.returnSequences;
-  const hseq = arena.alloc(B * T * H), hT = arena.alloc(B * H), cT = S === 2 ? arena.alloc(B * H) : 0;
-  const gates = cell.gateCount ? arena.alloc(B * T * cell.gateCount * H) : 0;
-  const extra = cell.extra ? arena.alloc(B * T * H) : 0;
+  // The order of these buffers is the one the kernels were tuned with (their distances matter to
+  // the cache): the output sequence, the last h, dropout masks, dx, scratch, then per-step state.
+  const hseq = arena.alloc(B * T * H), hT = arena.alloc(B * H);
   const xDropBuf = layer.dropout > 0 ? arena.alloc(B * I) : 0;
   const hDropBuf = layer.recurrentDropout > 0 ? arena.alloc(B * H) : 0;
   const dxBuf = arena.alloc(B * T * I);
   const scratch = arena.alloc(cell.scratchSize(k, B, T, I, H, flags));
+  const gates = cell.gateCount ? arena.alloc(B * T * cell.gateCount * H) : 0;
+  const extra = cell.extra ? arena.alloc(B * T * H) : 0;
+  const cT = S === 2 ? arena.alloc(B * H) : 0;
   const own0 = layer.stateful ? arena.alloc(B * H * S) : 0;
   const dh0Buf = given ? arena.alloc(B * H) : 0, dc0Buf = given && S === 2 ? arena.alloc(B * H) : 0;
   // returnSequences false: the output is h itself, so its gradient and h's add up.
