@@ -1,7 +1,10 @@
-// ONNX in and out. toOnnx() writes a Sequential model as an ONNX graph of standard operators
-// (opset 14), which ONNX Runtime and other runtimes run unchanged. fromOnnx() reads graphs made of
-// the same operators, such as PyTorch's torch.onnx.export of nn.LSTM / nn.GRU / nn.RNN followed by
-// nn.Linear layers, back into a Sequential model.
+// ONNX in and out. toOnnx() writes a model (Sequential, or functional: several inputs and outputs,
+// merges, shape layers, shared layers, recurrent layers' initial and returned states) as an ONNX
+// graph of standard operators (opset 14), which ONNX Runtime and other runtimes run unchanged.
+// fromOnnx() reads graphs made of the same operators, such as PyTorch's torch.onnx.export of
+// nn.LSTM / nn.GRU / nn.RNN followed by nn.Linear layers, back into a Sequential model (one path
+// from the input to an output), or with { functional: true } the whole graph into a functional
+// model (an encoder's Y_h / Y_c as a decoder's initial_h / initial_c, several inputs and outputs).
 //
 // Layouts. Our models are batch-major: x [B, T, F]. The ONNX recurrent operators are time-major:
 // X [T, B, I], Y [T, D, B, H], Y_h [D, B, H] (D = 1, or 2 when bidirectional). toOnnx() wraps each
@@ -16,7 +19,14 @@
 // Peepholes: ours p_i, p_f, p_o; ONNX's P is ordered i, o, f.
 import { LstmWasmError, describe } from '../errors.js';
 import { Sequential } from '../sequential.js';
-import type { Layer } from '../layers/layer.js';
+import { Model } from '../model.js';
+import { uniqueName, type Layer } from '../layers/layer.js';
+import { input as symbolicInput } from '../layers/input.js';
+import { TimeDistributed } from '../layers/time-distributed.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
+import { Activation, Flatten, Permute, RepeatVector, Reshape } from '../layers/reshape.js';
+import { buildGraph } from '../engine/graph.js';
+import type { SymbolicTensor } from '../engine/symbolic.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
@@ -216,7 +226,7 @@ function denseActivation(g: GraphBuilder, x: string, act: ActivationName, base: 
 
 interface ExportState {
   x: string;
-  rank: 2 | 3; // [B, F] or [B, T, F]
+  rank: number; // with the batch: 2 for [B, F], 3 for [B, T, F]
 }
 
 function opOf(l: Recurrent): RecOp {
@@ -268,7 +278,10 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bidirectional): ExportState {
+/** The initializer names of a layer's weights, made once per layer (a shared layer's nodes read the same ones). */
+type WeightCache = Map<Layer, string[]>;
+
+function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bidirectional, cache: WeightCache = new Map(), initial: ExportState[] = [], withStates = false): { out: ExportState; states: ExportState[] } {
   const base = layer.name;
   const bi = layer instanceof Bidirectional;
   const dirs = bi ? [layer.forwardLayer, layer.backwardLayer] : [layer as Recurrent];
@@ -279,20 +292,32 @@ function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bid
   if (bi && first.goBackwards) {
     throw new LstmWasmError(`toOnnx: ${layer.where} wraps a layer with goBackwards: true; lstm-wasm exports Bidirectional only around forward layers`);
   }
+  if (bi && (initial.length || withStates)) {
+    throw new LstmWasmError(`toOnnx: ${layer.where} takes initial states or returns its states (returnState: true); lstm-wasm exports those for LSTM, GRU and SimpleRNN layers, not for Bidirectional`);
+  }
   const op = opOf(first);
   const all = layer.getWeights();
   const per = all.length / dirs.length;
   const w = dirs.map((l, i) => onnxWeights(l, all.slice(i * per, (i + 1) * per)));
   const { I, H, G } = w[0];
   const D = dirs.length;
-  const Wn = g.floats(`${base}/W`, [D, G * H, I], concat(w.map((d) => d.W)));
-  const Rn = g.floats(`${base}/R`, [D, G * H, H], concat(w.map((d) => d.R)));
-  const inputs = [Wn, Rn];
-  if (w[0].B) inputs.push(g.floats(`${base}/B`, [D, 2 * G * H], concat(w.map((d) => d.B!))));
-  if (w[0].P) {
-    if (!w[0].B) inputs.push('');
-    inputs.push('', '', '', g.floats(`${base}/P`, [D, 3 * H], concat(w.map((d) => d.P!))));
+  let names = cache.get(layer);
+  if (!names) {
+    names = [
+      g.floats(`${base}/W`, [D, G * H, I], concat(w.map((d) => d.W))),
+      g.floats(`${base}/R`, [D, G * H, H], concat(w.map((d) => d.R))),
+      w[0].B ? g.floats(`${base}/B`, [D, 2 * G * H], concat(w.map((d) => d.B!))) : '',
+      w[0].P ? g.floats(`${base}/P`, [D, 3 * H], concat(w.map((d) => d.P!))) : '',
+    ];
+    cache.set(layer, names);
   }
+  const [Wn, Rn, Bn, Pn] = names;
+  // X, W, R, B, sequence_lens, initial_h, initial_c (LSTM), P (LSTM); trailing empty ones left out.
+  const inputs = [Wn, Rn, Bn, ''];
+  const init = initial.map((t, i) => g.node('Unsqueeze', [t.x, g.int64s(`${base}/axes`, [0])], `${base}/initial_${i === 0 ? 'h' : 'c'}`)[0]);
+  inputs.push(init[0] ?? '');
+  if (op === 'LSTM') inputs.push(init[1] ?? '', Pn);
+  while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
   const acts: ActivationName[] = first instanceof LSTM ? [first.recurrentActivation, first.activation, first.activation]
     : first instanceof GRU ? [first.recurrentActivation, first.activation] : [first.activation];
   const attrs: Attr[] = [
@@ -302,7 +327,10 @@ function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bid
   ];
   if (first instanceof GRU) attrs.push(attrInt('linear_before_reset', first.resetAfter ? 1 : 0));
   const [xt] = g.node('Transpose', [s.x], `${base}/time_major`, [attrInts('perm', [1, 0, 2])]);
-  const [Y, Yh] = g.node(op, [xt, ...inputs], base, attrs, 2);
+  const outs = g.node(op, [xt, ...inputs], base, attrs, withStates && op === 'LSTM' ? 3 : 2);
+  const [Y, Yh] = outs;
+  // Returned states: Y_h (and Y_c) [1, B, H] → [B, H].
+  const states = withStates ? outs.slice(1).map((t, i) => ({ x: g.node('Squeeze', [t, g.int64s(`${base}/axes`, [0])], `${base}/state_${i === 0 ? 'h' : 'c'}`)[0], rank: 2 })) : [];
   const mode = bi ? (layer as Bidirectional).mergeMode : null;
   if (first.returnSequences) {
     // Y [T, D, B, H] → [B, T, D, H], then the directions go.
@@ -315,12 +343,13 @@ function exportRecurrent(g: GraphBuilder, s: ExportState, layer: Recurrent | Bid
         [out] = g.node('Slice', [out, g.int64s(`${base}/starts`, [-1]), g.int64s(`${base}/ends`, [INT64_MIN]), g.int64s(`${base}/axes`, [1]), g.int64s(`${base}/steps`, [-1])], `${base}/reverse_time`);
       }
     } else out = mergeDirections(g, yb, 2, mode!, base, [0, 0, -1]);
-    return { x: out, rank: 3 };
+    return { out: { x: out, rank: 3 }, states };
   }
+  if (withStates) return { out: states[0], states };
   // Y_h [D, B, H] → [B, D, H], then the directions go.
   const [hb] = g.node('Transpose', [Yh], `${base}/batch_major`, [attrInts('perm', [1, 0, 2])]);
   const out = bi ? mergeDirections(g, hb, 1, mode!, base, [0, -1]) : g.node('Squeeze', [hb, g.int64s(`${base}/axes`, [1])], base)[0];
-  return { x: out, rank: 2 };
+  return { out: { x: out, rank: 2 }, states };
 }
 
 function mergeDirections(g: GraphBuilder, x: string, axis: number, mode: MergeMode, base: string, shape: number[]): string {
@@ -333,10 +362,14 @@ function mergeDirections(g: GraphBuilder, x: string, axis: number, mode: MergeMo
 }
 
 export interface ToOnnxOptions {
-  /** The graph input's name (default 'input'). */
+  /** The graph input's name, for a model with one input (default: 'input' for a Sequential model, else the input layer's name). */
   inputName?: string;
-  /** The graph output's name (default 'output'). */
+  /** The graph output's name, for a model with one output (default: 'output' for a Sequential model, else model.outputNames[0]). */
   outputName?: string;
+  /** The graph inputs' names, one per model input (default: model.inputNames; a Sequential model's: ['input']). */
+  inputNames?: string[];
+  /** The graph outputs' names, one per model output (default: model.outputNames; a Sequential model's: ['output']). */
+  outputNames?: string[];
   /** Written into ModelProto.producer_name (default 'lstm-wasm'). */
   producerName?: string;
 }
@@ -347,81 +380,177 @@ const valueInfo = (name: string, elemType: number, dims: Dim[]): Message => ({
   type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
 });
 
+const SUPPORTED_LAYERS = 'LSTM, GRU, SimpleRNN (with initialState and returnState), Bidirectional, Dense, TimeDistributed(Dense), Dropout, Embedding (without maskZero), Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, RepeatVector, Flatten, Reshape, Permute, Activation';
+
+/** One layer call as ONNX nodes: the exported tensors of its outputs. */
+function exportNode(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number, cache: WeightCache): ExportState[] {
+  const base = l.name;
+  const one = (s: ExportState): ExportState[] => [s];
+  const x = ins[0];
+  if (l instanceof Masking) {
+    throw new LstmWasmError(`toOnnx: ${l.where} cannot be exported: the ONNX LSTM, GRU and RNN operators take one length per sequence, not a mask per step. Supported layers: ${SUPPORTED_LAYERS}`);
+  }
+  if (l instanceof Dropout) return one(x); // identity at inference
+  if (l instanceof Embedding) {
+    if (l.maskZero) throw new LstmWasmError(`toOnnx: ${l.where} has maskZero: true, a per-step mask the ONNX recurrent operators cannot take; export a model without it`);
+    let t = cache.get(l)?.[0];
+    if (!t) {
+      const [table] = l.getWeights();
+      t = g.floats(`${base}/embeddings`, table.shape, table.data);
+      cache.set(l, [t]);
+    }
+    return one({ x: g.node('Gather', [t, x.x], base, [attrInt('axis', 0)])[0], rank: x.rank + 1 });
+  }
+  const dense = (d: Dense, weightsOf: Layer): ExportState => {
+    let names = cache.get(weightsOf);
+    if (!names) {
+      const ws = weightsOf.getWeights();
+      names = [g.floats(`${base}/kernel`, ws[0].shape, ws[0].data), d.useBias ? g.floats(`${base}/bias`, ws[1].shape, ws[1].data) : ''];
+      cache.set(weightsOf, names);
+    }
+    const [W, b] = names;
+    let y: string;
+    if (x.rank === 2) y = g.node('Gemm', b ? [x.x, W, b] : [x.x, W], base)[0];
+    else {
+      y = g.node('MatMul', [x.x, W], base)[0];
+      if (b) y = g.node('Add', [y, b], `${base}/bias`)[0];
+    }
+    return { x: denseActivation(g, y, d.activation, base), rank: x.rank };
+  };
+  if (l instanceof Dense) return one(dense(l, l));
+  if (l instanceof TimeDistributed) {
+    const inner = l.layer;
+    if (inner instanceof Dense) return one(dense(inner, l));
+    if (inner instanceof Dropout) return one(x);
+    if (inner instanceof Activation) return one({ x: denseActivation(g, x.x, inner.activation, base), rank: x.rank });
+    throw new LstmWasmError(`toOnnx: ${l.where} wraps ${inner.where}; lstm-wasm exports TimeDistributed around Dense, Dropout and Activation layers`);
+  }
+  if (l instanceof Recurrent || l instanceof Bidirectional) {
+    if (x.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, features] input`);
+    const r = exportRecurrent(g, x, l, cache, ins.slice(1), nOut > 1);
+    return [r.out, ...r.states];
+  }
+  if (l instanceof Concatenate) {
+    if (ins.length === 1) return one(x);
+    return one({ x: g.node('Concat', ins.map((t) => t.x), base, [attrInt('axis', l.axis)])[0], rank: x.rank });
+  }
+  const fold = (op: string): ExportState => {
+    let y = ins[0].x;
+    for (let i = 1; i < ins.length; i++) y = g.node(op, [y, ins[i].x], base)[0];
+    return { x: y, rank: x.rank };
+  };
+  if (l instanceof Add) return one(fold('Add'));
+  if (l instanceof Subtract) return one(fold('Sub'));
+  if (l instanceof Multiply) return one(fold('Mul'));
+  if (l instanceof Average) return one({ x: g.node('Mean', ins.map((t) => t.x), base)[0], rank: x.rank });
+  if (l instanceof Maximum) return one({ x: g.node('Max', ins.map((t) => t.x), base)[0], rank: x.rank });
+  if (l instanceof Minimum) return one({ x: g.node('Min', ins.map((t) => t.x), base)[0], rank: x.rank });
+  if (l instanceof RepeatVector) {
+    const [u] = g.node('Unsqueeze', [x.x, g.int64s(`${base}/axes`, [1])], base);
+    return one({ x: g.node('Tile', [u, g.int64s(`${base}/repeats`, [1, l.n, 1])], base)[0], rank: 3 });
+  }
+  if (l instanceof Flatten) {
+    if (x.rank === 2) return one(x);
+    return one({ x: g.node('Reshape', [x.x, g.int64s(`${base}/shape`, [0, -1])], base)[0], rank: 2 });
+  }
+  if (l instanceof Reshape) {
+    return one({ x: g.node('Reshape', [x.x, g.int64s(`${base}/shape`, [0, ...l.targetShape])], base)[0], rank: l.targetShape.length + 1 });
+  }
+  if (l instanceof Permute) {
+    return one({ x: g.node('Transpose', [x.x], base, [attrInts('perm', [0, ...l.dims])])[0], rank: x.rank });
+  }
+  if (l instanceof Activation) return one({ x: denseActivation(g, x.x, l.activation, base), rank: x.rank });
+  throw new LstmWasmError(`toOnnx: ${l.where} has no ONNX form here; supported layers: ${SUPPORTED_LAYERS}`);
+}
+
+function namesOption(what: string, v: unknown, n: number): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== n || !v.every((s) => typeof s === 'string' && s !== '')) {
+    throw new LstmWasmError(`toOnnx: option '${what}' must be an array of ${n} non-empty strings (one per model ${what === 'inputNames' ? 'input' : 'output'}), got ${describe(v)}`);
+  }
+  return v as string[];
+}
+
 /**
  * The model as the bytes of an ONNX model (opset 14) of standard operators: LSTM, GRU, RNN, Gemm,
- * MatMul, Add, Gather (Embedding), Sigmoid, Tanh, Relu, HardSigmoid, Softmax, and Transpose,
- * Squeeze, Slice, Reshape, ReduceSum/Mean/Prod for layouts and Bidirectional merges. The graph
- * takes the model's batch-major input ([batch, steps, features] as float32, or [batch, steps]
- * token ids as int64 when the first layer is an Embedding) and gives the model's output.
+ * MatMul, Add, Sub, Mul, Mean, Max, Min, Concat, Gather (Embedding), Sigmoid, Tanh, Relu,
+ * HardSigmoid, Softmax, Tile (RepeatVector), and Transpose, Squeeze, Unsqueeze, Slice, Reshape,
+ * ReduceSum/Mean/Prod for layouts and Bidirectional merges. The graph takes the model's
+ * batch-major inputs ([batch, steps, features] as float32, or [batch, steps] token ids as int64
+ * where an Embedding reads them) and gives the model's outputs. A Sequential model's graph has one
+ * input 'input' and one output 'output'; a functional model's (model({ inputs, outputs })) inputs
+ * and outputs are named by model.inputNames and model.outputNames. Recurrent layers' initial
+ * states ([batch, units]) become their operator's initial_h / initial_c, and states a layer
+ * returns (returnState: true) its Y_h / Y_c, with the size-1 directions axis added or removed. A
+ * layer applied several times (shared) is several operators reading the same initializers.
  */
-export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Array {
-  if (!(model instanceof Sequential)) throw new LstmWasmError(`toOnnx: expected a Sequential model, got ${describe(model)}`);
+export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
+  if (!(model instanceof Model)) throw new LstmWasmError(`toOnnx: expected a model (Sequential or model({ inputs, outputs })), got ${describe(model)}`);
   if (model.isDisposed) throw new LstmWasmError(`toOnnx: the model was disposed`);
+  if (options === null || typeof options !== 'object') throw new LstmWasmError(`toOnnx: expected an options object such as { inputNames: ['x'] }, got ${describe(options)}`);
   model.build();
+  const seq = model instanceof Sequential;
+  const graph = buildGraph('toOnnx', model.inputs, model.outputs);
+  const nIn = graph.inputs.length, nOut = graph.outputs.length;
+  if (options.inputName !== undefined && nIn !== 1) throw new LstmWasmError(`toOnnx: option 'inputName' is for a model with one input; this one has ${nIn}: use 'inputNames'`);
+  if (options.outputName !== undefined && nOut !== 1) throw new LstmWasmError(`toOnnx: option 'outputName' is for a model with one output; this one has ${nOut}: use 'outputNames'`);
+  const inNames = namesOption('inputNames', options.inputNames, nIn) ?? (options.inputName !== undefined ? [options.inputName] : seq ? ['input'] : model.inputNames);
+  const outNames = namesOption('outputNames', options.outputNames, nOut) ?? (options.outputName !== undefined ? [options.outputName] : seq ? ['output'] : model.outputNames);
+  const allNames = [...inNames, ...outNames];
+  if (new Set(allNames).size !== allNames.length) throw new LstmWasmError(`toOnnx: the graph's input and output names must be distinct, got inputs ${JSON.stringify(inNames)} and outputs ${JSON.stringify(outNames)}`);
   const g = new GraphBuilder();
-  const inputName = g.unique(options.inputName ?? 'input');
-  const outputName = options.outputName ?? 'output';
-  const inShape = model.inputShape;
-  const firstIsIds = model.layers[0] instanceof Embedding;
-  const batchDim: Dim = model.layers[0].batchSize ?? 'batch';
-  const inDims: Dim[] = [batchDim, ...inShape.map((d, i) => d ?? (i === 0 ? 'steps' : `dim${i + 1}`))];
-  let s: ExportState = { x: inputName, rank: inShape.length === 1 && !firstIsIds ? 2 : 3 };
-  for (const l of model.layers) {
-    const base = l.name;
-    if (l instanceof Masking) {
-      throw new LstmWasmError(`toOnnx: ${l.where} cannot be exported: the ONNX LSTM, GRU and RNN operators take one length per sequence, not a mask per step. Supported layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Embedding (without maskZero)`);
-    }
-    if (l instanceof Dropout) continue; // identity at inference
-    if (l instanceof Embedding) {
-      if (l.maskZero) throw new LstmWasmError(`toOnnx: ${l.where} has maskZero: true, a per-step mask the ONNX recurrent operators cannot take; export a model without it`);
-      const [table] = l.getWeights();
-      const t = g.floats(`${base}/embeddings`, table.shape, table.data);
-      s = { x: g.node('Gather', [t, s.x], base, [attrInt('axis', 0)])[0], rank: 3 };
-      continue;
-    }
-    if (l instanceof Dense) {
-      const ws = l.getWeights();
-      const W = g.floats(`${base}/kernel`, ws[0].shape, ws[0].data);
-      const b = l.useBias ? g.floats(`${base}/bias`, ws[1].shape, ws[1].data) : null;
-      let y: string;
-      if (s.rank === 2) y = g.node('Gemm', b ? [s.x, W, b] : [s.x, W], base)[0];
-      else {
-        y = g.node('MatMul', [s.x, W], base)[0];
-        if (b) y = g.node('Add', [y, b], `${base}/bias`)[0];
-      }
-      s = { x: denseActivation(g, y, l.activation, base), rank: s.rank };
-      continue;
-    }
-    if (l instanceof Recurrent || l instanceof Bidirectional) {
-      if (s.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, features] input`);
-      s = exportRecurrent(g, s, l);
-      continue;
-    }
-    throw new LstmWasmError(`toOnnx: ${(l as Layer).where} has no ONNX form here; supported layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Embedding`);
+  for (const name of allNames) g.unique(name);
+  const tensors = new Map<number, ExportState>();
+  graph.inputs.forEach((t, i) => tensors.set(t.id, { x: inNames[i], rank: t.rank }));
+  const cache: WeightCache = new Map();
+  for (const n of graph.nodes) {
+    const ins = n.inputs.map((t) => tensors.get(t.id)!);
+    const outs = exportNode(g, n.layer, ins, n.outputs.length, cache);
+    n.outputs.forEach((t, i) => tensors.set(t.id, outs[i]));
   }
-  // The last node's output takes the graph output's name.
-  if (s.x === inputName) {
-    s = { x: g.node('Identity', [s.x], 'output')[0], rank: s.rank };
+  // Each output tensor takes its graph output's name; an input, or a tensor given twice, through an Identity.
+  const rename = new Map<string, string>();
+  const taken = new Set<string>(inNames);
+  const initNames = new Set(g.initializers.map((t) => t.name as string));
+  graph.outputs.forEach((t, i) => {
+    const x = tensors.get(t.id)!.x;
+    if (taken.has(x) || rename.has(x) || initNames.has(x)) {
+      g.nodes.push({ opType: 'Identity', input: [x], output: [outNames[i]], name: g.unique(`${outNames[i]}/Identity`), attribute: [] });
+    } else rename.set(x, outNames[i]);
+  });
+  for (const n of g.nodes) {
+    n.input = (n.input as string[]).map((o) => rename.get(o) ?? o);
+    n.output = (n.output as string[]).map((o) => rename.get(o) ?? o);
   }
-  for (const n of g.nodes) n.output = (n.output as string[]).map((o) => (o === s.x ? outputName : o));
-  const out = model.outputShape;
-  const outDims: Dim[] = [batchDim, ...out.map((d, i) => d ?? (i === 0 ? 'steps' : `out${i + 1}`))];
-  const graph: Message = {
+  const batchDim: Dim = graph.inputs[0].batchSize ?? 'batch';
+  const dimsOfTensor = (t: SymbolicTensor, name: string, rest: string): Dim[] => {
+    const prefix = seq ? '' : `${name}_`;
+    return [t.batchSize ?? batchDim, ...t.sampleShape.map((d, i) => d ?? (i === 0 ? `${prefix}steps` : `${prefix}${rest}${i + 1}`))];
+  };
+  const ids = (t: SymbolicTensor, name: string) => {
+    const readers = graph.nodes.filter((n) => n.inputs.includes(t));
+    const lookups = readers.filter((n) => n.layer instanceof Embedding && n.inputs[0] === t);
+    if (lookups.length && lookups.length !== readers.length) {
+      const other = readers.find((n) => !lookups.includes(n))!;
+      throw new LstmWasmError(`toOnnx: input '${name}' is read as token ids by ${lookups[0].layer.where} and as values by ${other.layer.where}; an ONNX graph input has one type (give the values an input of their own)`);
+    }
+    return lookups.length > 0;
+  };
+  const onnxGraph: Message = {
     node: g.nodes,
     name: model.name,
     initializer: g.initializers,
-    input: [valueInfo(inputName, firstIsIds ? P.TensorDataType.INT64 : P.TensorDataType.FLOAT, inDims)],
-    output: [valueInfo(outputName, P.TensorDataType.FLOAT, outDims)],
+    input: graph.inputs.map((t, i) => valueInfo(inNames[i], ids(t, inNames[i]) ? P.TensorDataType.INT64 : P.TensorDataType.FLOAT, dimsOfTensor(t, inNames[i], 'dim'))),
+    output: graph.outputs.map((t, i) => valueInfo(outNames[i], P.TensorDataType.FLOAT, dimsOfTensor(t, outNames[i], 'out'))),
   };
   return encode({
     irVersion: IR_VERSION,
     producerName: options.producerName ?? 'lstm-wasm',
     producerVersion: '0.1.0',
-    graph,
+    graph: onnxGraph,
     opsetImport: [{ domain: '', version: OPSET }],
   }, P.Model);
 }
-
 // ---- importing -----------------------------------------------------------------------------
 
 export interface FromOnnxOptions {
@@ -431,8 +560,15 @@ export interface FromOnnxOptions {
    * returnSequences: false instead.
    */
   output?: string;
-  /** Name of the Sequential model (default: the graph's name). */
+  /** Name of the model (default: the graph's name). */
   name?: string;
+  /**
+   * Read the whole graph, with all its inputs and outputs, into a functional model (model({
+   * inputs, outputs })) instead of one path of it into a Sequential model.
+   */
+  functional?: boolean;
+  /** With functional: the graph outputs the model gives, in order (default: all of them). */
+  outputs?: string[];
 }
 
 /** What each axis of a tensor holds, followed along the path from the graph input. */
@@ -692,7 +828,7 @@ function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): Activ
   return out.slice(0, per);
 }
 
-function readRecurrent(im: OnnxImport, n: Message, s: State): { spec: RecSpec; layout: number } {
+function readRecurrent(im: OnnxImport, n: Message, s: State, withStates = false): { spec: RecSpec; layout: number } {
   const op = n.opType as RecOp;
   const ins = n.input as string[];
   const layout = im.attrI(n, 'layout', 0);
@@ -716,8 +852,8 @@ function readRecurrent(im: OnnxImport, n: Message, s: State): { spec: RecSpec; l
   if (ins[4] && !(im.constant(ins[4])?.ints?.length === 0)) {
     im.fail(n, `takes sequence_lens ('${ins[4]}'); lstm-wasm runs every sequence for all its steps (pad and use a Masking layer instead)`);
   }
-  if (!im.isZero(ins[5])) im.fail(n, `takes an initial_h ('${ins[5]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
-  if (op === 'LSTM' && !im.isZero(ins[6])) im.fail(n, `takes an initial_c ('${ins[6]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
+  if (!withStates && !im.isZero(ins[5])) im.fail(n, `takes an initial_h ('${ins[5]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
+  if (!withStates && op === 'LSTM' && !im.isZero(ins[6])) im.fail(n, `takes an initial_c ('${ins[6]}') that is not zeros; lstm-wasm layers start every sequence from zero state`);
   const Pp = op === 'LSTM' && ins[7] ? im.floatInput(n, 7, 'P') : null;
   if (Pp && Pp.dims.join() !== [D, 3 * H].join()) im.fail(n, `has P of dims ${JSON.stringify(Pp.dims)}; expected [${D}, ${3 * H}]`);
   if (im.attr(n, 'clip')) im.fail(n, `has a cell clip (clip = ${im.attrF(n, 'clip', 0)}); lstm-wasm layers do not clip`);
@@ -1046,6 +1182,664 @@ function dimsOf(v: Message): (number | null)[] | null {
   return (shape.dim as Message[]).map((d) => (typeof d.dimValue === 'number' && d.dimValue > 0 ? d.dimValue : null));
 }
 
+// ---- importing whole graphs: functional models ---------------------------------------------
+
+/** What an output of a recurrent call is used as: its output sequence, its final h, its final c. */
+type Use = 'seq' | 'h' | 'c';
+
+type GSpec = RecSpec | DenseSpec | EmbeddingSpec
+  | { kind: 'merge'; cls: 'Concatenate' | 'Add' | 'Subtract' | 'Multiply' | 'Average' | 'Maximum' | 'Minimum'; axis?: number; node: string }
+  | { kind: 'repeat'; n: number; node: string }
+  | { kind: 'flatten'; node: string }
+  | { kind: 'reshape'; target: number[]; node: string }
+  | { kind: 'permute'; dims: number[]; node: string }
+  | { kind: 'activation'; activation: ActivationName; node: string };
+
+/** One layer call of the model being made. */
+interface Call {
+  spec: GSpec;
+  inputs: Val[];
+  /** Calls of one layer (a shared recurrent or Dense layer) have the same key. */
+  key: string | null;
+  uses: Set<Use>;
+}
+
+/** A tensor of the model being made: a model input, or an output of a call. */
+type Val = { kind: 'input'; index: number } | { kind: 'out'; call: Call; use: Use | 0 };
+
+interface View {
+  spec: RecSpec;
+  call: Call;
+  output: 'Y' | 'Yh' | 'Yc';
+  flip: boolean;
+  lastStep: boolean;
+  merge: MergeMode | null;
+}
+
+/** A tensor of the graph: its axes, and the model tensor it shows (or the recurrent output it still is). */
+interface GState extends State {
+  val: Val | null;
+  view: View | null;
+}
+
+type MergeClass = (GSpec & { kind: 'merge' })['cls'];
+const MERGE_OPS: Record<string, MergeClass> = { Add: 'Add', Sum: 'Add', Sub: 'Subtract', Mul: 'Multiply', Mean: 'Average', Max: 'Maximum', Min: 'Minimum' };
+const GRAPH_OPS = `${SUPPORTED_OPS}, Concat, Sub, Mul, Sum, Mean, Max, Min, Unsqueeze, Tile, Expand`;
+
+interface GraphResult {
+  calls: Call[];
+  outputs: Val[];
+  inputShapes: (number | null)[][];
+  inputIds: boolean[];
+}
+
+/** Reads the graph on one guess of its inputs' axes. */
+function interpretGraph(im: OnnxImport, inputs: Message[], guess: Label[][], outputNames: string[], progress: { at: number }): GraphResult {
+  const nodes = im.nodes;
+  const inputIndex = new Map(inputs.map((v, i) => [v.name as string, i]));
+  const inputDims = inputs.map((v) => dimsOf(v));
+  const inputF: (number | null)[] = inputs.map((_, i) => {
+    const f = guess[i].indexOf('F');
+    return f >= 0 ? inputDims[i]?.[f] ?? null : null;
+  });
+  const states = new Map<string, GState>();
+  inputs.forEach((v, i) => {
+    const axes = guess[i], dims = inputDims[i] ?? axes.map(() => null);
+    if (dims.length !== axes.length) im.fail(null, `input '${v.name}' has ${dims.length} axes`);
+    const t = axes.indexOf('T');
+    states.set(v.name as string, { axes, F: inputF[i], T: t >= 0 ? dims[t] : null, rec: null, dense: null, val: { kind: 'input', index: i }, view: null });
+  });
+  // Tensors computed from the inputs (shapes of them are not), and the nodes the outputs need.
+  const data = new Set(inputIndex.keys());
+  for (const n of nodes) {
+    if (n.opType === 'Shape' || n.opType === 'Size') continue;
+    if ((n.input as string[]).some((i) => data.has(i))) for (const o of n.output as string[]) data.add(o);
+  }
+  const needed = new Set<Message>();
+  const stack = [...outputNames];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t) || !data.has(t)) continue;
+    seen.add(t);
+    const n = im.producer.get(t);
+    if (!n) continue;
+    needed.add(n);
+    for (const x of n.input as string[]) if (x) stack.push(x);
+  }
+  const readers = new Map<string, number>();
+  for (const n of needed) for (const x of n.input as string[]) readers.set(x, (readers.get(x) ?? 0) + 1);
+  for (const o of outputNames) readers.set(o, (readers.get(o) ?? 0) + 1);
+
+  const calls: Call[] = [];
+  const call = (spec: GSpec, ins: Val[], key: string | null = null): Call => {
+    const c: Call = { spec, inputs: ins, key, uses: new Set() };
+    calls.push(c);
+    return c;
+  };
+  const out = (c: Call, use: Use | 0 = 0): Val => ({ kind: 'out', call: c, use });
+  const learnF = (s: GState, F: number) => {
+    if (s.val?.kind === 'input' && inputF[s.val.index] === null) inputF[s.val.index] = F;
+  };
+  const axisOf = (n: Message, a: number, rank: number) => {
+    const i = a < 0 ? a + rank : a;
+    if (i < 0 || i >= rank) im.fail(n, `names axis ${a} of a tensor of rank ${rank}`);
+    return i;
+  };
+
+  /** A recurrent output seen as a model tensor: the layer's output sequence, or its final h or c. */
+  const closeView = (n: Message | null, s: GState, final: boolean): GState => {
+    const v = s.view;
+    if (!v) return s;
+    const r = v.spec;
+    let axes = s.axes;
+    if (final && r.D === 1) axes = axes.filter((a) => a !== 'D');
+    const what = n ? `${im.where(n)} reads` : `the output is`;
+    if (axes.includes('D')) {
+      im.fail(null, `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze${r.D === 2 ? ', a Transpose and Reshape that concatenate the directions, or a ReduceSum/ReduceMean/ReduceProd over them' : ''}`);
+    }
+    if (r.D === 2 && !v.merge) im.fail(null, `the two directions of node '${r.node}' (${r.op}) are not merged`);
+    const seq = axes.includes('T');
+    if (v.output === 'Y' && !seq && !v.lastStep) im.fail(null, `lost the time axis of node '${r.node}' (${r.op})`);
+    if (seq && v.flip) {
+      im.fail(null, `node '${r.node}' (${r.op}, direction reverse) has its output sequence read in input order; lstm-wasm's goBackwards layers return it in the order they read it (reverse it with Slice steps -1 to load this graph)`);
+    }
+    const use: Use = v.output === 'Yc' ? 'c' : seq ? 'seq' : 'h';
+    if (r.D === 2) {
+      if (use === 'c') im.fail(null, `${what} the cell state of the bidirectional node '${r.node}'; lstm-wasm reads a bidirectional op's merged output only`);
+      if (r.merge && r.merge !== v.merge) im.fail(null, `the directions of node '${r.node}' (${r.op}) are merged in two ways (${r.merge}, ${v.merge})`);
+      r.merge = v.merge;
+    }
+    v.call.uses.add(use);
+    const F = v.merge === 'concat' ? 2 * r.H : r.H;
+    return { ...s, axes: axes.map((a) => (a === 'H' || a === 'M' ? 'F' : a)), F, rec: null, view: null, val: out(v.call, use) };
+  };
+
+  /** The state of a data input of a node, as a model tensor (a recurrent output closed, a Dense closed). */
+  const need = (n: Message, name: string): GState => {
+    const s = states.get(name);
+    if (!s) im.fail(n, `reads '${name}', which no node before it makes`);
+    let c = closeView(n, s, false);
+    if (c.dense) c = { ...c, dense: null };
+    states.set(name, c);
+    return c;
+  };
+
+  /** A model tensor in batch-major order [B, (T,) F]: a Permute where its axes are [B, F, T]. */
+  const batchMajor = (n: Message, s: GState): GState => {
+    const axes = s.axes.join();
+    if (axes === 'B,F' || axes === 'B,T,F') return s;
+    if (axes === 'B,F,T') {
+      const c = call({ kind: 'permute', dims: [2, 1], node: n.name as string }, [s.val!]);
+      return { ...s, axes: ['B', 'T', 'F'], T: s.F, F: s.T, val: out(c) };
+    }
+    im.fail(n, `reads a tensor with axes [${s.axes.join(', ')}]; lstm-wasm reads it here as [batch, features] or [batch, steps, features]`);
+  };
+
+  /** An initial state: the [1, B, H] tensor another recurrent op gave (Y_h, Y_c), or a model tensor [B, H] unsqueezed. */
+  const initialState = (n: Message, name: string, H: number, what: string): Val => {
+    const s = states.get(name);
+    if (!s) im.fail(n, `takes an initial ${what} ('${name}') that is neither zeros nor computed from the graph's inputs; lstm-wasm reads initial states that are zeros or come from other layers`);
+    let c: GState;
+    if (s.view && s.view.output !== 'Y' && s.axes.join() === 'D,B,H' && s.view.spec.D === 1) c = closeView(n, s, true);
+    else {
+      c = need(n, name);
+      if (c.axes.join() !== 'ONE,B,F') im.fail(n, `takes an initial ${what} with axes [${c.axes.join(', ')}]; expected [1, batch, ${H}]`);
+    }
+    if (c.F !== null && c.F !== H) im.fail(n, `takes an initial ${what} of ${c.F} units where the op has ${H}`);
+    return c.val!;
+  };
+
+  const merge = (n: Message, cls: MergeClass, names: string[], axis?: number): GState => {
+    let ins = names.map((x) => need(n, x));
+    if (!ins.every((s) => s.axes.join() === ins[0].axes.join())) ins = ins.map((s) => batchMajor(n, s));
+    if (!ins.every((s) => s.axes.join() === ins[0].axes.join())) im.fail(n, `combines tensors with axes ${ins.map((s) => `[${s.axes.join(', ')}]`).join(' and ')}`);
+    const first = ins[0];
+    let spec: GSpec = { kind: 'merge', cls, node: n.name as string };
+    let next: GState = { ...first, val: null };
+    if (cls === 'Concatenate') {
+      const a = axisOf(n, axis ?? 0, first.axes.length);
+      const label = first.axes[a];
+      if (label !== 'T' && label !== 'F') im.fail(n, `concatenates along axis ${a} (${label}); lstm-wasm concatenates along the steps or the features`);
+      // The model tensor is [B, T, F] or [B, F] whatever the graph's layout: the label says which of its axes.
+      const ourAxis = label === 'F' ? -1 : 1;
+      spec = { ...spec, axis: ourAxis };
+      const sum = (key: 'F' | 'T') => (ins.some((s) => s[key] === null) ? null : ins.reduce((t, s) => t + (s[key] as number), 0));
+      next = label === 'F' ? { ...next, F: sum('F') } : { ...next, T: sum('T') };
+    } else {
+      if (cls === 'Subtract' && ins.length !== 2) im.fail(n, `subtracts ${ins.length} tensors`);
+      if (ins.some((s) => s.F !== null && first.F !== null && s.F !== first.F)) im.fail(n, `combines tensors of ${ins.map((s) => s.F).join(' and ')} features`);
+    }
+    const c = call(spec, ins.map((s) => s.val!));
+    return { ...next, val: out(c), rec: null, dense: null, view: null };
+  };
+
+  nodes.forEach((n, ni) => {
+    if (!needed.has(n)) return;
+    progress.at = ni;
+    const op = n.opType as string;
+    const ins = n.input as string[];
+    const outs = n.output as string[];
+    const dom = n.domain as string | undefined;
+    if (dom && dom !== 'ai.onnx') im.fail(n, `is in domain '${dom}'; lstm-wasm reads the standard ONNX operators: ${GRAPH_OPS}`);
+    const dataIdx = ins.map((x, i) => (x && data.has(x) ? i : -1)).filter((i) => i >= 0);
+    const set = (s: GState, k = 0) => { if (outs[k]) states.set(outs[k], s); };
+    /** The one data input, as it is (recurrent outputs still open). */
+    const only = (): GState => {
+      if (dataIdx.length !== 1) im.fail(n, `combines ${dataIdx.length} tensors computed from the inputs; lstm-wasm reads ${op} on one`);
+      const s = states.get(ins[dataIdx[0]]);
+      if (!s) im.fail(n, `reads '${ins[dataIdx[0]]}', which no node before it makes`);
+      return s;
+    };
+    switch (op) {
+      case 'Identity': case 'Dropout': set(only()); return;
+      case 'Cast': {
+        const s = only();
+        const to = im.attrI(n, 'to', 1);
+        if (to !== P.TensorDataType.FLOAT && !(s.axes.every((a) => a === 'B' || a === 'T'))) im.fail(n, `casts to type ${TYPE_NAMES[to] ?? to}`);
+        set(s);
+        return;
+      }
+      case 'LSTM': case 'GRU': case 'RNN': {
+        if (dataIdx[0] !== 0) im.fail(n, `takes its weights from the graph's inputs; lstm-wasm reads them as initializers`);
+        const x = need(n, ins[0]);
+        const { spec, layout } = readRecurrent(im, n, x, true);
+        learnF(x, spec.I);
+        const stateIns: Val[] = [];
+        const hasH = !im.isZero(ins[5]), hasC = op === 'LSTM' && !im.isZero(ins[6]);
+        if (hasH || hasC) {
+          if (spec.D !== 1) im.fail(n, `is bidirectional and takes initial states; lstm-wasm reads initial states for one-direction ops`);
+          if (op === 'LSTM' && hasH !== hasC) im.fail(n, `takes an initial ${hasH ? 'h but zeros for c' : 'c but zeros for h'}; lstm-wasm takes both initial states of an LSTM, or neither`);
+          stateIns.push(initialState(n, ins[5], spec.H, 'h'));
+          if (op === 'LSTM') stateIns.push(initialState(n, ins[6], spec.H, 'c'));
+        }
+        const key = JSON.stringify([op, ins.slice(1, 4), ins[7] ?? '', n.attribute]);
+        const c = call(spec, [x.val!, ...stateIns], key);
+        const seqAxes: Label[] = layout === 0 ? ['T', 'D', 'B', 'H'] : ['B', 'T', 'D', 'H'];
+        const stAxes: Label[] = layout === 0 ? ['D', 'B', 'H'] : ['B', 'D', 'H'];
+        (['Y', 'Yh', 'Yc'] as const).forEach((o, k) => {
+          set({ axes: k === 0 ? seqAxes : stAxes, F: null, T: x.T, rec: spec, dense: null, val: null, view: { spec, call: c, output: o, flip: spec.reverse, lastStep: false, merge: null } }, k);
+        });
+        return;
+      }
+      case 'Transpose': {
+        const s = only();
+        const rank = s.axes.length;
+        const perm = im.attrInts(n, 'perm') ?? s.axes.map((_, i) => rank - 1 - i);
+        if (perm.length !== rank) im.fail(n, `has perm ${JSON.stringify(perm)} for a tensor of rank ${rank}`);
+        set({ ...s, axes: perm.map((p) => s.axes[p]) });
+        return;
+      }
+      case 'Squeeze': {
+        const s = only();
+        const rank = s.axes.length;
+        const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes') ?? null;
+        if (list && list.some((v) => typeof v !== 'number')) im.fail(n, `has axes that are not constant`);
+        const idx = list ? (list as number[]).map((a) => axisOf(n, a, rank)) : s.axes.map((a, i) => (a === 'ONE' || (a === 'D' && s.view?.spec.D === 1) ? i : -1)).filter((i) => i >= 0);
+        for (const i of idx) {
+          const a = s.axes[i];
+          if (!(a === 'ONE' || (a === 'D' && s.view?.spec.D === 1))) im.fail(n, `squeezes axis ${i} (${a}), which is not of size 1`);
+        }
+        set({ ...s, axes: s.axes.filter((_, i) => !idx.includes(i)) });
+        return;
+      }
+      case 'Unsqueeze': {
+        const s = need(n, ins[dataIdx[0]]);
+        const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes') ?? null;
+        if (!list || list.some((v) => typeof v !== 'number')) im.fail(n, `needs constant axes`);
+        const rank = s.axes.length + list.length;
+        const at = (list as number[]).map((a) => axisOf(n, a, rank)).sort((a, b) => a - b);
+        const axes = [...s.axes];
+        for (const a of at) axes.splice(a, 0, 'ONE');
+        set({ ...s, axes });
+        return;
+      }
+      case 'Tile': case 'Expand': {
+        const s = need(n, ins[0]);
+        if (dataIdx.length !== 1 || dataIdx[0] !== 0) im.fail(n, `repeats a tensor by computed counts`);
+        const reps = im.intList(n, 1, op === 'Tile' ? 'repeats' : 'shape', states);
+        if (s.axes.join() !== 'B,ONE,F' || !reps || reps.length !== 3 || typeof reps[1] !== 'number' || (reps[1] as number) < 1) {
+          im.fail(n, `repeats a tensor with axes [${s.axes.join(', ')}] by ${JSON.stringify(reps)}; lstm-wasm reads ${op} only as RepeatVector: [batch, 1, features] repeated along the steps`);
+        }
+        const ok = op === 'Tile' ? reps[0] === 1 && reps[2] === 1 : (reps[0] === 1 || reps[0] === 'B') && (reps[2] === 1 || reps[2] === s.F);
+        if (!ok) im.fail(n, `repeats by ${JSON.stringify(reps)}; lstm-wasm reads ${op} only along the steps axis`);
+        const c = call({ kind: 'repeat', n: reps[1] as number, node: n.name as string }, [s.val!]);
+        set({ ...s, axes: ['B', 'T', 'F'], T: reps[1] as number, val: out(c) });
+        return;
+      }
+      case 'Gather': {
+        if (dataIdx.length === 1 && dataIdx[0] === 1) {
+          const s = need(n, ins[1]);
+          const table = im.floatInput(n, 0, 'embedding table');
+          if (im.attrI(n, 'axis', 0) !== 0 || table.dims.length !== 2) im.fail(n, `is not an embedding lookup (axis 0 of a 2-D table)`);
+          if (s.axes.join() !== 'B,T' || s.val?.kind !== 'input') im.fail(n, `looks up embeddings for ids with axes [${s.axes.join(', ')}]; lstm-wasm's Embedding reads [batch, steps] ids from a graph input`);
+          const [V, Dm] = table.dims;
+          const c = call({ kind: 'embedding', node: n.name as string, table: table.floats!, V, Dm }, [s.val], JSON.stringify(['Gather', ins[0]]));
+          set({ ...s, axes: ['B', 'T', 'F'], F: Dm, val: out(c) });
+          return;
+        }
+        const s = only();
+        const idx = im.constant(ins[1]);
+        if (!idx?.ints || idx.ints.length !== 1) im.fail(n, `needs a constant single index`);
+        const a = axisOf(n, im.attrI(n, 'axis', 0), s.axes.length);
+        const label = s.axes[a], i = idx.ints[0];
+        if (label === 'T') {
+          const v = s.view;
+          if (!v || v.output !== 'Y' || v.spec.D !== 1 || v.lastStep) im.fail(n, `picks one time step; lstm-wasm can only read the last step of a one-direction LSTM, GRU or RNN output (as returnSequences: false)`);
+          const last = v.flip ? i === 0 : i === -1 || (s.T !== null && i === s.T - 1);
+          if (!last) im.fail(n, `picks time step ${i}; lstm-wasm can only read the last step a layer computes (returnSequences: false)`);
+          set({ ...s, view: { ...v, lastStep: true }, axes: idx.dims.length === 0 ? s.axes.filter((_, j) => j !== a) : s.axes.map((l, j) => (j === a ? 'ONE' : l)) });
+          return;
+        }
+        if (!((label === 'D' && s.view?.spec.D === 1) || label === 'ONE') || (i !== 0 && i !== -1)) im.fail(n, `picks index ${i} of axis ${a} (${label}); lstm-wasm reads Gather only as a last time step, or to drop a size-1 axis`);
+        set({ ...s, axes: idx.dims.length === 0 ? s.axes.filter((_, j) => j !== a) : s.axes.map((l, j) => (j === a ? 'ONE' : l)) });
+        return;
+      }
+      case 'Slice': {
+        const s = only();
+        const rank = s.axes.length;
+        const list = (i: number, attr: string) => (ins.length > 1 ? (ins[i] ? im.intList(n, i, attr, states) : null) : im.attrInts(n, attr) ?? null);
+        const starts = list(1, 'starts'), ends = list(2, 'ends');
+        if (!starts || !ends || [...starts, ...ends].some((v) => typeof v !== 'number')) im.fail(n, `needs constant starts and ends`);
+        const axesL = (list(3, 'axes') ?? starts.map((_, i) => i)) as number[];
+        const steps = (list(4, 'steps') ?? starts.map(() => 1)) as number[];
+        const axes = [...s.axes];
+        let v = s.view ? { ...s.view } : null;
+        axesL.forEach((ax, k) => {
+          const a = axisOf(n, ax, rank), st = starts[k] as number, en = ends[k] as number, step = steps[k];
+          if (step === 1 && st === 0 && en >= HUGE) return;
+          const okView = v && v.output === 'Y' && v.spec.D === 1 && !v.lastStep;
+          if (axes[a] === 'T' && step === 1 && st === -1 && en >= HUGE && okView && !v!.flip) { v!.lastStep = true; axes[a] = 'ONE'; return; }
+          if (axes[a] === 'T' && step === -1 && st === -1 && en <= -HUGE && v && v.output === 'Y' && !v.lastStep) { v.flip = !v.flip; return; }
+          im.fail(n, `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; lstm-wasm reads Slice only as the last time step or a time reversal of a recurrent op's output`);
+        });
+        set({ ...s, axes, view: v });
+        return;
+      }
+      case 'ReduceSum': case 'ReduceMean': case 'ReduceProd': {
+        const s = only();
+        const rank = s.axes.length;
+        const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes');
+        if (!list || list.length !== 1 || typeof list[0] !== 'number') im.fail(n, `must reduce exactly one, constant axis`);
+        const a = axisOf(n, list[0] as number, rank);
+        if (s.axes[a] !== 'D' || s.view?.spec.D !== 2) im.fail(n, `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction only as the merge of a bidirectional op's two directions`);
+        const keep = im.attrI(n, 'keepdims', 1) === 1;
+        set({ ...s, view: { ...s.view, merge: op === 'ReduceSum' ? 'sum' : op === 'ReduceMean' ? 'ave' : 'mul' }, axes: keep ? s.axes.map((l, j) => (j === a ? 'ONE' : l)) : s.axes.filter((_, j) => j !== a) });
+        return;
+      }
+      case 'Reshape': case 'Flatten': {
+        const s0 = only();
+        if (s0.view) {
+          // A recurrent op's output: the layout reshapes the chain reader knows (directions merged, a size-1 axis dropped).
+          const s = { ...s0 };
+          let target: ShapeEntry[];
+          if (op === 'Flatten') {
+            const a = axisOf(n, im.attrI(n, 'axis', 1), s.axes.length + 1);
+            const head = s.axes.slice(0, a).filter((l) => l !== 'ONE'), tail = s.axes.slice(a).filter((l) => l !== 'ONE' && !(l === 'D' && s.view!.spec.D === 1));
+            if (head.join() !== 'B' || !(tail.length === 1 || tail.join() === 'D,H')) im.fail(n, `flattens axes [${s.axes.join(', ')}] at ${a}; lstm-wasm reads Flatten of a recurrent output only as [batch, features]`);
+            target = ['B', -1];
+          } else {
+            if (im.attrI(n, 'allowzero', 0) === 1) im.fail(n, `has allowzero = 1`);
+            target = im.intList(n, 1, 'shape', states)!;
+          }
+          const probe: RecSpec = { ...s.view!.spec, merge: null };
+          let axes: Label[] | null = null;
+          try {
+            axes = reshape(im, n, { ...s, rec: probe }, target);
+          } catch (e) {
+            // Not a layout reshape of the op's output: a Reshape or Flatten layer after it, below.
+            if (!(e instanceof LstmWasmError) || s.axes.includes('D')) throw e;
+          }
+          if (axes) {
+            set({ ...s, axes, view: probe.merge ? { ...s.view!, merge: probe.merge } : s.view });
+            return;
+          }
+        }
+        let s = need(n, ins[0]);
+        let target: ShapeEntry[];
+        if (op === 'Flatten') {
+          if (axisOf(n, im.attrI(n, 'axis', 1), s.axes.length + 1) !== 1) im.fail(n, `flattens at an axis other than 1`);
+          target = [0, -1];
+        } else {
+          if (im.attrI(n, 'allowzero', 0) === 1) im.fail(n, `has allowzero = 1`);
+          target = im.intList(n, 1, 'shape', states)!;
+        }
+        // Only dropping or keeping size-1 axes: a layout change, no layer.
+        const kept = s.axes.filter((l) => l !== 'ONE');
+        const fits = (axes: Label[]) => axes.length === target.length && target.filter((e) => e === -1).length <= 1 && axes.every((l, p) => {
+          const e = target[p];
+          if (typeof e === 'string') return e === l; // the size of that axis, computed by Shape
+          if (e === -1) return true;
+          if (e === 0) return s.axes[p] === l; // copies the input's size at p
+          return l !== 'B' && im.sizeOf(s, l) === e;
+        });
+        if (fits(s.axes)) { set(s); return; }
+        if (kept.length !== s.axes.length && fits(kept)) { set({ ...s, axes: kept }); return; }
+        // A Reshape or Flatten layer: [B, ...] → [B, ...target].
+        s = batchMajor(n, s);
+        if (!(target[0] === 0 || target[0] === 'B') || target.slice(1).some((e) => typeof e !== 'number' || e === 0 || e < -1) || target.length < 2 || target.length > 3) {
+          im.fail(n, `reshapes a tensor with axes [${s.axes.join(', ')}] to ${JSON.stringify(target)}; lstm-wasm reads Reshape as [batch, ...] → [batch, features] or [batch, steps, features] (the batch kept as 0), or to drop a size-1 axis`);
+        }
+        const rest = target.slice(1) as number[];
+        const total = s.axes.length === 3 ? (s.T ?? NaN) * (s.F ?? NaN) : s.F ?? NaN;
+        if (!Number.isFinite(total)) im.fail(n, `reshapes a tensor whose sizes are not all known`);
+        const known = rest.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+        const sizesOut = rest.map((d) => (d === -1 ? total / known : d));
+        if (!sizesOut.every((d) => Number.isInteger(d) && d > 0) || sizesOut.reduce((a, b) => a * b, 1) !== total) im.fail(n, `cannot reshape ${total} values a sample to ${JSON.stringify(rest)}`);
+        if (rest.length === 1 && s.axes.length === 2) { set(s); return; }
+        const spec: GSpec = rest.length === 1 ? { kind: 'flatten', node: n.name as string } : { kind: 'reshape', target: rest, node: n.name as string };
+        const c = call(spec, [s.val!]);
+        set(rest.length === 1 ? { ...s, axes: ['B', 'F'], F: sizesOut[0], T: null, val: out(c) } : { ...s, axes: ['B', 'T', 'F'], T: sizesOut[0], F: sizesOut[1], val: out(c) });
+        return;
+      }
+      case 'MatMul': case 'Gemm': {
+        if (dataIdx.length !== 1 || dataIdx[0] !== 0) im.fail(n, dataIdx.length > 1 ? `multiplies two tensors computed from the inputs; lstm-wasm reads x · W with a constant W` : `multiplies a constant by the data (data as the second operand); lstm-wasm reads x · W`);
+        let s = need(n, ins[0]);
+        if (s.axes[s.axes.length - 1] !== 'F') s = batchMajor(n, s);
+        const rank = s.axes.length;
+        const Wt = im.floatInput(n, 1, 'weight');
+        let kernel: Float32Array, K: number, N: number, bias: Float32Array | null = null;
+        if (op === 'Gemm') {
+          if (rank !== 2) im.fail(n, `reads a tensor of rank ${rank}`);
+          if (im.attrI(n, 'transA', 0) !== 0) im.fail(n, `has transA = 1`);
+          const transB = im.attrI(n, 'transB', 0) === 1, alpha = im.attrF(n, 'alpha', 1), beta = im.attrF(n, 'beta', 1);
+          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}`);
+          [K, N] = transB ? [Wt.dims[1], Wt.dims[0]] : Wt.dims;
+          kernel = new Float32Array(K * N);
+          for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) kernel[k * N + j] = alpha * Wt.floats![transB ? j * K + k : k * N + j];
+          if (ins[2]) {
+            if (data.has(ins[2])) im.fail(n, `adds a bias computed from the inputs`);
+            bias = broadcastBias(im, n, im.floatInput(n, 2, 'bias C'), N, beta);
+          }
+        } else {
+          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}; lstm-wasm reads x · W with a 2-D W`);
+          [K, N] = Wt.dims;
+          kernel = Wt.floats!;
+        }
+        if (s.F !== null && s.F !== K) im.fail(n, `has a weight for ${K} features, but its input has ${s.F}`);
+        learnF(s, K);
+        const spec: DenseSpec = { kind: 'dense', node: n.name as string, K, N, kernel, bias, activation: 'linear', closed: false };
+        const c = call(spec, [s.val!], JSON.stringify([op, ins.slice(1), n.attribute]));
+        // It may still take a bias (Add) and an activation, when nothing else reads it.
+        const open = readers.get(outs[0]) === 1;
+        set({ ...s, F: N, val: out(c), dense: open ? spec : null });
+        return;
+      }
+      case 'Add': case 'Sub': case 'Mul': case 'Sum': case 'Mean': case 'Max': case 'Min': {
+        if (dataIdx.length === 1) {
+          const s = states.get(ins[dataIdx[0]])!;
+          const C = im.constant(ins[1 - dataIdx[0]]);
+          const d = s.dense;
+          if (op !== 'Add' || ins.length !== 2 || !d || d.bias || d.activation !== 'linear' || !C?.floats) {
+            im.fail(n, `${op === 'Add' ? 'adds' : 'combines'} a constant with a computed tensor; lstm-wasm reads that only as the bias right after a MatMul (Add)`);
+          }
+          d.bias = broadcastBias(im, n, C, d.N, 1);
+          const open = readers.get(outs[0]) === 1;
+          set({ ...s, dense: open ? d : null });
+          return;
+        }
+        if (dataIdx.length !== ins.filter((x) => x).length) im.fail(n, `combines computed tensors with constants`);
+        set(merge(n, MERGE_OPS[op], ins.filter((x) => x)));
+        return;
+      }
+      case 'Concat': {
+        if (dataIdx.length !== ins.filter((x) => x).length) im.fail(n, `concatenates computed tensors with constants`);
+        set(merge(n, 'Concatenate', ins.filter((x) => x), im.attrI(n, 'axis', 0)));
+        return;
+      }
+      case 'Sigmoid': case 'Tanh': case 'Relu': case 'HardSigmoid': case 'Softmax': {
+        const raw = only();
+        if (op === 'HardSigmoid' && (Math.abs(im.attrF(n, 'alpha', 0.2) - 0.2) > 1e-7 || Math.abs(im.attrF(n, 'beta', 0.5) - 0.5) > 1e-7)) im.fail(n, `has alpha/beta other than 0.2/0.5`);
+        let s = raw.view ? need(n, ins[dataIdx[0]]) : raw;
+        if (op === 'Softmax') {
+          const opset = (im.model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number) ?? OPSET;
+          const a = axisOf(n, im.attrI(n, 'axis', opset >= 13 ? -1 : 1), s.axes.length);
+          if (a !== s.axes.length - 1) im.fail(n, `takes the softmax over axis ${a}, not the last one`);
+          if (s.axes[a] !== 'F') s = batchMajor(n, { ...s, dense: null });
+        }
+        const act: ActivationName = op === 'HardSigmoid' ? 'hardSigmoid' : (op.toLowerCase() as ActivationName);
+        const d = s.dense;
+        if (d && d.activation === 'linear') {
+          d.activation = act;
+          set({ ...s, dense: null });
+          return;
+        }
+        const c = call({ kind: 'activation', activation: act, node: n.name as string }, [s.val!]);
+        set({ ...s, dense: null, val: out(c) });
+        return;
+      }
+      default:
+        im.fail(n, `is not an operator lstm-wasm reads; supported: ${GRAPH_OPS}`);
+    }
+  });
+  progress.at = nodes.length;
+  const outVals = outputNames.map((name) => {
+    const s0 = states.get(name);
+    if (!s0) throw new LstmWasmError(`fromOnnx: output ${JSON.stringify(name)} does not depend on the graph's inputs`);
+    let s = closeView(null, s0, true);
+    if (s.axes.join() === 'B,F,T') s = batchMajor({ name, opType: 'output' } as Message, s);
+    const final = s.axes.filter((a) => a !== 'ONE');
+    if (!(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')) {
+      throw new LstmWasmError(`fromOnnx: output ${JSON.stringify(name)} has axes [${s.axes.join(', ')}]; lstm-wasm models return [batch, features] or [batch, steps, features]`);
+    }
+    if (!s.val || s.val.kind === 'input') throw new LstmWasmError(`fromOnnx: output ${JSON.stringify(name)} is a graph input itself; there is no layer to load`);
+    return s.val;
+  });
+  const inputShapes = inputs.map((v, i) => {
+    const axes = guess[i], dims = inputDims[i] ?? axes.map(() => null);
+    const t = axes.indexOf('T');
+    const T = t >= 0 ? dims[t] : null;
+    if (axes.join() === 'B,T' || axes.join() === 'T,B') return [T];
+    if (axes.join() === 'ONE,B,F' && dims[0] !== null && dims[0] !== 1) throw new LstmWasmError(`fromOnnx: input '${v.name}' is an initial state of ${dims[0]} directions; lstm-wasm reads initial states of one-direction ops, [1, batch, units]`);
+    if (inputF[i] === null) throw new LstmWasmError(`fromOnnx: the number of features of input '${v.name}' is neither in the graph nor fixed by a layer that reads it`);
+    return axes.length === 3 && axes[0] !== 'ONE' ? [T, inputF[i]] : [inputF[i]];
+  });
+  return { calls, outputs: outVals, inputShapes, inputIds: guess.map((a) => !a.includes('F')) };
+}
+
+/** A functional model from the whole graph (fromOnnx with { functional: true }). */
+function fromOnnxGraph(im: OnnxImport, options: FromOnnxOptions): Model {
+  const g = im.graph;
+  const inputs = (g.input as Message[]).filter((v) => !im.inits.has(v.name as string));
+  if (inputs.length === 0) throw new LstmWasmError(`fromOnnx: the graph has no inputs but initializers`);
+  const all = (g.output as Message[]).map((o) => o.name as string);
+  if (options.outputs !== undefined && (!Array.isArray(options.outputs) || options.outputs.length === 0 || !options.outputs.every((o) => typeof o === 'string'))) {
+    throw new LstmWasmError(`fromOnnx: option 'outputs' must be a non-empty array of output names, got ${describe(options.outputs)}`);
+  }
+  const outputNames = options.outputs ?? (options.output !== undefined ? [options.output] : all);
+  for (const o of outputNames) if (!all.includes(o)) throw new LstmWasmError(`fromOnnx: the graph has no output ${JSON.stringify(o)}; its outputs: ${all.join(', ')}`);
+  const kinds = inputs.map((v) => {
+    const elem = ((v.type as Message | undefined)?.tensorType as Message | undefined)?.elemType as number | undefined;
+    const ids = elem !== undefined && elem !== P.TensorDataType.FLOAT && elem !== P.TensorDataType.DOUBLE && elem !== P.TensorDataType.FLOAT16;
+    return { ids, rank: dimsOf(v)?.length ?? 3 };
+  });
+  // An input that only recurrent ops read, as initial_h / initial_c, is [1, batch, units] (PyTorch's h0, c0).
+  const onlyState = inputs.map((v) => {
+    const readers = im.nodes.filter((n) => (n.input as string[]).includes(v.name as string));
+    return readers.length > 0 && readers.every((n) => ['LSTM', 'GRU', 'RNN'].includes(n.opType as string) && (n.input as string[]).every((x, i) => x !== v.name || i === 5 || i === 6));
+  });
+  // Guesses of the inputs' layouts: all batch-major, then all time-major.
+  const guesses: Label[][][] = [false, true].map((tm) => kinds.map(({ ids, rank }, i): Label[] => (onlyState[i] && rank === 3 && !ids ? ['ONE', 'B', 'F']
+    : ids ? (tm ? ['T', 'B'] : ['B', 'T']) : rank === 2 ? ['B', 'F'] : tm ? ['T', 'B', 'F'] : ['B', 'T', 'F'])));
+  let result: GraphResult | null = null;
+  let best: { at: number; err: unknown } | null = null;
+  for (const guess of guesses) {
+    const progress = { at: -1 };
+    try {
+      result = interpretGraph(im, inputs, guess, outputNames, progress);
+      break;
+    } catch (e) {
+      if (!(e instanceof LstmWasmError)) throw e;
+      const at = progress.at - (/with axes \[/.test(e.message) ? 0.5 : 0);
+      if (!best || at > best.at) best = { at, err: e };
+    }
+  }
+  if (!result) throw best!.err;
+
+  // The model: input() per graph input, then each call's layer applied in graph order.
+  const names = new Set<string>(inputs.map((v) => v.name as string));
+  const syms = inputs.map((v, i) => symbolicInput({ shape: result!.inputShapes[i], name: v.name as string, dtype: result!.inputIds[i] ? 'int32' : 'float32' }));
+  // A graph output names the layer that gives it (the first output a layer gives), so model.outputNames match the graph's.
+  const layerName = new Map<Call, string>();
+  // A Dense layer's bias and activation are known only now: calls of one layer agree on them too.
+  const sharedOf = (c: Call): unknown => {
+    if (!c.key) return c;
+    const sp = c.spec;
+    return sp.kind === 'dense' ? `${c.key}|${sp.activation}|${sp.bias ? Array.from(sp.bias).join(',') : ''}` : c.key;
+  };
+  const named = new Map<unknown, string>();
+  result.outputs.forEach((v, i) => {
+    if (v.kind !== 'out') return;
+    const k = sharedOf(v.call);
+    if (named.has(k) || names.has(outputNames[i])) return;
+    named.set(k, outputNames[i]);
+    names.add(outputNames[i]);
+  });
+  for (const c of result.calls) { const nm = named.get(sharedOf(c)); if (nm) layerName.set(c, nm); }
+  // Uses of a shared recurrent layer: the union over its calls.
+  const uses = new Map<unknown, Set<Use>>();
+  for (const c of result.calls) {
+    const k = sharedOf(c);
+    const u = uses.get(k) ?? new Set<Use>();
+    c.uses.forEach((x) => u.add(x));
+    uses.set(k, u);
+  }
+  const layers = new Map<unknown, { layer: Layer; weights: () => void }>();
+  const makeLayer = (c: Call): { layer: Layer; weights: () => void } => {
+    const k = sharedOf(c);
+    const known = layers.get(k);
+    if (known) return known;
+    const sp = c.spec;
+    // Every layer named here: an automatic name could be one a graph output gave another layer.
+    const snake = sp.kind === 'rec' ? (sp.D === 2 ? 'bidirectional' : sp.op === 'RNN' ? 'simple_rnn' : sp.op.toLowerCase())
+      : sp.kind === 'merge' ? sp.cls.replace(/(?<=.)([A-Z])/g, '_$1').toLowerCase() : sp.kind === 'repeat' ? 'repeat_vector' : sp.kind;
+    let name = layerName.get(c);
+    while (!name || (names.has(name) && !layerName.has(c))) name = uniqueName(snake);
+    names.add(name);
+    const base = { name };
+    let made: { layer: Layer; weights: () => void };
+    switch (sp.kind) {
+      case 'embedding': {
+        const l = new Embedding({ inputDim: sp.V, outputDim: sp.Dm, ...base });
+        made = { layer: l, weights: () => l.setWeights([{ data: sp.table, shape: [sp.V, sp.Dm] }]) };
+        break;
+      }
+      case 'dense': {
+        const l = new Dense({ units: sp.N, activation: sp.activation, useBias: !!sp.bias, ...base });
+        made = { layer: l, weights: () => l.setWeights(sp.bias ? [{ data: sp.kernel, shape: [sp.K, sp.N] }, { data: sp.bias, shape: [sp.N] }] : [{ data: sp.kernel, shape: [sp.K, sp.N] }]) };
+        break;
+      }
+      case 'rec': {
+        const u = uses.get(k)!;
+        const returnSequences = u.has('seq');
+        const returnState = u.has('c') || (u.has('h') && returnSequences);
+        if (sp.D === 2 && returnState) throw new LstmWasmError(`fromOnnx: node '${sp.node}' (${sp.op}, bidirectional) gives both its output sequence and its final states; lstm-wasm reads one of them from a bidirectional op`);
+        const common = { units: sp.H, activation: sp.activation, useBias: sp.useBias, returnSequences, returnState };
+        const make = (extra: object) => sp.op === 'LSTM' ? new LSTM({ ...common, recurrentActivation: sp.recurrentActivation, peephole: sp.peephole, unitForgetBias: false, ...extra })
+          : sp.op === 'GRU' ? new GRU({ ...common, recurrentActivation: sp.recurrentActivation, resetAfter: sp.resetAfter, ...extra })
+          : new SimpleRNN({ ...common, ...extra });
+        const l = sp.D === 2 ? new Bidirectional({ layer: make({ returnState: false }), mergeMode: sp.merge ?? 'concat', ...base }) : make({ goBackwards: sp.reverse, ...base });
+        made = { layer: l, weights: () => { const shapes = l.slots.map((slot) => slot.spec.shape); l.setWeights(sp.weights.flat().map((data, j) => ({ data, shape: shapes[j] }))); } };
+        break;
+      }
+      case 'merge': {
+        const M = { Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum }[sp.cls];
+        made = { layer: sp.cls === 'Concatenate' ? new Concatenate({ axis: sp.axis, ...base }) : new M(base), weights: () => {} };
+        break;
+      }
+      case 'repeat': made = { layer: new RepeatVector({ n: sp.n, ...base }), weights: () => {} }; break;
+      case 'flatten': made = { layer: new Flatten(base), weights: () => {} }; break;
+      case 'reshape': made = { layer: new Reshape({ targetShape: sp.target, ...base }), weights: () => {} }; break;
+      case 'permute': made = { layer: new Permute({ dims: sp.dims, ...base }), weights: () => {} }; break;
+      case 'activation': made = { layer: new Activation({ activation: sp.activation, ...base }), weights: () => {} }; break;
+    }
+    layers.set(k, made);
+    return made;
+  };
+  const outsOf = new Map<Call, SymbolicTensor[]>();
+  const sym = (v: Val): SymbolicTensor => {
+    if (v.kind === 'input') return syms[v.index];
+    const list = outsOf.get(v.call)!;
+    const sp = v.call.spec;
+    if (sp.kind !== 'rec' || v.use === 0) return list[0];
+    const l = layers.get(sharedOf(v.call))!.layer as Recurrent | Bidirectional;
+    const rs = l instanceof Bidirectional ? l.forwardLayer.returnSequences : l.returnSequences;
+    const st = l instanceof Bidirectional ? false : l.returnState;
+    const index = v.use === 'seq' ? 0 : v.use === 'h' ? (rs && st ? 1 : 0) : 2;
+    return list[index];
+  };
+  for (const c of result.calls) {
+    const { layer } = makeLayer(c);
+    const [x, ...states] = c.inputs.map(sym);
+    const ins = c.spec.kind === 'merge' ? [x, ...states] : x;
+    const o = c.spec.kind !== 'merge' && states.length ? layer.apply(ins, { initialState: states }) : layer.apply(ins);
+    outsOf.set(c, Array.isArray(o) ? o : [o]);
+  }
+  const model = new Model({ inputs: syms, outputs: result.outputs.map(sym), name: options.name ?? ((g.name as string) || undefined) });
+  for (const { weights } of layers.values()) weights();
+  return model;
+}
+
 /**
  * A Sequential model from the bytes of an ONNX model made of LSTM, GRU and RNN operators, Gemm or
  * MatMul + Add (Dense), an optional Gather (Embedding) first, activations after the Dense layers,
@@ -1058,13 +1852,31 @@ function dimsOf(v: Message): (number | null)[] | null {
  * as PyTorch's nn.LSTM without batch_first) becomes a model that reads [B, T, I] and returns
  * [B, T, H]; a graph output [1, B, H] (a final hidden state) becomes [B, H].
  */
-export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptions = {}): Sequential {
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options?: FromOnnxOptions & { functional?: false }): Sequential;
+/**
+ * A functional model (model({ inputs, outputs })) from the whole graph: an input() per graph
+ * input (named as it), the graph outputs (all, or options.outputs) as the model's outputs, each
+ * named by the layer that gives it where it can be. Besides what the Sequential reading takes: the
+ * merges (Concat, Add, Sub, Mul, Sum, Mean, Max, Min of computed tensors), Unsqueeze + Tile or
+ * Expand (RepeatVector), Reshape and Flatten (Reshape, Flatten layers), Transpose to [batch,
+ * features, steps] (Permute), activations anywhere (Activation), recurrent ops whose initial_h /
+ * initial_c come from other recurrent ops' Y_h / Y_c (directly, as PyTorch writes them, or
+ * squeezed and unsqueezed, as toOnnx does) or from other layers, their Y_h / Y_c read as
+ * returned states (returnState: true), and ops that read the same initializers (a shared layer).
+ * The inputs are all batch-major or all time-major, as the Sequential reading finds out.
+ */
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptions & { functional: true }): Model;
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options?: FromOnnxOptions): Model;
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptions = {}): Model {
+  if (options === null || typeof options !== 'object') throw new LstmWasmError(`fromOnnx: expected an options object such as { functional: true }, got ${describe(options)}`);
   const m = readOnnx(bytes, 'fromOnnx');
   const im = new OnnxImport(m);
+  if (options.functional) return fromOnnxGraph(im, options);
+  if (options.outputs !== undefined) throw new LstmWasmError(`fromOnnx: option 'outputs' is for { functional: true }; a Sequential model has one output (option 'output')`);
   const g = im.graph;
   const dataInputs = (g.input as Message[]).filter((v) => !im.inits.has(v.name as string));
   if (dataInputs.length !== 1) {
-    throw new LstmWasmError(`fromOnnx: the graph has ${dataInputs.length} inputs (${dataInputs.map((v) => v.name).join(', ') || 'none'}); lstm-wasm loads graphs with one input, the sequences`);
+    throw new LstmWasmError(`fromOnnx: the graph has ${dataInputs.length} inputs (${dataInputs.map((v) => v.name).join(', ') || 'none'}); a Sequential model has one input: load the graph with fromOnnx(bytes, { functional: true }) for a functional model of all its inputs and outputs`);
   }
   const input = dataInputs[0];
   const inputName = input.name as string;
@@ -1085,7 +1897,7 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     const ins = n.input as string[];
     const dataIns = ins.map((x, i) => [x, i] as const).filter(([x]) => x && data.has(x));
     if (dataIns.length !== 1) {
-      im.fail(n, `combines ${dataIns.length} tensors computed from the input (${dataIns.map(([x]) => x).join(', ')}); lstm-wasm loads a chain of layers, one after the other`);
+      im.fail(n, `combines ${dataIns.length} tensors computed from the input (${dataIns.map(([x]) => x).join(', ')}); a Sequential model is a chain of layers, one after the other: load the graph with fromOnnx(bytes, { functional: true }) for a functional model`);
     }
     chain.unshift({ node: n, dataIndex: dataIns[0][1], outIndex: (n.output as string[]).indexOf(cur) });
     cur = dataIns[0][0];
