@@ -59,3 +59,7 @@ export const EW_SUB: i32 = 1;
 export const EW_MUL: i32 = 2;
 export const EW_MAX: i32 = 3;
 export const EW_MIN: i32 = 4;
+
+// Pooling kinds (pool1d_forward/backward, global_pool1d_forward/backward).
+export const POOL_MAX: i32 = 0;
+export const POOL_AVG: i32 = 1;

@@ -12,3 +12,6 @@ export { sgd_update, adam_update, rmsprop_update, sum_squares, scale_inplace, cl
 export { rng_seed, rng_uniform, rng_normal, rng_dropout_mask, rng_shuffle_indices, init_orthogonal_scratch_size, init_orthogonal } from "./random";
 export { copy_f32, fill_f32, mul_f32, add_f32, gather_rows, embedding_check_ids, embedding_forward, embedding_backward, mask_from_values, mask_from_ids, merge_forward, merge_backward, last_step } from "./sequence";
 export { ew_binary, ew_binary_backward, scale_f32, copy_blocks, repeat_forward, repeat_backward, permute } from "./shape";
+export { conv1d_cols_size, conv1d_scratch_size, conv1d_forward, conv1d_backward, pool1d_forward, pool1d_backward, global_pool1d_forward, global_pool1d_backward } from "./conv";
+export { layer_norm_forward, layer_norm_backward } from "./norm";
+export { attn_scratch_size, attn_scores, attn_scores_backward, attn_softmax, attn_softmax_backward, attn_apply, attn_apply_backward, attn_additive_scores, attn_additive_backward } from "./attention";

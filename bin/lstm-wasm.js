@@ -13,7 +13,7 @@ const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 const COMMANDS = {
   bench: {
     file: 'bench/run.js',
-    summary: 'the benchmark: lstm-wasm (plain SIMD and relaxed-SIMD builds) beside TF.js (wasm, cpu), onnxruntime-web and brain.js on the S, M, L, GRU and streaming cases; prints a markdown table and writes bench/results.json',
+    summary: 'the benchmark: lstm-wasm (plain SIMD and relaxed-SIMD builds) beside TF.js (wasm, cpu), onnxruntime-web and brain.js (those it finds installed) on the S, M, L, GRU and streaming cases; prints a markdown table and writes the results as JSON (in a clone bench/results.json, from an installed package lstm-wasm-bench.json in the current directory)',
     args: '--quick, --only=ours,tfjs-wasm,…, --build=simd|relaxed|both, --cases=S-infer,…, --json=PATH (--help lists them all)',
   },
   demo: {
@@ -21,8 +21,11 @@ const COMMANDS = {
     summary: 'the main job: trains an LSTM on the Mauna Loa CO2 record (1958-2020), forecasts the last 20% one month ahead, prints its error beside the naive forecast and writes out/co2-forecast.svg',
     args: 'none (EPOCHS=n in the environment sets the number of epochs, 60 by default)',
   },
+  // In a clone only: the page is bundled from examples/web with esbuild when served, and the
+  // package ships neither (esbuild is a 10 MB native binary, no dependency of a library that has none).
   web: {
     file: 'scripts/serve-web.mjs',
+    repositoryOnly: 'npm run demo:web',
     summary: 'the browser demo: bundles examples/web and serves it on http://localhost:8080 (training in a Web Worker, loss curve, forecast, gate heat map, text mode)',
     args: '--port=N, --host=ADDRESS',
   },
@@ -48,12 +51,18 @@ function help() {
     '',
     'Commands:',
   ];
+  const elsewhere = [];
   for (const [name, c] of Object.entries(COMMANDS)) {
+    if (!existsSync(join(ROOT, c.file))) { elsewhere.push(name); continue; }
     lines.push(`  ${name.padEnd(7)}${wrap(c.summary, '         ').trimStart()}`);
     lines.push(wrap(`runs ${c.file}; args: ${c.args}`, '         '));
   }
   lines.push('  help   this text (also --help, -h); --version prints the version', '');
-  lines.push('Examples:', '  npx lstm-wasm bench --quick', '  npx lstm-wasm bench --only=ours --cases=S-infer,S-train', '  EPOCHS=20 npx lstm-wasm demo', '  npx lstm-wasm web --port=3000');
+  for (const name of elsewhere) {
+    lines.push(wrap(`(${name}, ${COMMANDS[name].summary.split(':')[0]}, runs in a clone of the repository: ${COMMANDS[name].repositoryOnly ?? `npx lstm-wasm ${name}`})`, ''), '');
+  }
+  lines.push('Examples:', '  npx lstm-wasm bench --quick', '  npx lstm-wasm bench --only=ours --cases=S-infer,S-train', '  EPOCHS=20 npx lstm-wasm demo');
+  if (!elsewhere.includes('web')) lines.push('  npx lstm-wasm web --port=3000');
   return lines.join('\n');
 }
 
@@ -72,6 +81,10 @@ if (!c) {
   process.exit(2);
 }
 const file = join(ROOT, c.file);
+if (!existsSync(file) && c.repositoryOnly) {
+  console.error(`lstm-wasm ${command}: not in the npm package; it runs in a clone of the repository (npm install, then ${c.repositoryOnly})`);
+  process.exit(1);
+}
 if (!existsSync(file)) {
   console.error(`lstm-wasm ${command}: ${relative(process.cwd(), file) || file} is not here: this copy of lstm-wasm does not ship it. Run it from a clone of the repository (npm install, then npx lstm-wasm ${command}).`);
   process.exit(1);

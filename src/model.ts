@@ -8,7 +8,7 @@
 //   engine/data.ts      x and y as one tensor, an array or an object by name; their checks
 // Sequential (sequential.ts) is a Model whose graph is a chain.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
-import { shapeString, toTensor, type Tensor, type TensorLike } from './tensor.js';
+import { Tensor, shapeString, toTensor, type TensorData, type TensorLike } from './tensor.js';
 import { Layer, type ParamSlot, type Shape } from './layers/layer.js';
 import { initialize } from './layers/initializers.js';
 import { buildGraph, type Graph } from './engine/graph.js';
@@ -109,6 +109,19 @@ export class Model {
 
   protected usable(): void {
     if (this.disposed) throw new LstmWasmError(`${this.where}: the model was disposed; make a new one (or loadModel a saved one)`);
+  }
+
+  /**
+   * Refuses `what` while a fit trains this model's weights: this model's fit, or that of a model
+   * built from the same layers (they share the store). Whatever would change the weights, the
+   * compile configuration or the graph under a running fit is refused, naming it; predict and
+   * evaluate (between its batches, from a callback or from another task while it yields) are not.
+   */
+  protected notDuringFit(what: string): void {
+    const f = this.store?.fitting;
+    if (!f) return;
+    const same = f.where === this.where ? '' : ' (it trains the same layers)';
+    throw new LstmWasmError(`${this.where}.${what}: ${f.where}.fit is running${same}, in epoch ${f.epoch + 1} of ${f.epochs}; ${what} would change the model under it. Await the promise that fit returned first (to end it early, set model.stopTraining = true in a callback); predict and evaluate may run meanwhile`);
   }
 
   /** The graph; Sequential makes it on demand (from the data's shape when the first layer has no inputShape). */
@@ -228,6 +241,7 @@ export class Model {
 
   /** The graph changed (Sequential.add): plans and the compile configuration are void. */
   protected graphChanged(): void {
+    this.notDuringFit('add');
     this.plans.clear();
     this.compiled = null;
     this.pendingCompile = null;
@@ -318,6 +332,7 @@ export class Model {
 
   compile(args: CompileArgs): void {
     this.usable();
+    this.notDuringFit('compile');
     if (!this.graphReady()) {
       // A Sequential that builds from its first data: what compile says is resolved then.
       resolveCompile(args, null, ['output']);
@@ -350,7 +365,7 @@ export class Model {
   // ---- data in and out ---------------------------------------------------------------------
 
   /** x as a list in input order, checked against the inputs' shapes and values. */
-  private xList(x: DataArg, arg: string): Tensor[] {
+  private xList(x: DataArg, arg: string): TensorData[] {
     const graph = this.graph();
     const list = dataList(x, this.inputNames, 'input', `${this.where}: ${arg}`);
     list.forEach((t, i) => {
@@ -364,12 +379,12 @@ export class Model {
     return list;
   }
 
-  private yList(y: DataArg, arg: string): Tensor[] {
+  private yList(y: DataArg, arg: string): TensorData[] {
     return dataList(y, this.outputNames, 'output', `${this.where}: ${arg}`);
   }
 
   /** Checks each y against its output's shape for this plan and its loss. */
-  private checkYs(ys: Tensor[], n: number, plan: Plan, arg: string): void {
+  private checkYs(ys: TensorData[], n: number, plan: Plan, arg: string): void {
     const c = this.compiled!;
     ys.forEach((y, j) => {
       const name = ys.length > 1 ? `${arg}[${j}] ('${c.outputs[j].name}')` : arg;
@@ -384,20 +399,40 @@ export class Model {
     return null;
   }
 
-  private batchOf(n: number, batchSize: unknown, where: string): number {
+  /** The fixed batch shape, for messages: `[1, null, 3]`. */
+  private fixedBatchShape(fixed: number): string {
+    const input = this.graph().inputs.find((t) => t.batchSize !== null) ?? this.graph().inputs[0];
+    return shapeString([fixed, ...input.sampleShape]);
+  }
+
+  private batchOf(n: number, batchSize: unknown, where: string, takesBatchSize = true): number {
     const fixed = this.fixedBatch();
     if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0)) {
       throw new LstmWasmError(`${where}: option 'batchSize' must be a positive integer, got ${describe(batchSize)}`);
     }
     if (fixed !== null) {
+      // A model of fixed batch size (batchInputShape, which stateful layers need) is fed as Keras
+      // feeds it: batches of batchSize (32 when not given), each of which must be the fixed size.
+      // So n samples run as one batch when n is the fixed size, and as consecutive batches only
+      // where Keras has that: when batchSize is the fixed size (given, or Keras's default 32) and
+      // n a multiple of it. Stateful layers then carry their state from each batch to the next
+      // (sample i continuing sample i of the batch before), which is what stateful training is
+      // for, but never what predict(x) on 2 samples of a model built for 1 meant without saying so.
       if (batchSize !== undefined && batchSize !== fixed) throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape), got batchSize ${batchSize}`);
       if (n % fixed !== 0) throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape), so the number of samples must be a multiple of ${fixed}, got ${n}`);
+      if (n !== fixed && (batchSize ?? 32) !== fixed) {
+        const stateful = this.weightLayers().some((l) => l.isStateful());
+        const how = takesBatchSize
+          ? `, or pass batchSize: ${fixed} to run them as ${n / fixed} consecutive batches${stateful ? ' (its stateful layers carry their state from each batch to the next)' : ''}`
+          : '';
+        throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample${fixed === 1 ? '' : 's'} at a time${how}`);
+      }
       return fixed;
     }
     return Math.min((batchSize as number | undefined) ?? 32, n);
   }
 
-  private shapesFor(xs: Tensor[], b: number): number[][] {
+  private shapesFor(xs: TensorData[], b: number): number[][] {
     return xs.map((t) => [b, ...t.shape.slice(1)]);
   }
 
@@ -411,7 +446,7 @@ export class Model {
     }
   }
 
-  private loadBatch(plan: Plan, xs: Tensor[], ys: Tensor[] | null, start: number, b: number, order: Int32Array | null): void {
+  private loadBatch(plan: Plan, xs: TensorData[], ys: TensorData[] | null, start: number, b: number, order: Int32Array | null): void {
     xs.forEach((t, i) => this.copyRows(plan.inputs[i].ptr, t.data, t.data.length / t.shape[0], start, b, order));
     if (ys) ys.forEach((t, j) => this.copyRows(plan.outputs[j].target, t.data, t.data.length / t.shape[0], start, b, order));
   }
@@ -433,7 +468,7 @@ export class Model {
       const plan = this.plan(this.shapesFor(xs, b));
       this.loadBatch(plan, xs, null, start, b, null);
       runForward(this.s, plan, false);
-      outs ??= plan.outputs.map((o) => ({ data: new Float32Array(n * prod(o.shape.slice(1))), shape: [n, ...o.shape.slice(1)] }));
+      outs ??= plan.outputs.map((o) => new Tensor(new Float32Array(n * prod(o.shape.slice(1))), [n, ...o.shape.slice(1)]));
       plan.outputs.forEach((o, j) => {
         const per = prod(o.shape.slice(1));
         outs![j].data.set(this.s.arena.f32(plan.ptr[o.idx], b * per), start * per);
@@ -450,7 +485,7 @@ export class Model {
    * (LSTM: i, f, g, o blocks of `units` each; GRU: z, r, h), its cell state per step (LSTM) and
    * its output per step, in processing order. For teaching and plots (the web demo's heat map).
    */
-  inspect(x: DataArg, args: { layer?: number | string } = {}): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor } {
+  inspect(x: DataArg, args: { layer?: number | string } = {}): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor; attentionScores?: Tensor } {
     this.usable();
     checkOptions('inspect', args ?? {}, ['layer']);
     this.prepare(x);
@@ -460,18 +495,32 @@ export class Model {
     const layers = this.layers;
     const sel = args?.layer ?? layers.findIndex((l) => l.inspectable);
     const layer = typeof sel === 'string' ? layers.find((l) => l.name === sel) : layers[sel as number];
-    if (!layer || !layer.inspectable) throw new LstmWasmError(`${this.where}.inspect: option 'layer' must name or index an LSTM, GRU or SimpleRNN layer of this model, got ${describe(args?.layer)}`);
+    if (!layer || !layer.inspectable) throw new LstmWasmError(`${this.where}.inspect: option 'layer' must name or index an LSTM, GRU, SimpleRNN or attention layer of this model, got ${describe(args?.layer)}`);
     const ni = graph.nodes.findIndex((nd) => nd.layer === layer);
     const n = xs[0].shape[0];
-    const B = this.batchOf(n, undefined, 'inspect');
+    const B = this.batchOf(n, undefined, 'inspect', false);
     let gates: Float32Array | null = null, cells: Float32Array | null = null, hidden: Float32Array | null = null;
     let T = 0, G = 0, H = 0;
+    let scores: Float32Array | null = null, attOut: Float32Array | null = null, scoreShape: number[] = [], outShape: number[] = [];
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
       const plan = this.plan(this.shapesFor(xs, b));
       this.loadBatch(plan, xs, null, start, b, null);
       runForward(this.s, plan, false);
       const pn = plan.nodes[ni];
+      const att = (pn.runner as { attention?: { ptr: number; shape: number[] } }).attention;
+      if (att) {
+        // Attention layers: their weights after the softmax, per head where they have heads, and their output.
+        const per = att.shape.slice(1).reduce((p, q) => p * q, 1);
+        scores ??= new Float32Array(n * per);
+        scores.set(this.s.arena.f32(att.ptr, b * per), start * per);
+        scoreShape = att.shape.slice(1);
+        const oShape = plan.shapes[pn.outIdx[0]].slice(1), oPer = oShape.reduce((p, q) => p * q, 1);
+        attOut ??= new Float32Array(n * oPer);
+        attOut.set(this.s.arena.f32(plan.ptr[pn.outIdx[0]], b * oPer), start * oPer);
+        outShape = oShape;
+        continue;
+      }
       const tr = pn.runner.trace!;
       const inShape = plan.shapes[pn.inIdx[0]];
       T = inShape[1];
@@ -483,10 +532,11 @@ export class Model {
       if (tr.gates) { gates ??= new Float32Array(n * T * G * H); gates.set(arena.f32(tr.gates, b * T * G * H), start * T * G * H); }
       if (tr.cells) { cells ??= new Float32Array(n * T * H); cells.set(arena.f32(tr.cells, b * T * H), start * T * H); }
     }
+    if (scores) return { gates: null, cellStates: null, hidden: new Tensor(attOut!, [n, ...outShape]), attentionScores: new Tensor(scores, [n, ...scoreShape]) };
     return {
-      gates: gates ? { data: gates, shape: [n, T, G * H] } : null,
-      cellStates: cells ? { data: cells, shape: [n, T, H] } : null,
-      hidden: { data: hidden!, shape: [n, T, H] },
+      gates: gates ? new Tensor(gates, [n, T, G * H]) : null,
+      cellStates: cells ? new Tensor(cells, [n, T, H]) : null,
+      hidden: new Tensor(hidden!, [n, T, H]),
     };
   }
 
@@ -525,7 +575,7 @@ export class Model {
     runForward(this.s, plan, false);
     const o = plan.outputs[0];
     const D = o.shape[o.shape.length - 1];
-    return { data: this.s.arena.read(plan.ptr[o.idx], B * D), shape: [B, D] };
+    return new Tensor(this.s.arena.read(plan.ptr[o.idx], B * D), [B, D]);
   }
 
   resetStates(): void {
@@ -624,6 +674,7 @@ export class Model {
 
   trainOnBatch(x: DataArg, y: DataArg): number | number[] {
     this.usable();
+    this.notDuringFit('trainOnBatch');
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('trainOnBatch');
     this.prepare(x);
@@ -631,7 +682,7 @@ export class Model {
     const ys = this.yList(y, 'trainOnBatch y');
     const n = xs[0].shape[0];
     const fixed = this.fixedBatch();
-    if (fixed !== null && n !== fixed) throw new LstmWasmError(`${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples`);
+    if (fixed !== null && n !== fixed) throw new LstmWasmError(`${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples; trainOnBatch takes one batch of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)})`);
     const plan = this.plan(this.shapesFor(xs, n));
     this.checkYs(ys, n, plan, 'trainOnBatch y');
     this.loadBatch(plan, xs, ys, 0, n, null);
@@ -650,7 +701,7 @@ export class Model {
     return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  private evaluateLists(xs: Tensor[], ys: Tensor[], batchSize: number | undefined, where: string): { loss: number; losses: number[]; metrics: number[] } {
+  private evaluateLists(xs: TensorData[], ys: TensorData[], batchSize: number | undefined, where: string): { loss: number; losses: number[]; metrics: number[] } {
     const n = xs[0].shape[0];
     const B = this.batchOf(n, batchSize, where);
     let loss = 0;
@@ -672,6 +723,7 @@ export class Model {
 
   async fit(x: DataArg, y: DataArg, args: FitArgs = {}): Promise<History> {
     this.usable();
+    this.notDuringFit('fit');
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('fit');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
@@ -695,7 +747,7 @@ export class Model {
       if (t.shape[0] !== nx) throw new LstmWasmError(`fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`);
     });
     // Validation data: the last fraction of x and y, taken before shuffling (as Keras).
-    let val: [Tensor[], Tensor[]] | null = null;
+    let val: [TensorData[], TensorData[]] | null = null;
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new LstmWasmError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`);
       val = [this.xList(args.validationData[0], 'fit validationData[0]'), this.yList(args.validationData[1], 'fit validationData[1]')];
@@ -705,7 +757,7 @@ export class Model {
       const nVal = Math.floor(nx * s);
       const nTrain = nx - nVal;
       if (nVal === 0 || nTrain === 0) throw new LstmWasmError(`fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`);
-      const cut = (t: Tensor, a: number, b: number): Tensor => { const per = t.data.length / t.shape[0]; return { data: t.data.subarray(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] }; };
+      const cut = (t: TensorData, a: number, b: number): TensorData => { const per = t.data.length / t.shape[0]; return { data: t.data.subarray(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] }; };
       val = [xs.map((t) => cut(t, nTrain, nx)), ys.map((t) => cut(t, nTrain, nx))];
       xs = xs.map((t) => cut(t, 0, nTrain));
       ys = ys.map((t) => cut(t, 0, nTrain));
@@ -724,62 +776,73 @@ export class Model {
     const all: Callback[] = [...(verbose ? [new ProgressLogger(verbose, epochs, batches)] : []), ...callbacks, history];
     for (const cb of all) cb.setModel?.(this);
     const store = this.s;
-    if (args.seed !== undefined) store.k.rng_seed(store.rngState, args.seed >>> 0);
-    const order = new Int32Array(n);
-    const keys = resultKeys(c);
-    let lastYield = Date.now();
-    this.stopTraining = false;
-    for (const cb of all) await cb.onTrainBegin?.();
-    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-      for (const cb of all) await cb.onEpochBegin?.(epoch);
-      if (shuffle) {
-        // The order is drawn in WASM (the model's seeded RNG) above the plans, then copied out.
-        const p = store.arena.mark();
-        store.arena.ensure(p + n * 4 + 64);
-        store.k.rng_shuffle_indices(store.rngState, n, p);
-        store.generation++;
-        order.set(store.arena.i32(p, n));
-      }
-      let seen = 0;
-      const sums = keys.map(() => 0);
-      for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
-        const start = bi * B, b = Math.min(B, n - start);
-        const plan = this.plan(this.shapesFor(xs, b));
-        this.loadBatch(plan, xs, ys, start, b, shuffle ? order : null);
-        for (const cb of all) await cb.onBatchBegin?.(bi, { batch: bi, size: b });
-        const r = this.trainStep(plan);
-        if (!r.ok) {
-          if (terminateOnNaN) { this.stopTraining = true; break; }
-          throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
+    this.notDuringFit('fit'); // checked again: reading the data may have built the model
+    const running = { where: this.where, epoch: initialEpoch, epochs };
+    store.fitting = running;
+    try {
+      if (args.seed !== undefined) store.k.rng_seed(store.rngState, args.seed >>> 0);
+      const order = new Int32Array(n);
+      const keys = resultKeys(c);
+      let lastYield = Date.now();
+      this.stopTraining = false;
+      for (const cb of all) await cb.onTrainBegin?.();
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        running.epoch = epoch;
+        for (const cb of all) await cb.onEpochBegin?.(epoch);
+        if (shuffle) {
+          // The order is drawn in WASM (the model's seeded RNG) above the plans, then copied out.
+          const p = store.arena.mark();
+          store.arena.ensure(p + n * 4 + 64);
+          store.k.rng_shuffle_indices(store.rngState, n, p);
+          store.generation++;
+          order.set(store.arena.i32(p, n));
         }
-        const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
-        seen += b;
-        values.forEach((v, i) => (sums[i] += v * b));
-        const logs: Logs = { batch: bi, size: b };
-        keys.forEach((key, i) => (logs[key] = values[i]));
-        logs.gradNorm = r.gradNorm;
-        for (const cb of all) await cb.onBatchEnd?.(bi, logs);
-        if (yieldEvery !== 'never' && Date.now() - lastYield >= yieldEvery) {
-          await yieldToEventLoop();
-          lastYield = Date.now();
+        let seen = 0;
+        const sums = keys.map(() => 0);
+        for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
+          const start = bi * B, b = Math.min(B, n - start);
+          for (const cb of all) await cb.onBatchBegin?.(bi, { batch: bi, size: b });
+          // The batch goes into the plan's buffers after the callbacks: a predict or evaluate they
+          // run uses the same memory (every plan of a store starts at the same address).
+          const plan = this.plan(this.shapesFor(xs, b));
+          this.loadBatch(plan, xs, ys, start, b, shuffle ? order : null);
+          const r = this.trainStep(plan);
+          if (!r.ok) {
+            if (terminateOnNaN) { this.stopTraining = true; break; }
+            throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
+          }
+          const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
+          seen += b;
+          values.forEach((v, i) => (sums[i] += v * b));
+          const logs: Logs = { batch: bi, size: b };
+          keys.forEach((key, i) => (logs[key] = values[i]));
+          logs.gradNorm = r.gradNorm;
+          for (const cb of all) await cb.onBatchEnd?.(bi, logs);
+          if (yieldEvery !== 'never' && Date.now() - lastYield >= yieldEvery) {
+            await yieldToEventLoop();
+            lastYield = Date.now();
+          }
         }
+        const logs: Logs = {};
+        keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
+        if (val && seen) {
+          const v = this.evaluateLists(val[0], val[1], B, 'fit validation');
+          const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
+          keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
+        }
+        for (const cb of all) await cb.onEpochEnd?.(epoch, logs);
       }
-      const logs: Logs = {};
-      keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
-      if (val && seen) {
-        const v = this.evaluateLists(val[0], val[1], B, 'fit validation');
-        const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
-        keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
-      }
-      for (const cb of all) await cb.onEpochEnd?.(epoch, logs);
+    } finally {
+      if (store.fitting === running) store.fitting = null;
     }
+    // Training is over: onTrainEnd may change the weights (EarlyStopping restores the best ones).
     for (const cb of all) await cb.onTrainEnd?.();
     return history;
   }
 
   // ---- weights -----------------------------------------------------------------------------
 
-  getWeights(): { data: Float32Array; shape: number[] }[] {
+  getWeights(): Tensor[] {
     this.usable();
     this.build();
     return this.weightLayers().flatMap((l) => l.getWeights());
@@ -787,6 +850,7 @@ export class Model {
 
   setWeights(weights: { data: Float32Array; shape: number[] }[]): void {
     this.usable();
+    this.notDuringFit('setWeights');
     this.build();
     const layers = this.weightLayers();
     const counts = layers.map((l) => l.slots.length);
@@ -839,6 +903,7 @@ export class Model {
   /** Frees the model's WebAssembly memory (once no other model built from its layers holds it). The model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
+    this.notDuringFit('dispose');
     this.disposed = true;
     this.plans.clear();
     this.store?.release(this.where);

@@ -3,17 +3,133 @@
 // computes nothing with them.
 import { LstmWasmError, describe } from './errors.js';
 
-/** A dense float32 tensor, row-major. `data.length` is the product of `shape`. */
-export interface Tensor {
+/**
+ * A tensor as a plain object: a dense float32 array, row-major, and its shape (`data.length` is
+ * the product of `shape`). Taken wherever a tensor is; results are Tensor instances, which are this too.
+ */
+export interface TensorData {
   data: Float32Array;
   shape: number[];
+}
+
+/**
+ * A dense float32 tensor, row-major: what predict, step, inspect, getWeights and tensor() give.
+ * `data` (a Float32Array) and `shape` are its only own fields, as in the plain `{ data, shape }`
+ * objects taken everywhere; the methods are those TF.js users call on results. The numbers live
+ * in JavaScript, not in WebAssembly memory: nothing needs freeing.
+ */
+export class Tensor implements TensorData {
+  data: Float32Array;
+  shape: number[];
+
+  /** Wraps `data` (not copied) as a tensor of `shape`; `tensor()` builds one from nested arrays. */
+  constructor(data: Float32Array, shape: readonly number[]) {
+    if (!(data instanceof Float32Array)) throw new LstmWasmError(`Tensor: data must be a Float32Array, got ${describe(data)}`);
+    if (!isValidShape(shape)) throw new LstmWasmError(`Tensor: shape must be an array of non-negative integer sizes, got ${describe(shape)}`);
+    if (sizeOf(shape) !== data.length) throw new LstmWasmError(`Tensor: shape ${shapeString(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
+    this.data = data;
+    this.shape = [...shape];
+  }
+
+  /** The number of dimensions (0 for a scalar). */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Always 'float32' (as TF.js's tensor.dtype). */
+  get dtype(): 'float32' {
+    return 'float32';
+  }
+
+  /** The values, flat and row-major: `data` itself (as TF.js's dataSync, not a copy to keep). */
+  dataSync(): Float32Array {
+    return this.data;
+  }
+
+  /** The values as nested arrays of numbers (a number for a scalar), as TF.js's arraySync. */
+  arraySync(): NestedArray {
+    const { data, shape } = this;
+    if (shape.length === 0) return data[0];
+    let at = 0;
+    const build = (axis: number): NestedArray[] | number[] => {
+      const n = shape[axis];
+      if (axis === shape.length - 1) { const row = Array.from(data.subarray(at, at + n)); at += n; return row; }
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(axis + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  /** arraySync() as a promise, as TF.js's array(). */
+  array(): Promise<NestedArray> {
+    return Promise.resolve(this.arraySync());
+  }
+
+  /** The tensor as text: 'Tensor', then its values, as TF.js's toString(); `verbose` adds dtype, rank and shape. */
+  toString(verbose = false): string {
+    const head = verbose ? `Tensor\n  dtype: float32\n  rank: ${this.rank}\n  shape: ${shapeString(this.shape)}\n  values:\n` : 'Tensor\n';
+    return head + formatValues(this.data, this.shape, '    ');
+  }
+
+  /** Prints toString() with console.log, as TF.js's print(). */
+  print(verbose = false): void {
+    console.log(this.toString(verbose));
+  }
+
+  /** Nothing to free (the numbers are a Float32Array in JavaScript); here so TF.js habits do no harm. */
+  dispose(): void {}
+}
+
+/** Nested arrays of numbers, as arraySync() gives them. */
+export type NestedArray = number | NestedArray[];
+
+/** Per dimension, at most this many entries are printed: the first and last three, '...' between. */
+const PRINT_THRESHOLD = 20;
+const PRINT_EDGE = 3;
+
+function formatNumber(v: number): string {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  return String(parseFloat(v.toPrecision(6)));
+}
+
+/** Values as nested brackets, one innermost row per line, numbers right-aligned to one width. */
+function formatValues(data: Float32Array, shape: readonly number[], indent: string): string {
+  if (shape.length === 0) return indent + formatNumber(data[0]);
+  const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+  const shown = (n: number): (number | null)[] => (n > PRINT_THRESHOLD
+    ? [...Array.from({ length: PRINT_EDGE }, (_, i) => i), null, ...Array.from({ length: PRINT_EDGE }, (_, i) => n - PRINT_EDGE + i)]
+    : Array.from({ length: n }, (_, i) => i));
+  // One width for every printed number.
+  let width = 0;
+  const visit = (axis: number, base: number, f: (i: number) => void): void => {
+    for (const i of shown(shape[axis])) {
+      if (i === null) continue;
+      if (axis === shape.length - 1) f(base + i);
+      else visit(axis + 1, base + i * strides[axis], f);
+    }
+  };
+  visit(0, 0, (i) => { width = Math.max(width, formatNumber(data[i]).length); });
+  const render = (axis: number, base: number, pad: string): string => {
+    const items = shown(shape[axis]);
+    if (axis === shape.length - 1) return `[${items.map((i) => (i === null ? '...' : formatNumber(data[base + i]).padStart(width))).join(', ')}]`;
+    const inner = pad + ' ';
+    const sep = `,${'\n'.repeat(shape.length - axis - 1)}${inner}`;
+    return `[${items.map((i) => (i === null ? '...' : render(axis + 1, base + i * strides[axis], inner))).join(sep)}]`;
+  };
+  return indent + render(0, 0, indent);
 }
 
 /** A number, or an array (or typed array) of NestedNumbers: rectangular, of any depth. */
 export type NestedNumbers = number | ArrayLike<NestedNumbers>;
 
-/** Anything taken where a tensor is: a Tensor, a number, nested number arrays, typed arrays. */
-export type TensorLike = Tensor | number | number[] | number[][] | number[][][] | Float32Array | ArrayLike<NestedNumbers>;
+/** Anything taken where a tensor is: a Tensor (or a plain { data, shape }), a number, nested number arrays, typed arrays. */
+export type TensorLike = TensorData | number | number[] | number[][] | number[][][] | Float32Array | ArrayLike<NestedNumbers>;
 
 /** `[32, 50, 1]`; null (or undefined) marks a size not known yet: `[null, 50, 1]`. */
 export function shapeString(shape: readonly (number | null | undefined)[]): string {
@@ -51,8 +167,8 @@ function isValidShape(shape: unknown): shape is number[] {
   return Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
 }
 
-/** True for a well-formed Tensor: Float32Array data whose length the shape accounts for. */
-export function isTensor(x: unknown): x is Tensor {
+/** True for a well-formed tensor (a Tensor or a plain { data, shape }): Float32Array data whose length the shape accounts for. */
+export function isTensor(x: unknown): x is TensorData {
   if (x === null || typeof x !== 'object') return false;
   const t = x as { data?: unknown; shape?: unknown };
   return t.data instanceof Float32Array && isValidShape(t.shape) && sizeOf(t.shape) === t.data.length;
@@ -112,7 +228,7 @@ function inferShape(values: unknown): number[] {
 
 /** Copies rectangular nested arrays into a new Float32Array, checking each element's type and place. */
 function readNested(values: unknown, w: Where): Tensor {
-  if (typeof values === 'number') return { data: Float32Array.of(values), shape: [] };
+  if (typeof values === 'number') return new Tensor(Float32Array.of(values), []);
   if (!isArrayLike(values)) throw new LstmWasmError(`${w.prefix}${w.root} must be ${EXPECTED}, got ${describe(values)}`);
   const shape = inferShape(values);
   const rank = shape.length;
@@ -151,7 +267,7 @@ function readNested(values: unknown, w: Where): Tensor {
     }
   };
   fill(values, 0);
-  return { data, shape };
+  return new Tensor(data, shape);
 }
 
 /** Checks a shape argument: an array of non-negative integer sizes. */
@@ -169,7 +285,7 @@ function checkShape(shape: unknown, w: Where, name: string): number[] {
 }
 
 /** Reads a { data, shape } object (ours, or a TF.js tensor through dataSync()). */
-function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknown }, w: Where, copy: boolean): Tensor {
+function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknown }, w: Where, copy: boolean): TensorData {
   const shape = checkShape(x.shape, w, `${w.root}.shape`);
   const n = sizeOf(shape);
   let raw: unknown = x.data;
@@ -183,23 +299,23 @@ function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknow
     throw new LstmWasmError(`${w.prefix}${w.root}: shape ${shapeString(shape)} needs ${n} values, but ${rawName} holds ${raw.length}`);
   }
   if (raw instanceof Float32Array) {
-    if (copy) return { data: raw.slice(), shape: [...shape] };
-    return raw === x.data ? x as Tensor : { data: raw, shape: [...shape] };
+    if (copy) return new Tensor(raw.slice(), shape);
+    return raw === x.data ? x as TensorData : new Tensor(raw, shape);
   }
   // Flat data of another kind: read it element by element, so a bad element is named.
   const flat = readNested(raw, { prefix: w.prefix, root: rawName });
   if (flat.shape.length !== 1) {
     throw new LstmWasmError(`${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ${shapeString(flat.shape)}`);
   }
-  return { data: flat.data, shape: [...shape] };
+  return new Tensor(flat.data, shape);
 }
 
-function reshape(t: Tensor, shape: number[], w: Where): Tensor {
+function reshape(t: TensorData, shape: number[], w: Where): Tensor {
   const n = sizeOf(shape);
   if (n !== t.data.length) {
     throw new LstmWasmError(`${w.prefix}shape ${shapeString(shape)} needs ${n} values, got ${t.data.length} (${w.root} has shape ${shapeString(t.shape)})`);
   }
-  return { data: t.data, shape: [...shape] };
+  return new Tensor(t.data, shape);
 }
 
 /**
@@ -211,7 +327,8 @@ export function tensor(values: TensorLike, shape?: readonly number[]): Tensor {
   const w: Where = { prefix: 'tensor: ', root: 'values' };
   const want = shape === undefined ? undefined : checkShape(shape, w, 'shape');
   const t = looksLikeTensor(values) ? readTensorObject(values, w, true) : readNested(values, w);
-  return want === undefined ? t : reshape(t, want, w);
+  if (want !== undefined) return reshape(t, want, w);
+  return t instanceof Tensor ? t : new Tensor(t.data, t.shape);
 }
 
 /**
@@ -219,7 +336,7 @@ export function tensor(values: TensorLike, shape?: readonly number[]): Tensor {
  * through as it is, not copied; anything else is read into a new one. Messages name `argName`,
  * after `where` when given (`toCategorical` gives "toCategorical: labels[3] is ...").
  */
-export function toTensor(x: TensorLike, argName: string, where?: string): Tensor {
+export function toTensor(x: TensorLike, argName: string, where?: string): TensorData {
   const w: Where = { prefix: where === undefined ? '' : `${where}: `, root: argName };
   if (looksLikeTensor(x)) return readTensorObject(x, w, false);
   return readNested(x, w);

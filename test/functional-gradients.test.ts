@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Activation, Add, Average, Bidirectional, Concatenate, Dense, Embedding, Flatten, GRU, LSTM, Maximum, Minimum, Multiply, Permute,
-  RepeatVector, Reshape, SimpleRNN, Subtract, TimeDistributed, input, model, type Model, type SymbolicTensor, type Tensor,
+  RepeatVector, Reshape, SimpleRNN, Subtract, TimeDistributed, input, model, type Model, type SymbolicTensor, type TensorData,
 } from '../src/index.js';
 import { initForTests, randTensor } from './util/tfjs.js';
 import { rng } from './util/kernels.js';
@@ -18,13 +18,13 @@ const B = 3;
 // float32 forward passes: the difference quotient carries about 1e-6 / e of rounding noise.
 const ATOL = 2e-5, RTOL = 2e-2;
 
-function lossAt(m: Model, x: Tensor[], y: Tensor[]): number {
+function lossAt(m: Model, x: TensorData[], y: TensorData[]): number {
   const r = m.evaluate(x, y, { batchSize: B });
   return Array.isArray(r) ? r[0] : r;
 }
 
 /** Worst |fd - g| / (atol + rtol·|fd|) over sampled weights; ≤ 1 passes. */
-function check(m: Model, x: Tensor[], y: Tensor[], samples = 36): { worst: number; n: number; typical: number } {
+function check(m: Model, x: TensorData[], y: TensorData[], samples = 36): { worst: number; n: number; typical: number } {
   m.compile({ optimizer: { name: 'sgd', learningRate: 1 }, loss: m.outputs.map(() => 'meanSquaredError'), lossWeights: m.outputs.map((_, i) => 1 / (i + 1)) });
   const w0 = m.getWeights().map((w) => ({ data: w.data.slice(), shape: w.shape }));
   m.trainOnBatch(x, y);
@@ -53,7 +53,7 @@ function check(m: Model, x: Tensor[], y: Tensor[], samples = 36): { worst: numbe
   return { worst, n, typical: mags[Math.floor(mags.length / 2)] };
 }
 
-function data(m: Model, seed: number, ids: Record<string, number> = {}): { x: Tensor[]; y: Tensor[] } {
+function data(m: Model, seed: number, ids: Record<string, number> = {}): { x: TensorData[]; y: TensorData[] } {
   const x = m.inputs.map((t, i) => {
     const shape = [B, ...t.sampleShape.map((d) => d ?? 4)] as number[];
     const vocab = ids[t.sourceLayer.name];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Concatenate, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Sequential, input, loadModel, loadModelSync, model,
-  type SymbolicTensor, type Tensor,
+  type SymbolicTensor, type TensorData,
 } from '../src/index.js';
 import { initForTests, maxAbsDiff, randTensor } from './util/tfjs.js';
 
@@ -16,7 +16,7 @@ const errorOf = (f: () => unknown): LstmWasmError => {
   try { f(); } catch (e) { if (e instanceof LstmWasmError) return e; throw e; }
   throw new Error('no error');
 };
-const ids = (shape: number[], vocab: number, seed: number): Tensor => {
+const ids = (shape: number[], vocab: number, seed: number): TensorData => {
   const t = randTensor(shape, seed);
   return { data: t.data.map((v) => Math.floor(((v + 1) / 2) * (vocab - 1)) + 1), shape };
 };
@@ -45,8 +45,8 @@ describe('building and running graphs', () => {
   it('x as an array in input order or an object by name gives the same predictions', () => {
     const m = twoInputs();
     const xa = randTensor([7, 6, 3], 2), xb = randTensor([7, 4], 3);
-    const p1 = m.predict([xa, xb]) as Tensor;
-    const p2 = m.predict({ static: xb, series: xa }) as Tensor;
+    const p1 = m.predict([xa, xb]) as TensorData;
+    const p2 = m.predict({ static: xb, series: xa }) as TensorData;
     expect(p1.shape).toEqual([7, 2]);
     expect(maxAbsDiff(p1.data, p2.data)).toBe(0);
   });
@@ -56,7 +56,7 @@ describe('building and running graphs', () => {
     const shared = new LSTM({ units: 3, name: 'shared' });
     const m = model({ inputs: [a, b], outputs: [shared.apply(a) as SymbolicTensor, shared.apply(b) as SymbolicTensor], seed: 2 });
     const x = randTensor([4, 5, 2], 5);
-    const [p, q] = m.predict([x, x]) as Tensor[];
+    const [p, q] = m.predict([x, x]) as TensorData[];
     expect(maxAbsDiff(p.data, q.data)).toBe(0);
     expect(m.getWeights()).toHaveLength(3);
     expect(m.outputNames).toEqual(['shared', 'shared_1']);
@@ -82,12 +82,12 @@ describe('building and running graphs', () => {
     const a = input({ shape: [200] });
     const m = model({ inputs: a, outputs: new Dropout({ rate: 0.5 }).apply(a, { training: true }) as SymbolicTensor, seed: 4 });
     const x = { data: new Float32Array(200).fill(1), shape: [1, 200] };
-    const p = (m.predict(x) as Tensor).data;
+    const p = (m.predict(x) as TensorData).data;
     const zeros = p.filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThan(50);
     expect(zeros).toBeLessThan(150);
     const off = model({ inputs: a, outputs: new Dropout({ rate: 0.5 }).apply(a) as SymbolicTensor });
-    expect(Array.from((off.predict(x) as Tensor).data).every((v) => v === 1)).toBe(true);
+    expect(Array.from((off.predict(x) as TensorData).data).every((v) => v === 1)).toBe(true);
   });
 
   it('Sequential builds from the data when its first layer has no inputShape, or from build(shape)', async () => {
@@ -121,12 +121,12 @@ describe('encoder-decoder (the Keras seq2seq pattern)', () => {
     const [s2, h2, c2] = decLstm.apply(decEmb.apply(decIn) as SymbolicTensor, { initialState: [hIn, cIn] }) as SymbolicTensor[];
     const step = model({ inputs: [decIn, hIn, cIn], outputs: [head.apply(s2) as SymbolicTensor, h2, c2] });
     // Decode the teacher-forced sequence one step at a time: the same probabilities as the training model.
-    const full = train.predict([xe, xd]) as Tensor;
-    let [hs, cs] = encoder.predict(xe) as Tensor[];
+    const full = train.predict([xe, xd]) as TensorData;
+    let [hs, cs] = encoder.predict(xe) as TensorData[];
     let worst = 0;
     for (let t = 0; t < 4; t++) {
       const col = { data: Float32Array.from({ length: 12 }, (_, i) => xd.data[i * 4 + t]), shape: [12, 1] };
-      const [p, hn, cn] = step.predict([col, hs, cs]) as Tensor[];
+      const [p, hn, cn] = step.predict([col, hs, cs]) as TensorData[];
       for (let i = 0; i < 12; i++) for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(p.data[i * V + v] - full.data[(i * 4 + t) * V + v]));
       hs = hn; cs = cn;
     }
@@ -134,7 +134,7 @@ describe('encoder-decoder (the Keras seq2seq pattern)', () => {
     // The models share one memory: disposing two of them leaves the third working.
     encoder.dispose();
     step.dispose();
-    expect((train.predict([xe, xd]) as Tensor).data).toEqual(full.data);
+    expect((train.predict([xe, xd]) as TensorData).data).toEqual(full.data);
   });
 });
 
@@ -146,7 +146,7 @@ describe('saving graphs', () => {
     await m.fit([xa, xb], randTensor([5, 2], 4), { epochs: 1, verbose: 0 });
     const again = await loadModel(m.save());
     expect(again.inputNames).toEqual(['series', 'static']);
-    expect(Array.from((again.predict([xa, xb]) as Tensor).data)).toEqual(Array.from((m.predict([xa, xb]) as Tensor).data));
+    expect(Array.from((again.predict([xa, xb]) as TensorData).data)).toEqual(Array.from((m.predict([xa, xb]) as TensorData).data));
     expect(again.evaluate([xa, xb], randTensor([5, 2], 4))).toEqual(m.evaluate([xa, xb], randTensor([5, 2], 4)));
   });
 
@@ -155,7 +155,7 @@ describe('saving graphs', () => {
     const fx = JSON.parse(readFileSync(join(dir, 'v1-sequential.json'), 'utf8')) as { x: number[][]; predict: number[]; shape: number[] };
     const m = loadModelSync(readFileSync(join(dir, 'v1-sequential.lstmwasm')));
     expect(m).toBeInstanceOf(Sequential);
-    const p = m.predict(fx.x) as Tensor;
+    const p = m.predict(fx.x) as TensorData;
     expect(p.shape).toEqual(fx.shape);
     expect(maxAbsDiff(p.data, fx.predict)).toBeLessThan(1e-6);
   });

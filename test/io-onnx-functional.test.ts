@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import {
   Activation, Add, Average, Bidirectional, Concatenate, Dense, Dropout, Embedding, Flatten, GRU, LSTM, LstmWasmError, Masking, Maximum, Minimum,
-  Model, Multiply, Permute, RepeatVector, Reshape, Sequential, SimpleRNN, Subtract, TimeDistributed, input, model, type SymbolicTensor, type Tensor,
+  Model, Multiply, Permute, RepeatVector, Reshape, Sequential, SimpleRNN, Subtract, TimeDistributed, input, model, type SymbolicTensor, type Tensor, type TensorData,
 } from '../src/index.js';
 import { fromOnnx, readOnnx, toOnnx } from '../src/io/onnx.js';
 import { encode } from '../src/io/protobuf.js';
@@ -51,7 +51,7 @@ function randomize(m: Model, seed: number, scale = 0.6): void {
   });
 }
 
-function ids(shape: number[], V: number, seed: number): Tensor {
+function ids(shape: number[], V: number, seed: number): TensorData {
   const r = randTensor(shape, seed);
   return { data: r.data.map((v) => Math.floor((v + 1) / 2 * V) % V), shape };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import {
-  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type Tensor,
+  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type TensorData,
 } from '../src/index.js';
 import { fromOnnx, readOnnx, toOnnx } from '../src/io/onnx.js';
 import { decode, encode, type Schema } from '../src/io/protobuf.js';
@@ -53,7 +53,7 @@ function randomize(model: Sequential, seed: number, scale = 0.6): void {
   });
 }
 
-function ids(shape: number[], V: number, seed: number): Tensor {
+function ids(shape: number[], V: number, seed: number): TensorData {
   const r = randTensor(shape, seed);
   return { data: r.data.map((v) => Math.floor((v + 1) / 2 * V) % V), shape };
 }

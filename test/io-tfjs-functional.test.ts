@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Activation, Add, Average, Bidirectional, Concatenate, Dense, Dropout, Embedding, LSTM, LstmWasmError, Maximum, Minimum, Model, Multiply, Permute,
-  RepeatVector, Reshape, Sequential, Subtract, TimeDistributed, input, model, type Tensor,
+  RepeatVector, Reshape, Sequential, Subtract, TimeDistributed, input, model, type TensorData,
 } from '../src/index.js';
 import { loadLayersModel, saveLayersModel, toLayersModel, type LayersModelJson, type WeightEntry } from '../src/io/tfjs.js';
 import { fromTf, initForTests, maxAbsDiff, randTensor, randWeightsLike, tf, tfCpu, toTf } from './util/tfjs.js';
@@ -80,10 +80,10 @@ const TFJS: Lib = {
 interface Case {
   name: string;
   build: (L: Lib) => Sym;
-  xs: () => Tensor[];
+  xs: () => TensorData[];
 }
 
-const seq = (steps: number, feats: number, seed: number): Tensor => randTensor([B, steps, feats], seed);
+const seq = (steps: number, feats: number, seed: number): TensorData => randTensor([B, steps, feats], seed);
 const sigm = { recurrentActivation: 'sigmoid' };
 
 const CASES: Case[] = [
@@ -174,7 +174,7 @@ const CASES: Case[] = [
 
 const list = <V>(v: V | V[]): V[] => (Array.isArray(v) ? v : [v]);
 
-function tfPredict(m: tf.LayersModel, xs: Tensor[]): Tensor[] {
+function tfPredict(m: tf.LayersModel, xs: TensorData[]): TensorData[] {
   const ts = xs.map(toTf);
   const ys = list(m.predict(ts.length === 1 ? ts[0] : ts) as tf.Tensor | tf.Tensor[]);
   const out = ys.map(fromTf);
@@ -182,11 +182,11 @@ function tfPredict(m: tf.LayersModel, xs: Tensor[]): Tensor[] {
   return out;
 }
 
-function ourPredict(m: Model, xs: Tensor[]): Tensor[] {
+function ourPredict(m: Model, xs: TensorData[]): TensorData[] {
   return list(m.predict(xs.length === 1 ? xs[0] : xs));
 }
 
-function diff(a: Tensor[], b: Tensor[]): number {
+function diff(a: TensorData[], b: TensorData[]): number {
   expect(a.length).toBe(b.length);
   return Math.max(...a.map((t, i) => { expect(t.shape).toEqual(b[i].shape); return maxAbsDiff(t.data, b[i].data); }));
 }
@@ -434,7 +434,7 @@ describe('loadLayersModel: functional models it cannot read are clear errors', (
     expect((err as Error).message).toMatch(/^loadLayersModel: /);
     expect((err as Error).message).toMatch(re);
   };
-  it('an unsupported layer class', () => fails((ls) => { ls[5].class_name = 'Conv1D'; }, /layer class "Conv1D" is not supported in a functional model; supported: InputLayer, LSTM/));
+  it('an unsupported layer class', () => fails((ls) => { ls[5].class_name = 'Conv2D'; }, /layer class "Conv2D" is not supported in a functional model; supported: InputLayer, LSTM/));
   it('an unsupported call option', () => fails((ls) => { ((ls[3].inbound_nodes as Raw[])[0].kwargs as Raw).constants = [1]; }, /call option 'constants' .*not supported/));
   it('a tensor no layer makes', () => fails((ls) => { ((ls[4].inbound_nodes as Raw[])[0].args as Raw[])[0] = kt('nowhere', 0, 0, [null, H]); }, /reads nowhere\[0\]\[0\], which no layer of the file makes \(there is no layer 'nowhere'\)/));
   it('an option of a new layer class', () => fails((ls) => { (ls[5].config as Raw).mystery = 1; }, /option 'mystery' is not supported/));

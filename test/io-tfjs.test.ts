@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type Tensor,
+  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type TensorData,
 } from '../src/index.js';
 import { loadLayersModel, saveLayersModel, toLayersModel, type LayersModelJson, type WeightEntry } from '../src/io/tfjs.js';
 import { fromTf, initForTests, maxAbsDiff, randTensor, randWeightsLike, tf, tfCpu, toTf } from './util/tfjs.js';
@@ -43,7 +43,7 @@ function writeFolder(name: string, a: tf.io.ModelArtifacts): string {
   return d;
 }
 
-function tfPredict(m: tf.LayersModel, x: Tensor): Tensor {
+function tfPredict(m: tf.LayersModel, x: TensorData): TensorData {
   const xt = toTf(x);
   const y = m.predict(xt) as tf.Tensor;
   const out = fromTf(y);
@@ -51,14 +51,14 @@ function tfPredict(m: tf.LayersModel, x: Tensor): Tensor {
   return out;
 }
 
-function ids(n: number, steps: number, V: number, seed: number, padFrom?: number[]): Tensor {
+function ids(n: number, steps: number, V: number, seed: number, padFrom?: number[]): TensorData {
   const r = randTensor([n, steps], seed);
   const data = r.data.map((v) => 1 + (Math.floor((v + 1) / 2 * (V - 1)) % (V - 1)));
   padFrom?.forEach((p, b) => data.fill(0, b * steps + p, (b + 1) * steps));
   return { data, shape: [n, steps] };
 }
 
-function seqs(seed: number, maskFrom?: number[]): Tensor {
+function seqs(seed: number, maskFrom?: number[]): TensorData {
   const x = randTensor([B, T, I], seed);
   maskFrom?.forEach((p, b) => x.data.fill(0, (b * T + p) * I, (b + 1) * T * I));
   return x;
@@ -67,7 +67,7 @@ function seqs(seed: number, maskFrom?: number[]): Tensor {
 interface TfCase {
   name: string;
   make: () => tf.Sequential;
-  x: () => Tensor;
+  x: () => TensorData;
 }
 
 const TF_CASES: TfCase[] = [
@@ -141,7 +141,7 @@ describe('loadLayersModel: models built and saved by TF.js', () => {
         const ours = await loadLayersModel(src as never);
         ours.layers.forEach((l, i) => expect(l.trainable, `${l.where} trainable`).toBe(theirs.layers[i].trainable));
         expect(ours.layers.length).toBeGreaterThan(0);
-        const y = ours.predict(x) as Tensor;
+        const y = ours.predict(x) as TensorData;
         expect(y.shape).toEqual(expected.shape);
         d = Math.max(d, maxAbsDiff(y.data, expected.data));
         ours.dispose();
@@ -171,7 +171,7 @@ describe('loadLayersModel: models built and saved by TF.js', () => {
     const ours = await loadLayersModel('https://example.org/models/model.json', { fetch: fakeFetch });
     expect(asked).toEqual(['https://example.org/models/model.json', 'https://example.org/models/group1-shard1of1.bin']);
     const x = TF_CASES[0].x();
-    expect(maxAbsDiff((ours.predict(x) as Tensor).data, tfPredict(theirs, x).data)).toBeLessThan(TOL);
+    expect(maxAbsDiff((ours.predict(x) as TensorData).data, tfPredict(theirs, x).data)).toBeLessThan(TOL);
     await expect(loadLayersModel('https://example.org/models/nothing/model.json', { fetch: fakeFetch })).rejects.toThrow(/fetching model\.json https:\/\/example\.org\/models\/nothing\/model\.json failed: HTTP 404 Not Found/);
     theirs.dispose(); ours.dispose();
   });
@@ -215,7 +215,7 @@ describe('loadLayersModel: models built and saved by TF.js', () => {
 interface OurCase {
   name: string;
   make: () => Sequential;
-  x: () => Tensor;
+  x: () => TensorData;
 }
 
 const OUR_CASES: OurCase[] = [
@@ -240,7 +240,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
       const folder = join(dir, `ours-${ci}`);
       await saveLayersModel(ours, folder);
       const again = await loadLayersModel(folder);
-      const d2 = maxAbsDiff((again.predict(x) as Tensor).data, y.data);
+      const d2 = maxAbsDiff((again.predict(x) as TensorData).data, y.data);
       const files = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as LayersModelJson;
       const bin = readFileSync(join(folder, files.weightsManifest[0].paths[0]));
       const fromFiles = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightsManifest[0].weights as never, weightData: new Uint8Array(bin).buffer }));
@@ -261,7 +261,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
     expect(existsSync(join(dir, 'sharded', 'group1-shard2of6.bin'))).toBe(true);
     const back = await loadLayersModel(join(dir, 'sharded', 'my-model.json'));
     const x = seqs(21);
-    expect(maxAbsDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data)).toBe(0);
+    expect(maxAbsDiff((back.predict(x) as TensorData).data, (m.predict(x) as TensorData).data)).toBe(0);
   });
 
   it('GRU with resetAfter: true is written as Keras writes it (TF.js itself refuses it), and reads back here', async () => {
@@ -271,7 +271,7 @@ describe('toLayersModel / saveLayersModel: models saved here load in TF.js', () 
     await expect(tf.loadLayersModel(tf.io.fromMemory(a))).rejects.toThrow(/reset_after/);
     const back = await loadLayersModel(a);
     const x = seqs(22);
-    expect(maxAbsDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data)).toBe(0);
+    expect(maxAbsDiff((back.predict(x) as TensorData).data, (m.predict(x) as TensorData).data)).toBe(0);
   });
 
   it('an LSTM with peepholes has no TF.js form: a clear error', () => {
@@ -351,7 +351,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     ]);
     ref.setWeights(values.map((v, i) => ({ data: v, shape: weights[i].shape })));
     const x = seqs(31);
-    const d = maxAbsDiff((loaded.predict(x) as Tensor).data, (ref.predict(x) as Tensor).data);
+    const d = maxAbsDiff((loaded.predict(x) as TensorData).data, (ref.predict(x) as TensorData).data);
     worst.keras = Math.max(worst.keras, d);
     expect(d).toBe(0);
   });
@@ -381,7 +381,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const tensors = weights.map((w, i) => tf.tensor(new Float32Array(data.buffer, data.byteOffset + weights.slice(0, i).reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * 4, 0), w.shape.reduce((a, b) => a * b, 1)), w.shape));
     theirs.setWeights(tensors);
     const x = ids(B, T, V, 32);
-    const d = maxAbsDiff((ours.predict(x) as Tensor).data, tfPredict(theirs, x).data);
+    const d = maxAbsDiff((ours.predict(x) as TensorData).data, tfPredict(theirs, x).data);
     worst.keras = Math.max(worst.keras, d);
     console.log(`io-tfjs: Keras functional chain: max |ours - tfjs| ${d.toExponential(2)}`);
     expect(d).toBeLessThan(TOL);
@@ -404,7 +404,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const ref = new Sequential([new SimpleRNN({ units: H, inputShape: [T, I] })]);
     ref.setWeights(values.map((v, i) => ({ data: v, shape: weights[i].shape })));
     const x = seqs(33);
-    expect(maxAbsDiff((m3.predict(x) as Tensor).data, (ref.predict(x) as Tensor).data)).toBe(0);
+    expect(maxAbsDiff((m3.predict(x) as TensorData).data, (ref.predict(x) as TensorData).data)).toBe(0);
     // Keras 3's hard_sigmoid is not Keras 2's: refused.
     (layers[1].config as Raw).activation = 'hard_sigmoid';
     await expect(loadLayersModel({ modelJson, weights: data })).rejects.toThrow(/Keras 3's hard_sigmoid/);
@@ -420,7 +420,7 @@ describe('loadLayersModel: Keras-converter files', () => {
     const mc = await loadLayersModel({ modelJson: camel, weights: buf.buffer });
     const refc = new Sequential([new LSTM({ units: H, inputShape: [T, I] })]);
     refc.setWeights(ws);
-    expect(maxAbsDiff((mc.predict(x) as Tensor).data, (refc.predict(x) as Tensor).data)).toBe(0);
+    expect(maxAbsDiff((mc.predict(x) as TensorData).data, (refc.predict(x) as TensorData).data)).toBe(0);
   });
 });
 
@@ -475,7 +475,7 @@ describe('loadLayersModel: damaged files and unsupported options are clear error
       return { modelJson: j, weights: new Uint8Array(readFileSync(join(folder, 'group1-shard1of1.bin'))) };
     };
     await fails(edit((l) => { (l.config as Raw).activation = 'selu'; }), /activation "selu" .*not supported; supported: tanh, relu, sigmoid, hard_sigmoid, linear/);
-    await fails(edit((l) => { l.class_name = 'Conv1D'; }), /layer class "Conv1D" is not supported; supported: InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense/);
+    await fails(edit((l) => { l.class_name = 'Conv2D'; }), /layer class "Conv2D" is not supported; supported: InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense/);
     await fails(edit((l) => { (l.config as Raw).time_major = true; }), /option 'timeMajor' = true is not supported/);
     await fails(edit((l) => { (l.config as Raw).kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } }; }), /kernelConstraint' \(MaxNorm\) is not supported/);
     await fails(edit((l) => { (l.config as Raw).kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.1, l2: 0 } }; }), /L1 penalty/);

@@ -2,7 +2,7 @@
 // one cannot, with fixed seeds and a budget sized for a 2-core machine. Each test prints what it
 // measured so the numbers can be quoted.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Bidirectional, Dense, Embedding, GRU, LSTM, Sequential, SimpleRNN, type Tensor } from '../src/index.js';
+import { Bidirectional, Dense, Embedding, GRU, LSTM, Sequential, SimpleRNN, type TensorData } from '../src/index.js';
 import { rng } from './util/kernels.js';
 import { addingProblem, gaussian, initForTests, mse } from './util/tfjs.js';
 
@@ -62,7 +62,7 @@ describe('a noisy sine, one step ahead', () => {
     const r = rng(21), g = gaussian(rng(22));
     const phase0 = r() * 2 * Math.PI;
     const series = Float32Array.from({ length: N + W + 1 }, (_, t) => Math.sin(phase0 + (2 * Math.PI * t) / PERIOD) + NOISE * g());
-    const windows = (from: number, to: number): { x: Tensor; y: Tensor } => {
+    const windows = (from: number, to: number): { x: TensorData; y: TensorData } => {
       const n = to - from;
       const x = new Float32Array(n * W), y = new Float32Array(n);
       for (let s = 0; s < n; s++) {
@@ -94,7 +94,7 @@ describe('a noisy sine, one step ahead', () => {
  * Sequences of tokens 1..9 that hold exactly one 3 and one 5 among other tokens; the label is 1
  * when the 3 comes before the 5. Only the order matters, so a bag of tokens cannot solve it.
  */
-function orderTask(n: number, T: number, seed: number): { x: Tensor; y: Tensor } {
+function orderTask(n: number, T: number, seed: number): { x: TensorData; y: TensorData } {
   const r = rng(seed);
   const others = [1, 2, 4, 6, 7, 8, 9];
   const x = new Float32Array(n * T), y = new Float32Array(n);
@@ -139,7 +139,7 @@ describe('a tiny text classifier: does token 3 come before token 5?', () => {
   it('the same task with padding: Embedding(maskZero) → Bidirectional(LSTM) skips the padded steps', async () => {
     const T = 12;
     // Lengths 4..12, padded in front with 0 (as padSequences does by default).
-    const padded = (n: number, seed: number): { x: Tensor; y: Tensor; lengths: number[] } => {
+    const padded = (n: number, seed: number): { x: TensorData; y: TensorData; lengths: number[] } => {
       const r = rng(seed);
       const x = new Float32Array(n * T), y = new Float32Array(n), lengths: number[] = [];
       for (let s = 0; s < n; s++) {

@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   Bidirectional, Dense, Dropout, EarlyStopping, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN,
-  TerminateOnNaN, init, loadModel, runtimeInfo, type Tensor,
+  TerminateOnNaN, init, loadModel, runtimeInfo, type TensorData,
 } from '../src/index.js';
 import { rng } from './util/kernels.js';
 
-function randTensor(shape: number[], seed: number, scale = 1): Tensor {
+function randTensor(shape: number[], seed: number, scale = 1): TensorData {
   const r = rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
@@ -30,7 +30,7 @@ describe('init', () => {
 describe('shapes and weights', () => {
   it('predict gives [n, units] or [n, T, units] with returnSequences, and Dense applies per step', () => {
     const m1 = lstmModel();
-    expect((m1.predict(randTensor([4, 5, 3], 2)) as Tensor).shape).toEqual([4, 2]);
+    expect((m1.predict(randTensor([4, 5, 3], 2)) as TensorData).shape).toEqual([4, 2]);
     const m2 = new Sequential([new LSTM({ units: 6, inputShape: [5, 3], returnSequences: true }), new Dense({ units: 2 })]);
     const y = m2.predict(randTensor([3, 5, 3], 3));
     expect(y.shape).toEqual([3, 5, 2]);
@@ -39,8 +39,8 @@ describe('shapes and weights', () => {
 
   it('inputShape [null, features] takes sequences of any length', () => {
     const m = new Sequential({ seed: 2, layers: [new LSTM({ units: 4, inputShape: [null, 3] }), new Dense({ units: 1 })] });
-    expect((m.predict(randTensor([2, 5, 3], 1)) as Tensor).shape).toEqual([2, 1]);
-    expect((m.predict(randTensor([3, 9, 3], 1)) as Tensor).shape).toEqual([3, 1]);
+    expect((m.predict(randTensor([2, 5, 3], 1)) as TensorData).shape).toEqual([2, 1]);
+    expect((m.predict(randTensor([3, 9, 3], 1)) as TensorData).shape).toEqual([3, 1]);
     expect(() => new Sequential([new LSTM({ units: 4, inputShape: [5, null] })]).predict(randTensor([1, 5, 2], 1))).toThrow(/number of features.*must be known/);
   });
 
@@ -79,12 +79,12 @@ describe('shapes and weights', () => {
   it('setWeights changes predictions; a wrong shape is an error that changes nothing', () => {
     const m = lstmModel();
     const x = randTensor([2, 5, 3], 4);
-    const before = (m.predict(x) as Tensor).data;
+    const before = (m.predict(x) as TensorData).data;
     const ws = m.layers[1].getWeights();
     expect(() => m.layers[1].setWeights([ws[0], { data: new Float32Array(3), shape: [3] }])).toThrow(/Dense 'dense(_\d+)?'.*weights\[1\] \(bias\) must have shape \[2\], got \[3\]/);
-    expect((m.predict(x) as Tensor).data).toEqual(before);
+    expect((m.predict(x) as TensorData).data).toEqual(before);
     m.layers[1].setWeights([ws[0], { data: new Float32Array([5, -5]), shape: [2] }]);
-    const after = (m.predict(x) as Tensor).data;
+    const after = (m.predict(x) as TensorData).data;
     expect(after[0] - before[0]).toBeCloseTo(5, 4);
     expect(after[1] - before[1]).toBeCloseTo(-5, 4);
   });
@@ -101,12 +101,12 @@ describe('packed weights are never stale', () => {
       m.trainOnBatch(x, y);
       const fresh = new Sequential({ layers: [layer(), new Dense({ units: 2 })] });
       fresh.setWeights(m.getWeights());
-      expect((m.predict(x) as Tensor).data).toEqual((fresh.predict(x) as Tensor).data);
-      const ws = m.layers[0].getWeights();
+      expect((m.predict(x) as TensorData).data).toEqual((fresh.predict(x) as TensorData).data);
+      const ws: TensorData[] = m.layers[0].getWeights();
       ws[1] = { data: ws[1].data.map((v) => -v), shape: ws[1].shape };
       m.layers[0].setWeights(ws);
       fresh.layers[0].setWeights(ws);
-      expect((m.predict(x) as Tensor).data).toEqual((fresh.predict(x) as Tensor).data);
+      expect((m.predict(x) as TensorData).data).toEqual((fresh.predict(x) as TensorData).data);
     }
   });
 });
@@ -125,7 +125,7 @@ describe('save and load', () => {
       const y1 = m.predict(x);
       const bytes = m.save();
       const m2 = await loadModel(bytes);
-      expect((m2.predict(x) as Tensor).data).toEqual(y1.data);
+      expect((m2.predict(x) as TensorData).data).toEqual(y1.data);
       expect(m2.layers.map((l) => l.className)).toEqual(m.layers.map((l) => l.className));
     });
   }
@@ -151,15 +151,15 @@ describe('stateful streaming', () => {
     const a = mk(), b = mk();
     const x = randTensor([1, 7, 4], 12);
     const whole = a.predict(x);
-    let last: Tensor | null = null;
+    let last: TensorData | null = null;
     for (let t = 0; t < 7; t++) last = b.step(x.data.subarray(t * 4, (t + 1) * 4));
     expect(last!.shape).toEqual([1, 3]);
     for (let i = 0; i < 3; i++) expect(last!.data[i]).toBeCloseTo(whole.data[i], 5);
     // state carries: predicting again continues from the state; resetStates starts over
-    const again = (a.predict(x) as Tensor).data;
+    const again = (a.predict(x) as TensorData).data;
     expect(again).not.toEqual(whole.data);
     a.resetStates();
-    expect((a.predict(x) as Tensor).data).toEqual(whole.data);
+    expect((a.predict(x) as TensorData).data).toEqual(whole.data);
   });
 });
 

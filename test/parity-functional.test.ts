@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Activation, Add, Average, Bidirectional, Concatenate, Dense, Embedding, Flatten, GRU, LSTM, Maximum, Minimum,
-  Multiply, Permute, RepeatVector, Reshape, SimpleRNN, Subtract, TimeDistributed, input, model, type Tensor,
+  Multiply, Permute, RepeatVector, Reshape, SimpleRNN, Subtract, TimeDistributed, input, model, type TensorData,
 } from '../src/index.js';
 import { fromTf, initForTests, maxAbsDiff, randTensor, randWeightsLike, tf, tfCpu, toTf } from './util/tfjs.js';
 
@@ -391,7 +391,7 @@ const CASES: Case[] = [
 
 // ---- data and weights -----------------------------------------------------------------------------
 
-function inputData(spec: InSpec, seed: number): Tensor {
+function inputData(spec: InSpec, seed: number): TensorData {
   const shape = [B, ...spec.shape];
   const r = randTensor(shape, seed);
   if (spec.vocab === undefined) return r;
@@ -399,7 +399,7 @@ function inputData(spec: InSpec, seed: number): Tensor {
   return { data: r.data.map((u) => Math.min(v - 1, Math.floor((u + 1) / 2 * v))), shape };
 }
 
-function targetData(spec: OutSpec, seed: number): Tensor {
+function targetData(spec: OutSpec, seed: number): TensorData {
   if (spec.target === 'classes') {
     // Class ids, [B, ..., 1] (TF.js wants the trailing 1 for sparseCategoricalCrossentropy).
     const C = spec.shape[spec.shape.length - 1];
@@ -459,7 +459,7 @@ function lossJs(name: string, y: ArrayLike<number>, p: ArrayLike<number>): numbe
 }
 
 /** Rows of two tensors one after the other (fit's data set: batch 1 then batch 2). */
-function rows(a: Tensor, b: Tensor): Tensor {
+function rows(a: TensorData, b: TensorData): TensorData {
   const data = new Float32Array(a.data.length + b.data.length);
   data.set(a.data);
   data.set(b.data, a.data.length);
@@ -470,7 +470,7 @@ function rows(a: Tensor, b: Tensor): Tensor {
 const arg = <T>(xs: T[]): T | T[] => (xs.length === 1 ? xs[0] : xs);
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
-interface LayerWeights { name: string; weightNames: string[]; values: Tensor[] }
+interface LayerWeights { name: string; weightNames: string[]; values: TensorData[] }
 
 /** TF.js's layers that have weights, in model order, with their weights now. */
 function tfWeights(m: tf.LayersModel): LayerWeights[] {
@@ -482,8 +482,8 @@ function tfWeights(m: tf.LayersModel): LayerWeights[] {
 }
 
 /** Random weights shaped as TF.js's own, layer by layer, set into TF.js; returns them by layer name. */
-function randomTfWeights(m: tf.LayersModel, seed: number, scale: number): Map<string, Tensor[]> {
-  const out = new Map<string, Tensor[]>();
+function randomTfWeights(m: tf.LayersModel, seed: number, scale: number): Map<string, TensorData[]> {
+  const out = new Map<string, TensorData[]>();
   m.layers.filter((l) => l.weights.length > 0).forEach((l, i) => {
     const ws = randWeightsLike(l.getWeights().map((w) => ({ shape: w.shape as number[] })), seed + i, scale);
     l.setWeights(ws.map(toTf));
@@ -496,20 +496,20 @@ function randomTfWeights(m: tf.LayersModel, seed: number, scale: number): Map<st
  * One predict, so that the model has made its weights whether or not model() makes them at once
  * (whether it does, as TF.js's, is its own test below: 'weights exist right after model()…').
  */
-function built(ours: AnyLayer, xs: Tensor[]): AnyLayer {
+function built(ours: AnyLayer, xs: TensorData[]): AnyLayer {
   ours.predict(arg(xs));
   return ours;
 }
 
 /** Sets the same weights into ours, by layer name, after checking that both have the same weighted layers and shapes. */
-function setOurWeights(ours: AnyLayer, w0: Map<string, Tensor[]>, what: string): void {
+function setOurWeights(ours: AnyLayer, w0: Map<string, TensorData[]>, what: string): void {
   // countParams(), not getWeights(), picks the layers with weights: getWeights() of the others is a
   // separate test ('layers without weights…' below).
   const weighted = (ours.layers as AnyLayer[]).filter((l) => l.countParams() > 0).map((l) => l.name as string);
   expect(new Set(weighted), `${what}: layers with weights, ours vs TF.js`).toEqual(new Set(w0.keys()));
   for (const [name, ws] of w0) {
     const l = ours.getLayer(name);
-    const shapes = (l.getWeights() as Tensor[]).map((w) => w.shape);
+    const shapes = (l.getWeights() as TensorData[]).map((w) => w.shape);
     expect(shapes, `${what}: ${name}: weight shapes, ours vs TF.js`).toEqual(ws.map((w) => w.shape));
     l.setWeights(ws);
   }
@@ -526,13 +526,13 @@ const worst: Measured = { predict: 0, loss: 0, weights1: 0, weights2: 0 };
 const perCase: { name: string; m: Measured }[] = [];
 
 /** What TF.js gave for a case: predictions, per-step losses and weights after each step. */
-interface TfRun { layerNames: string[]; predict: Tensor[]; losses: number[][]; weights: LayerWeights[][]; w0: Map<string, Tensor[]> }
+interface TfRun { layerNames: string[]; predict: TensorData[]; losses: number[][]; weights: LayerWeights[][]; w0: Map<string, TensorData[]> }
 
-async function runTf(c: Case, g: Graph, seed: number, data: { x1: Tensor[]; x2: Tensor[]; y1: Tensor[]; y2: Tensor[] }): Promise<TfRun> {
+async function runTf(c: Case, g: Graph, seed: number, data: { x1: TensorData[]; x2: TensorData[]; y1: TensorData[]; y2: TensorData[] }): Promise<TfRun> {
   const theirs = tf.model({ inputs: g.inputs, outputs: g.outputs });
   const layerNames = theirs.layers.map((l) => l.name);
   const w0 = randomTfWeights(theirs, seed, c.scale ?? 0.5);
-  const toTfAll = (ts: Tensor[]) => ts.map(toTf);
+  const toTfAll = (ts: TensorData[]) => ts.map(toTf);
   const xt1 = toTfAll(data.x1);
   const p = list(theirs.predict(arg(xt1)) as tf.Tensor | tf.Tensor[]);
   const predict = p.map((t) => { const r = fromTf(t); return { data: (r.data as Float32Array).slice(), shape: r.shape }; });
@@ -583,7 +583,7 @@ function caseData(c: Case, seed: number) {
 function compareWeights(ours: AnyLayer, want: LayerWeights[], what: string): number {
   let d = 0;
   for (const lw of want) {
-    const got = ours.getLayer(lw.name).getWeights() as Tensor[];
+    const got = ours.getLayer(lw.name).getWeights() as TensorData[];
     expect(got.length, `${what}: ${lw.name}: weight count`).toBe(lw.values.length);
     got.forEach((w, j) => {
       expect(w.shape, `${what}: ${lw.name} weight ${j} (${lw.weightNames[j]}) shape`).toEqual(lw.values[j].shape);
@@ -596,10 +596,10 @@ function compareWeights(ours: AnyLayer, want: LayerWeights[], what: string): num
 }
 
 /** The largest change of any weight from its starting value (the steps must have moved something). */
-function movedFrom(ours: AnyLayer, w0: Map<string, Tensor[]>): number {
+function movedFrom(ours: AnyLayer, w0: Map<string, TensorData[]>): number {
   let m = 0;
   for (const [name, ws] of w0) {
-    (ours.getLayer(name).getWeights() as Tensor[]).forEach((w, j) => { m = Math.max(m, maxAbsDiff(w.data, ws[j].data)); });
+    (ours.getLayer(name).getWeights() as TensorData[]).forEach((w, j) => { m = Math.max(m, maxAbsDiff(w.data, ws[j].data)); });
   }
   return m;
 }
@@ -616,7 +616,7 @@ async function runCase(c: Case, ci: number): Promise<void> {
   // model.layers in Keras's order, as TF.js's (what getWeights()/setWeights() of a whole model follow).
   expect((ours.layers as AnyLayer[]).map((l) => l.name), `${c.name}: model.layers order`).toEqual(tfRun.layerNames);
 
-  const p = list(ours.predict(arg(data.x1)) as Tensor | Tensor[]);
+  const p = list(ours.predict(arg(data.x1)) as TensorData | TensorData[]);
   expect(p.length, `${c.name}: number of outputs`).toBe(tfRun.predict.length);
   let dPredict = 0;
   p.forEach((t, i) => {
@@ -687,7 +687,7 @@ describe('functional models: parity with TensorFlow.js', () => {
     const theirs = build(THEIRS), ours = build(OURS);
     for (const name of ['enc', 'head']) {
       const want = theirs.getLayer(name).getWeights().map((w: tf.Tensor) => w.shape);
-      expect((ours.getLayer(name).getWeights() as Tensor[]).map((w) => w.shape), `${name}: weight shapes right after model()`).toEqual(want);
+      expect((ours.getLayer(name).getWeights() as TensorData[]).map((w) => w.shape), `${name}: weight shapes right after model()`).toEqual(want);
     }
     expect(ours.countParams()).toBe(theirs.countParams());
     theirs.dispose();
@@ -737,7 +737,7 @@ describe('functional models: parity with TensorFlow.js', () => {
       await T_.train.trainOnBatch(xt, yt);
       xt.forEach((t) => t.dispose()); yt.dispose();
     }
-    const tfOut: Tensor[][] = [];
+    const tfOut: TensorData[][] = [];
     {
       const xe = toTf(data.x1[0]);
       let [h, cs] = T_.encModel.predict(xe) as tf.Tensor[];
@@ -760,17 +760,17 @@ describe('functional models: parity with TensorFlow.js', () => {
     O.train.trainOnBatch(data.x1, data.y1[0]);
     O.train.trainOnBatch(data.x2, data.y2[0]);
     let d = 0;
-    const cmp = (got: Tensor, want: Tensor, what: string) => {
+    const cmp = (got: TensorData, want: TensorData, what: string) => {
       expect(got.shape, what).toEqual(want.shape);
       const dd = maxAbsDiff(got.data, want.data);
       d = Math.max(d, dd);
       expect(dd, `${what}: max |ours - tfjs|`).toBeLessThan(TOL);
     };
-    let [h, cs] = O.encModel.predict(data.x1[0]) as Tensor[];
+    let [h, cs] = O.encModel.predict(data.x1[0]) as TensorData[];
     cmp(h, tfOut[0][0], 'encoder model h');
     cmp(cs, tfOut[0][1], 'encoder model c');
     for (let s = 0; s < steps; s++) {
-      const [pr, h2, c2] = O.decModel.predict([tokens[s], h, cs]) as Tensor[];
+      const [pr, h2, c2] = O.decModel.predict([tokens[s], h, cs]) as TensorData[];
       expect(pr.shape).toEqual([B, 1, VD]);
       cmp(pr, tfOut[s + 1][0], `decoder step ${s + 1} probabilities`);
       cmp(h2, tfOut[s + 1][1], `decoder step ${s + 1} h`);
@@ -805,7 +805,7 @@ describe('functional models: parity with TensorFlow.js', () => {
     const xt = data.x1.map(toTf);
 
     let predictError = '';
-    let buggyPrediction: Tensor | null = null;
+    let buggyPrediction: TensorData | null = null;
     try {
       const p = tfBuggy.predict(xt) as tf.Tensor;
       buggyPrediction = fromTf(p);
@@ -836,14 +836,14 @@ describe('functional models: parity with TensorFlow.js', () => {
     const g = outIntoMerge('out')(OURS);
     const ours = built(OURS.model({ inputs: g.inputs, outputs: g.outputs[0] }), data.x1);
     setOurWeights(ours, w0, 'known-bug graph');
-    const got = ours.predict(data.x1) as Tensor;
+    const got = ours.predict(data.x1) as TensorData;
     const d = maxAbsDiff(got.data, want.data);
     expect(d, 'ours (out form) vs TF.js (h form) predict').toBeLessThan(TOL);
     // Our out form and our h form are the same function.
     const gh = outIntoMerge('h')(OURS);
     const oursH = built(OURS.model({ inputs: gh.inputs, outputs: gh.outputs[0] }), data.x1);
     setOurWeights(oursH, w0, 'known-bug graph, h form');
-    const dSelf = maxAbsDiff((oursH.predict(data.x1) as Tensor).data, got.data);
+    const dSelf = maxAbsDiff((oursH.predict(data.x1) as TensorData).data, got.data);
     expect(dSelf, 'ours: out form vs h form').toBe(0);
     if (buggyPrediction) expect(maxAbsDiff(got.data, buggyPrediction.data), 'ours vs TF.js on the out form (TF.js ran it)').toBeLessThan(TOL);
     console.log(`parity-functional: known-bug graph: ours (out form) vs TF.js (h form) predict max |Δ| ${d.toExponential(2)}; ours out form vs h form ${dSelf.toExponential(2)}`);

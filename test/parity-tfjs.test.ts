@@ -3,7 +3,7 @@
 // Shapes are odd on purpose (batch 3, 7 steps, 5 features, 9 units) so no SIMD tile fits exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Bidirectional, Dense, Embedding, GRU, LSTM, Masking, Sequential, SimpleRNN, type Layer, type Tensor,
+  Bidirectional, Dense, Embedding, GRU, LSTM, Masking, Sequential, SimpleRNN, type Layer, type TensorData,
 } from '../src/index.js';
 import { fromTf, initForTests, maxAbsDiff, randTensor, randWeightsLike, tf, tfCpu, toTf } from './util/tfjs.js';
 
@@ -96,7 +96,7 @@ function sameWeights(ours: Sequential, theirs: tf.Sequential, seed: number, scal
   });
 }
 
-function input(c: Case, seed: number): Tensor {
+function input(c: Case, seed: number): TensorData {
   if (c.embedding) {
     const r = randTensor([B, T], seed);
     return { data: r.data.map((v) => Math.floor((v + 1) * 5.5) % 11), shape: [B, T] };

@@ -1,6 +1,6 @@
 // One-hot encoding of class ids, as Keras to_categorical.
 import { LstmWasmError, describe } from '../errors.js';
-import { shapeString, sizeOf, toTensor, unravelIndex, type Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, shapeString, sizeOf, toTensor, unravelIndex, type TensorLike } from '../tensor.js';
 
 const WHERE = 'toCategorical';
 // Past this many values a typo in the labels (a 1e9 among small ids) is likelier than a real need.
@@ -41,5 +41,5 @@ export function toCategorical(labels: TensorLike, numClasses?: number): Tensor {
   }
   const out = new Float32Array(n * C);
   for (let i = 0; i < n; i++) out[i * C + d[i]] = 1;
-  return { data: out, shape: [...outer, C] };
+  return new Tensor(out, [...outer, C]);
 }

@@ -1,6 +1,6 @@
 // Sequences of different lengths → one rectangular tensor, as Keras pad_sequences.
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 export interface PadSequencesOptions {
   /** Length of every output sequence; defaults to the longest input. */
@@ -104,5 +104,5 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
       else for (let f = 0; f < F; f++) data[o + f] = (step as ArrayLike<number>)[f];
     }
   }
-  return { data, shape: F === 0 ? [n, T] : [n, T, F] };
+  return new Tensor(data, F === 0 ? [n, T] : [n, T, F]);
 }

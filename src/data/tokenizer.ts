@@ -3,7 +3,7 @@
 // are numbered by descending count, ties in order of first appearance. toJSON() writes the Keras
 // format, so `tokenizer_from_json` in Python reads it, and fromJSON() reads Keras's output.
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
-import { isTensor, type Tensor } from '../tensor.js';
+import { isTensor, type TensorData } from '../tensor.js';
 
 export interface TokenizerOptions {
   /** 'word' (default, as Keras) or 'char'. */
@@ -164,7 +164,7 @@ export class Tokenizer {
    * Token ids → texts, words joined by a space, characters by nothing. Id 0 (padding) is skipped;
    * ids with no token (or past numWords) become the OOV token, or are skipped without one.
    */
-  sequencesToTexts(sequences: readonly ArrayLike<number>[] | Tensor): string[] {
+  sequencesToTexts(sequences: readonly ArrayLike<number>[] | TensorData): string[] {
     const where = 'Tokenizer.sequencesToTexts';
     this.fitted(where);
     const rows = toRows(where, sequences);

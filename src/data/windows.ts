@@ -1,6 +1,6 @@
 // A time series → supervised pairs: `window` steps in, the next `horizon` steps out.
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
-import { firstNonFinite, shapeString, toTensor, unravelIndex, type Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, firstNonFinite, shapeString, toTensor, unravelIndex, type TensorLike } from '../tensor.js';
 
 export interface TimeseriesWindowsOptions {
   /** Steps in each input window. */
@@ -73,7 +73,7 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesWindows
       for (let c = 0; c < K; c++) y[(i * horizon + h) * K + c] = s.data[row + cols[c]];
     }
   }
-  return { x: { data: x, shape: [n, window, F] }, y: { data: y, shape: [n, horizon * K] } };
+  return { x: new Tensor(x, [n, window, F]), y: new Tensor(y, [n, horizon * K]) };
 }
 
 function targetColumns(v: unknown, F: number): number[] {

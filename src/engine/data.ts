@@ -2,7 +2,7 @@
 // input/output name (as Keras and TF.js take them), and their checks against the graph, all
 // before anything runs, so a bad value in a late batch never leaves a model half-trained.
 import { LstmWasmError, describe } from '../errors.js';
-import { isTensor, looksLikeTensor, shapeString, toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { isTensor, looksLikeTensor, shapeString, toTensor, type TensorData, type TensorLike } from '../tensor.js';
 import { checkFinite } from '../layers/layer.js';
 import type { LossInfo } from '../losses.js';
 import type { Graph } from './graph.js';
@@ -19,7 +19,7 @@ function isPlainObject(v: unknown): v is Record<string, TensorLike> {
 }
 
 /** One tensor per name, in order. */
-export function dataList(v: DataArg, names: string[], what: 'input' | 'output', where: string): Tensor[] {
+export function dataList(v: DataArg, names: string[], what: 'input' | 'output', where: string): TensorData[] {
   const n = names.length;
   if (isPlainObject(v)) {
     for (const key of Object.keys(v)) {
@@ -42,12 +42,14 @@ export function dataList(v: DataArg, names: string[], what: 'input' | 'output', 
 }
 
 /** Checks x for one model input: rank, sizes, finite values, and what the layers reading it need. */
-export function checkSamples(x: Tensor, input: SymbolicTensor, where: string, graph: Graph): void {
+export function checkSamples(x: TensorData, input: SymbolicTensor, where: string, graph: Graph): void {
   const want = input.sampleShape;
   if (x.shape.length !== want.length + 1) {
     const readers = graph.readers.get(input.id) ?? [];
     const recurrent = readers.some((i) => graph.nodes[i].layer.inspectable);
-    throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])} (rank ${want.length + 1}), got ${shapeString(x.shape)} (rank ${x.shape.length})${recurrent && x.shape.length === 2 ? '; a series of one feature needs a last size of 1: [samples, steps, 1]' : ''}`);
+    const hint = readers.map((i) => graph.nodes[i].layer.rankHint(x.shape)).find((h) => h !== '') ??
+      (recurrent && x.shape.length === 2 ? '; a series of one feature needs a last size of 1: [samples, steps, 1]' : '');
+    throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])} (rank ${want.length + 1}), got ${shapeString(x.shape)} (rank ${x.shape.length})${hint}`);
   }
   x.shape.slice(1).forEach((d, i) => {
     if (want[i] !== null && want[i] !== d) throw new LstmWasmError(`${where}: expected shape ${shapeString([null, ...want])}, got ${shapeString(x.shape)} (size ${i + 1} differs)`);
@@ -59,7 +61,7 @@ export function checkSamples(x: Tensor, input: SymbolicTensor, where: string, gr
 }
 
 /** What the layers that read a model input need of its values (Embedding: token ids in range). */
-export function checkValues(x: Tensor, input: SymbolicTensor, where: string, graph: Graph): void {
+export function checkValues(x: TensorData, input: SymbolicTensor, where: string, graph: Graph): void {
   const seen = new Set<unknown>();
   for (const i of graph.readers.get(input.id) ?? []) {
     const layer = graph.nodes[i].layer;
@@ -70,7 +72,7 @@ export function checkValues(x: Tensor, input: SymbolicTensor, where: string, gra
 }
 
 /** Checks y for one output, given its planned shape (no batch) and its loss. */
-export function checkTargets(y: Tensor, n: number, outSample: number[], loss: LossInfo, where: string): void {
+export function checkTargets(y: TensorData, n: number, outSample: number[], loss: LossInfo, where: string): void {
   if (y.shape[0] !== n) throw new LstmWasmError(`${where}: expected ${n} samples (as many as x), got ${y.shape[0]} (shape ${shapeString(y.shape)})`);
   const want = loss.sparse ? outSample.slice(0, -1) : outSample;
   const got = y.shape.slice(1);

@@ -8,6 +8,15 @@ import type { Kernels } from '../runtime/kernels.js';
 import { instantiate } from '../runtime/wasm.js';
 import type { WeightStore } from '../layers/layer.js';
 
+/** A running fit, for the errors that name it. */
+export interface FitInProgress {
+  /** `Model 'name'` or `Sequential 'name'`. */
+  where: string;
+  /** 0-based. */
+  epoch: number;
+  epochs: number;
+}
+
 export class Store implements WeightStore {
   readonly k: Kernels;
   readonly arena: Arena;
@@ -18,6 +27,11 @@ export class Store implements WeightStore {
   epoch = 0;
   /** The plan that ran last (any model's): running another one overwrites its memory. */
   lastPlan: object | null = null;
+  /**
+   * The fit training these weights while it runs (any model built from these layers): what would
+   * change them under it (another fit, compile, setWeights, dispose) is refused, naming it.
+   */
+  fitting: FitInProgress | null = null;
   private planBase: number;
   private users = 0;
   private freed = false;

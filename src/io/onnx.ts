@@ -17,6 +17,18 @@
 // W [D, G·H, I] with gates i, o, f, c (LSTM), z, r, h (GRU), and two biases, Wb and Rb, where Keras
 // has one (GRU with resetAfter keeps both, as bias [2, 3H], and is ONNX's linear_before_reset = 1).
 // Peepholes: ours p_i, p_f, p_o; ONNX's P is ordered i, o, f.
+//
+// Sequence layers. Conv1D, MaxPooling1D and AveragePooling1D are ONNX's Conv / MaxPool / AveragePool
+// on [B, C, T] between two Transposes (kernel [K, C, F] → W [F, C, K]; 'causal' is a left pad,
+// 'same' TensorFlow's pads: fixed at stride 1, auto_pad SAME_UPPER above; averages count only the
+// steps inside the sequence, count_include_pad 0). Global pooling is ReduceMean / ReduceMax over the
+// steps. LayerNormalization is written at opset 14, which has no LayerNormalization operator, as
+// ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Div, Mul (gamma), Add (beta). Attention,
+// AdditiveAttention and MultiHeadAttention are MatMul, Add, Mul, Tanh, ReduceSum, Softmax,
+// Transpose and Reshape; their masks (Embedding maskZero carried beside the tensors, explicit masks
+// and attentionMask inputs, useCausalMask as a constant) become an additive -1e9 on the scores.
+// fromOnnx({ functional: true }) reads Conv, MaxPool, AveragePool (1-D) and ReduceMean / ReduceMax
+// over the steps back into those layers; not (yet) the attention or LayerNormalization patterns.
 import { LstmWasmError, describe } from '../errors.js';
 import { Sequential } from '../sequential.js';
 import { Model } from '../model.js';
@@ -26,13 +38,17 @@ import { TimeDistributed } from '../layers/time-distributed.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { Activation, Flatten, Permute, RepeatVector, Reshape } from '../layers/reshape.js';
 import { buildGraph } from '../engine/graph.js';
-import type { SymbolicTensor } from '../engine/symbolic.js';
+import type { Node, SymbolicTensor } from '../engine/symbolic.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { Masking } from '../layers/masking.js';
 import { GRU, LSTM, Recurrent, SimpleRNN } from '../layers/recurrent.js';
 import { Bidirectional, type MergeMode } from '../layers/bidirectional.js';
+import { Conv1D } from '../layers/conv.js';
+import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from '../layers/pooling.js';
+import { LayerNormalization } from '../layers/normalization.js';
+import { AdditiveAttention, Attention, MultiHeadAttention } from '../layers/attention.js';
 import type { ActivationName } from '../layers/activations.js';
 import { decode, encode, type Message } from './protobuf.js';
 import * as P from './onnx-schema.js';
@@ -227,6 +243,8 @@ function denseActivation(g: GraphBuilder, x: string, act: ActivationName, base: 
 interface ExportState {
   x: string;
   rank: number; // with the batch: 2 for [B, F], 3 for [B, T, F]
+  /** The [B, T] mask carried with a sequence (from Embedding maskZero): float, 1 where a step is kept, 0 where masked. */
+  mask?: string;
 }
 
 function opOf(l: Recurrent): RecOp {
@@ -380,10 +398,260 @@ const valueInfo = (name: string, elemType: number, dims: Dim[]): Message => ({
   type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
 });
 
-const SUPPORTED_LAYERS = 'LSTM, GRU, SimpleRNN (with initialState and returnState), Bidirectional, Dense, TimeDistributed(Dense), Dropout, Embedding (without maskZero), Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, RepeatVector, Flatten, Reshape, Permute, Activation';
+const SUPPORTED_LAYERS = 'LSTM, GRU, SimpleRNN (with initialState and returnState), Bidirectional, Dense, TimeDistributed(Dense), Dropout, Embedding (maskZero only where the mask reaches attention, pooling and pass-through layers), Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, RepeatVector, Flatten, Reshape, Permute, Activation, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention';
+
+/** The initializers of a layer's weights, made once per layer (shared layers' nodes read the same ones). */
+function layerWeights(g: GraphBuilder, l: Layer, cache: WeightCache, make: (ws: { data: Float32Array; shape: number[] }[]) => [string, number[], Float32Array][]): string[] {
+  let names = cache.get(l);
+  if (!names) {
+    names = make(l.getWeights()).map(([n, dims, data]) => g.floats(`${l.name}/${n}`, dims, data));
+    cache.set(l, names);
+  }
+  return names;
+}
+
+const scalarF = (g: GraphBuilder, base: string, v: number): string => g.floats(base, [], new Float32Array([v]));
+
+/** x [B, T, C] → [B, C, T], the op (Conv, MaxPool, AveragePool), → [B, T', C']. */
+function channelsFirst(g: GraphBuilder, x: string, base: string, op: string, inputs: string[], attrs: Attr[]): string {
+  const [xt] = g.node('Transpose', [x], `${base}/channels_first`, [attrInts('perm', [0, 2, 1])]);
+  const [y] = g.node(op, [xt, ...inputs], base, attrs);
+  return g.node('Transpose', [y], `${base}/channels_last`, [attrInts('perm', [0, 2, 1])])[0];
+}
+
+/**
+ * The padding attributes of a 1-D window (span = the window's reach in steps): 'valid' none,
+ * 'causal' all before, 'same' as TensorFlow (the odd one after): fixed pads with stride 1, else
+ * auto_pad SAME_UPPER (which depends on the length).
+ */
+function padAttrs(padding: 'valid' | 'same' | 'causal', span: number, stride: number): Attr[] {
+  if (padding === 'valid') return [attrInts('pads', [0, 0])];
+  if (padding === 'causal') return [attrInts('pads', [span - 1, 0])];
+  if (stride === 1) return [attrInts('pads', [Math.floor((span - 1) / 2), span - 1 - Math.floor((span - 1) / 2)])];
+  return [attrString('auto_pad', 'SAME_UPPER')];
+}
+
+/** A 0/1 float mask from values (non-zero: kept), as the attention layers read explicit masks. */
+function maskFromValues(g: GraphBuilder, m: string, base: string): string {
+  const [eq] = g.node('Equal', [m, scalarF(g, `${base}/zero`, 0)], `${base}/mask`);
+  const [not] = g.node('Not', [eq], `${base}/mask`);
+  return g.node('Cast', [not], `${base}/mask`, [attrInt('to', P.TensorDataType.FLOAT)])[0];
+}
+
+/** Product of the masks given (undefined when none is). */
+function andMasks(g: GraphBuilder, masks: (string | undefined)[], base: string): string | undefined {
+  const present = [...new Set(masks.filter((m): m is string => !!m))];
+  if (present.length === 0) return undefined;
+  let m = present[0];
+  for (let i = 1; i < present.length; i++) m = g.node('Mul', [m, present[i]], `${base}/mask`)[0];
+  return m;
+}
+
+/**
+ * Scores [B, (H,) Tq, Tv] → attention weights: where a key may not be seen, -1e9 is added (Keras's
+ * additive mask), then Softmax over the keys. Visible: key mask [B, Tv], query mask [B, Tq] (rows),
+ * attention mask [B, Tq, Tv], causal (key j ≤ query i). A causal mask alone is a constant additive
+ * mask; with other masks it is a constant 0/1 factor of the visibility, so that a row whose visible
+ * keys are all masked gets -1e9 everywhere (uniform weights, as the layer gives).
+ */
+function maskedSoftmax(g: GraphBuilder, scores: string, base: string, heads: boolean, m: { key?: string; query?: string; attn?: string; causal?: { Tq: number; Tv: number } }): string {
+  const parts: string[] = [];
+  if (m.key) parts.push(g.node('Unsqueeze', [m.key, g.int64s(`${base}/axes`, heads ? [1, 2] : [1])], `${base}/key_mask`)[0]);
+  if (m.query) parts.push(g.node('Unsqueeze', [m.query, g.int64s(`${base}/axes`, heads ? [1, 3] : [2])], `${base}/query_mask`)[0]);
+  if (m.attn) parts.push(heads ? g.node('Unsqueeze', [m.attn, g.int64s(`${base}/axes`, [1])], `${base}/attention_mask`)[0] : m.attn);
+  const causal = (visible: number, hidden: number): string => {
+    const { Tq, Tv } = m.causal!;
+    const c = new Float32Array(Tq * Tv);
+    for (let i = 0; i < Tq; i++) for (let j = 0; j < Tv; j++) c[i * Tv + j] = j <= i ? visible : hidden;
+    return g.floats(`${base}/causal_mask`, [Tq, Tv], c);
+  };
+  let add: string | undefined;
+  if (parts.length) {
+    if (m.causal) parts.push(causal(1, 0));
+    let v = parts[0];
+    for (let i = 1; i < parts.length; i++) v = g.node('Mul', [v, parts[i]], `${base}/visible`)[0];
+    const [vm1] = g.node('Sub', [v, scalarF(g, `${base}/one`, 1)], `${base}/visible`);
+    [add] = g.node('Mul', [vm1, scalarF(g, `${base}/big`, 1e9)], `${base}/additive_mask`);
+  } else if (m.causal) add = causal(0, -1e9);
+  const s = add ? g.node('Add', [scores, add], `${base}/masked`)[0] : scores;
+  return g.node('Softmax', [s], base, [attrInt('axis', -1)])[0];
+}
+
+/** The static steps of a call's query and value, for a causal mask. */
+function causalSteps(l: Layer, node: Node | undefined): { Tq: number; Tv: number } | undefined {
+  if (!node?.call.useCausalMask) return undefined;
+  const Tq = node.inputs[0].sampleShape[0], Tv = node.inputs[1].sampleShape[0];
+  if (Tq === null || Tv === null) throw new LstmWasmError(`toOnnx: ${l.where} is called with useCausalMask, and its causal mask is a constant of the graph: the query's and the value's steps must be known (input({ shape: [steps, features] }))`);
+  return { Tq, Tv };
+}
+
+/** Attention and AdditiveAttention: scores (dot or additive), masks, Softmax, the weighted values; the query's mask zeroes masked rows. */
+function exportDenseAttention(g: GraphBuilder, l: Attention | AdditiveAttention, ins: ExportState[], node: Node | undefined, cache: WeightCache): ExportState[] {
+  const base = l.name;
+  const call = node?.call ?? {};
+  const [q, v, k] = ins;
+  let i = 3;
+  const qm = call.queryMask ? maskFromValues(g, ins[i++].x, `${base}/query`) : q.mask;
+  const vm = call.valueMask ? maskFromValues(g, ins[i++].x, `${base}/value`) : v.mask;
+  const additive = l instanceof AdditiveAttention || l.scoreMode === 'concat';
+  const names = layerWeights(g, l, cache, (ws) => {
+    const specs = l.slots.map((s) => s.spec.name);
+    return ws.map((w, j) => [specs[j], w.shape, w.data] as [string, number[], Float32Array]);
+  });
+  const specNames = l.slots.map((s) => s.spec.name);
+  const weight = (n: string): string | undefined => { const j = specNames.indexOf(n); return j < 0 ? undefined : names[j]; };
+  let scores: string;
+  if (!additive) {
+    const [kt] = g.node('Transpose', [k.x], `${base}/key_t`, [attrInts('perm', [0, 2, 1])]);
+    [scores] = g.node('MatMul', [q.x, kt], `${base}/scores`);
+    const sc = weight('scale');
+    if (sc) [scores] = g.node('Mul', [scores, sc], `${base}/scale`);
+  } else {
+    const [qe] = g.node('Unsqueeze', [q.x, g.int64s(`${base}/axes`, [2])], `${base}/query`);
+    const [ke] = g.node('Unsqueeze', [k.x, g.int64s(`${base}/axes`, [1])], `${base}/key`);
+    let [sum] = g.node('Add', [qe, ke], `${base}/sum`);
+    const sc = weight('scale');
+    if (l instanceof Attention && sc) [sum] = g.node('Mul', [sum, sc], `${base}/scale`);
+    let [t] = g.node('Tanh', [sum], base);
+    if (l instanceof AdditiveAttention && sc) [t] = g.node('Mul', [t, sc], `${base}/scale`);
+    [scores] = g.node('ReduceSum', [t, g.int64s(`${base}/axes`, [-1])], `${base}/scores`, [attrInt('keepdims', 0)]);
+    const cw = weight('concat_score_weight');
+    if (cw) [scores] = g.node('Mul', [scores, cw], `${base}/concat_score_weight`);
+  }
+  const p = maskedSoftmax(g, scores, base, false, { key: vm, causal: causalSteps(l, node) });
+  let [o] = g.node('MatMul', [p, v.x], `${base}/output`);
+  if (qm) {
+    const [qe] = g.node('Unsqueeze', [qm, g.int64s(`${base}/axes`, [2])], `${base}/query_mask`);
+    [o] = g.node('Mul', [o, qe], `${base}/query_mask`);
+  }
+  const out: ExportState[] = [{ x: o, rank: 3, mask: qm }];
+  if (call.returnAttentionScores) out.push({ x: p, rank: 3 });
+  return out;
+}
+
+/** MultiHeadAttention: the projections (MatMul + Add), heads split by Reshape + Transpose, scaled dot scores, masks, Softmax, the output projection. */
+function exportMultiHeadAttention(g: GraphBuilder, l: MultiHeadAttention, ins: ExportState[], node: Node | undefined, cache: WeightCache): ExportState[] {
+  const base = l.name;
+  const call = node?.call ?? {};
+  const [q, v, k] = ins;
+  const H = l.numHeads, dk = l.keyDim, dv = l.valueDim;
+  const names = layerWeights(g, l, cache, (ws) => {
+    const specs = l.slots.map((s) => s.spec.name);
+    // Kernels [in, H, size] as [in, H·size]; the output kernel [H, dv, out] as [H·dv, out]; biases flat.
+    return ws.map((w, j) => {
+      const sh = w.shape;
+      const dims = sh.length === 3 ? (specs[j].startsWith('attention_output') ? [sh[0] * sh[1], sh[2]] : [sh[0], sh[1] * sh[2]]) : [sh.reduce((a, b) => a * b, 1)];
+      return [specs[j], dims, w.data] as [string, number[], Float32Array];
+    });
+  });
+  const nb = l.useBias ? 2 : 1;
+  const proj = (x: string, i: number, what: string, size: number, perm: number[]): string => {
+    let [y] = g.node('MatMul', [x, names[i * nb]], `${base}/${what}`);
+    if (l.useBias) [y] = g.node('Add', [y, names[i * nb + 1]], `${base}/${what}/bias`);
+    const [r] = g.node('Reshape', [y, g.int64s(`${base}/${what}/shape`, [0, 0, H, size])], `${base}/${what}/heads`);
+    return g.node('Transpose', [r], `${base}/${what}/heads`, [attrInts('perm', perm)])[0];
+  };
+  const Q = proj(q.x, 0, 'query', dk, [0, 2, 1, 3]); // [B, H, Tq, dk]
+  const K = proj(k.x, 1, 'key', dk, [0, 2, 3, 1]); // [B, H, dk, Tv]
+  const V = proj(v.x, 2, 'value', dv, [0, 2, 1, 3]); // [B, H, Tv, dv]
+  const [s0] = g.node('MatMul', [Q, K], `${base}/scores`);
+  const [s] = g.node('Mul', [s0, scalarF(g, `${base}/scale`, 1 / Math.sqrt(dk))], `${base}/scores`);
+  const km = andMasks(g, [v.mask, k.mask], `${base}/key`);
+  const am = call.attentionMask ? maskFromValues(g, ins[3].x, `${base}/attention`) : undefined;
+  const p = maskedSoftmax(g, s, base, true, { key: km, query: q.mask, attn: am, causal: causalSteps(l, node) });
+  const [o] = g.node('MatMul', [p, V], `${base}/attend`); // [B, H, Tq, dv]
+  const [ot] = g.node('Transpose', [o], `${base}/merge_heads`, [attrInts('perm', [0, 2, 1, 3])]);
+  const [om] = g.node('Reshape', [ot, g.int64s(`${base}/merge_heads/shape`, [0, 0, H * dv])], `${base}/merge_heads`);
+  let [y] = g.node('MatMul', [om, names[3 * nb]], `${base}/attention_output`);
+  if (l.useBias) [y] = g.node('Add', [y, names[3 * nb + 1]], `${base}/attention_output/bias`);
+  const out: ExportState[] = [{ x: y, rank: 3, mask: q.mask }];
+  if (call.returnAttentionScores) out.push({ x: p, rank: 4 });
+  return out;
+}
+
+/** Conv1D, pooling, global pooling and LayerNormalization as ONNX nodes, or null for other layers. */
+function exportSequenceLayer(g: GraphBuilder, l: Layer, x: ExportState, cache: WeightCache): ExportState | null {
+  const base = l.name;
+  if (l instanceof Conv1D) {
+    if (x.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, channels] input`);
+    const names = layerWeights(g, l, cache, (ws) => {
+      const [K, C, F] = ws[0].shape;
+      const W = new Float32Array(F * C * K);
+      for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) W[(f * C + c) * K + k] = ws[0].data[(k * C + c) * F + f];
+      const out: [string, number[], Float32Array][] = [['W', [F, C, K], W]];
+      if (l.useBias) out.push(['B', [F], ws[1].data]);
+      return out;
+    });
+    const span = (l.kernelSize - 1) * l.dilationRate + 1;
+    const y = channelsFirst(g, x.x, base, 'Conv', names, [
+      attrInts('kernel_shape', [l.kernelSize]), attrInts('strides', [l.strides]), attrInts('dilations', [l.dilationRate]), ...padAttrs(l.padding, span, l.strides),
+    ]);
+    return { x: denseActivation(g, y, l.activation, base), rank: 3 };
+  }
+  if (l instanceof MaxPooling1D || l instanceof AveragePooling1D) {
+    if (x.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, channels] input`);
+    const attrs = [attrInts('kernel_shape', [l.poolSize]), attrInts('strides', [l.strides]), ...padAttrs(l.padding, l.poolSize, l.strides)];
+    // Keras's 'same' average counts only the steps inside the sequence: count_include_pad 0.
+    if (l instanceof AveragePooling1D) attrs.push(attrInt('count_include_pad', 0));
+    return { x: channelsFirst(g, x.x, base, l instanceof MaxPooling1D ? 'MaxPool' : 'AveragePool', [], attrs), rank: 3 };
+  }
+  if (l instanceof GlobalAveragePooling1D || l instanceof GlobalMaxPooling1D) {
+    if (x.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, channels] input`);
+    const keep = l.keepdims ? 1 : 0;
+    if (l instanceof GlobalMaxPooling1D) return { x: g.node('ReduceMax', [x.x], base, [attrInts('axes', [1]), attrInt('keepdims', keep)])[0], rank: 3 - 1 + keep };
+    if (!x.mask) return { x: g.node('ReduceMean', [x.x], base, [attrInts('axes', [1]), attrInt('keepdims', keep)])[0], rank: 3 - 1 + keep };
+    // The mean over the kept steps; none kept gives 0.
+    const [m] = g.node('Unsqueeze', [x.mask, g.int64s(`${base}/axes`, [2])], `${base}/mask`);
+    const [xm] = g.node('Mul', [x.x, m], `${base}/masked`);
+    const [sum] = g.node('ReduceSum', [xm, g.int64s(`${base}/axes`, [1])], `${base}/sum`, [attrInt('keepdims', keep)]);
+    const [cnt] = g.node('ReduceSum', [m, g.int64s(`${base}/axes`, [1])], `${base}/count`, [attrInt('keepdims', keep)]);
+    const [cnt1] = g.node('Max', [cnt, scalarF(g, `${base}/one`, 1)], `${base}/count`);
+    return { x: g.node('Div', [sum, cnt1], base)[0], rank: 3 - 1 + keep };
+  }
+  if (l instanceof LayerNormalization) {
+    // Opset 14 has no LayerNormalization operator: (x − mean)/√(var + ε)·γ + β over the last axis.
+    const names = layerWeights(g, l, cache, (ws) => l.slots.map((s, j) => [s.spec.name, ws[j].shape, ws[j].data] as [string, number[], Float32Array]));
+    const [mean] = g.node('ReduceMean', [x.x], `${base}/mean`, [attrInts('axes', [-1]), attrInt('keepdims', 1)]);
+    const [d] = g.node('Sub', [x.x, mean], `${base}/centered`);
+    const [d2] = g.node('Mul', [d, d], `${base}/squared`);
+    const [vr] = g.node('ReduceMean', [d2], `${base}/variance`, [attrInts('axes', [-1]), attrInt('keepdims', 1)]);
+    const [ve] = g.node('Add', [vr, scalarF(g, `${base}/epsilon`, l.epsilon)], `${base}/variance`);
+    const [sd] = g.node('Sqrt', [ve], `${base}/std`);
+    let [y] = g.node('Div', [d, sd], `${base}/normalized`);
+    let j = 0;
+    if (l.scale) [y] = g.node('Mul', [y, names[j++]], `${base}/gamma`);
+    if (l.center) [y] = g.node('Add', [y, names[j++]], `${base}/beta`);
+    return { x: y, rank: x.rank, mask: x.mask };
+  }
+  return null;
+}
 
 /** One layer call as ONNX nodes: the exported tensors of its outputs. */
-function exportNode(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number, cache: WeightCache): ExportState[] {
+function exportNode(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number, cache: WeightCache, node?: Node): ExportState[] {
+  const x = ins[0];
+  if (l instanceof Attention || l instanceof AdditiveAttention) return exportDenseAttention(g, l, ins, node, cache);
+  if (l instanceof MultiHeadAttention) return exportMultiHeadAttention(g, l, ins, node, cache);
+  const seq = exportSequenceLayer(g, l, x, cache);
+  if (seq) return [seq];
+  if ((l instanceof Recurrent || l instanceof Bidirectional) && x.mask) {
+    throw new LstmWasmError(`toOnnx: ${l.where} reads the per-step mask of an Embedding with maskZero: true, which the ONNX LSTM, GRU and RNN operators cannot take (they take one length per sequence); export a model without maskZero before recurrent layers`);
+  }
+  const outs = exportPlain(g, l, ins, nOut, cache);
+  // Masks carried on as the engine carries them: pass-through layers keep it, merges AND them, the rest drop it.
+  const passes = l instanceof Dropout || l instanceof TimeDistributed || l instanceof Activation || (l instanceof Dense && x.rank === 3);
+  if (passes && x.mask) outs[0] = { ...outs[0], mask: x.mask };
+  const merge = l instanceof Add || l instanceof Subtract || l instanceof Multiply || l instanceof Average || l instanceof Maximum || l instanceof Minimum || l instanceof Concatenate;
+  if (merge && outs[0].rank === 3 && ins.some((t) => t.mask)) {
+    if (l instanceof Concatenate && ins.length > 1 && l.axis !== -1 && l.axis !== 2) {
+      throw new LstmWasmError(`toOnnx: ${l.where} joins masked sequences along the steps; lstm-wasm exports masks through Concatenate on the features axis only`);
+    }
+    outs[0] = { ...outs[0], mask: andMasks(g, ins.map((t) => t.mask), l.name) };
+  }
+  return outs;
+}
+
+/** The layers without masks or sequence kernels. */
+function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number, cache: WeightCache): ExportState[] {
   const base = l.name;
   const one = (s: ExportState): ExportState[] => [s];
   const x = ins[0];
@@ -392,14 +660,22 @@ function exportNode(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number,
   }
   if (l instanceof Dropout) return one(x); // identity at inference
   if (l instanceof Embedding) {
-    if (l.maskZero) throw new LstmWasmError(`toOnnx: ${l.where} has maskZero: true, a per-step mask the ONNX recurrent operators cannot take; export a model without it`);
     let t = cache.get(l)?.[0];
     if (!t) {
       const [table] = l.getWeights();
       t = g.floats(`${base}/embeddings`, table.shape, table.data);
       cache.set(l, [t]);
     }
-    return one({ x: g.node('Gather', [t, x.x], base, [attrInt('axis', 0)])[0], rank: x.rank + 1 });
+    const out: ExportState = { x: g.node('Gather', [t, x.x], base, [attrInt('axis', 0)])[0], rank: x.rank + 1 };
+    if (l.maskZero && x.rank === 2) {
+      // maskZero: 1 where the id is not 0 (read by attention and pooling; a recurrent layer refuses it).
+      const [eq] = g.node('Equal', [x.x, g.int64s(`${base}/zero`, [0], true)], `${base}/mask`);
+      const [not] = g.node('Not', [eq], `${base}/mask`);
+      out.mask = g.node('Cast', [not], `${base}/mask`, [attrInt('to', P.TensorDataType.FLOAT)])[0];
+    } else if (l.maskZero) {
+      throw new LstmWasmError(`toOnnx: ${l.where} has maskZero: true on input of rank ${x.rank}; lstm-wasm exports its mask for [batch, steps] ids only`);
+    }
+    return one(out);
   }
   const dense = (d: Dense, weightsOf: Layer): ExportState => {
     let names = cache.get(weightsOf);
@@ -483,6 +759,10 @@ function namesOption(what: string, v: unknown, n: number): string[] | undefined 
  * states ([batch, units]) become their operator's initial_h / initial_c, and states a layer
  * returns (returnState: true) its Y_h / Y_c, with the size-1 directions axis added or removed. A
  * layer applied several times (shared) is several operators reading the same initializers.
+ * Conv1D, pooling, LayerNormalization and the attention layers are written as the standard
+ * operators described at the top of this file; an Embedding's maskZero mask is carried to the
+ * attention layers and GlobalAveragePooling1D that read it (a recurrent layer that would read it
+ * is refused: the ONNX recurrent operators take no per-step mask).
  */
 export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Model)) throw new LstmWasmError(`toOnnx: expected a model (Sequential or model({ inputs, outputs })), got ${describe(model)}`);
@@ -505,7 +785,7 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   const cache: WeightCache = new Map();
   for (const n of graph.nodes) {
     const ins = n.inputs.map((t) => tensors.get(t.id)!);
-    const outs = exportNode(g, n.layer, ins, n.outputs.length, cache);
+    const outs = exportNode(g, n.layer, ins, n.outputs.length, cache, n);
     n.outputs.forEach((t, i) => tensors.set(t.id, outs[i]));
   }
   // Each output tensor takes its graph output's name; an input, or a tensor given twice, through an Identity.
@@ -1193,7 +1473,28 @@ type GSpec = RecSpec | DenseSpec | EmbeddingSpec
   | { kind: 'flatten'; node: string }
   | { kind: 'reshape'; target: number[]; node: string }
   | { kind: 'permute'; dims: number[]; node: string }
-  | { kind: 'activation'; activation: ActivationName; node: string };
+  | { kind: 'activation'; activation: ActivationName; node: string }
+  | { kind: 'conv'; node: string; F: number; C: number; K: number; stride: number; dilation: number; padding: 'valid' | 'same' | 'causal'; kernel: Float32Array; bias: Float32Array | null }
+  | { kind: 'pool'; node: string; max: boolean; P: number; stride: number; padding: 'valid' | 'same' }
+  | { kind: 'gpool'; node: string; max: boolean };
+
+/**
+ * The padding of a 1-D Conv or pool as Keras's: 'valid' (none), 'causal' (all before; Conv only),
+ * 'same' (auto_pad SAME_UPPER, or TensorFlow's fixed pads at stride 1), else null.
+ */
+function padding1d(im: OnnxImport, n: Message, span: number, stride: number, conv: boolean): 'valid' | 'same' | 'causal' | null {
+  const auto = im.attrS(n, 'auto_pad') ?? 'NOTSET';
+  if (auto === 'VALID') return 'valid';
+  if (auto === 'SAME_UPPER') return 'same';
+  if (auto !== 'NOTSET') return null;
+  const pads = im.attrInts(n, 'pads') ?? [0, 0];
+  if (pads.length !== 2) return null;
+  const [a, b] = pads;
+  if (a === 0 && b === 0) return 'valid';
+  if (conv && a === span - 1 && b === 0) return 'causal';
+  if (stride === 1 && a === Math.floor((span - 1) / 2) && b === span - 1 - a) return 'same';
+  return null;
+}
 
 /** One layer call of the model being made. */
 interface Call {
@@ -1224,7 +1525,7 @@ interface GState extends State {
 
 type MergeClass = (GSpec & { kind: 'merge' })['cls'];
 const MERGE_OPS: Record<string, MergeClass> = { Add: 'Add', Sum: 'Add', Sub: 'Subtract', Mul: 'Multiply', Mean: 'Average', Max: 'Maximum', Min: 'Minimum' };
-const GRAPH_OPS = `${SUPPORTED_OPS}, Concat, Sub, Mul, Sum, Mean, Max, Min, Unsqueeze, Tile, Expand`;
+const GRAPH_OPS = `${SUPPORTED_OPS}, Concat, Sub, Mul, Sum, Mean, Max, Min, Unsqueeze, Tile, Expand, Conv (1-D), MaxPool, AveragePool (1-D), ReduceMax`;
 
 interface GraphResult {
   calls: Call[];
@@ -1516,12 +1817,61 @@ function interpretGraph(im: OnnxImport, inputs: Message[], guess: Label[][], out
         set({ ...s, axes, view: v });
         return;
       }
-      case 'ReduceSum': case 'ReduceMean': case 'ReduceProd': {
+      case 'Conv': {
+        if (dataIdx.length !== 1 || dataIdx[0] !== 0) im.fail(n, `takes its weights from the graph's inputs; lstm-wasm reads them as initializers`);
+        const x = need(n, ins[0]);
+        if (x.axes.join() !== 'B,F,T') im.fail(n, `convolves a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads Conv as a 1-D convolution of [batch, channels, steps] (a Transpose of [batch, steps, channels])`);
+        const W = im.floatInput(n, 1, 'weight');
+        if (W.dims.length !== 3) im.fail(n, `has a weight of shape [${W.dims.join(', ')}]; lstm-wasm reads 1-D convolutions, weights [filters, channels, kernel]`);
+        const [F, C, K] = W.dims;
+        if (im.attrI(n, 'group', 1) !== 1) im.fail(n, `has group ${im.attrI(n, 'group', 1)}; lstm-wasm has no grouped convolutions`);
+        const ks = im.attrInts(n, 'kernel_shape');
+        if (ks && (ks.length !== 1 || ks[0] !== K)) im.fail(n, `has kernel_shape ${JSON.stringify(ks)} for a weight of kernel ${K}`);
+        const stride = (im.attrInts(n, 'strides') ?? [1])[0], dilation = (im.attrInts(n, 'dilations') ?? [1])[0];
+        if (stride > 1 && dilation > 1) im.fail(n, `has strides ${stride} and dilations ${dilation}; lstm-wasm's Conv1D (as Keras) takes one of them above 1`);
+        const padding = padding1d(im, n, (K - 1) * dilation + 1, stride, true);
+        if (!padding) im.fail(n, `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no padding, all of it before (causal) and TensorFlow's 'same'`);
+        if (x.F !== null && x.F !== C) im.fail(n, `has a weight for ${C} channels, but its input has ${x.F}`);
+        learnF(x, C);
+        const kernel = new Float32Array(K * C * F);
+        for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) kernel[(k * C + c) * F + f] = W.floats![(f * C + c) * K + k];
+        const bias = ins[2] ? im.floatInput(n, 2, 'bias').floats! : null;
+        const c = call({ kind: 'conv', node: n.name as string, F, C, K, stride, dilation, padding, kernel, bias }, [x.val!], JSON.stringify([op, ins.slice(1), n.attribute]));
+        set({ ...x, F, T: null, rec: null, dense: null, view: null, val: out(c) });
+        return;
+      }
+      case 'MaxPool': case 'AveragePool': {
+        const x = need(n, ins[dataIdx[0] ?? 0]);
+        if (x.axes.join() !== 'B,F,T') im.fail(n, `pools a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads ${op} as a 1-D pool of [batch, channels, steps] (a Transpose of [batch, steps, channels])`);
+        const ks = im.attrInts(n, 'kernel_shape');
+        if (!ks || ks.length !== 1) im.fail(n, `has kernel_shape ${JSON.stringify(ks)}; lstm-wasm reads 1-D pools`);
+        const P = ks[0], stride = (im.attrInts(n, 'strides') ?? [1])[0];
+        if ((im.attrInts(n, 'dilations') ?? [1]).some((d) => d !== 1)) im.fail(n, `has dilations; lstm-wasm's pools have none`);
+        if (im.attrI(n, 'ceil_mode', 0) !== 0) im.fail(n, `has ceil_mode 1; lstm-wasm's pools (as Keras) round down`);
+        if ((outs as string[]).length > 1 && outs[1]) im.fail(n, `gives its indices; lstm-wasm reads the pooled values only`);
+        const padding = padding1d(im, n, P, stride, false);
+        if (padding !== 'valid' && padding !== 'same') im.fail(n, `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no padding and TensorFlow's 'same'`);
+        if (op === 'AveragePool' && padding === 'same' && im.attrI(n, 'count_include_pad', 0) !== 0) im.fail(n, `counts the padding in its averages (count_include_pad 1); lstm-wasm's AveragePooling1D (as Keras) counts the steps inside the sequence only`);
+        const c = call({ kind: 'pool', node: n.name as string, max: op === 'MaxPool', P, stride, padding }, [x.val!]);
+        set({ ...x, T: null, rec: null, dense: null, view: null, val: out(c) });
+        return;
+      }
+      case 'ReduceSum': case 'ReduceMean': case 'ReduceProd': case 'ReduceMax': {
         const s = only();
         const rank = s.axes.length;
         const list = ins[1] ? im.intList(n, 1, 'axes', states) : im.attrInts(n, 'axes');
         if (!list || list.length !== 1 || typeof list[0] !== 'number') im.fail(n, `must reduce exactly one, constant axis`);
         const a = axisOf(n, list[0] as number, rank);
+        if (s.axes[a] === 'T' && (op === 'ReduceMean' || op === 'ReduceMax')) {
+          // The mean or max over the steps: GlobalAveragePooling1D / GlobalMaxPooling1D.
+          const x = need(n, ins[dataIdx[0]]);
+          if (im.attrI(n, 'keepdims', 1) !== 0) im.fail(n, `keeps the steps axis (keepdims 1); lstm-wasm reads a ${op} over the steps with keepdims 0`);
+          if (x.axes.join() !== 'B,T,F' && x.axes.join() !== 'B,F,T') im.fail(n, `reduces the steps of a tensor with axes [${x.axes.join(', ')}]`);
+          const c = call({ kind: 'gpool', node: n.name as string, max: op === 'ReduceMax' }, [x.val!]);
+          set({ ...x, axes: x.axes.filter((l) => l !== 'T'), T: null, rec: null, dense: null, view: null, val: out(c) });
+          return;
+        }
+        if (op === 'ReduceMax') im.fail(n, `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads ReduceMax only over the steps (GlobalMaxPooling1D)`);
         if (s.axes[a] !== 'D' || s.view?.spec.D !== 2) im.fail(n, `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction only as the merge of a bidirectional op's two directions`);
         const keep = im.attrI(n, 'keepdims', 1) === 1;
         set({ ...s, view: { ...s.view, merge: op === 'ReduceSum' ? 'sum' : op === 'ReduceMean' ? 'ave' : 'mul' }, axes: keep ? s.axes.map((l, j) => (j === a ? 'ONE' : l)) : s.axes.filter((_, j) => j !== a) });
@@ -1772,7 +2122,8 @@ function fromOnnxGraph(im: OnnxImport, options: FromOnnxOptions): Model {
     const sp = c.spec;
     // Every layer named here: an automatic name could be one a graph output gave another layer.
     const snake = sp.kind === 'rec' ? (sp.D === 2 ? 'bidirectional' : sp.op === 'RNN' ? 'simple_rnn' : sp.op.toLowerCase())
-      : sp.kind === 'merge' ? sp.cls.replace(/(?<=.)([A-Z])/g, '_$1').toLowerCase() : sp.kind === 'repeat' ? 'repeat_vector' : sp.kind;
+      : sp.kind === 'merge' ? sp.cls.replace(/(?<=.)([A-Z])/g, '_$1').toLowerCase() : sp.kind === 'repeat' ? 'repeat_vector'
+      : sp.kind === 'conv' ? 'conv1d' : sp.kind === 'pool' ? (sp.max ? 'max_pooling1d' : 'average_pooling1d') : sp.kind === 'gpool' ? (sp.max ? 'global_max_pooling1d' : 'global_average_pooling1d') : sp.kind;
     let name = layerName.get(c);
     while (!name || (names.has(name) && !layerName.has(c))) name = uniqueName(snake);
     names.add(name);
@@ -1812,6 +2163,17 @@ function fromOnnxGraph(im: OnnxImport, options: FromOnnxOptions): Model {
       case 'reshape': made = { layer: new Reshape({ targetShape: sp.target, ...base }), weights: () => {} }; break;
       case 'permute': made = { layer: new Permute({ dims: sp.dims, ...base }), weights: () => {} }; break;
       case 'activation': made = { layer: new Activation({ activation: sp.activation, ...base }), weights: () => {} }; break;
+      case 'conv': {
+        const l = new Conv1D({ filters: sp.F, kernelSize: sp.K, strides: sp.stride, dilationRate: sp.dilation, padding: sp.padding, useBias: !!sp.bias, ...base });
+        made = { layer: l, weights: () => l.setWeights(sp.bias ? [{ data: sp.kernel, shape: [sp.K, sp.C, sp.F] }, { data: sp.bias, shape: [sp.F] }] : [{ data: sp.kernel, shape: [sp.K, sp.C, sp.F] }]) };
+        break;
+      }
+      case 'pool': {
+        const a = { poolSize: sp.P, strides: sp.stride, padding: sp.padding, ...base };
+        made = { layer: sp.max ? new MaxPooling1D(a) : new AveragePooling1D(a), weights: () => {} };
+        break;
+      }
+      case 'gpool': made = { layer: sp.max ? new GlobalMaxPooling1D(base) : new GlobalAveragePooling1D(base), weights: () => {} }; break;
     }
     layers.set(k, made);
     return made;

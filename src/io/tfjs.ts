@@ -12,6 +12,12 @@
 // taken, ignored where it cannot change what the model computes (initializers once weights are
 // loaded, `implementation`, `unroll`), or refused with an error that names it. A model that
 // loads here computes what it computed where it was saved, or it does not load.
+//
+// Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D and
+// LayerNormalization go both ways; Attention, AdditiveAttention and MultiHeadAttention (which TF.js
+// does not have) are read from Keras 3 functional configs (call options use_causal_mask,
+// return_attention_scores, key, attention_mask and Attention's mask in a node's kwargs; weights
+// query/kernel, …, attention_output/bias by their path) but not written.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Sequential } from '../sequential.js';
@@ -28,6 +34,10 @@ import { Embedding } from '../layers/embedding.js';
 import { Masking } from '../layers/masking.js';
 import { GRU, LSTM, Recurrent, SimpleRNN } from '../layers/recurrent.js';
 import { Bidirectional, type MergeMode } from '../layers/bidirectional.js';
+import { Conv1D } from '../layers/conv.js';
+import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from '../layers/pooling.js';
+import { LayerNormalization } from '../layers/normalization.js';
+import { AdditiveAttention, Attention, MultiHeadAttention } from '../layers/attention.js';
 import type { ActivationName } from '../layers/activations.js';
 import type { InitializerName } from '../layers/initializers.js';
 
@@ -120,6 +130,35 @@ async function fileSystem(where: string): Promise<Fs> {
   } catch (e) {
     throw new LstmWasmError(`${where}: reading and writing files needs Node or Deno (${(e as Error).message}); in a browser, pass a URL or the model's parts in memory`);
   }
+}
+
+/**
+ * The path a `file://` URL names, read as tfjs-node reads it: what follows `file://` is the path,
+ * absolute (`file:///tmp/model`) or relative to the working directory (`file://./model`,
+ * `file://model`). Never through `new URL()`, which takes the `.` of `file://./model` for a host
+ * and leaves `/model`, a folder at the root nobody named. Percent escapes are decoded (Node's
+ * pathToFileURL writes a space as %20); `file:///C:/…` gives `C:/…`. Other strings pass as they are.
+ */
+function filePath(s: string, where: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1];
+  if (scheme !== undefined && scheme.toLowerCase() !== 'file') {
+    // TF.js's localstorage://, indexeddb://, downloads://, http:// handlers: read as a path, they
+    // would make a folder named 'localstorage:' here. Not ours to imitate; refused, with the way.
+    throw new LstmWasmError(`${where}: ${JSON.stringify(s)}: ${scheme}:// URLs are not handled here; give a path or a file:// URL${where === 'saveLayersModel' ? ', and toLayersModel(model) gives the model.json and shards to store or send yourself' : ''}`);
+  }
+  if (!/^file:/i.test(s)) return s;
+  const m = /^file:\/\/(.*)$/is.exec(s);
+  const bad = (why: string): never => {
+    throw new LstmWasmError(`${where}: ${JSON.stringify(s)} ${why}; write file:///absolute/path, file://./relative/path (to the working directory) or a plain path`);
+  };
+  if (!m || m[1] === '') bad('is not a file:// URL with a path');
+  let p = m![1];
+  try {
+    p = decodeURIComponent(p);
+  } catch {
+    bad('has a malformed percent escape');
+  }
+  return p.replace(/^\/([a-z]:)/i, '$1');
 }
 
 const dirOf = (p: string): string => {
@@ -268,7 +307,8 @@ async function readFromUrl(url: string, options: LoadLayersModelOptions): Promis
 }
 
 /**
- * A model from the TF.js layers format: a path to model.json or to its folder (Node, Deno), a URL
+ * A model from the TF.js layers format: a path to model.json or to its folder (Node, Deno; also
+ * as a file:// URL, read as tfjs-node reads it: file:///abs/path, file://./relative), a URL
  * (fetch), `{ modelJson, weights }` in memory, TF.js's ModelArtifacts
  * (`{ modelTopology, weightSpecs, weightData }`), or a TF.js IOHandler such as tf.io.fromMemory(...).
  * Reads models saved by TF.js and converted from Keras (2 and 3). A Sequential config (and a
@@ -284,8 +324,7 @@ export async function loadLayersModel(source: LayersModelSource, options: LoadLa
       const r = await readFromUrl(s, options);
       return fromParts(r.json.modelTopology, r.entries, r.data);
     }
-    const path = /^file:/i.test(s) ? decodeURIComponent(new URL(s).pathname).replace(/^\/([a-z]:)/i, '$1') : s;
-    const r = await readFromFiles(path);
+    const r = await readFromFiles(filePath(s, WHERE));
     return fromParts(r.json.modelTopology, r.entries, r.data);
   }
   if (typeof source !== 'object') fail(`expected a path, a URL or { modelJson, weights }, got ${describe(source)}`);
@@ -372,7 +411,9 @@ function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedW
     const first = weights.filter((w) => !w.used && w.parts[0] === name);
     const mine = first.length ? first : weights.filter((w) => !w.used && w.parts.slice(0, -1).includes(name));
     let picked: (NamedWeight | null)[] = wanted.map((w) => {
-      const m = mine.filter((e) => e.last === w.pname && (w.dir === null || e.parts.slice(1, -1).some((p) => p.startsWith(w.dir!))));
+      // A weight name may have several parts (MultiHeadAttention's query/kernel): the name's last parts.
+      const pp = w.pname.split('/');
+      const m = mine.filter((e) => e.parts.slice(-pp.length).join('/') === w.pname && (w.dir === null || e.parts.slice(1, -1).some((p) => p.startsWith(w.dir!))));
       return m.length === 1 ? m[0] : null;
     });
     if (picked.some((p) => p === null) || new Set(picked).size !== picked.length) {
@@ -428,6 +469,56 @@ type Ref = [string, number, number];
 interface RawNode {
   inputs: Ref[];
   training?: boolean;
+  /** Attention layers' call options: flags (useCausalMask, returnAttentionScores) and tensors (attentionMask, mask: [query, value]). */
+  flags?: Record<string, boolean>;
+  attentionMask?: Ref;
+  masks?: (Ref | null)[];
+}
+
+const ATTENTION_CLASSES = ['Attention', 'AdditiveAttention', 'MultiHeadAttention'];
+
+/** The call options of an attention layer's node (Keras 3 and tf.keras): true when the option was one of them. */
+function attentionKwarg(cls: string, k: string, v: unknown, where: string, node: RawNode, lists: boolean): boolean {
+  if (!ATTENTION_CLASSES.includes(cls)) return false;
+  const flag = (name: string) => {
+    if (typeof v !== 'boolean') fail(`${where}: call option '${k}' must be true or false, got ${describe(v)}`);
+    (node.flags ??= {})[name] = v;
+    return true;
+  };
+  if (k === 'use_causal_mask' || k === 'useCausalMask') return flag('useCausalMask');
+  if (k === 'return_attention_scores' || k === 'returnAttentionScores') return flag('returnAttentionScores');
+  const one = (): Ref => {
+    const refs = refsIn(v, lists);
+    if (refs.length !== 1) fail(`${where}: call option '${k}' must name one tensor, got ${describeRaw(v)}`);
+    return refs[0];
+  };
+  if (cls === 'MultiHeadAttention') {
+    if (k === 'key') {
+      // The key comes third: [query, value, key].
+      if (node.inputs.length !== 2) fail(`${where}: it reads ${node.inputs.length} tensors and names a key in its call options; expected [query, value] and the key`);
+      node.inputs.push(one());
+      return true;
+    }
+    if (k === 'value') {
+      if (node.inputs.length !== 1) fail(`${where}: it reads ${node.inputs.length} tensors and names a value in its call options; expected the query and the value`);
+      node.inputs.push(one());
+      return true;
+    }
+    if (k === 'attention_mask' || k === 'attentionMask') { node.attentionMask = one(); return true; }
+    if (['query_mask', 'value_mask', 'key_mask'].includes(k)) fail(`${where}: call option '${k}' (an explicit mask tensor) is not supported; masks come from Embedding(mask_zero) and Masking layers, or attention_mask`);
+    return false;
+  }
+  if (k === 'mask') {
+    if (!Array.isArray(v)) fail(`${where}: call option 'mask' must be [query_mask, value_mask], got ${describeRaw(v)}`);
+    node.masks = v.slice(0, 2).map((m) => {
+      if (m === null || m === undefined) return null;
+      const refs = refsIn(lists && isRef(m) ? [m] : m, lists);
+      if (refs.length !== 1) fail(`${where}: call option 'mask' must be [query_mask, value_mask], each one tensor or null, got ${describeRaw(v)}`);
+      return refs[0];
+    });
+    return true;
+  }
+  return false;
 }
 
 interface Functional {
@@ -465,11 +556,12 @@ function refsIn(v: unknown, lists: boolean): Ref[] {
 }
 
 /** The call options of a node (Keras kwargs): training, initial states; anything else that matters is refused. */
-function nodeKwargs(kwargs: unknown, where: string, node: RawNode, lists: boolean): void {
+function nodeKwargs(kwargs: unknown, where: string, node: RawNode, lists: boolean, cls = ''): void {
   if (kwargs === undefined || kwargs === null) return;
   if (typeof kwargs !== 'object' || Array.isArray(kwargs)) fail(`${where}: its call options (kwargs) must be an object, got ${describe(kwargs)}`);
   for (const [k, v] of Object.entries(kwargs as Raw)) {
     if (v === null || v === undefined) continue;
+    if (attentionKwarg(cls, k, v, where, node, lists)) continue;
     if (k === 'training') {
       if (typeof v !== 'boolean') fail(`${where}: call option 'training' must be true, false or null, got ${describe(v)}`);
       node.training = v;
@@ -487,7 +579,7 @@ function nodeKwargs(kwargs: unknown, where: string, node: RawNode, lists: boolea
 }
 
 /** A layer's calls, from Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3 ({ args, kwargs }) inbound nodes. */
-function inboundCalls(inbound: unknown, where: string): RawNode[] {
+function inboundCalls(inbound: unknown, where: string, cls = ''): RawNode[] {
   if (inbound === undefined || inbound === null) return [];
   if (!Array.isArray(inbound)) fail(`${where}: inbound_nodes must be a list, got ${describe(inbound)}`);
   return inbound.map((n, j) => {
@@ -499,14 +591,14 @@ function inboundCalls(inbound: unknown, where: string): RawNode[] {
         if (!isRef(e)) fail(`${w}: an inbound entry must be [layer, node_index, tensor_index, kwargs], got ${describe(e)}`);
         node.inputs.push([e[0] as string, e[1] as number, e[2] as number]);
       }
-      nodeKwargs((n[0] as unknown[])[3], w, node, true);
+      nodeKwargs((n[0] as unknown[])[3], w, node, true, cls);
       return node;
     }
     if (n && typeof n === 'object') {
       const o = n as Raw;
       const node: RawNode = { inputs: refsIn(o.args, false) };
       if (node.inputs.length === 0) fail(`${w} reads no tensors (args ${describe(o.args)})`);
-      nodeKwargs(o.kwargs, w, node, false);
+      nodeKwargs(o.kwargs, w, node, false, cls);
       return node;
     }
     fail(`${w} must be a list of [layer, node_index, tensor_index, kwargs] or { args, kwargs }, got ${describe(n)}`);
@@ -528,8 +620,11 @@ function endpointRefs(v: unknown, what: string): Ref[] {
   });
 }
 
+/** Convolution, pooling and normalization classes, read alike on both paths. */
+const SEQUENCE_CLASSES = ['Conv1D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'LayerNormalization'];
+
 /** The classes the Sequential path reads; a functional chain of only these loads as a Sequential, as before. */
-const CHAIN_CLASSES = new Set(['InputLayer', 'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional', 'Dense', 'TimeDistributed', 'Activation', 'Dropout', 'Embedding', 'Masking', 'Flatten']);
+const CHAIN_CLASSES = new Set(['InputLayer', 'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional', 'Dense', 'TimeDistributed', 'Activation', 'Dropout', 'Embedding', 'Masking', 'Flatten', ...SEQUENCE_CLASSES]);
 
 function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; keras3: boolean; graph?: Functional; chain?: boolean } {
   let t = topology;
@@ -555,7 +650,7 @@ function topologyLayers(topology: Raw): { name?: string; layers: RawLayer[]; ker
       if (seen.has(n)) fail(`functional model: two layers are named '${n}'; layer names must be unique`);
       seen.add(n);
     }
-    const nodes = layers.map((l, i) => (l.className === 'InputLayer' ? [] : inboundCalls(l.inbound, `functional model: layer ${names[i]} (${l.className})`)));
+    const nodes = layers.map((l, i) => (l.className === 'InputLayer' ? [] : inboundCalls(l.inbound, `functional model: layer ${names[i]} (${l.className})`, l.className)));
     const graph: Functional = {
       inputs: endpointRefs(c.input_layers ?? c.inputLayers, 'input_layers'),
       outputs: endpointRefs(c.output_layers ?? c.outputLayers, 'output_layers'),
@@ -750,7 +845,7 @@ function recurrentArgs(c: Cfg, kind: 'LSTM' | 'GRU' | 'SimpleRNN', ctx: Ctx, nam
   return a;
 }
 
-const SUPPORTED_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Activation (after a Dense), Dropout, Embedding, Masking, Flatten (of [batch, features])';
+const SUPPORTED_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Activation (after a Dense), Dropout, Embedding, Masking, Flatten (of [batch, features]), Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization';
 
 interface Built {
   layer: Layer | null;
@@ -880,6 +975,47 @@ function buildLayer(raw: RawLayer, where: string, ctx: Ctx): Built {
       c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last');
       c.done();
       return { layer: null, name, flatten: true };
+    }
+    case 'Conv1D': {
+      const a: Raw = { ...baseArgs(c) };
+      for (const k of ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'useBias']) { const v = c.get(k); if (v !== undefined) a[k] = v; }
+      c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last ([batch, steps, channels])');
+      c.mustBe('groups', [1], 'lstm-wasm has no grouped convolutions');
+      const act = activationOf(c, 'activation', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+      if (act) a.activation = act;
+      for (const k of ['kernelInitializer', 'biasInitializer']) { const v = initializerOf(c, k); if (v) a[k] = v; }
+      for (const k of ['kernelRegularizer', 'biasRegularizer']) { const v = regularizerOf(c, k); if (v) a[k] = v; }
+      c.nothing('activityRegularizer', 'lstm-wasm has no activity regularizers');
+      noConstraints(c, ['kernelConstraint', 'biasConstraint']);
+      c.nothing('loraRank', 'lstm-wasm has no LoRA layers');
+      c.ignore('loraAlpha');
+      c.done();
+      return { layer: new Conv1D(a as never), name };
+    }
+    case 'MaxPooling1D': case 'AveragePooling1D': {
+      const a: Raw = { ...baseArgs(c) };
+      for (const k of ['poolSize', 'strides', 'padding']) { const v = c.get(k); if (v !== undefined) a[k] = v; }
+      c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last ([batch, steps, channels])');
+      c.done();
+      return { layer: raw.className === 'MaxPooling1D' ? new MaxPooling1D(a as never) : new AveragePooling1D(a as never), name };
+    }
+    case 'GlobalAveragePooling1D': case 'GlobalMaxPooling1D': {
+      const a: Raw = { ...baseArgs(c) };
+      const kd = c.get('keepdims');
+      if (kd !== undefined) a.keepdims = kd;
+      c.mustBe('dataFormat', ['channels_last'], 'lstm-wasm is channels-last ([batch, steps, channels])');
+      c.done();
+      return { layer: raw.className === 'GlobalAveragePooling1D' ? new GlobalAveragePooling1D(a as never) : new GlobalMaxPooling1D(a as never), name };
+    }
+    case 'LayerNormalization': {
+      const a: Raw = { ...baseArgs(c) };
+      for (const k of ['axis', 'epsilon', 'center', 'scale']) { const v = c.get(k); if (v !== undefined) a[k] = v; }
+      for (const k of ['betaInitializer', 'gammaInitializer']) { const v = initializerOf(c, k); if (v) a[k] = v; }
+      for (const k of ['betaRegularizer', 'gammaRegularizer']) { const v = regularizerOf(c, k); if (v) a[k] = v; }
+      noConstraints(c, ['betaConstraint', 'gammaConstraint']);
+      c.mustBe('rmsScaling', [false], 'lstm-wasm normalizes by the mean and the variance');
+      c.done();
+      return { layer: new LayerNormalization(a as never), name };
     }
     default:
       fail(`${where}: layer class ${JSON.stringify(raw.className)} is not supported; supported: ${SUPPORTED_CLASSES}`);
@@ -1031,14 +1167,46 @@ function buildGraphLayer(raw: RawLayer, where: string, ctx: Ctx): Layer {
     case 'Average': return simple((a) => new Average(a as never));
     case 'Maximum': return simple((a) => new Maximum(a as never));
     case 'Minimum': return simple((a) => new Minimum(a as never));
+    case 'Attention': case 'AdditiveAttention': {
+      const a = baseArgs(c);
+      const us = c.get('useScale');
+      if (us !== undefined) a.useScale = us;
+      const dr = c.get('dropout');
+      if (dr !== undefined) a.dropout = dr;
+      if (raw.className === 'Attention') {
+        const sm = c.get('scoreMode');
+        if (sm !== undefined) a.scoreMode = sm;
+      }
+      c.mustBe('causal', [false], 'give use_causal_mask in the call (Keras 3) instead');
+      c.ignore('seed');
+      c.done();
+      return raw.className === 'Attention' ? new Attention(a as never) : new AdditiveAttention(a as never);
+    }
+    case 'MultiHeadAttention': {
+      const a = baseArgs(c);
+      for (const k of ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape']) { const v = c.get(k); if (v !== undefined) a[k] = v; }
+      for (const k of ['kernelInitializer', 'biasInitializer']) { const v = initializerOf(c, k); if (v) a[k] = v; }
+      const axes = c.get('attentionAxes');
+      if (axes !== undefined && JSON.stringify(axes) !== '[1]' && axes !== 1 && JSON.stringify(axes) !== '[-2]') c.fail(`option 'attention_axes' = ${JSON.stringify(axes)} is not supported: lstm-wasm attends over the steps axis ([1])`);
+      for (const k of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer']) c.nothing(k, 'lstm-wasm has no regularizers on MultiHeadAttention');
+      noConstraints(c, ['kernelConstraint', 'biasConstraint']);
+      c.mustBe('flashAttention', [false], 'lstm-wasm computes the attention weights');
+      c.ignore('seed', 'queryShape', 'keyShape', 'valueShape');
+      c.done();
+      return new MultiHeadAttention(a as never);
+    }
     case 'LSTM': case 'GRU': case 'SimpleRNN': case 'Dense': case 'Dropout': case 'Embedding': case 'Masking': case 'Bidirectional':
+    case 'Conv1D': case 'MaxPooling1D': case 'AveragePooling1D': case 'GlobalAveragePooling1D': case 'GlobalMaxPooling1D': case 'LayerNormalization':
       return buildLayer(raw, where, ctx).layer!;
     default:
       fail(`${where}: layer class ${JSON.stringify(raw.className)} is not supported in a functional model; supported: ${GRAPH_CLASSES}`);
   }
 }
 
-const GRAPH_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed, Activation, Dropout, Embedding, Masking, Flatten, Reshape, Permute, RepeatVector, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum';
+const GRAPH_CLASSES = 'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed, Activation, Dropout, Embedding, Masking, Flatten, Reshape, Permute, RepeatVector, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention (Keras 3)';
+
+/** Every tensor a call reads: its inputs, then the masks named in its options. */
+const nodeRefs = (n: RawNode): Ref[] => [...n.inputs, ...(n.attentionMask ? [n.attentionMask] : []), ...(n.masks ?? []).filter((r): r is Ref => r !== null)];
 
 /** A functional model: each layer applied to the tensors its calls name, in whatever order their inputs become ready. */
 function fromGraph(name: string | undefined, raws: RawLayer[], g: Functional, keras3: boolean, entries: WeightEntry[], data: Uint8Array): Model {
@@ -1079,9 +1247,15 @@ function fromGraph(name: string | undefined, raws: RawLayer[], g: Functional, ke
       while (p.done < g.nodes[p.i].length) {
         const n = g.nodes[p.i][p.done];
         const ins = n.inputs.map((r) => tensors.get(key(r)));
-        if (ins.some((t) => t === undefined)) break;
+        const extra = nodeRefs(n).slice(n.inputs.length).map((r) => tensors.get(key(r)));
+        if (ins.some((t) => t === undefined) || extra.some((t) => t === undefined)) break;
         rethrow(`functional model: layer ${names[p.i]} (${raws[p.i].className}) call ${p.done}`, () => {
-          const out = p.layer.apply((ins.length === 1 ? ins[0] : ins) as SymbolicTensor[], n.training === undefined ? {} : { training: n.training });
+          const opts: Raw = n.training === undefined ? {} : { training: n.training };
+          Object.assign(opts, n.flags ?? {});
+          if (n.attentionMask) opts.attentionMask = tensors.get(key(n.attentionMask));
+          if (n.masks) opts.mask = n.masks.map((r) => (r ? tensors.get(key(r)) : null));
+          const attention = ATTENTION_CLASSES.includes(raws[p.i].className);
+          const out = p.layer.apply((ins.length === 1 && !attention ? ins[0] : ins) as SymbolicTensor[], opts);
           (Array.isArray(out) ? out : [out]).forEach((t, k) => tensors.set(key([names[p.i], p.done, k]), t));
         });
         p.done++;
@@ -1091,7 +1265,7 @@ function fromGraph(name: string | undefined, raws: RawLayer[], g: Functional, ke
   }
   const stuck = pending.find((p) => p.done < g.nodes[p.i].length);
   if (stuck) {
-    const r = g.nodes[stuck.i][stuck.done].inputs.find((x) => !tensors.has(key(x)))!;
+    const r = nodeRefs(g.nodes[stuck.i][stuck.done]).find((x) => !tensors.has(key(x)))!;
     fail(`functional model: layer ${names[stuck.i]} (call ${stuck.done}) reads ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes${names.includes(r[0]) ? '' : ` (there is no layer '${r[0]}')`}`);
   }
   const ends = (refs: Ref[], what: string): SymbolicTensor[] => refs.map((r) => {
@@ -1199,7 +1373,29 @@ function layerConfig(l: Layer, first: boolean, where: string): Raw {
   else if (l instanceof Reshape) c = { name: l.name, trainable: l.trainable, dtype: 'float32', target_shape: [...l.targetShape] };
   else if (l instanceof Permute) c = { name: l.name, trainable: l.trainable, dtype: 'float32', dims: [...l.dims] };
   else if (l instanceof Activation) c = { name: l.name, trainable: l.trainable, dtype: 'float32', activation: kerasAct(l.activation) };
-  else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
+  else if (l instanceof Conv1D) {
+    c = {
+      name: l.name, trainable: l.trainable, dtype: 'float32', filters: l.filters, kernel_size: [l.kernelSize], strides: [l.strides], padding: l.padding,
+      data_format: 'channels_last', dilation_rate: [l.dilationRate], activation: kerasAct(l.activation), use_bias: l.useBias,
+      kernel_initializer: kerasInit(l.kernelInitializer), bias_initializer: kerasInit(l.biasInitializer),
+      kernel_regularizer: kerasReg(l.kernelRegularizer), bias_regularizer: kerasReg(l.biasRegularizer),
+      activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+    };
+  } else if (l instanceof MaxPooling1D || l instanceof AveragePooling1D) {
+    c = { name: l.name, trainable: l.trainable, dtype: 'float32', pool_size: [l.poolSize], padding: l.padding, strides: [l.strides] };
+  } else if (l instanceof GlobalAveragePooling1D || l instanceof GlobalMaxPooling1D) {
+    // TF.js's global pooling has no keepdims (it would give [batch, channels]), and its average ignores masks.
+    if (l.keepdims) throw new LstmWasmError(`${where}: ${l.where} has keepdims: true, which TF.js's ${l.className} does not have (tf.loadLayersModel would give [batch, channels]); add a Reshape after it instead`);
+    c = { name: l.name, trainable: l.trainable, dtype: 'float32' };
+  } else if (l instanceof LayerNormalization) {
+    c = {
+      name: l.name, trainable: l.trainable, dtype: 'float32', axis: l.axis, epsilon: l.epsilon, center: l.center, scale: l.scale,
+      beta_initializer: kerasInit(l.betaInitializer), gamma_initializer: kerasInit(l.gammaInitializer),
+      beta_regularizer: kerasReg(l.betaRegularizer), gamma_regularizer: kerasReg(l.gammaRegularizer),
+    };
+  } else if (l instanceof Attention || l instanceof AdditiveAttention || l instanceof MultiHeadAttention) {
+    throw new LstmWasmError(`${where}: ${l.where} is a ${l.className} layer, which TF.js does not have: tf.loadLayersModel() cannot load a model with it; save it with model.save() or export it with toOnnx()`);
+  } else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
   if (first) c.batch_input_shape = [l.batchSize ?? null, ...(l.inputShape ?? [])];
   cls = l.className;
   return { class_name: cls, config: c };
@@ -1225,7 +1421,9 @@ export interface ToLayersModelOptions {
  * Sequential is written as a Sequential; any other model as a functional ('Model') config. TF.js
  * reads it with `tf.loadLayersModel(tf.io.fromMemory(artifacts))`; Keras through the converter.
  * GRU layers with resetAfter: true (our default, as Keras 2) are written as Keras writes them;
- * TF.js itself reads only resetAfter: false.
+ * TF.js itself reads only resetAfter: false. Likewise Conv1D with padding 'causal': TF.js 4.22
+ * loads it but its predict() throws (conv1dWithBias has no causal mode); Keras reads it. Attention,
+ * AdditiveAttention and MultiHeadAttention have no TF.js layer: a model with one is refused.
  */
 export function toLayersModel(model: Model, options: ToLayersModelOptions = {}): LayersModelArtifacts {
   const where = 'toLayersModel';
@@ -1297,14 +1495,16 @@ function functionalTopology(model: Model, where: string): Record<string, unknown
 
 /**
  * toLayersModel(), and with a destination (Node, Deno) also writes model.json and its weight
- * shards into that folder (made if needed), or to that .json file and its folder.
+ * shards into that folder (made if needed), or to that .json file and its folder. The destination
+ * may be a file:// URL, as tfjs-node takes it: file:///abs/dir, or file://./dir relative to the
+ * working directory.
  */
 export async function saveLayersModel(model: Model, destination?: string, options: ToLayersModelOptions = {}): Promise<LayersModelArtifacts> {
   const artifacts = toLayersModel(model, options);
   if (destination === undefined) return artifacts;
   if (typeof destination !== 'string' || destination === '') throw new LstmWasmError(`saveLayersModel: destination must be a folder or a .json path, got ${describe(destination)}`);
   const fs = await fileSystem('saveLayersModel');
-  const path = /^file:/i.test(destination) ? decodeURIComponent(new URL(destination).pathname) : destination;
+  const path = filePath(destination, 'saveLayersModel');
   const isJson = /\.json$/i.test(path);
   const dir = isJson ? dirOf(path) : path;
   const file = isJson ? path : joinPath(dir, 'model.json');

@@ -1,7 +1,7 @@
 // Embedding: integer token ids [B, T] → vectors [B, T, outputDim]; maskZero makes id 0 padding
 // that recurrent layers skip.
 import { LstmWasmError, describe } from '../errors.js';
-import { shapeString, type Tensor } from '../tensor.js';
+import { shapeString, type TensorData } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
@@ -38,8 +38,18 @@ export class Embedding extends Layer {
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length !== 1) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps] (token ids), got ${shapeString([null, ...input])}`);
+    if (input.length !== 1) {
+      const hint = input.length === 2 && input[1] === 1 ? `; token ids are [samples, steps], one id per step: drop the last size of 1 (${shapeString([null, input[0]])} with the batch)` : '';
+      throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps] (token ids), got ${shapeString([null, ...input])}${hint}`);
+    }
     return [input[0], this.outputDim];
+  }
+
+  /** Token ids are [samples, steps]: a series-style [samples, steps, 1] needs its last size dropped. */
+  rankHint(got: readonly number[]): string {
+    if (got.length === 3 && got[2] === 1) return `; token ids for an Embedding are [samples, steps] (one id per step): drop the last size of 1 (x of shape ${shapeString(got.slice(0, 2))})`;
+    if (got.length === 3) return `; token ids for an Embedding are [samples, steps], one id per step (${shapeString(got)} looks like feature vectors: such data goes to an LSTM or Dense directly, without an Embedding)`;
+    return '';
   }
 
   paramSpecs(): ParamSpec[] {
@@ -48,7 +58,7 @@ export class Embedding extends Layer {
   }
 
   /** Token ids must be integers in [0, inputDim): checked for all of x before any step runs. */
-  validateInput(x: Tensor, arg: string): void {
+  validateInput(x: TensorData, arg: string): void {
     const V = this.inputDim, T = x.shape[1] ?? 1;
     const d = x.data;
     for (let i = 0; i < d.length; i++) {

@@ -6,7 +6,7 @@
 import type { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { LstmWasmError, checkOptions, describe, show } from '../errors.js';
-import { shapeString, toTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, shapeString, toTensor, type TensorData, type TensorLike } from '../tensor.js';
 import { Node, SymbolicTensor, isSymbolic, type CallOptions } from '../engine/symbolic.js';
 
 /** A shape without its batch dimension; null where it is not known until data comes. */
@@ -117,6 +117,8 @@ export function nodeRunner(r: Runner): NodeRunner {
 /** Where a layer's weights live: a store's arena (see src/engine/store.ts). */
 export interface WeightStore extends RunContext {
   readonly disposed: boolean;
+  /** The fit training these weights, while one runs. */
+  readonly fitting?: { where: string; epoch: number; epochs: number } | null;
 }
 
 export interface ApplyOptions extends CallOptions {
@@ -236,7 +238,15 @@ export abstract class Layer {
   }
 
   /** Checks the values of a model input this layer reads first, before any step runs (Embedding: ids). */
-  validateInput(_x: Tensor, _arg: string): void {}
+  validateInput(_x: TensorData, _arg: string): void {}
+
+  /**
+   * A hint for data of the wrong rank fed to a model input this layer reads ('' for none), added
+   * to the message that gives the expected and the actual shape. `got` is the data's shape.
+   */
+  rankHint(_got: readonly number[]): string {
+    return '';
+  }
 
   /** Whether the layer carries state across calls (stateful recurrent layers). */
   isStateful(): boolean {
@@ -374,15 +384,17 @@ export abstract class Layer {
     return !this.store && this.buildShapes !== null && this.paramSpecsFor(this.buildShapes).length === 0;
   }
 
-  getWeights(): { data: Float32Array; shape: number[] }[] {
+  getWeights(): Tensor[] {
     if (this.weightless()) return [];
     const s = this.weightsStore('getWeights');
-    return this.slots.map((p) => ({ data: s.arena.read(p.ptr, p.size), shape: [...p.spec.shape] }));
+    return this.slots.map((p) => new Tensor(s.arena.read(p.ptr, p.size), p.spec.shape));
   }
 
   setWeights(weights: unknown[]): void {
     if (this.weightless() && Array.isArray(weights) && weights.length === 0) return;
     const store = this.weightsStore('setWeights');
+    const f = store.fitting;
+    if (f) throw new LstmWasmError(`${this.where}.setWeights: ${f.where}.fit is running, in epoch ${f.epoch + 1} of ${f.epochs}; setWeights would change the weights under it. Await the promise that fit returned first`);
     const slots = this.slots;
     if (!Array.isArray(weights) || weights.length !== slots.length) {
       throw new LstmWasmError(`${this.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
@@ -410,7 +422,7 @@ export abstract class Layer {
 }
 
 /** Throws naming the first value that is not finite, with its index. */
-export function checkFinite(t: Tensor, where: string): void {
+export function checkFinite(t: TensorData, where: string): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {

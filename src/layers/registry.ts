@@ -13,6 +13,10 @@ import { TimeDistributed } from './time-distributed.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { Activation, Flatten, Permute, RepeatVector, Reshape } from './reshape.js';
 import { InputLayer } from './input.js';
+import { Conv1D } from './conv.js';
+import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.js';
+import { LayerNormalization } from './normalization.js';
+import { AdditiveAttention, Attention, MultiHeadAttention } from './attention.js';
 
 type Config = Record<string, unknown>;
 
@@ -48,6 +52,15 @@ const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   Reshape: (c) => new Reshape(c as never),
   Permute: (c) => new Permute(c as never),
   Activation: (c) => new Activation(c as never),
+  Attention: (c) => new Attention(c as never),
+  AdditiveAttention: (c) => new AdditiveAttention(c as never),
+  MultiHeadAttention: (c) => new MultiHeadAttention(c as never),
+  Conv1D: (c) => new Conv1D(c as never),
+  MaxPooling1D: (c) => new MaxPooling1D(c as never),
+  AveragePooling1D: (c) => new AveragePooling1D(c as never),
+  GlobalAveragePooling1D: (c) => new GlobalAveragePooling1D(c as never),
+  GlobalMaxPooling1D: (c) => new GlobalMaxPooling1D(c as never),
+  LayerNormalization: (c) => new LayerNormalization(c as never),
   InputLayer: (c) => new InputLayer({ batchShape: c.batchInputShape as never, name: c.name as string, dtype: c.dtype as never, sparse: c.sparse as never }),
 };
 

@@ -55,3 +55,7 @@ export const EW_SUB = 1;
 export const EW_MUL = 2;
 export const EW_MAX = 3;
 export const EW_MIN = 4;
+
+// Pooling kinds (pool1d_forward/backward, global_pool1d_forward/backward).
+export const POOL_MAX = 0;
+export const POOL_AVG = 1;

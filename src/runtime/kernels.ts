@@ -61,4 +61,23 @@ export interface Kernels {
   repeat_forward(B: number, n: number, F: number, x: number, out: number): void;
   repeat_backward(B: number, n: number, F: number, dy: number, dx: number): void;
   permute(B: number, rank: number, d0: number, d1: number, d2: number, p0: number, p1: number, p2: number, x: number, out: number): void;
+  conv1d_cols_size(B: number, To: number, C: number, K: number): number;
+  conv1d_scratch_size(B: number, To: number, C: number, F: number, K: number): number;
+  conv1d_forward(B: number, T: number, C: number, F: number, K: number, s: number, d: number, padL: number, To: number, act: number, x: number, W: number, bias: number, y: number, cols: number, scratch: number): void;
+  conv1d_backward(B: number, T: number, C: number, F: number, K: number, s: number, d: number, padL: number, To: number, act: number, W: number, y: number, dy: number, cols: number, dW: number, db: number, dx: number, scratch: number): void;
+  pool1d_forward(kind: number, B: number, T: number, C: number, P: number, s: number, padL: number, To: number, x: number, y: number): void;
+  pool1d_backward(kind: number, B: number, T: number, C: number, P: number, s: number, padL: number, To: number, x: number, dy: number, dx: number): void;
+  global_pool1d_forward(kind: number, B: number, T: number, C: number, x: number, mask: number, y: number): void;
+  global_pool1d_backward(kind: number, B: number, T: number, C: number, x: number, mask: number, dy: number, dx: number): void;
+  layer_norm_forward(M: number, D: number, eps: number, x: number, gamma: number, beta: number, y: number, mean: number, rstd: number): void;
+  layer_norm_backward(M: number, D: number, x: number, gamma: number, mean: number, rstd: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
+  attn_scratch_size(Tq: number, Tv: number, Dk: number, Dv: number): number;
+  attn_scores(B: number, H: number, Tq: number, Tv: number, D: number, q: number, ldq: number, k: number, ldk: number, s: number, scratch: number): void;
+  attn_scores_backward(B: number, H: number, Tq: number, Tv: number, D: number, q: number, ldq: number, k: number, ldk: number, ds: number, dq: number, dk: number, accumulate: number, scratch: number): void;
+  attn_softmax(B: number, H: number, Tq: number, Tv: number, scale: number, s: number, kmask: number, qmask: number, amask: number, causal: number, p: number): void;
+  attn_softmax_backward(B: number, H: number, Tq: number, Tv: number, scale: number, s: number, p: number, dp: number, kmask: number, qmask: number, amask: number, causal: number, ds: number): number;
+  attn_apply(B: number, H: number, Tq: number, Tv: number, D: number, p: number, v: number, ldv: number, o: number, ldo: number, scratch: number): void;
+  attn_apply_backward(B: number, H: number, Tq: number, Tv: number, D: number, p: number, v: number, ldv: number, dout: number, ldo: number, dp: number, dv: number, accumulate: number, scratch: number): void;
+  attn_additive_scores(B: number, Tq: number, Tv: number, D: number, q: number, k: number, w: number, a: number, c: number, s: number): void;
+  attn_additive_backward(B: number, Tq: number, Tv: number, D: number, q: number, k: number, w: number, a: number, c: number, ds: number, dq: number, dk: number, accumulate: number, dw: number, dac: number): void;
 }

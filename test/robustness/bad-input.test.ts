@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import {
   Bidirectional, Dense, Dropout, EarlyStopping, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN,
   Tokenizer, init, initSync, loadModel, loadModelSync, padSequences, tensor, timeseriesWindows, toCategorical, toTensor,
-  type Tensor,
+  type TensorData,
 } from '../../src/index.js';
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function rand(shape: number[], seed = 1, scale = 1): Tensor {
+function rand(shape: number[], seed = 1, scale = 1): TensorData {
   let a = seed >>> 0;
   const n = shape.reduce((x, y) => x * y, 1);
   const data = new Float32Array(n);
@@ -388,7 +388,7 @@ describe('step, stateful state, inspect, resetStates', () => {
     { what: 'setState(0, 5 values) for [2, 3]', run: () => (statefulModel().layers[0] as LSTM).setState(0, new Float32Array(5)), says: [/LSTM 'st': state 0 must hold 6 values \(\[2, 3\]\), got 5$/] },
     { what: 'resetStates() on a layer that is not stateful', run: () => (model().layers[0] as LSTM).resetStates(), says: [/LSTM 'enc': resetStates\(\) is for stateful layers; this one was made with stateful: false/] },
     { what: 'getStates() on a layer that is not stateful', run: () => (model().layers[0] as LSTM).getStates(), says: [/LSTM 'enc': getStates\(\) is for stateful layers/] },
-    { what: 'inspect a Dense layer', run: () => model().inspect(X, { layer: 1 }), says: [/Sequential 'm'\.inspect: option 'layer' must name or index an LSTM, GRU or SimpleRNN layer of this model, got 1$/] },
+    { what: 'inspect a Dense layer', run: () => model().inspect(X, { layer: 1 }), says: [/Sequential 'm'\.inspect: option 'layer' must name or index an LSTM, GRU, SimpleRNN or attention layer of this model, got 1$/] },
     { what: 'inspect layer 99', run: () => model().inspect(X, { layer: 99 }), says: [/option 'layer' .*got 99$/] },
     { what: "inspect layer 'nope'", run: () => model().inspect(X, { layer: 'nope' }), says: [/option 'layer' .*got a string "nope"$/] },
     { what: "inspect layr (typo) suggests 'layer'", run: () => model().inspect(X, any({ layr: 0 })), says: [/^inspect: unknown option 'layr'; did you mean 'layer'\?/] },

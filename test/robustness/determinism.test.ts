@@ -5,10 +5,10 @@
 // dropout; this covers the rest. (Deno is tested elsewhere.)
 import { describe, expect, it } from 'vitest';
 import {
-  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, Masking, Sequential, SimpleRNN, type Tensor,
+  Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, Masking, Sequential, SimpleRNN, type TensorData,
 } from '../../src/index.js';
 
-function wave(shape: number[], k: number): Tensor {
+function wave(shape: number[], k: number): TensorData {
   const n = shape.reduce((a, b) => a * b, 1);
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(k + i * 0.91) * 0.8), shape };
 }
@@ -18,11 +18,11 @@ const bits = (ws: { data: Float32Array }[]) => ws.map((w) => Array.from(new Uint
 interface Builder {
   name: string;
   make: (seed?: number) => Sequential;
-  x: Tensor;
-  y: Tensor;
+  x: TensorData;
+  y: TensorData;
 }
 
-const ids: Tensor = { data: Float32Array.from({ length: 24 * 5 }, (_, i) => (i * 7 + (i >> 3)) % 9), shape: [24, 5] };
+const ids: TensorData = { data: Float32Array.from({ length: 24 * 5 }, (_, i) => (i * 7 + (i >> 3)) % 9), shape: [24, 5] };
 
 const builders: Builder[] = [
   {

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
-  Bidirectional, Dense, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type Tensor,
+  Bidirectional, Dense, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN, type TensorData,
 } from '../../src/index.js';
 
 
@@ -30,7 +30,7 @@ function settle(): { heap: number; rss: number } {
   return { heap: u.heapUsed, rss: u.rss };
 }
 
-function rand(shape: number[], seed = 1): Tensor {
+function rand(shape: number[], seed = 1): TensorData {
   const n = shape.reduce((a, b) => a * b, 1);
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 31 + i * 0.37)), shape };
 }

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, Layer, LstmWasmError, Masking, Sequential, SimpleRNN,
-  loadModelSync, type Tensor,
+  loadModelSync, type TensorData,
 } from '../../src/index.js';
 
 const SEED = Number(process.env.LSTM_WASM_FC_SEED ?? 20250611);
@@ -110,7 +110,7 @@ function documentedShape(spec: ModelSpec): number[] {
 }
 
 /** Inputs for the spec, from its seed: real values with masked (all-zero) steps, or token ids with padding. */
-function inputFor(spec: ModelSpec, salt = 0): Tensor {
+function inputFor(spec: ModelSpec, salt = 0): TensorData {
   let a = (spec.seed ^ (salt * 0x9e3779b9)) >>> 0;
   const r = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -130,7 +130,7 @@ function inputFor(spec: ModelSpec, salt = 0): Tensor {
   return { data, shape: [B, T, F] };
 }
 
-function targetsFor(shape: number[], seed: number): Tensor {
+function targetsFor(shape: number[], seed: number): TensorData {
   const n = shape.reduce((x, y) => x * y, 1);
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 1.7) * 0.9), shape };
 }
@@ -358,7 +358,7 @@ describe('random invalid inputs: always an LstmWasmError', () => {
       const before = m2.layers[0].getWeights();
       const r = lweOrNothing(() => m2.layers[0].setWeights(ws));
       if (r !== 'ok') expect(m2.layers[0].getWeights()).toEqual(before);
-      else ws.forEach((w, i) => expect((w as Tensor).shape).toEqual(shapes[i]));
+      else ws.forEach((w, i) => expect((w as TensorData).shape).toEqual(shapes[i]));
     }), { seed: SEED, numRuns: 300 });
   });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Bidirectional, Dense, Dropout, Embedding, GRU, LSTM, LstmWasmError, Masking, Sequential, SimpleRNN,
-  loadModel, loadModelSync, type Tensor,
+  loadModel, loadModelSync, type TensorData,
 } from '../../src/index.js';
 import { crc32 } from '../../src/io/crc32.js';
 
@@ -24,13 +24,13 @@ function mulberry(seed: number): () => number {
   };
 }
 
-function wave(shape: number[], k: number): Tensor {
+function wave(shape: number[], k: number): TensorData {
   const n = shape.reduce((a, b) => a * b, 1);
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(k + i * 0.77)), shape };
 }
 
 /** x with some steps all equal to `v` (what Masking skips). */
-function withMaskedSteps(shape: [number, number, number], k: number, v = 0): Tensor {
+function withMaskedSteps(shape: [number, number, number], k: number, v = 0): TensorData {
   const t = wave(shape, k);
   const [B, T, F] = shape;
   for (let b = 0; b < B; b++) for (let s = 0; s < T; s++) if ((b + s) % 3 === 1) t.data.fill(v, (b * T + s) * F, (b * T + s + 1) * F);
@@ -40,10 +40,10 @@ function withMaskedSteps(shape: [number, number, number], k: number, v = 0): Ten
 const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 /** Everything a loaded model must give back: its output bits, weights, layer configs, training config. */
-function fingerprint(m: Sequential, x: Tensor): string {
+function fingerprint(m: Sequential, x: TensorData): string {
   return JSON.stringify({
     name: m.name,
-    out: bitsOf((m.predict(x) as Tensor).data),
+    out: bitsOf((m.predict(x) as TensorData).data),
     weights: m.getWeights().map((w) => [w.shape, bitsOf(w.data)]),
     layers: m.layers.map((l) => [l.className, l.getConfig()]),
     training: m.compileConfig,
@@ -89,7 +89,7 @@ function edit(bytes: Uint8Array, change: (h: any) => void): Uint8Array { // esli
 type Outcome = { kind: 'lwe'; message: string } | { kind: 'other'; message: string } | { kind: 'same' } | { kind: 'different'; how: string };
 
 /** Loads damaged bytes and says what came of it, compared with the original model's fingerprint. */
-function outcome(bytes: Uint8Array, x: Tensor, want: string): Outcome {
+function outcome(bytes: Uint8Array, x: TensorData, want: string): Outcome {
   let m: Sequential;
   try {
     m = loadModelSync(bytes) as Sequential;
@@ -121,9 +121,9 @@ function context(bytes: Uint8Array, at: number): string {
 
 // ---- round trips ------------------------------------------------------------------------------------
 
-interface Case { name: string; make: () => Sequential; x: Tensor; compile?: boolean }
+interface Case { name: string; make: () => Sequential; x: TensorData; compile?: boolean }
 
-const ids = (B: number, T: number, V: number): Tensor => ({ data: Float32Array.from({ length: B * T }, (_, i) => (i * 5 + 3) % V), shape: [B, T] });
+const ids = (B: number, T: number, V: number): TensorData => ({ data: Float32Array.from({ length: B * T }, (_, i) => (i * 5 + 3) % V), shape: [B, T] });
 
 const cases: Case[] = [
   { name: 'LSTM, all defaults', make: () => new Sequential({ seed: 1, layers: [new LSTM({ units: 5, inputShape: [6, 3] })] }), x: wave([3, 6, 3], 1) },
@@ -181,7 +181,7 @@ describe('stateful models', () => {
       m.predict(wave([2, 4, 3], 31)); // the state now holds two chunks of history
       const bytes = m.save({ includeState: true });
       const loaded = await loadModel(bytes);
-      expect(bitsOf((loaded.predict(x) as Tensor).data)).toEqual(bitsOf((m.predict(x) as Tensor).data));
+      expect(bitsOf((loaded.predict(x) as TensorData).data)).toEqual(bitsOf((m.predict(x) as TensorData).data));
       const xt = [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]];
       expect(bitsOf(loaded.step(xt).data)).toEqual(bitsOf(m.step(xt).data));
       for (const [i, l] of m.layers.entries()) {
@@ -197,7 +197,7 @@ describe('stateful models', () => {
       m.predict(x);
       const loaded = await loadModel(m.save());
       m.resetStates();
-      expect(bitsOf((loaded.predict(x) as Tensor).data)).toEqual(bitsOf((m.predict(x) as Tensor).data));
+      expect(bitsOf((loaded.predict(x) as TensorData).data)).toEqual(bitsOf((m.predict(x) as TensorData).data));
     });
   }
 });
@@ -278,7 +278,7 @@ describe('damaged files are refused with a clear error', () => {
     lwe(raw('{"format":"lstm-wasm"}'), /the header lacks its topology or weight list/);
     lwe(edit(bytes, (h) => { h.modelTopology.config.layers = {}; }), /the header lacks its topology or weight list/);
     lwe(edit(bytes, (h) => { h.modelTopology.config.layers = []; }), /has no layers/);
-    lwe(edit(bytes, (h) => { h.modelTopology.config.layers[1].className = 'Conv1D'; }), /loadModel: unknown layer class a string "Conv1D"; supported: LSTM, GRU/);
+    lwe(edit(bytes, (h) => { h.modelTopology.config.layers[1].className = 'Conv2D'; }), /loadModel: unknown layer class a string "Conv2D"; supported: LSTM, GRU/);
     lwe(edit(bytes, (h) => { h.modelTopology.config.layers[2].config = null; }), /loadModel: LSTM config must be an object, got null/);
     lwe(edit(bytes, (h) => { h.modelTopology.config.layers[2].config.units = -5; }), /LSTM 'lstm.*': option 'units' must be a positive integer, got -5/);
     lwe(edit(bytes, (h) => { h.modelTopology.config.layers[2].config.bogus = 1; }), /LSTM 'lstm.*': unknown option 'bogus'/);

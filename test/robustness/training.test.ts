@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Bidirectional, Dense, Embedding, GRU, LSTM, LstmWasmError, Sequential, SimpleRNN, TerminateOnNaN,
-  type Logs, type Tensor,
+  type Logs, type TensorData,
 } from '../../src/index.js';
 
 
@@ -15,7 +15,7 @@ type Weights = { data: Float32Array; shape: number[] }[];
 const same = (a: Weights, b: Weights) => a.length === b.length && a.every((w, i) => w.data.length === b[i].data.length && w.data.every((v, j) => Object.is(v, b[i].data[j])));
 const finite = (ws: Weights) => ws.every((w) => w.data.every(Number.isFinite));
 
-function wave(shape: number[], k: number, scale = 1): Tensor {
+function wave(shape: number[], k: number, scale = 1): TensorData {
   const n = shape.reduce((a, b) => a * b, 1);
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(k + i * 0.7) * scale), shape };
 }
@@ -40,7 +40,7 @@ describe('a non-finite loss or gradient stops fit at that batch', () => {
   // One sample's target is so large that the loss stays finite (it is summed in float64) but the
   // float32 gradient overflows: the gradient-only path of the guard.
   const X = wave([6, 3, 2], 1);
-  const Y: Tensor = { data: new Float32Array([0.1, 0.2, 0.3, 3.4e38, 0.5, 0.6]), shape: [6, 1] };
+  const Y: TensorData = { data: new Float32Array([0.1, 0.2, 0.3, 3.4e38, 0.5, 0.6]), shape: [6, 1] };
   const mk = () => {
     const m = new Sequential({ seed: 9, layers: [new LSTM({ units: 3, inputShape: [3, 2] }), new Dense({ units: 1 })] });
     m.compile({ optimizer: 'adam', loss: 'mse' });
@@ -106,7 +106,7 @@ describe('a non-finite loss or gradient stops fit at that batch', () => {
 
 describe('TerminateOnNaN', () => {
   const X = wave([6, 3, 2], 1);
-  const Y: Tensor = { data: new Float32Array([0.1, 0.2, 0.3, 3.4e38, 0.5, 0.6]), shape: [6, 1] };
+  const Y: TensorData = { data: new Float32Array([0.1, 0.2, 0.3, 3.4e38, 0.5, 0.6]), shape: [6, 1] };
   const mk = () => {
     const m = new Sequential({ seed: 9, layers: [new LSTM({ units: 3, inputShape: [3, 2] }), new Dense({ units: 1 })] });
     m.compile({ optimizer: 'adam', loss: 'mse' });

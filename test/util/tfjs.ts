@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { init, relaxedSimdSupported, type RuntimeInfo, type Tensor } from '../../src/index.js';
+import { init, relaxedSimdSupported, type RuntimeInfo, type TensorData } from '../../src/index.js';
 import { rng } from './kernels.js';
 
 export { tf };
@@ -35,7 +35,7 @@ export function tfCpu(): Promise<void> {
 }
 
 /** A tensor of uniform numbers in [-scale, scale], reproducible from the seed. */
-export function randTensor(shape: number[], seed: number, scale = 1): Tensor {
+export function randTensor(shape: number[], seed: number, scale = 1): TensorData {
   const r = rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
@@ -44,15 +44,15 @@ export function randTensor(shape: number[], seed: number, scale = 1): Tensor {
 }
 
 /** Random weights shaped as the layer's own, so both libraries start from the same numbers. */
-export function randWeightsLike(ws: { shape: number[] }[], seed: number, scale: number): Tensor[] {
+export function randWeightsLike(ws: { shape: number[] }[], seed: number, scale: number): TensorData[] {
   return ws.map((w, i) => randTensor(w.shape, seed * 101 + i, scale));
 }
 
-export function toTf(t: Tensor): tf.Tensor {
+export function toTf(t: TensorData): tf.Tensor {
   return tf.tensor(t.data, t.shape, 'float32');
 }
 
-export function fromTf(t: tf.Tensor): Tensor {
+export function fromTf(t: tf.Tensor): TensorData {
   return { data: t.dataSync() as Float32Array, shape: t.shape as number[] };
 }
 
@@ -79,7 +79,7 @@ export function gaussian(r: () => number): () => number {
  * a uniform number in [0, 1] and a marker that is 1 at exactly two steps, one in each half.
  * The target is the sum of the two marked numbers. Predicting 1 always scores MSE 1/6 ≈ 0.167.
  */
-export function addingProblem(n: number, T: number, seed: number): { x: Tensor; y: Tensor } {
+export function addingProblem(n: number, T: number, seed: number): { x: TensorData; y: TensorData } {
   const r = rng(seed);
   const x = new Float32Array(n * T * 2);
   const y = new Float32Array(n);

@@ -1,0 +1,174 @@
+// Pooling over steps, as Keras (channels last): MaxPooling1D and AveragePooling1D ({ poolSize,
+// strides, padding: 'valid' | 'same' }; strides default to poolSize; the average over 'same'
+// windows counts only the steps inside the sequence, as TensorFlow), GlobalAveragePooling1D and
+// GlobalMaxPooling1D ([batch, steps, channels] → [batch, channels]). GlobalAveragePooling1D honours
+// the incoming [batch, steps] mask as Keras (the mean over the kept steps; a sequence with every step
+// masked gives 0 where Keras gives 0/0); the others ignore it; none passes a mask on. Kernels:
+// assembly/conv.ts.
+import { LstmWasmError, describe } from '../errors.js';
+import { shapeString } from '../tensor.js';
+import { POOL_AVG, POOL_MAX } from '../runtime/abi.generated.js';
+import { bool, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import { channelsLast, size1 } from './conv.js';
+
+export interface Pooling1DArgs extends LayerArgs {
+  poolSize?: number | [number];
+  /** Defaults to poolSize (Keras). */
+  strides?: number | [number] | null;
+  padding?: 'valid' | 'same';
+  dataFormat?: 'channelsLast';
+}
+
+/** Output steps and the steps of padding before step 0, as TensorFlow. */
+export function poolGeometry(T: number, P: number, stride: number, padding: 'valid' | 'same'): { To: number; padL: number } {
+  if (padding === 'valid') return { To: T >= P ? Math.floor((T - P) / stride) + 1 : 0, padL: 0 };
+  const To = Math.ceil(T / stride);
+  return { To, padL: Math.floor(Math.max((To - 1) * stride + P - T, 0) / 2) };
+}
+
+function sequenceInput(layer: Layer, input: Shape): void {
+  if (input.length !== 2) throw new LstmWasmError(`${layer.where}: expected input of shape [batch, steps, channels], got ${shapeString([null, ...input])}`);
+  if (input[1] === null) throw new LstmWasmError(`${layer.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`);
+}
+
+abstract class Pooling1D extends Layer {
+  protected abstract readonly kind: number;
+  readonly poolSize: number;
+  readonly strides: number;
+  readonly padding: 'valid' | 'same';
+
+  constructor(args: Pooling1DArgs, snake: string) {
+    super(args ?? {}, snake);
+    const a = args ?? {};
+    this.checkOptions(a, ['poolSize', 'strides', 'padding', 'dataFormat']);
+    const w = this.where;
+    this.poolSize = size1(w, 'poolSize', a.poolSize, 2);
+    this.strides = size1(w, 'strides', a.strides, this.poolSize);
+    const p = a.padding ?? 'valid';
+    if (p !== 'valid' && p !== 'same') throw new LstmWasmError(`${w}: option 'padding' must be 'valid' or 'same', got ${describe(a.padding)}`);
+    this.padding = p;
+    channelsLast(w, a.dataFormat);
+  }
+
+  private checkSteps(T: number, input: Shape): number {
+    const { To } = poolGeometry(T, this.poolSize, this.strides, this.padding);
+    if (To <= 0) throw new LstmWasmError(`${this.where}: poolSize ${this.poolSize} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or a smaller poolSize`);
+    return To;
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    sequenceInput(this, input);
+    return [input[0] === null ? null : this.checkSteps(input[0], input), input[1]];
+  }
+
+  paramSpecs(): ParamSpec[] {
+    return [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), poolSize: [this.poolSize], strides: [this.strides], padding: this.padding, dataFormat: 'channelsLast' };
+  }
+
+  plan(ctx: RunContext, inShape: number[]): Runner {
+    const { k, arena } = ctx;
+    const [B, T, C] = inShape;
+    const P = this.poolSize, s = this.strides, kind = this.kind;
+    const To = this.checkSteps(T, inShape.slice(1));
+    const { padL } = poolGeometry(T, P, s, this.padding);
+    const y = arena.alloc(B * To * C), dx = arena.alloc(B * T * C);
+    let x = 0;
+    return {
+      outShape: [B, To, C], out: y, outMask: 0,
+      forward(xIn: number) { x = xIn; k.pool1d_forward(kind, B, T, C, P, s, padL, To, x, y); },
+      backward(dy: number, needDx: boolean) {
+        if (!needDx) return 0;
+        k.pool1d_backward(kind, B, T, C, P, s, padL, To, x, dy, dx);
+        return dx;
+      },
+    };
+  }
+}
+
+export class MaxPooling1D extends Pooling1D {
+  get className(): string { return 'MaxPooling1D'; }
+  protected readonly kind = POOL_MAX;
+  constructor(args: Pooling1DArgs = {}) { super(args, 'max_pooling1d'); }
+}
+
+export class AveragePooling1D extends Pooling1D {
+  get className(): string { return 'AveragePooling1D'; }
+  protected readonly kind = POOL_AVG;
+  constructor(args: Pooling1DArgs = {}) { super(args, 'average_pooling1d'); }
+}
+
+export interface GlobalPooling1DArgs extends LayerArgs {
+  dataFormat?: 'channelsLast';
+  /** Keep the steps axis (of size 1): [batch, 1, channels] (Keras). */
+  keepdims?: boolean;
+}
+
+abstract class GlobalPooling1D extends Layer {
+  protected abstract readonly kind: number;
+  readonly keepdims: boolean;
+
+  constructor(args: GlobalPooling1DArgs, snake: string) {
+    super(args ?? {}, snake);
+    const a = args ?? {};
+    this.checkOptions(a, ['dataFormat', 'keepdims']);
+    channelsLast(this.where, a.dataFormat);
+    this.keepdims = bool(this.where, 'keepdims', a.keepdims, false);
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    sequenceInput(this, input);
+    return this.keepdims ? [1, input[1]] : [input[1]];
+  }
+
+  paramSpecs(): ParamSpec[] {
+    return [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { ...this.baseConfig(), dataFormat: 'channelsLast' };
+    if (this.keepdims) c.keepdims = true;
+    return c;
+  }
+
+  /** Whether the layer reads the incoming mask. */
+  protected get usesMask(): boolean {
+    return false;
+  }
+
+  plan(ctx: RunContext, inShape: number[]): Runner {
+    const { k, arena } = ctx;
+    const [B, T, C] = inShape;
+    const kind = this.kind, usesMask = this.usesMask;
+    const y = arena.alloc(B * C), dx = arena.alloc(B * T * C);
+    let x = 0, mask = 0;
+    return {
+      outShape: this.keepdims ? [B, 1, C] : [B, C], out: y, outMask: 0,
+      forward(xIn: number, maskIn: number) {
+        x = xIn; mask = usesMask ? maskIn : 0;
+        k.global_pool1d_forward(kind, B, T, C, x, mask, y);
+      },
+      backward(dy: number, needDx: boolean) {
+        if (!needDx) return 0;
+        k.global_pool1d_backward(kind, B, T, C, x, mask, dy, dx);
+        return dx;
+      },
+    };
+  }
+}
+
+export class GlobalAveragePooling1D extends GlobalPooling1D {
+  get className(): string { return 'GlobalAveragePooling1D'; }
+  protected readonly kind = POOL_AVG;
+  constructor(args: GlobalPooling1DArgs = {}) { super(args, 'global_average_pooling1d'); }
+  protected get usesMask(): boolean { return true; }
+}
+
+export class GlobalMaxPooling1D extends GlobalPooling1D {
+  get className(): string { return 'GlobalMaxPooling1D'; }
+  protected readonly kind = POOL_MAX;
+  constructor(args: GlobalPooling1DArgs = {}) { super(args, 'global_max_pooling1d'); }
+}
