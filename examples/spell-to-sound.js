@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { init, runtimeInfo, input, model, Embedding, LSTM, Dense } from 'lstm-wasm';
+import { spellingTask } from './lib/spelling.js';
 import { loadCmudict } from './lib/data.js';
 import { lineChart } from './lib/svg.js';
 
@@ -23,58 +24,12 @@ const EPOCHS = Number(process.env.EPOCHS ?? (QUICK ? 20 : 25));
 const EMBED = 32;
 
 await init();
-const { words, phonemes, letters, symbols } = loadCmudict();
-const MAX_LETTERS = Math.max(...words.map((w) => w.length));
-const MAX_PHONEMES = Math.max(...phonemes.map((p) => p.length));
-// Decoder tokens: 0 padding, 1 start, 2 end, then the phonemes.
-const PAD = 0, START = 1, END = 2;
-const tokens = ['<pad>', '<s>', '</s>', ...symbols];
-const tokenId = new Map(tokens.map((t, i) => [t, i]));
-const letterId = new Map(letters.map((l, i) => [l, i + 1])); // 0 is padding
-
-// The file is sorted by word: shuffle (seeded) before setting 10% of the words aside.
-let s = 20240607;
-const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-const order = words.map((_, i) => i);
-for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-const nTest = Math.round(order.length * 0.1);
-const testIdx = order.slice(0, nTest);
-const trainIdx = order.slice(nTest);
-console.log(`CMU Pronouncing Dictionary subset: ${words.length} words of ${Math.min(...words.map((w) => w.length))}-${MAX_LETTERS} letters, ${letters.length} letters, ${symbols.length} phonemes (stress removed); ${trainIdx.length} words to train, ${testIdx.length} held out`);
+const {
+  about, letters, symbols, tokens, MAX_LETTERS, MAX_PHONEMES, PAD, START, END,
+  trainWords, trainPh, testWords, testPh, encodeWords, encodePronunciations, nearestSpelling, score,
+} = spellingTask(loadCmudict());
+console.log(about);
 console.log(`lstm-wasm build: ${runtimeInfo().build}${QUICK ? '; quick run' : ''}`);
-
-/**
- * Letters as ids, last letter first, padded with 0 at the end: [n, MAX_LETTERS]. Read backwards, the
- * start of the word, which decides the first phonemes, is what the encoder saw last when the decoder
- * begins (the trick of Sutskever et al., 2014; here it is worth about 6 points of exact match).
- */
-function encodeWords(list) {
-  const data = new Float32Array(list.length * MAX_LETTERS);
-  list.forEach((w, i) => {
-    if (w.length > MAX_LETTERS) throw new Error(`'${w}' is longer than ${MAX_LETTERS} letters`);
-    [...w].reverse().forEach((ch, t) => {
-      const id = letterId.get(ch);
-      if (id === undefined) throw new Error(`'${w}': the letter '${ch}' is not in the training alphabet`);
-      data[i * MAX_LETTERS + t] = id;
-    });
-  });
-  return { data, shape: [list.length, MAX_LETTERS] };
-}
-
-/** Teacher forcing: decoder input <s> p1 … pn, target p1 … pn </s>, both padded to MAX_PHONEMES + 1. */
-function encodePronunciations(list) {
-  const T = MAX_PHONEMES + 1;
-  const xIn = new Float32Array(list.length * T), yOut = new Float32Array(list.length * T);
-  list.forEach((ph, i) => {
-    const ids = ph.map((p) => tokenId.get(p));
-    [START, ...ids].forEach((v, t) => { xIn[i * T + t] = v; });
-    [...ids, END].forEach((v, t) => { yOut[i * T + t] = v; });
-  });
-  return { decoderIn: { data: xIn, shape: [list.length, T] }, target: { data: yOut, shape: [list.length, T] } };
-}
-
-const trainWords = trainIdx.map((i) => words[i]), trainPh = trainIdx.map((i) => phonemes[i]);
-const testWords = testIdx.map((i) => words[i]), testPh = testIdx.map((i) => phonemes[i]);
 const xEnc = encodeWords(trainWords);
 const { decoderIn, target } = encodePronunciations(trainPh);
 
@@ -131,47 +86,8 @@ const t1 = performance.now();
 const predicted = pronounce(testWords);
 const decodeSeconds = (performance.now() - t1) / 1000;
 
-/** Levenshtein distance between two arrays (or strings). */
-function editDistance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-// The baseline: the pronunciation of the training word spelled most like it (fewest letter edits;
-// among equals, the one sharing the longest ending, then the first in alphabetical order).
-function nearestSpelling(w) {
-  let best = -1, bestD = Infinity, bestEnd = -1;
-  for (let j = 0; j < trainWords.length; j++) {
-    const v = trainWords[j];
-    if (Math.abs(v.length - w.length) > bestD) continue;
-    const d = editDistance(w, v);
-    if (d > bestD) continue;
-    let e = 0;
-    while (e < w.length && e < v.length && w[w.length - 1 - e] === v[v.length - 1 - e]) e++;
-    if (d < bestD || e > bestEnd || (e === bestEnd && v < trainWords[best])) { best = j; bestD = d; bestEnd = e; }
-  }
-  return trainPh[best];
-}
 const baseline = testWords.map(nearestSpelling);
 
-/** Exact match (the whole pronunciation), phoneme accuracy (position by position, over the longer of the two), phoneme error rate (edits / dictionary phonemes). */
-function score(pred) {
-  let exact = 0, same = 0, slots = 0, edits = 0, total = 0;
-  pred.forEach((p, i) => {
-    const truth = testPh[i];
-    if (p.join(' ') === truth.join(' ')) exact++;
-    for (let t = 0; t < Math.min(p.length, truth.length); t++) if (p[t] === truth[t]) same++;
-    slots += Math.max(p.length, truth.length);
-    edits += editDistance(p, truth);
-    total += truth.length;
-  });
-  return { exact: exact / pred.length, accuracy: same / slots, per: edits / total };
-}
 const ours = score(predicted), base = score(baseline);
 const pct = (v) => `${(v * 100).toFixed(1)}%`.padStart(6);
 

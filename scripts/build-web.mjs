@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIR = join(ROOT, 'examples', 'web');
 export const DEFAULT_OUTDIR = join(WEB_DIR, 'dist');
-const DATA = ['co2-mauna-loa-monthly.csv', 'shakespeare-sonnets.txt'];
+const DATA = ['co2-mauna-loa-monthly.csv', 'shakespeare-sonnets.txt', 'cmudict-subset.tsv'];
 
 /** Where `import 'lstm-wasm'` goes: the ESM bundle if built, else the sources (with generated wasm bytes). */
 function libraryEntry() {

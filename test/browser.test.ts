@@ -16,6 +16,7 @@ if (!chromiumPath) console.warn('browser.test: SKIPPED: no Chromium (/usr/bin/ch
 // Small budgets: the machine is shared. The defaults of the page are larger (60 and 8 epochs).
 const CO2_EPOCHS = 30;
 const TEXT = { epochs: 2, samples: 3000 };
+const SPELL = { epochs: 6, words: 3000 };
 
 interface BenchRun { build: string; predictMs: number; trainMs: number; predictSeqPerSec: number; trainSeqPerSec: number; predictGflops: number; trainGflops: number; calls: number }
 interface Epoch { epoch: number; loss: number; val_loss: number; accuracy?: number; seconds: number }
@@ -159,6 +160,43 @@ describe.skipIf(!chromiumPath)('the browser demo (examples/web) in headless Chro
     expect(ink['text-loss']).toBeGreaterThan(0.02);
 
     const shot = join(ARTIFACTS, 'browser-text.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${relative(ROOT, shot)}`);
+  });
+
+  it('spelling to sound: the attention model trains, pronounces a word and fills in its attention map step by step', async () => {
+    await page.click('#tab-spell');
+    await page.fill('#spell-epochs', String(SPELL.epochs));
+    await page.fill('#spell-words', String(SPELL.words));
+    await page.click('#spell-train');
+    await page.waitForFunction("['done', 'failed'].includes(window.__demo.spell.state) || window.__demo.errors.length", null, { timeout: 170_000 });
+    expect(await demo<string[]>('d.errors')).toEqual([]);
+    const epochs = await demo<Epoch[]>('d.spell.epochs');
+    const done = await demo<{ exact: number; heldOut: number; seconds: number }>('d.spell.done');
+    console.log(`browser spelling: ${SPELL.words} words × ${epochs.length} epochs in ${done.seconds.toFixed(1)} s; loss ${epochs[0].loss.toFixed(3)} -> ${epochs.at(-1)!.loss.toFixed(3)}; ${(done.exact * 100).toFixed(1)}% of ${done.heldOut} held-out words exactly right`);
+    expect(epochs.length).toBe(SPELL.epochs);
+    expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0].loss * 0.7);
+    expect(done.exact).toBeGreaterThan(0.1);
+    // Pronounce a word: one step message per phoneme, each with attention weights over its letters that sum to 1.
+    await page.fill('#spell-word', 'knight');
+    await page.click('#spell-decode');
+    await page.waitForFunction('window.__demo.spell.decoded.length > 0 || window.__demo.errors.length', null, { timeout: 30_000 });
+    expect(await demo<string[]>('d.errors')).toEqual([]);
+    const decoded = await demo<{ word: string; phonemes: string[] }>('d.spell.decoded.at(-1)');
+    const steps = await demo<{ t: number; phoneme: string; weights: number[] }[]>("d.spell.steps.filter((s) => s.word === 'knight')");
+    console.log(`browser spelling: knight -> ${decoded.phonemes.join(' ')}; attention rows ${steps.map((st) => `${st.phoneme}:[${st.weights.map((w) => w.toFixed(2)).join(' ')}]`).join(' ')}`);
+    expect(decoded.phonemes.length).toBeGreaterThan(0);
+    expect(steps.map((st) => st.phoneme)).toEqual(decoded.phonemes);
+    for (const st of steps) {
+      expect(st.weights).toHaveLength(6);
+      expect(st.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    const drawn = await demo<Record<string, number>>('d.drawn');
+    expect(drawn['spell-map']).toBeGreaterThanOrEqual(steps.length);
+    const ink = await demo<Record<string, number>>('d.ink()');
+    expect(ink['spell-map']).toBeGreaterThan(0.05);
+    expect(ink['spell-loss']).toBeGreaterThan(0.02);
+    const shot = join(ARTIFACTS, 'browser-spell.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`screenshot: ${relative(ROOT, shot)}`);
   });

@@ -3,46 +3,11 @@
 // beat their baselines by a margin and write their SVG. Both are learning runs, seeded: the margins
 // below leave room under what the quick runs measured on this machine (2 cores, Node 20; the
 // measured values are beside each check).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, requireDist } from './platforms/tools.js';
-
-const scratch = mkdtempSync(join(tmpdir(), 'lstm-wasm-examples-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function runExample(name: string): { out: string; seconds: number } {
-  requireDist(['dist/index.js']);
-  const t0 = performance.now();
-  const out = execFileSync(process.execPath, [join(ROOT, 'examples', name), '--quick'], {
-    cwd: scratch,
-    encoding: 'utf8',
-    timeout: 170_000,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return { out, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** The numbers captured by `re` in the output, or a failure that shows the output. */
-function metrics(out: string, re: RegExp): number[] {
-  const m = re.exec(out);
-  expect(m, `no match for ${re} in:\n${out}`).not.toBeNull();
-  return m!.slice(1).map(Number);
-}
-const metric = (out: string, re: RegExp): number => metrics(out, re)[0];
-
-/** The plot is a whole SVG document with no NaN in it. */
-function expectSvg(file: string): void {
-  expect(existsSync(file), `${file} was not written`).toBe(true);
-  const svg = readFileSync(file, 'utf8');
-  expect(svg).toMatch(/^<svg xmlns='http:\/\/www\.w3\.org\/2000\/svg'/);
-  expect(svg.trimEnd()).toMatch(/<\/svg>$/);
-  expect(svg).not.toMatch(/NaN|Infinity|undefined/);
-  expect(svg).toContain('<path');
-}
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './platforms/tools.js';
+import { expectSvg, metric, metrics, runExample, scratch } from './util/examples.js';
 
 describe('examples/lib/data.js: the CMU Pronouncing Dictionary subset', () => {
   it('loadCmudict gives 6,417 words of 3-8 letters, 26 letters, 39 phonemes, each word once', async () => {

@@ -2,6 +2,7 @@
 // they read the files next to this one, so they work from any working directory.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseCmudict } from './spelling.js';
 
 const dataDir = fileURLToPath(new URL('../data/', import.meta.url));
 const read = (name) => readFileSync(dataDir + name, 'utf8');
@@ -104,23 +105,12 @@ export function loadFirstNames() {
  * @returns {{ words: string[], phonemes: string[][], letters: string[], symbols: string[] }}
  */
 export function loadCmudict() {
-  const file = 'cmudict-subset.tsv';
-  const lines = read(file).split(/\r?\n/);
-  const words = [], phonemes = [];
-  let header = false;
-  lines.forEach((l, i) => {
-    if (l === '' || l.startsWith('#')) return;
-    if (!header) {
-      if (l !== 'word\tphonemes') throw new Error(`${file}: line ${i + 1}: expected the header 'word<TAB>phonemes', got ${JSON.stringify(l)}`);
-      header = true;
-      return;
-    }
-    const cells = l.split('\t');
-    if (cells.length !== 2 || !/^[a-z]+$/.test(cells[0]) || !/^[A-Z]+( [A-Z]+)*$/.test(cells[1])) throw new Error(`${file}: bad line ${i + 1}: ${JSON.stringify(l)}`);
-    words.push(cells[0]);
-    phonemes.push(cells[1].split(' '));
-  });
-  const letters = [...new Set(words.join(''))].sort();
-  const symbols = [...new Set(phonemes.flat())].sort();
-  return { words, phonemes, letters, symbols };
+  return parseCmudict(read('cmudict-subset.tsv'), 'cmudict-subset.tsv');
+}
+
+/** Seattle's hourly temperature normals (°C), one value per hour of a year: { dates, values }. */
+export function loadSeattleHourly() {
+  const lines = read('seattle-hourly-temperature.csv').split('\n').filter((l) => l && !l.startsWith('#'));
+  const rows = lines.slice(1).map((l) => l.split(','));
+  return { dates: rows.map((r) => r[0]), values: rows.map((r) => Number(r[1])) };
 }

@@ -3,6 +3,8 @@
 // `npm start` train on the same windows: monthly changes of the Mauna Loa CO2 record, scaled by
 // the spread of the training part, 24 of them in, the next one out, the last 20% held out.
 
+import { parseCmudict } from '../lib/spelling.js';
+
 async function fetchText(name) {
   const res = await fetch(new URL(`data/${name}`, self.location.href));
   if (!res.ok) throw new Error(`fetching data/${name}: HTTP ${res.status} ${res.statusText}`);
@@ -54,4 +56,9 @@ export function co2Windows({ dates, values }, window) {
 /** Shakespeare's sonnets (public domain), as one string. */
 export function fetchSonnets() {
   return fetchText('shakespeare-sonnets.txt');
+}
+
+/** The CMUdict subset (spelling to sound; BSD-2-Clause, see examples/data/README.md), parsed. */
+export async function fetchCmudict() {
+  return parseCmudict(await fetchText('cmudict-subset.tsv'));
 }

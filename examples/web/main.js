@@ -5,7 +5,7 @@
 //
 // URL parameters: ?epochs=N (CO2, default 60), textEpochs, textSamples, autostart=0 (do not start
 // training on load), bench=0 (do not time the S case on load).
-import { lineChart, gateHeatmap, inkFraction, placeholder } from './plot.js';
+import { lineChart, gateHeatmap, attentionMap, inkFraction, placeholder } from './plot.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -15,10 +15,11 @@ const demo = {
   runtime: null, relaxedSimdSupported: null, bench: null, errors: [],
   co2: { state: 'idle', batchLoss: [], epochs: [], forecast: null, done: null, inspected: 0, data: null },
   text: { state: 'idle', batchLoss: [], epochs: [], samples: [], done: null, data: null },
+  spell: { state: 'idle', batchLoss: [], epochs: [], done: null, data: null, decoded: [], steps: [] },
   pings: [], maxFrameGapMs: 0, maxFrameGapWhileTrainingMs: 0,
   drawn: {},
   /** The fraction of each chart's pixels that are drawn on (read back on demand, not while training). */
-  ink: () => Object.fromEntries(['co2-loss', 'co2-forecast', 'co2-gates', 'text-loss'].map((id) => [id, inkFraction($(id))])),
+  ink: () => Object.fromEntries(['co2-loss', 'co2-forecast', 'co2-gates', 'text-loss', 'spell-loss', 'spell-map'].map((id) => [id, inkFraction($(id))])),
 };
 window.__demo = demo;
 
@@ -28,7 +29,7 @@ $('text-samples').value = String(num('textSamples', 12000));
 
 const worker = new Worker(new URL('worker.js', location.href));
 const send = (msg) => worker.postMessage(msg);
-const training = () => demo.co2.state === 'training' || demo.text.state === 'training';
+const training = () => demo.co2.state === 'training' || demo.text.state === 'training' || demo.spell.state === 'training';
 
 function fail(message) {
   demo.errors.push(message);
@@ -70,7 +71,7 @@ function drawLoss(mode) {
     { name: 'epoch (training)', x: s.epochs.map((e) => e.epoch + 1), y: s.epochs.map((e) => e.loss), color: '#1f77b4', width: 2, points: true },
   ];
   if (s.epochs.some((e) => Number.isFinite(e.val_loss))) series.push({ name: 'epoch (validation)', x: s.epochs.map((e) => e.epoch + 1), y: s.epochs.map((e) => e.val_loss), color: '#d62728', width: 2, points: true });
-  lineChart($(`${mode}-loss`), { title: mode === 'co2' ? 'Training loss' : 'Training loss (cross-entropy)', series, xLabel: 'epoch', logY: mode === 'co2' });
+  lineChart($(`${mode}-loss`), { title: mode === 'co2' ? 'Training loss' : 'Training loss (cross-entropy)', series, xLabel: 'epoch', logY: mode !== 'text' });
   demo.drawn[`${mode}-loss`] = (demo.drawn[`${mode}-loss`] ?? 0) + 1;
 }
 
@@ -105,6 +106,16 @@ function setButtons() {
   $('co2-stop').disabled = demo.co2.state !== 'training';
   $('text-stop').disabled = demo.text.state !== 'training';
   $('text-generate').disabled = !demo.text.done && demo.text.epochs.length === 0;
+  $('spell-train').disabled = busy;
+  $('spell-stop').disabled = demo.spell.state !== 'training';
+  $('spell-decode').disabled = !demo.spell.done || demo.spell.state === 'decoding';
+}
+
+function drawSpellMap() {
+  const d = demo.spell.current;
+  if (!d) return;
+  attentionMap($('spell-map'), { letters: [...d.word], rows: d.rows, maxRows: 8, title: `${d.word} → ${d.rows.map((r) => r.phoneme).join(' ')}` });
+  demo.drawn['spell-map'] = (demo.drawn['spell-map'] ?? 0) + 1;
 }
 
 // ---- messages from the worker ------------------------------------------------------------------
@@ -141,7 +152,7 @@ worker.onmessage = ({ data: m }) => {
       const s = demo[m.mode];
       s.epochs.push(m);
       drawLoss(m.mode);
-      const extra = m.mode === 'text' && Number.isFinite(m.accuracy) ? `, accuracy ${(m.accuracy * 100).toFixed(1)}%` : '';
+      const extra = m.mode !== 'co2' && Number.isFinite(m.accuracy) ? `, accuracy ${(m.accuracy * 100).toFixed(1)}%` : '';
       $(`${m.mode}-progress`).textContent = `epoch ${m.epoch + 1}/${m.epochs}: loss ${m.loss.toFixed(4)}${Number.isFinite(m.val_loss) ? `, validation ${m.val_loss.toFixed(4)}` : ''}${extra}, ${m.seconds.toFixed(1)} s`;
       showResponsiveness();
       setButtons();
@@ -160,6 +171,28 @@ worker.onmessage = ({ data: m }) => {
       drawForecast(m);
       $('co2-progress').textContent += ` — done in ${m.seconds.toFixed(1)} s`;
       showResponsiveness();
+      setButtons();
+      break;
+    case 'spell:data':
+      demo.spell.data = { ...m, batchesPerEpoch: Math.ceil(Math.floor(m.words * 0.9) / 64) };
+      break;
+    case 'spell:done':
+      demo.spell.state = 'done';
+      demo.spell.done = m;
+      $('spell-progress').textContent += ` — done in ${m.seconds.toFixed(1)} s`;
+      $('spell-score').textContent = `Held-out words pronounced exactly right: ${(m.exact * 100).toFixed(1)}% of ${m.heldOut} (greedy decoding).`;
+      setButtons();
+      break;
+    case 'spell:step':
+      demo.spell.steps.push(m);
+      if (!demo.spell.current || demo.spell.current.word !== m.word || m.t === 0) demo.spell.current = { word: m.word, rows: [] };
+      demo.spell.current.rows.push({ phoneme: m.phoneme, weights: m.weights });
+      drawSpellMap();
+      break;
+    case 'spell:decoded':
+      demo.spell.state = 'done';
+      demo.spell.decoded.push(m);
+      $('spell-out').textContent = `${m.word}: ${m.phonemes.join(' ')}`;
       setButtons();
       break;
     case 'text:sample': {
@@ -185,6 +218,8 @@ worker.onmessage = ({ data: m }) => {
     case 'error':
       if (m.request === 'co2:train') demo.co2.state = 'failed';
       if (m.request === 'text:train') demo.text.state = 'failed';
+      if (m.request === 'spell:train') demo.spell.state = 'failed';
+      if (m.request === 'spell:decode') demo.spell.state = demo.spell.done ? 'done' : 'idle';
       fail(`worker (${m.request}): ${m.message}`);
       setButtons();
       break;
@@ -211,6 +246,22 @@ function trainText() {
   setButtons();
 }
 
+function trainSpell() {
+  Object.assign(demo.spell, { state: 'training', batchLoss: [], epochs: [], done: null });
+  $('spell-progress').textContent = 'starting…';
+  placeholder($('spell-loss'), 'training…');
+  send({ type: 'spell:train', epochs: Number($('spell-epochs').value) || 12, words: Number($('spell-words').value) || 5775 });
+  setButtons();
+}
+
+function decodeSpell() {
+  demo.spell.state = 'decoding';
+  demo.spell.current = null;
+  placeholder($('spell-map'), 'decoding…');
+  send({ type: 'spell:decode', word: $('spell-word').value });
+  setButtons();
+}
+
 function start() {
   showResponsiveness();
   if (num('autostart', 1)) trainCo2();
@@ -220,6 +271,9 @@ function selectTab(name) {
   for (const t of document.querySelectorAll('.tabs button')) t.setAttribute('aria-selected', String(t.dataset.panel === name));
   $('panel-co2').hidden = name !== 'co2';
   $('panel-text').hidden = name !== 'text';
+  $('panel-spell').hidden = name !== 'spell';
+  if (name === 'spell' && demo.spell.batchLoss.length) drawLoss('spell');
+  if (name === 'spell') drawSpellMap();
   // Canvases hidden while drawn have no size: redraw what there is.
   if (name === 'text' && demo.text.batchLoss.length) drawLoss('text');
   if (name === 'co2' && demo.co2.batchLoss.length) drawLoss('co2');
@@ -228,6 +282,9 @@ for (const t of document.querySelectorAll('.tabs button')) t.addEventListener('c
 
 $('co2-train').addEventListener('click', trainCo2);
 $('text-train').addEventListener('click', trainText);
+$('spell-train').addEventListener('click', trainSpell);
+$('spell-stop').addEventListener('click', () => send({ type: 'stop' }));
+$('spell-decode').addEventListener('click', decodeSpell);
 $('co2-stop').addEventListener('click', () => send({ type: 'stop' }));
 $('text-stop').addEventListener('click', () => send({ type: 'stop' }));
 $('text-temp').addEventListener('input', () => { $('text-temp-v').textContent = $('text-temp').value; });
@@ -249,4 +306,6 @@ placeholder($('co2-loss'), 'loading…');
 placeholder($('co2-forecast'), 'the forecast appears after the first epoch');
 placeholder($('co2-gates'), 'the gates appear after the first epoch');
 placeholder($('text-loss'), 'press Train');
+placeholder($('spell-loss'), 'press Train');
+placeholder($('spell-map'), 'train, then type a word');
 send({ type: 'init' });

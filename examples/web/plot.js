@@ -208,6 +208,36 @@ export function gateHeatmap(canvas, { T, H, gates, cells, input, title = '' }) {
   panel(ctx, boxes[3], { ...common, title: 'cell state c', value: (r, c) => cells[c * H + r], color: (v) => diverging(v / cmax), min: -cmax, max: cmax, colLabel: 'time step →' });
 }
 
+/**
+ * An attention map: one row per decoded phoneme (filled in as decoding goes), one column per letter
+ * of the word, the weight (0..1, viridis) the decoder gave that letter when it chose that phoneme.
+ * rows: [{ phoneme, weights: number[] }], letters: the word's letters, first to last.
+ */
+export function attentionMap(canvas, { letters, rows, maxRows, title = '' }) {
+  const { ctx, w, h } = setup(canvas);
+  const left = 70, top = title ? 44 : 28, right = 70, bottom = 10;
+  const R = Math.max(maxRows ?? rows.length, 1), C = letters.length;
+  const cw = Math.min(60, (w - left - right) / C), ch = Math.min(34, (h - top - bottom) / R);
+  if (title) { ctx.fillStyle = '#111'; ctx.font = `bold ${FONT}`; ctx.textAlign = 'left'; ctx.fillText(title, 8, 16); ctx.font = FONT; }
+  ctx.textAlign = 'center'; ctx.fillStyle = '#111';
+  letters.forEach((l, c) => ctx.fillText(l, left + (c + 0.5) * cw, top - 8));
+  rows.forEach((row, r) => {
+    ctx.textAlign = 'right'; ctx.fillStyle = '#111';
+    ctx.fillText(row.phoneme, left - 8, top + (r + 0.5) * ch + 4);
+    row.weights.forEach((v, c) => {
+      ctx.fillStyle = viridis(Math.max(0, Math.min(1, v)));
+      ctx.fillRect(left + c * cw, top + r * ch, Math.ceil(cw) - 1, Math.ceil(ch) - 1);
+    });
+  });
+  ctx.strokeStyle = AXIS; ctx.lineWidth = 1;
+  ctx.strokeRect(left, top, cw * C, ch * R);
+  const bx = left + cw * C + 12, bh = ch * R;
+  for (let k = 0; k < bh; k++) { ctx.fillStyle = viridis(1 - k / bh); ctx.fillRect(bx, top + k, 10, 1.5); }
+  ctx.strokeRect(bx, top, 10, bh);
+  ctx.fillStyle = AXIS; ctx.textAlign = 'left';
+  ctx.fillText('1', bx + 14, top + 9); ctx.fillText('0', bx + 14, top + bh);
+}
+
 /** How much of a canvas is drawn: the fraction of pixels that are not the white background. */
 export function inkFraction(canvas) {
   // Read back through a fresh canvas: one readback each, so the chart's own canvas stays fast.

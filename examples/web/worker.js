@@ -9,17 +9,24 @@
 //   text:train { epochs, samples, units, window }
 //                                -> text:data, batch / epoch (+ text:sample) per epoch, then text:done
 //   text:generate { prompt, length, temperature } -> text:sample
+//   spell:train { epochs, units, words }
+//                                -> spell:data, batch / epoch per epoch, then spell:done { exact, … }
+//   spell:decode { word }        -> spell:step { word, t, phoneme, weights } per decoded phoneme (weights:
+//                                   the attention over the word's letters, first to last), then spell:decoded
 //   stop                         -> training stops after the current batch
 //   ping { t }                   -> pong { t }   (answered between batches, also while training)
 // Errors go back as { type: 'error', message }.
 import { init, runtimeInfo, relaxedSimdSupported, Sequential, LSTM, Dense, Embedding } from 'lstm-wasm';
-import { fetchCo2, co2Windows, fetchSonnets } from './data.js';
+import { fetchCo2, co2Windows, fetchSonnets, fetchCmudict } from './data.js';
+import { spellingTask } from '../lib/spelling.js';
+import { buildSpeller } from '../lib/speller.js';
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 
 let training = null; // the model fit() is running on, if any
 let co2 = null; // { model, w (the windows), window, dates, selected (the window the heat map shows) }
 let text = null; // { model, vocab, index, window }
+let spell = null; // { task, m (buildSpeller's models) }
 
 // ---- timing the S case (bench/cases.js: B=32, T=50, I=1, H=32, LSTM + Dense(1), Adam 1e-3, MSE) ----
 
@@ -229,6 +236,87 @@ async function trainText({ epochs = 8, samples = 12000, units = 64, window = 32,
   post({ type: 'text:done', seconds: (performance.now() - t0) / 1000 });
 }
 
+// ---- spelling to sound, with attention ----------------------------------------------------------
+
+async function trainSpell({ epochs = 12, units = 64, words = 6417 } = {}) {
+  const task = spellingTask(await fetchCmudict());
+  const n = Math.min(words, task.trainWords.length);
+  const xEnc = task.encodeWords(task.trainWords.slice(0, n));
+  const { decoderIn, target } = task.encodePronunciations(task.trainPh.slice(0, n));
+  post({ type: 'spell:data', words: n, heldOut: task.testWords.length, letters: task.letters.length, phonemes: task.symbols.length });
+  spell?.m.dispose();
+  const m = buildSpeller(task, { withAttention: true, units, seed: 11 });
+  spell = { task, m };
+  const t0 = performance.now();
+  training = m.trainer;
+  try {
+    await m.trainer.fit([xEnc, decoderIn], target, {
+      epochs, batchSize: 64, validationSplit: 0.1, verbose: 0,
+      callbacks: {
+        onBatchEnd: (batch, logs) => post({ type: 'batch', mode: 'spell', batch, loss: logs.loss }),
+        onEpochEnd: (epoch, logs) => post({ type: 'epoch', mode: 'spell', epoch, epochs, loss: logs.loss, val_loss: logs.val_loss, accuracy: logs.accuracy, seconds: (performance.now() - t0) / 1000 }),
+      },
+    });
+  } finally {
+    training = null;
+  }
+  // Score: greedy decoding of the held-out words, all at once.
+  const pred = decodeAll(task.testWords);
+  const exact = pred.filter((p, i) => p.join(' ') === task.testPh[i].join(' ')).length / pred.length;
+  post({ type: 'spell:done', seconds: (performance.now() - t0) / 1000, exact, heldOut: pred.length });
+}
+
+/** One decoder step for all words: the next tokens, the new states and the attention weights. */
+function stepAll(tok, values, mask, h, c) {
+  const xs = [{ data: tok, shape: [tok.length, 1] }, values, mask, h, c];
+  const [p, h2, c2] = spell.m.step.predict(xs);
+  const weights = spell.m.step.inspect(xs, { layer: 'attention' }).attentionScores.data;
+  return { p: p.data, h: h2, c: c2, weights };
+}
+
+function decodeAll(list, onStep) {
+  const { task } = spell;
+  const { tokens, MAX_LETTERS, MAX_PHONEMES, START, END, PAD } = task;
+  const V = tokens.length, n = list.length;
+  const x = task.encodeWords(list);
+  let [values, h, c] = spell.m.encoder.predict(x);
+  const mask = { data: x.data.map((v) => (v !== 0 ? 1 : 0)), shape: x.shape };
+  const tok = new Float32Array(n).fill(START);
+  const out = list.map(() => []);
+  const done = new Uint8Array(n);
+  for (let t = 0; t <= MAX_PHONEMES && !done.every(Boolean); t++) {
+    const r = stepAll(tok, values, mask, h, c);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < V; k++) if (r.p[i * V + k] > r.p[i * V + best]) best = k;
+      if (!done[i]) {
+        if (best === END || best === PAD || best === START) done[i] = 1;
+        else {
+          out[i].push(tokens[best]);
+          // The encoder reads the word backwards: weight t of the row is letter (length - 1 - t).
+          const w = list[i].length, row = r.weights.subarray(i * MAX_LETTERS, i * MAX_LETTERS + w);
+          onStep?.(i, out[i].length - 1, tokens[best], Array.from({ length: w }, (_, j) => row[w - 1 - j]));
+        }
+      }
+      tok[i] = best;
+    }
+    h = r.h; c = r.c;
+  }
+  return out;
+}
+
+async function decodeSpell({ word, delayMs = 120 }) {
+  if (!spell) throw new Error('spell:decode: train the spelling model first');
+  const w = String(word ?? '').toLowerCase();
+  const bad = [...w].find((ch) => !spell.task.letters.includes(ch));
+  if (!w || w.length > spell.task.MAX_LETTERS || bad) throw new Error(`spell:decode: give a word of 1 to ${spell.task.MAX_LETTERS} letters a-z${bad ? `; '${bad}' is not one` : ''}`);
+  const steps = [];
+  const [phonemes] = decodeAll([w], (_, t, phoneme, weights) => steps.push({ type: 'spell:step', word: w, t, phoneme, weights }));
+  // One step at a time, so the page fills the map in as the decoder goes.
+  for (const s of steps) { post(s); await new Promise((r) => setTimeout(r, delayMs)); }
+  return { type: 'spell:decoded', word: w, phonemes };
+}
+
 // ---- messages ----------------------------------------------------------------------------------
 
 const handlers = {
@@ -251,6 +339,8 @@ const handlers = {
     if (!text) throw new Error('text:generate: train the text model first');
     return generate(m);
   },
+  'spell:train': (m) => trainSpell(m),
+  'spell:decode': (m) => decodeSpell(m),
   stop() {
     if (training) training.stopTraining = true;
   },
