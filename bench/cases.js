@@ -30,6 +30,12 @@ export const CASES = [
   { id: 'stream', size: 'stream', cell: 'lstm', mode: 'step', B: 1, T: 1, I: 64, H: 128 },
   { id: 'seq2seq-infer', size: 'seq2seq', arch: 'seq2seq', cell: 'lstm', mode: 'infer', B: 32, TE: 8, TD: 9, VE: 30, VD: 40, E: 64, H: 64 },
   { id: 'seq2seq-train', size: 'seq2seq', arch: 'seq2seq', cell: 'lstm', mode: 'train', B: 32, TE: 8, TD: 9, VE: 30, VD: 40, E: 64, H: 64 },
+  // Conv1D(F, K, relu) → MaxPooling1D(P) → LSTM(H) → Dense(1). 'same' padding, not 'causal': TF.js's conv1d has no 'causal'.
+  { id: 'conv-lstm-infer', size: 'conv-lstm', arch: 'conv-lstm', cell: 'lstm', mode: 'infer', B: 32, T: 200, I: 8, F: 32, K: 5, padding: 'same', P: 2, H: 64 },
+  { id: 'conv-lstm-train', size: 'conv-lstm', arch: 'conv-lstm', cell: 'lstm', mode: 'train', B: 32, T: 200, I: 8, F: 32, K: 5, padding: 'same', P: 2, H: 64 },
+  // MultiHeadAttention(heads, keyDim) self-attention on [B, T, I = dModel] → GlobalAveragePooling1D → Dense(1).
+  { id: 'mha-infer', size: 'mha', arch: 'mha', mode: 'infer', B: 32, T: 64, I: 128, heads: 4, keyDim: 32 },
+  { id: 'mha-train', size: 'mha', arch: 'mha', mode: 'train', B: 32, T: 64, I: 128, heads: 4, keyDim: 32 },
 ];
 
 export const isSeq2seq = (c) => c.arch === 'seq2seq';
@@ -44,8 +50,21 @@ export const caseById = (id) => CASES.find((c) => c.id === id);
  * seq2seq: the encoder's and the decoder's recurrent layers (I = E) and the Dense(VD) head on every
  * decoder step, 2·B·TD·H·VD (about 4% of the total here, so not left out); embedding lookups and
  * the softmax are left out.
+ * conv-lstm: the Conv1D's 2·B·Tout·K·I·F, the LSTM on the T/P pooled steps (input F), the Dense(1)
+ * head; pooling and the relu are left out. mha: the forward products of gemmsOf and the head.
  */
 export function flopsOf(c) {
+  if (c.arch === 'conv-lstm') {
+    // Conv1D: 2·B·Tout·K·I·F ('same': Tout = T); LSTM on the pooled steps (input F); the Dense(1) head.
+    const conv = 2 * c.B * c.T * c.K * c.I * c.F;
+    const lstm = 2 * c.B * Math.floor(c.T / c.P) * (c.F + c.H) * 4 * c.H;
+    const forward = conv + lstm + 2 * c.B * c.H;
+    return c.mode === 'train' ? 3 * forward : forward;
+  }
+  if (c.arch === 'mha') {
+    const forward = gemmsOf(c).filter((g) => !g.backward).reduce((s, g) => s + g.count * 2 * g.M * g.N * g.K, 0) + 2 * c.B * c.I;
+    return c.mode === 'train' ? 3 * forward : forward;
+  }
   if (isSeq2seq(c)) {
     const rec = (T) => 2 * c.B * T * (c.E + c.H) * 4 * c.H;
     const forward = rec(c.TE) + rec(c.TD) + 2 * c.B * c.TD * c.H * c.VD;
@@ -54,6 +73,37 @@ export function flopsOf(c) {
   const G = c.cell === 'gru' ? 3 : 4;
   const forward = 2 * c.B * c.T * (c.I + c.H) * G * c.H;
   return c.mode === 'train' ? 3 * forward : forward;
+}
+
+/**
+ * The matrix products of MultiHeadAttention's forward and backward passes on an mha case, as GEMM
+ * shapes (C[M, N] = op(A)[M, K] · B[K, N], op(A) = Aᵀ with transA) and how many of each a call
+ * runs, as src/layers/attention.ts and assembly/attention.ts run them: the projections on the B·T
+ * rows (query, key, value: X [B·T, D] · W [D, heads·dk]; output: O [B·T, heads·dv] · Wo [heads·dv, D]),
+ * then per sequence and head S = Q·Kᵀ [T, T] and O = P·V [T, dv]; the backward has two products for
+ * each (dQ = dS·K and dK = dSᵀ·Q; dP = dO·Vᵀ and dV = Pᵀ·dO; dX = dY·Wᵀ and dW = Xᵀ·dY), so 2× the
+ * forward's FLOPs. `inputGrad` marks dX of the query, key and value projections: the gradient with
+ * respect to the model's input, which no library computes (nothing needs it), so the FLOPs a
+ * training call really runs are 3× the forward's less those. flopsOf counts the nominal 3× (as for
+ * every case) and the Dense(1) head; softmax, pooling and biases are left out. The attention target
+ * (kind 'gemm-share') times gemm_packed on the products a call really runs.
+ */
+export function gemmsOf(c) {
+  const BT = c.B * c.T, D = c.I, HK = c.heads * c.keyDim, HV = HK, BH = c.B * c.heads, T = c.T, dk = c.keyDim, dv = c.keyDim;
+  return [
+    { what: 'query, key, value projections X·W', M: BT, N: HK, K: D, count: 3 },
+    { what: 'output projection O·Wo', M: BT, N: D, K: HV, count: 1 },
+    { what: 'scores Q·Kᵀ per head', M: T, N: T, K: dk, count: BH },
+    { what: 'weights × values P·V per head', M: T, N: dv, K: T, count: BH },
+    { what: 'dO = dY·Woᵀ', M: BT, N: HV, K: D, count: 1, backward: true },
+    { what: 'dWo = Oᵀ·dY', M: HV, N: D, K: BT, transA: true, count: 1, backward: true },
+    { what: 'dP = dO·Vᵀ per head', M: T, N: T, K: dv, count: BH, backward: true },
+    { what: 'dV = Pᵀ·dO per head', M: T, N: dv, K: T, transA: true, count: BH, backward: true },
+    { what: 'dQ = dS·K per head', M: T, N: dk, K: T, count: BH, backward: true },
+    { what: 'dK = dSᵀ·Q per head', M: T, N: dk, K: T, transA: true, count: BH, backward: true },
+    { what: 'dW = Xᵀ·dZ of the query, key, value projections', M: D, N: HK, K: BT, transA: true, count: 3, backward: true },
+    { what: 'dX = dZ·Wᵀ of the query, key, value projections (not run: the model\'s input)', M: BT, N: D, K: HK, count: 3, backward: true, inputGrad: true },
+  ];
 }
 
 /** Sequences a call processes: B (for 'step', B sequences advanced by one step). */
@@ -135,13 +185,18 @@ export const LEARNING_RATE = 1e-3;
  *  - 'ratio': our seq/s ÷ the peer's seq/s on each listed case, at least `min`;
  *  - 'gflops': our GFLOP/s at least `min`;
  *  - 'time': our median time per call at most `maxMs`;
- *  - 'gemm': every GEMM shape with M, N, K ≥ 128 at least `minShare` of the f32x4 peak.
+ *  - 'gemm': every GEMM shape with M, N, K ≥ 128 at least `minShare` of the f32x4 peak;
+ *  - 'gemm-share': our GFLOP/s at least `min` × the packed GEMM's on the matrix products a call of the
+ *    case runs (gemmsOf), both timed by the ours peer alternately, in the same process and build, after
+ *    the case (result.reference: caseGflops ÷ gflops).
  */
 export const TARGETS = [
   { id: 'infer-vs-ort', text: 'inference ≥ 1.25× onnxruntime-web on S, M, L', kind: 'ratio', peer: 'ort', min: 1.25, cases: ['S-infer', 'M-infer', 'L-infer'] },
   { id: 'train-vs-tfjs', text: 'training ≥ 15× TF.js wasm on S, M, L', kind: 'ratio', peer: 'tfjs-wasm', min: 15, cases: ['S-train', 'M-train', 'L-train'] },
   { id: 'seq2seq-train-vs-tfjs', text: 'seq2seq training ≥ 15× TF.js wasm', kind: 'ratio', peer: 'tfjs-wasm', min: 15, cases: ['seq2seq-train'] },
   { id: 'train-gflops', text: 'training ≥ 30 GFLOP/s on M and L', kind: 'gflops', min: 30, cases: ['M-train', 'L-train'] },
+  { id: 'conv-lstm-train-vs-tfjs', text: 'Conv1D + LSTM training ≥ 10× TF.js wasm', kind: 'ratio', peer: 'tfjs-wasm', min: 10, cases: ['conv-lstm-train'] },
+  { id: 'mha-vs-gemm', text: 'attention forward + backward ≥ ½ the packed GEMM\'s GFLOP/s at those shapes', kind: 'gemm-share', min: 0.5, cases: ['mha-train'] },
   { id: 'stream', text: 'streaming step ≤ 10 µs', kind: 'time', maxMs: 0.010, cases: ['stream'] },
   { id: 'gemm', text: 'GEMM ≥ 75% of the f32x4 peak for M, N, K ≥ 128', kind: 'gemm', minShare: 0.75, minDim: 128 },
   { id: 'vs-brain', text: '≥ 20× brain.js where it runs', kind: 'ratio', peer: 'brain', min: 20, cases: CASES.map((c) => c.id) },

@@ -20,7 +20,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const ASC = join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+/**
+ * The AssemblyScript compiler: the repository's (a devDependency), or, where lstm-wasm is an
+ * installed package, the one the project beside it installed (npm i -D assemblyscript). Null if none.
+ */
+export function findAsc() {
+  for (let dir = ROOT; ; dir = dirname(dir)) {
+    const asc = join(dir, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+    if (existsSync(asc)) return asc;
+    if (dirname(dir) === dir) return null;
+  }
+}
+const ASC = findAsc() ?? join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 
 /** The shapes timed: what the recurrent layers actually run, and square ones for the peak claim. */
 export const SHAPES = [
@@ -173,6 +184,37 @@ export async function runGemmBench({ wasmDir = process.env.LSTM_WASM_DIR ?? join
     };
   });
   return { build: relaxed ? 'relaxed' : 'simd', peakGflops: peak.median, peakBestGflops: peak.best, rows };
+}
+
+/**
+ * gemm_packed alone on a list of products, for a case's reference figure (the ours peer sets the
+ * matrix products of its mha case beside the case's own calls, bench/cases.js gemmsOf): each
+ * shape's operands allocated and its B packed once (as in runGemmBench, outside the timing); run()
+ * calls gemm_packed `count` times per shape and returns the milliseconds each shape's calls took.
+ * @param {{ wasmDir?: string, relaxed?: boolean, shapes: { M: number, N: number, K: number, transA?: boolean, count?: number }[] }} opts
+ * @returns {{ run: () => number[] }}
+ */
+export function gemmProducts({ wasmDir = process.env.LSTM_WASM_DIR ?? join(ROOT, 'build'), relaxed = false, shapes }) {
+  const k = loadKernels(resolve(wasmDir), relaxed);
+  const alloc = allocator(k);
+  const calls = shapes.map(({ M, N, K, transA = false }, i) => {
+    const a = alloc(M * K), b = alloc(K * N), bp = alloc(k.gemm_packed_size(K, N)), c = alloc(M * N);
+    fill(k, a, M * K, 2 * i + 1);
+    fill(k, b, K * N, 2 * i + 2);
+    k.gemm_pack_b(b, N, K, N, 0, bp);
+    const lda = transA ? M : K;
+    return () => k.gemm_packed(M, N, K, a, lda, transA ? 1 : 0, bp, c, N, 0);
+  });
+  return {
+    run() {
+      return shapes.map((shape, i) => {
+        const call = calls[i], n = shape.count ?? 1;
+        const t = performance.now();
+        for (let r = 0; r < n; r++) call();
+        return performance.now() - t;
+      });
+    },
+  };
 }
 
 // Medians are the figures; the best samples say what the kernel does when nothing else runs (on a

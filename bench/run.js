@@ -10,7 +10,7 @@
 //   --quick              smoke run: a few calls per case (seconds, not minutes)
 //   --only=LIST          comma list of ours, ours-functional, ours-previous, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
 //   --build=WHICH        our builds: both (default), simd, relaxed
-//   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, …; see bench/cases.js)
+//   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, conv-lstm-train, mha-train, …; see bench/cases.js)
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
 //   --lib=PATH           our library's ESM entry (default dist/index.js, what `npm run build` makes)
 //   --no-gemm            skip bench/gemm.js
@@ -21,7 +21,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CASES, TARGETS, flopsOf, makeData, sequencesOf } from './cases.js';
@@ -40,6 +40,19 @@ const PEERS = {
   brain: './peers/brain.js',
 };
 const LIBS = [...Object.keys(PEERS), 'gemm'];
+/** The npm packages each peer needs: the bench's devDependencies, not the library's. */
+const PEER_PACKAGES = {
+  'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+  'tfjs-cpu': ['@tensorflow/tfjs'],
+  ort: ['onnxruntime-web'],
+  brain: ['brain.js'],
+  gemm: ['assemblyscript'],
+};
+/** Inside node_modules (npx lstm-wasm bench from an installed package), not a clone of the repository. */
+const INSTALLED = /[\\/]node_modules[\\/]/.test(HERE);
+const notInstalled = (lib) => `not installed here (npm i -D ${PEER_PACKAGES[lib].join(' ')})`;
+const isMissingModule = (e) => e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(String(e?.message));
+const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 // The smallest module using one relaxed-SIMD instruction (f32x4.relaxed_madd), as src/runtime/wasm.ts.
@@ -80,20 +93,30 @@ const JOB_SECONDS = {
 /**
  * The seq2seq cases (functional encoder-decoder models) run after all the others, on a clock and a
  * budget of their own (seconds per library), so that adding them changed nothing for the cases
- * before them: those still get JOB_SECONDS, as when the seq2seq cases did not exist.
+ * before them: those still get JOB_SECONDS, as when the seq2seq cases did not exist. The conv-lstm
+ * and mha cases came later still and run after them, each group on its own clock and budget in turn.
  */
 const GROUP_SECONDS = {
   seq2seq: {
     full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, brain: 5 },
     quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, brain: 2 },
   },
+  'conv-lstm': {
+    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, brain: 1 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, brain: 1 },
+  },
+  mha: {
+    full: { ours: 20, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, brain: 1 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, brain: 1 },
+  },
 };
-const groupOf = (c) => (c.arch === 'seq2seq' ? 'seq2seq' : null);
+const groupOf = (c) => (c.arch && GROUP_SECONDS[c.arch] ? c.arch : null);
 /** A library's budget for a group of cases (null: the main one), in seconds. */
 const budgetSeconds = (group, quick, lib) => (group ? GROUP_SECONDS[group] : JOB_SECONDS)[quick ? 'quick' : 'full'][lib];
 
 /** The order cases run in: what the targets need first, so a slow peer's budget goes there. */
-const RUN_ORDER = ['S-infer', 'S-train', 'stream', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train', 'seq2seq-train', 'seq2seq-infer'];
+const RUN_ORDER = ['S-infer', 'S-train', 'stream', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train', 'seq2seq-train', 'seq2seq-infer',
+  'conv-lstm-train', 'conv-lstm-infer', 'mha-train', 'mha-infer'];
 
 function parse(argv) {
   const { values } = parseArgs({
@@ -125,7 +148,10 @@ function parse(argv) {
     only,
     builds: values.build === 'both' ? ['simd', 'relaxed'] : [values.build],
     cases,
-    json: values.json ? resolve(values.json) : resolve(HERE, values.quick ? 'results.quick.json' : 'results.json'),
+    // Never inside node_modules: an installed package writes to the current directory.
+    json: values.json ? resolve(values.json) : INSTALLED
+      ? resolve(process.cwd(), values.quick ? 'lstm-wasm-bench.quick.json' : 'lstm-wasm-bench.json')
+      : resolve(HERE, values.quick ? 'results.quick.json' : 'results.json'),
     libPath: resolve(values.lib ?? resolve(ROOT, 'dist/index.js')),
     gemm: !values['no-gemm'],
     previous: values.previous,
@@ -219,21 +245,30 @@ async function runJob(job, opts, emit) {
   if (job.lib === 'gemm') {
     const gemmPath = resolve(HERE, 'gemm.js');
     if (!existsSync(gemmPath)) { emit({ type: 'skip', lib: 'gemm', build: job.build, reason: 'bench/gemm.js is missing' }); return; }
+    const wasmDir = resolve(ROOT, 'build');
+    if (!existsSync(join(wasmDir, `lstm-${job.build === 'relaxed' ? 'relaxed' : 'simd'}.wasm`))) {
+      // The package embeds the wasm in dist/ and ships no build/: the GEMM figures need a clone.
+      emit({ type: 'skip', lib: 'gemm', build: job.build, reason: 'runs in a clone of the repository only: it times build/*.wasm, which the package does not ship (its wasm is embedded in dist/)' });
+      return;
+    }
     try {
-      const { runGemmBench } = await import(pathToFileURL(gemmPath).href);
-      const result = await runGemmBench({ wasmDir: resolve(ROOT, 'build'), relaxed: job.build === 'relaxed', quick: opts.quick });
+      const { runGemmBench, findAsc } = await import(pathToFileURL(gemmPath).href);
+      if (!findAsc()) { emit({ type: 'skip', lib: 'gemm', build: job.build, reason: notInstalled('gemm'), missing: PEER_PACKAGES.gemm }); return; }
+      const result = await runGemmBench({ wasmDir, relaxed: job.build === 'relaxed', quick: opts.quick });
       emit({ type: 'gemm', lib: 'gemm', build: job.build, result: JSON.parse(JSON.stringify(result ?? null)) });
     } catch (e) {
-      emit({ type: 'skip', lib: 'gemm', build: job.build, reason: `${e.message ?? e}`, error: true });
+      emit({ type: 'skip', lib: 'gemm', build: job.build, reason: firstLine(e), error: true });
     }
     return;
   }
-  const peer = (await import(new URL(PEERS[job.lib], import.meta.url).href)).default;
-  let info;
+  let peer, info;
   try {
+    peer = (await import(new URL(PEERS[job.lib], import.meta.url).href)).default;
     info = await peer.load({ build: job.build, libPath: opts.libPath, root: ROOT, quick: opts.quick });
   } catch (e) {
-    emit({ type: 'skip', lib: job.lib, build: job.build, reason: `could not load: ${e.message ?? e}`, error: true });
+    // A peer that is not installed is not a failure: the bench's peers are devDependencies.
+    if (PEER_PACKAGES[job.lib] && isMissingModule(e)) emit({ type: 'skip', lib: job.lib, build: job.build, reason: notInstalled(job.lib), missing: PEER_PACKAGES[job.lib] });
+    else emit({ type: 'skip', lib: job.lib, build: job.build, reason: `could not load: ${firstLine(e)}`, error: true });
     return;
   }
   // A job asked for one build and must not quietly run another.
@@ -287,10 +322,15 @@ async function runJob(job, opts, emit) {
       sample();
       gcNow();
       const stats = await measure(handle, budget, sample);
+      // A figure to set the case beside, measured after it (the mha case's packed-GEMM reference).
+      let reference;
+      if (handle.reference) {
+        try { reference = await handle.reference(); } catch (e) { reference = { error: firstLine(e) }; }
+      }
       const seqPerSec = sequencesOf(c) / (stats.medianMs / 1000);
       const gflops = flopsOf(c) / (stats.medianMs / 1000) / 1e9;
       if (c.mode !== 'step') rates.push(gflops);
-      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats, ...(handle.note ? { note: handle.note } : {}) });
+      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats, ...(handle.note ? { note: handle.note } : {}), ...(reference ? { reference } : {}) });
     } catch (e) {
       emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: `${e.message ?? e}`, error: true });
     } finally {
@@ -441,6 +481,8 @@ async function main() {
   process.stdout.write(markdown + '\n');
   writeJson(opts.json, json);
   process.stderr.write(`wrote ${opts.json} (${meta.seconds.toFixed(0)} s)\n`);
+  const missing = [...new Set(messages.filter((m) => m.type === 'skip' && m.missing).flatMap((m) => m.missing))];
+  if (missing.length) process.stderr.write(`to run the peers beside lstm-wasm too: npm i -D ${missing.join(' ')}\n`);
   // Our library failing is an error; a peer that cannot run a case is a note in the report.
   const oursFailed = messages.some((m) => m.type === 'skip' && m.error && m.lib === 'ours') ||
     (jobs.some((j) => j.lib === 'ours') && !messages.some((m) => m.type === 'result' && m.lib === 'ours'));

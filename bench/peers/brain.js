@@ -20,6 +20,8 @@ export default {
 
   supports(c) {
     if (c.arch === 'seq2seq') return 'brain.js has no encoder-decoder: its recurrent nets take one sequence and no initial state';
+    if (c.arch === 'conv-lstm') return 'brain.js has no convolution layer for sequences (its recurrent nets take the raw steps)';
+    if (c.arch === 'mha') return 'brain.js has no attention layer';
     if (c.mode === 'step') return 'brain.js has no stateful one-step API (run() takes a whole sequence)';
     if (c.cell !== 'lstm') return 'brain.js has GRUTimeStep, but the issue asks for brain.js on the S (LSTM) case only';
     if (c.size !== 'S') return 'plain-JavaScript LSTMTimeStep: the issue runs it on S-like sizes only (M and L would take seconds per batch)';

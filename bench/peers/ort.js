@@ -30,6 +30,8 @@ export default {
   supports(c) {
     if (c.mode === 'train') return 'onnxruntime-web is inference-only';
     if (c.arch === 'seq2seq') return 'no encoder-decoder among the shared ONNX models (they are one LSTM operator each)';
+    if (c.arch === 'conv-lstm') return 'no Conv1D + LSTM model among the shared ONNX models (they are one LSTM operator each)';
+    if (c.arch === 'mha') return 'no attention model among the shared ONNX models (they are one LSTM operator each)';
     if (c.mode === 'step') return 'the ONNX models take only x (no initial_h/initial_c inputs), so no stateful step';
     if (c.cell !== 'lstm') return 'no GRU model among the shared ONNX models';
     if (!existsSync(resolve(modelsDir, `lstm-${c.size}.onnx`))) return `lstm-${c.size}.onnx is missing`;

@@ -16,6 +16,7 @@ export default {
   },
 
   supports(c) {
+    if (c.arch === 'conv-lstm' || c.arch === 'mha') return 'the functional twin is of the one-recurrent-layer cases (ours builds the mha model functionally already)';
     return (c.mode === 'infer' || c.mode === 'train') && c.arch !== 'seq2seq';
   },
 

@@ -18,6 +18,7 @@ export default {
   },
 
   supports(c) {
+    if (c.arch === 'conv-lstm' || c.arch === 'mha') return 'the code before the graph engine has no Conv1D, pooling or attention layers';
     return c.arch !== 'seq2seq' && (c.mode === 'infer' || c.mode === 'train') && c.cell !== 'gru';
   },
 

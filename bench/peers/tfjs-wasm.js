@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LEARNING_RATE, isSeq2seq } from '../cases.js';
+import { prepareConvLstm, prepareMha } from './tfjs-conv-attention.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,6 +47,8 @@ export function tfjsPeer(backend) {
 
     async prepare(c, data) {
       if (isSeq2seq(c)) return prepareSeq2seq(tf, backend, c, data);
+      if (c.arch === 'conv-lstm') return prepareConvLstm(tf, backend, c, data, { checkOutput, leakCheck });
+      if (c.arch === 'mha') return prepareMha(tf, backend, c, data, { checkOutput, leakCheck });
       const { B, T, I, H } = c;
       const Cell = c.cell === 'gru' ? tf.layers.gru : tf.layers.lstm;
       // glorotUniform instead of the default orthogonal recurrent initializer: TF.js's orthogonal
