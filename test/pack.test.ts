@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Lib from '../src/index.js';
 import { trainTinyLstm, type TinyRun as Run } from './platforms/tiny-lstm.js';
-import { ROOT, npmCommand, requireDist } from './platforms/tools.js';
+import { ROOT, findDeno, npmCommand, requireDist } from './platforms/tools.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 let dir = '';
@@ -146,6 +146,24 @@ describe('the npm package', () => {
       expect(r.predictions).toEqual(here.predictions);
       expect(r.losses).toEqual(here.losses);
     }
+  });
+
+  it.skipIf(!findDeno())('installed: Deno imports it as `npm:lstm-wasm` (from the project\'s node_modules) and trains as Node does', async () => {
+    writeFileSync(join(project, 'deno-user.ts'), [
+      "import * as lib from 'npm:lstm-wasm';",
+      "import { trainTinyLstm } from './tiny-lstm.mjs';",
+      'const run = await trainTinyLstm(lib, { relaxedSimd: false });',
+      "console.log(JSON.stringify({ resolved: import.meta.resolve('npm:lstm-wasm'), run }));",
+    ].join('\n'));
+    const out = execFileSync(findDeno()!, ['run', '--no-prompt', '--no-lock', '--quiet', '--node-modules-dir=manual', '--allow-read', 'deno-user.ts'], {
+      cwd: project, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { resolved: string; run: Run };
+    const here = await trainTinyLstm((await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)) as typeof Lib);
+    console.log(`installed package in Deno via npm:lstm-wasm: ${r.resolved}; loss ${r.run.losses[0].toFixed(4)} -> ${r.run.losses.at(-1)!.toFixed(4)}`);
+    expect(r.resolved).toMatch(/node_modules\/lstm-wasm\/dist\/index\.js$/);
+    expect(r.run.losses).toEqual(here.losses);
+    expect(r.run.predictions).toEqual(here.predictions);
   });
 
   it('installed: `npx lstm-wasm --help` says what each command does', () => {
