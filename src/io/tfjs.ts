@@ -106,6 +106,27 @@ export interface LoadLayersModelOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** Passed to every fetch (headers, credentials). */
   requestInit?: RequestInit;
+  /** Let model.json name weight shards on another origin (default false: such a file is refused). */
+  allowCrossOrigin?: boolean;
+}
+
+/**
+ * A weight shard's path as model.json gives it: relative, inside the model's folder. Files from the
+ * internet are untrusted: an absolute path, a scheme, a `..` segment or a NUL is refused, never read.
+ */
+function shardPath(p: unknown, file: string): string {
+  if (typeof p !== 'string' || p === '' || p.length > 1024) fail(`${file}: a weightsManifest path must be a non-empty relative path, got ${describe(p)}`);
+  const bad = p.includes('\0') ? 'holds a NUL' : /^[a-z][a-z0-9+.-]*:/i.test(p) ? 'names a scheme or a drive' : /^[\\/]/.test(p) ? 'is absolute'
+    : p.split(/[\\/]/).some((seg) => seg === '..') ? "climbs out with '..'" : null;
+  if (bad) fail(`${file}: the weightsManifest path ${JSON.stringify(p)} ${bad}; weight shards must lie inside the model's own folder, so it was not read`);
+  return p;
+}
+
+/** Bytes the manifest's weights take, to check shards against before reading them. */
+function manifestSize(manifest: WeightGroup[], file: string): number {
+  let n = 0;
+  for (const g of manifest) for (const w of g.weights ?? []) n += entryBytes(w, `${file}: weight ${describe((w as { name?: unknown })?.name)}`);
+  return n;
 }
 
 const WHERE = 'loadLayersModel';
@@ -120,7 +141,7 @@ const hasFileSystem = (): boolean =>
   !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ||
   typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 
-type Fs = { readFile(p: string): Promise<Uint8Array>; stat(p: string): Promise<{ isDirectory(): boolean }>; mkdir(p: string, o: { recursive: boolean }): Promise<unknown>; writeFile(p: string, d: Uint8Array | string): Promise<void> };
+type Fs = { readFile(p: string): Promise<Uint8Array>; stat(p: string): Promise<{ isDirectory(): boolean; size?: number }>; mkdir(p: string, o: { recursive: boolean }): Promise<unknown>; writeFile(p: string, d: Uint8Array | string): Promise<void> };
 
 async function fileSystem(where: string): Promise<Fs> {
   // A computed name, so bundlers for the browser leave it alone.
@@ -267,13 +288,19 @@ async function readFromFiles(path: string): Promise<{ json: LayersModelJson; dat
   const json = parseModelJson(text, file);
   const dir = dirOf(file);
   const shards: Uint8Array[][] = [];
+  const want = manifestSize(json.weightsManifest ?? [], file);
+  let seen = 0;
   for (const grp of json.weightsManifest ?? []) {
     const bufs: Uint8Array[] = [];
     for (const p of grp.paths) {
-      const at = joinPath(dir, p);
+      const at = joinPath(dir, shardPath(p, file));
       try {
+        // Sizes before reading: a shard larger than all the weights it could hold is refused unread.
+        const size = (await fs.stat(at)).size;
+        if (typeof size === 'number' && (seen += size) > want) fail(`the weight shard ${JSON.stringify(p)} that ${file} lists makes ${seen} bytes of shards, more than the ${want} its weights take: refused before reading`);
         bufs.push(await fs.readFile(at));
       } catch (e) {
+        if (e instanceof LstmWasmError) throw e;
         fail(`cannot read the weight shard ${JSON.stringify(p)} that ${file} lists (${(e as Error).message})`);
       }
     }
@@ -298,9 +325,24 @@ async function readFromUrl(url: string, options: LoadLayersModelOptions): Promis
   const json = parseModelJson(await (await get(url, 'model.json')).text(), url);
   const base = typeof location !== 'undefined' && !/^[a-z][a-z0-9+.-]*:/i.test(url) ? new URL(url, location.href) : new URL(url);
   const shards: Uint8Array[][] = [];
+  const want = manifestSize(json.weightsManifest ?? [], url);
+  let seen = 0;
   for (const grp of json.weightsManifest ?? []) {
     const bufs: Uint8Array[] = [];
-    for (const p of grp.paths) bufs.push(new Uint8Array(await (await get(new URL(p, base).href, 'weight shard')).arrayBuffer()));
+    for (const p of grp.paths) {
+      if (typeof p !== 'string' || p === '' || p.length > 4096 || p.includes('\0')) fail(`${url}: a weightsManifest path must be a non-empty URL path, got ${describe(p)}`);
+      const at = new URL(p, base);
+      if (at.protocol !== 'https:' && at.protocol !== 'http:') fail(`${url}: the weight shard ${JSON.stringify(p)} is not an http(s) URL (${at.protocol}); refused`);
+      if (at.origin !== base.origin && !options.allowCrossOrigin) {
+        fail(`${url}: the weight shard ${JSON.stringify(p)} is on another origin (${at.origin}); pass { allowCrossOrigin: true } to fetch it`);
+      }
+      const r = await get(at.href, 'weight shard');
+      const len = Number(r.headers?.get?.('content-length') ?? NaN);
+      if (Number.isFinite(len) && seen + len > want) fail(`the weight shard ${at.href} is ${len} bytes, more than the ${want - seen} the weights have left: refused before reading`);
+      const b = new Uint8Array(await r.arrayBuffer());
+      if ((seen += b.length) > want) fail(`the weight shards of ${url} hold more than the ${want} bytes its weights take`);
+      bufs.push(b);
+    }
     shards.push(bufs);
   }
   return { json, ...manifestBytes(json.weightsManifest ?? [], shards, url) };
@@ -449,7 +491,11 @@ const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) =>
 
 function camelKeys(o: Raw): Raw {
   const out: Raw = {};
-  for (const [k, v] of Object.entries(o)) out[camel(k)] = v;
+  for (const [k, v] of Object.entries(o)) {
+    // A file is untrusted: keys that would reach an object's prototype are refused, not copied.
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') fail(`a layer config has the key ${JSON.stringify(k)}, which no layer option is; the file was refused`);
+    out[camel(k)] = v;
+  }
   return out;
 }
 

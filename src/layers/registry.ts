@@ -17,6 +17,7 @@ import { Conv1D } from './conv.js';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.js';
 import { LayerNormalization } from './normalization.js';
 import { AdditiveAttention, Attention, MultiHeadAttention } from './attention.js';
+import { QuantizedDense, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN } from './quantized.js';
 
 type Config = Record<string, unknown>;
 
@@ -25,8 +26,17 @@ function inner(where: string, c: Config, allowed?: string[]): Layer {
   if (!l || typeof l !== 'object' || typeof l.className !== 'string' || (allowed && !allowed.includes(l.className))) {
     throw new LstmWasmError(`${where} needs a wrapped ${allowed ? allowed.join(', ') : ''} layer { className, config }, got ${describe(l)}`);
   }
-  return layerFromConfig(l.className, l.config ?? {}, where);
+  if (++depth > MAX_DEPTH) { depth = 0; throw new LstmWasmError(`${where}: layers wrapped more than ${MAX_DEPTH} deep; the file was refused`); }
+  try {
+    return layerFromConfig(l.className, l.config ?? {}, where);
+  } finally {
+    depth--;
+  }
 }
+
+/** How deep wrappers (TimeDistributed, Bidirectional) may nest in a file: a bound on the recursion. */
+const MAX_DEPTH = 8;
+let depth = 0;
 
 const without = (c: Config, key: string): Config => { const { [key]: _drop, ...rest } = c; return rest; };
 
@@ -35,6 +45,10 @@ const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   GRU: (c) => new GRU(c as never),
   SimpleRNN: (c) => new SimpleRNN(c as never),
   Dense: (c) => new Dense(c as never),
+  QuantizedDense: (c) => new QuantizedDense(c as never),
+  QuantizedLSTM: (c) => new QuantizedLSTM(c as never),
+  QuantizedGRU: (c) => new QuantizedGRU(c as never),
+  QuantizedSimpleRNN: (c) => new QuantizedSimpleRNN(c as never),
   Dropout: (c) => new Dropout(c as never),
   Embedding: (c) => new Embedding(c as never),
   Masking: (c) => new Masking(c as never),
