@@ -50,6 +50,7 @@ import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPoolin
 import { LayerNormalization } from '../layers/normalization.js';
 import { AdditiveAttention, Attention, MultiHeadAttention } from '../layers/attention.js';
 import type { ActivationName } from '../layers/activations.js';
+import { fromLE, halfToFloat, leBytes } from './bytes.js';
 import { decode, encode, type Message } from './protobuf.js';
 import * as P from './onnx-schema.js';
 
@@ -73,21 +74,8 @@ export interface OnnxTensor {
   ints?: number[];
 }
 
-const isLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const copyLE = fromLE;
 
-function copyLE(raw: Uint8Array, width: number): ArrayBuffer {
-  const out = new Uint8Array(raw.length);
-  out.set(raw);
-  if (!isLittleEndian) for (let i = 0; i < out.length; i += width) out.subarray(i, i + width).reverse();
-  return out.buffer;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(P.TensorDataType).map(([k, v]) => [v, k]));
 
@@ -146,17 +134,8 @@ export function tensorValues(t: Message, where = 'fromOnnx'): OnnxTensor {
   }
 }
 
-function f32Raw(data: Float32Array): Uint8Array {
-  const b = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  if (!isLittleEndian) for (let i = 0; i < b.length; i += 4) b.subarray(i, i + 4).reverse();
-  return b;
-}
-
-function i64Raw(values: number[]): Uint8Array {
-  const b = new Uint8Array(new BigInt64Array(values.map((v) => BigInt(v))).buffer);
-  if (!isLittleEndian) for (let i = 0; i < b.length; i += 8) b.subarray(i, i + 8).reverse();
-  return b;
-}
+const f32Raw = (data: Float32Array): Uint8Array => leBytes(data, 4);
+const i64Raw = (values: number[]): Uint8Array => leBytes(new BigInt64Array(values.map((v) => BigInt(v))), 8);
 
 // ---- reading -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@
 // does not have) are read from Keras 3 functional configs (call options use_causal_mask,
 // return_attention_scores, key, attention_mask and Attention's mask in a node's kwargs; weights
 // query/kernel, …, attention_output/bias by their path) but not written.
+import { halfToFloat } from './bytes.js';
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Sequential } from '../sequential.js';
@@ -400,12 +401,6 @@ export async function loadLayersModel(source: LayersModelSource, options: LoadLa
 
 // ---- weights -------------------------------------------------------------------------------
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 interface NamedWeight {
   name: string;
