@@ -109,8 +109,9 @@ export function gemmsOf(c) {
 /** Sequences a call processes: B (for 'step', B sequences advanced by one step). */
 export const sequencesOf = (c) => c.B;
 
-// mulberry32: a small, fast, seeded generator (the same stream in every process).
-function rng(seed) {
+// mulberry32: a small, fast, seeded generator (the same stream in every process; the tests and the
+// web demo use this one too).
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

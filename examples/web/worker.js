@@ -19,6 +19,7 @@
 import { init, runtimeInfo, relaxedSimdSupported, Sequential, LSTM, Dense, Embedding } from 'lstm-wasm';
 import { fetchCo2, co2Windows, fetchSonnets, fetchCmudict } from './data.js';
 import { spellingTask } from '../lib/spelling.js';
+import { rng as mulberry32 } from '../../bench/cases.js';
 import { buildSpeller } from '../lib/speller.js';
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
@@ -30,16 +31,6 @@ let spell = null; // { task, m (buildSpeller's models) }
 
 // ---- timing the S case (bench/cases.js: B=32, T=50, I=1, H=32, LSTM + Dense(1), Adam 1e-3, MSE) ----
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Median milliseconds per call: a warm-up long enough for the engine to swap its baseline

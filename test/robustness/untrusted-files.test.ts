@@ -75,7 +75,7 @@ describe('the TF.js reader over fetch stays on the model\'s origin', () => {
     const path = new URL(u).pathname;
     const body = files[path];
     if (body === undefined) return new Response('not found', { status: 404 });
-    return new Response(body, { status: 200, headers: { 'content-length': String(typeof body === 'string' ? new TextEncoder().encode(body).length : body.length) } });
+    return new Response(body as unknown as BodyInit, { status: 200, headers: { 'content-length': String(typeof body === 'string' ? new TextEncoder().encode(body).length : body.length) } });
   };
 
   async function artifacts(): Promise<{ json: Record<string, unknown>; shard: Uint8Array }> {

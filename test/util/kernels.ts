@@ -21,17 +21,9 @@ export function loadKernels(build: Build = 'simd'): { k: Kernels; arena: Arena }
   return { k, arena: new Arena(k) };
 }
 
-/** Deterministic pseudo-random numbers for tests (mulberry32), independent of the library's RNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers for tests (mulberry32), independent of the library's RNG: bench/cases.js's. */
+// @ts-ignore: plain JS module without types
+export { rng } from '../../bench/cases.js';
 
 export function randArray(n: number, r: () => number, scale = 1): Float64Array {
   const a = new Float64Array(n);
