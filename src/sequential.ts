@@ -11,6 +11,7 @@ import type { SymbolicTensor } from './engine/symbolic.js';
 import type { DataArg } from './engine/data.js';
 import { Model } from './model.js';
 
+/** Options of Sequential: `layers`, `name`, `seed` (reproducible initial weights, shuffling and dropout). */
 export interface SequentialArgs {
   layers?: Layer[];
   name?: string;
@@ -18,6 +19,7 @@ export interface SequentialArgs {
   seed?: number;
 }
 
+/** A Model whose graph is a chain of layers, built with `add()` or the `layers` option. Without an inputShape on its first layer it builds from its first data, or from `build([batch, ...inputShape])`. */
 export class Sequential extends Model {
   private readonly chain: Layer[] = [];
   private input: SymbolicTensor | null = null;

@@ -8,6 +8,7 @@ import type { LossInfo } from '../losses.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
 
+/** x or y of fit, evaluate, predict and trainOnBatch: one tensor, an array in input (output) order, or an object keyed by input (output) name. */
 export type DataArg = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

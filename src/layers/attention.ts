@@ -36,6 +36,7 @@ export interface AttentionRunner extends NodeRunner {
   readonly attention: { ptr: number; shape: number[] };
 }
 
+/** Call options of the attention layers' apply(): `mask` ([queryMask, valueMask]; Attention, AdditiveAttention), `attentionMask` ([batch, Tq, Tv]; MultiHeadAttention), `useCausalMask`, `returnAttentionScores`. */
 export interface AttentionApplyOptions extends ApplyOptions {
   /** Attention, AdditiveAttention: [queryMask [batch, Tq], valueMask [batch, Tv]], either may be null. */
   mask?: (SymbolicTensor | null | undefined)[];
@@ -121,6 +122,7 @@ function checkMaskShape(where: string, what: string, s: Shape | undefined, want:
   if (!ok) throw new LstmWasmError(`${where}: the ${what} must have shape ${shapeString([null, ...want])}, got ${s ? shapeString([null, ...s]) : 'nothing'}`);
 }
 
+/** Options of AdditiveAttention: `useScale`, `dropout`. */
 export interface DenseAttentionArgs extends LayerArgs {
   /** Attention: a trainable scalar `scale` multiplies the scores; AdditiveAttention: a trainable `scale` [dim] weighs them. */
   useScale?: boolean;
@@ -128,6 +130,7 @@ export interface DenseAttentionArgs extends LayerArgs {
   dropout?: number;
 }
 
+/** Options of Attention: `useScale` (a trainable scale of the scores), `scoreMode` ('dot', 'concat'), `dropout` (on the weights, in training). */
 export interface AttentionArgs extends DenseAttentionArgs {
   /** 'dot' (default): q·k; 'concat': Σ tanh(q + k) (scaled by `scale` inside the tanh with useScale), times `concat_score_weight`. */
   scoreMode?: 'dot' | 'concat';
@@ -283,6 +286,7 @@ abstract class DenseAttention extends AttentionBase {
   }
 }
 
+/** Luong (dot-product) attention: apply([query, value]) or apply([query, value, key]); each query step gets the softmax-weighted mean of the values. Masks from Embedding/Masking and `mask`, `useCausalMask`, `returnAttentionScores` as Keras. */
 export class Attention extends DenseAttention {
   get className(): string { return 'Attention'; }
   readonly scoreMode: 'dot' | 'concat';
@@ -312,6 +316,7 @@ export class Attention extends DenseAttention {
   }
 }
 
+/** Bahdanau (additive) attention: scores are sums of tanh(query + key) weighted by a learned `scale`; applied as Attention. */
 export class AdditiveAttention extends DenseAttention {
   get className(): string { return 'AdditiveAttention'; }
 
@@ -331,6 +336,7 @@ export class AdditiveAttention extends DenseAttention {
   }
 }
 
+/** Options of MultiHeadAttention: `numHeads`, `keyDim`, `valueDim` (keyDim), `dropout`, `useBias` (true), `outputShape` (the query's width), initializers. */
 export interface MultiHeadAttentionArgs extends LayerArgs {
   numHeads: number;
   /** Size of each head's query and key. */
@@ -352,6 +358,7 @@ function kernelInit(name: InitializerName, shape: number[]): InitializerSpec {
   return initSpec(name, [shape[shape.length - 2] * rf, shape[shape.length - 1] * rf]);
 }
 
+/** Multi-head attention as Keras: query, key and value projected into `numHeads` heads of `keyDim`, scaled dot-product attention per head (masks, causal), the heads joined by an output projection. */
 export class MultiHeadAttention extends AttentionBase {
   get className(): string { return 'MultiHeadAttention'; }
   readonly numHeads: number;

@@ -6,10 +6,12 @@ import { GRU, LSTM, Recurrent, SimpleRNN, checkInitialStates, planRecurrent } fr
 import { Layer, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
 
+/** How Bidirectional joins the two directions: 'concat' (default), 'sum', 'mul' or 'ave'. */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 import { MERGE } from '../runtime/abi.js';
 const MODES: Record<MergeMode, number> = MERGE;
 
+/** Options of Bidirectional: `layer` (an LSTM, GRU or SimpleRNN) and `mergeMode`. */
 export interface BidirectionalArgs extends LayerArgs {
   layer: Recurrent;
   mergeMode?: MergeMode;
@@ -26,6 +28,7 @@ function cloneReversed(layer: Recurrent): Recurrent {
   return new SimpleRNN(args);
 }
 
+/** Runs a recurrent layer forwards and a copy of it backwards over the sequence and joins their outputs (`mergeMode`). With returnState, apply gives [output, forward states…, backward states…]. */
 export class Bidirectional extends Layer {
   get className(): string {
     return 'Bidirectional';

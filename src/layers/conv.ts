@@ -9,8 +9,10 @@ import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, regularizer, type InitializerSpec, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Conv1D padding: 'valid' (no padding), 'same' (output as long as the input at stride 1), 'causal' (left padding: step t sees steps ≤ t). */
 export type ConvPadding = 'valid' | 'same' | 'causal';
 
+/** Options of Conv1D: `filters`, `kernelSize`, `strides` (1), `padding`, `dilationRate` (1), `activation`, `useBias`, initializers, regularizers. */
 export interface Conv1DArgs extends LayerArgs {
   filters: number;
   kernelSize: number | [number];
@@ -60,6 +62,7 @@ function convInit(name: InitializerName, K: number, C: number, F: number): Initi
   return initSpec(name, [K * C, K * F]);
 }
 
+/** A 1-D convolution over [batch, steps, channels] (channels last), kernel [kernelSize, channels, filters] as Keras; computed as im2col and the packed GEMM. */
 export class Conv1D extends Layer {
   get className(): string {
     return 'Conv1D';

@@ -3,11 +3,13 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of Dropout: `rate` in [0, 1), the fraction of inputs zeroed in training. */
 export interface DropoutArgs extends LayerArgs {
   rate: number;
   seed?: number;
 }
 
+/** In training, zeroes a fraction `rate` of its inputs and scales the rest by 1/(1 - rate); at inference it passes its input on. */
 export class Dropout extends Layer {
   get className(): string {
     return 'Dropout';

@@ -5,6 +5,7 @@ import { shapeString, type TensorData } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of Embedding: `inputDim` (vocabulary size), `outputDim`, `maskZero` (id 0 is padding the next layers skip), `inputLength`, `embeddingsInitializer` (randomUniform), `embeddingsRegularizer`. */
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
   outputDim: number;
@@ -14,6 +15,7 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsRegularizer?: Regularizer;
 }
 
+/** Token ids [batch, steps] to vectors [batch, steps, outputDim]; with `maskZero`, steps of id 0 are skipped by the layers after it. */
 export class Embedding extends Layer {
   get className(): string {
     return 'Embedding';

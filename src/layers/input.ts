@@ -4,6 +4,7 @@ import { LstmWasmError, checkOptions, describe } from '../errors.js';
 import { Node, SymbolicTensor } from '../engine/symbolic.js';
 import { Layer, validateShape, type ParamSpec, type Runner, type Shape } from './layer.js';
 
+/** Options of `input()`: `shape` (one sample, null for any size) or `batchShape` (a fixed batch first), `name`, `dtype` ('float32', or 'int32' for token ids). */
 export interface InputArgs {
   /** The shape of one sample (no batch), e.g. [50, 1] or [null, 8] for any number of steps. */
   shape?: Shape;
@@ -15,6 +16,7 @@ export interface InputArgs {
   sparse?: boolean;
 }
 
+/** The layer behind `input()`: it makes the symbolic tensor a functional model starts from. Keras lists it in `model.layers`. */
 export class InputLayer extends Layer {
   get className(): string {
     return 'InputLayer';

@@ -4,10 +4,12 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of Masking: `maskValue` (0). */
 export interface MaskingArgs extends LayerArgs {
   maskValue?: number;
 }
 
+/** Marks the steps whose features all equal `maskValue`: recurrent layers after it carry their state through those steps, as Keras. */
 export class Masking extends Layer {
   get className(): string {
     return 'Masking';

@@ -121,12 +121,14 @@ abstract class Elementwise extends Merge {
   }
 }
 
+/** Adds its inputs (two or more, of one shape), elementwise. Masks: the AND of the inputs'. */
 export class Add extends Elementwise {
   get className(): string { return 'Add'; }
   protected readonly op = EW.add;
   constructor(args: LayerArgs = {}) { super(args, 'add'); }
 }
 
+/** Subtracts the second input from the first (exactly two, of one shape). */
 export class Subtract extends Elementwise {
   get className(): string { return 'Subtract'; }
   protected readonly op = EW.subtract;
@@ -134,12 +136,14 @@ export class Subtract extends Elementwise {
   protected get maxInputs(): number { return 2; }
 }
 
+/** Multiplies its inputs (two or more, of one shape), elementwise. */
 export class Multiply extends Elementwise {
   get className(): string { return 'Multiply'; }
   protected readonly op = EW.multiply;
   constructor(args: LayerArgs = {}) { super(args, 'multiply'); }
 }
 
+/** The mean of its inputs (two or more, of one shape), elementwise. */
 export class Average extends Elementwise {
   get className(): string { return 'Average'; }
   protected readonly op = EW.add;
@@ -147,23 +151,27 @@ export class Average extends Elementwise {
   constructor(args: LayerArgs = {}) { super(args, 'average'); }
 }
 
+/** The elementwise maximum of its inputs; the gradient goes to the first of equal values, as TensorFlow. */
 export class Maximum extends Elementwise {
   get className(): string { return 'Maximum'; }
   protected readonly op = EW.maximum;
   constructor(args: LayerArgs = {}) { super(args, 'maximum'); }
 }
 
+/** The elementwise minimum of its inputs; the gradient goes to the first of equal values, as TensorFlow. */
 export class Minimum extends Elementwise {
   get className(): string { return 'Minimum'; }
   protected readonly op = EW.minimum;
   constructor(args: LayerArgs = {}) { super(args, 'minimum'); }
 }
 
+/** Options of Concatenate: `axis` (default -1, counting the batch as axis 0). */
 export interface ConcatenateArgs extends LayerArgs {
   /** The axis to join along, counting the batch as axis 0; -1 (default) is the last. */
   axis?: number;
 }
 
+/** Joins its inputs along `axis`; they must match on the other axes. Along the time axis the masks are joined too; else their AND is passed on. */
 export class Concatenate extends Merge {
   get className(): string { return 'Concatenate'; }
   readonly axis: number;

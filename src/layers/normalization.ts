@@ -7,6 +7,7 @@ import { shapeString } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of LayerNormalization: `axis` (-1, the only one supported), `epsilon` (1e-3), `center`, `scale`, initializers and regularizers of beta and gamma. */
 export interface LayerNormalizationArgs extends LayerArgs {
   /** -1 (the last axis), or the last axis's index counted with the batch, or a list of it. */
   axis?: number | number[];
@@ -19,6 +20,7 @@ export interface LayerNormalizationArgs extends LayerArgs {
   gammaRegularizer?: Regularizer;
 }
 
+/** Normalizes each position over its last axis to mean 0 and variance 1, then scales by gamma and shifts by beta (weights [gamma, beta], as Keras). */
 export class LayerNormalization extends Layer {
   get className(): string {
     return 'LayerNormalization';

@@ -11,6 +11,7 @@ import { POOL_AVG, POOL_MAX } from '../runtime/abi.generated.js';
 import { bool, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 import { channelsLast, size1 } from './conv.js';
 
+/** Options of MaxPooling1D and AveragePooling1D: `poolSize` (2), `strides` (poolSize), `padding` ('valid', 'same'). */
 export interface Pooling1DArgs extends LayerArgs {
   poolSize?: number | [number];
   /** Defaults to poolSize (Keras). */
@@ -89,18 +90,21 @@ abstract class Pooling1D extends Layer {
   }
 }
 
+/** The largest value in each window of `poolSize` steps, per channel. */
 export class MaxPooling1D extends Pooling1D {
   get className(): string { return 'MaxPooling1D'; }
   protected readonly kind = POOL_MAX;
   constructor(args: Pooling1DArgs = {}) { super(args, 'max_pooling1d'); }
 }
 
+/** The mean of each window of `poolSize` steps, per channel; at the edges of 'same' padding, over the steps present (as Keras). */
 export class AveragePooling1D extends Pooling1D {
   get className(): string { return 'AveragePooling1D'; }
   protected readonly kind = POOL_AVG;
   constructor(args: Pooling1DArgs = {}) { super(args, 'average_pooling1d'); }
 }
 
+/** Options of the global pooling layers: `keepdims` (false). */
 export interface GlobalPooling1DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
   /** Keep the steps axis (of size 1): [batch, 1, channels] (Keras). */
@@ -160,6 +164,7 @@ abstract class GlobalPooling1D extends Layer {
   }
 }
 
+/** The mean over all steps, per channel: [batch, steps, channels] → [batch, channels]; masked steps are left out, as Keras. */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   get className(): string { return 'GlobalAveragePooling1D'; }
   protected readonly kind = POOL_AVG;
@@ -167,6 +172,7 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
   protected get usesMask(): boolean { return true; }
 }
 
+/** The largest value over all steps, per channel: [batch, steps, channels] → [batch, channels]. */
 export class GlobalMaxPooling1D extends GlobalPooling1D {
   get className(): string { return 'GlobalMaxPooling1D'; }
   protected readonly kind = POOL_MAX;

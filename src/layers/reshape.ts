@@ -15,6 +15,7 @@ abstract class NoWeights extends Layer {
   }
 }
 
+/** Options of RepeatVector: `n`, the number of steps to repeat the vector for. */
 export interface RepeatVectorArgs extends LayerArgs {
   n: number;
 }
@@ -90,11 +91,13 @@ export class Flatten extends NoWeights {
   }
 }
 
+/** Options of Reshape: `targetShape`, the shape of one sample. */
 export interface ReshapeArgs extends LayerArgs {
   /** The shape of one sample; one size may be -1 (inferred). */
   targetShape: number[];
 }
 
+/** Gives each sample another shape with as many values (`targetShape`, one size may be -1); the data stays where it is. */
 export class Reshape extends NoWeights {
   get className(): string { return 'Reshape'; }
   readonly targetShape: number[];
@@ -129,11 +132,13 @@ export class Reshape extends NoWeights {
   }
 }
 
+/** Options of Permute: `dims`, a permutation of 1..rank (the batch excluded). */
 export interface PermuteArgs extends LayerArgs {
   /** The new order of the sample's axes, counted from 1 (as Keras), e.g. [2, 1]. */
   dims: number[];
 }
 
+/** Reorders the axes of each sample (`dims`, counted from 1 as in Keras), e.g. [2, 1] swaps steps and features. */
 export class Permute extends NoWeights {
   get className(): string { return 'Permute'; }
   readonly dims: number[];
@@ -178,6 +183,7 @@ export class Permute extends NoWeights {
   }
 }
 
+/** Options of Activation: `activation` ('linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'). */
 export interface ActivationArgs extends LayerArgs {
   activation: ActivationName | string;
 }

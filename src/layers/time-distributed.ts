@@ -5,10 +5,12 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { Layer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of TimeDistributed: `layer`, the layer to apply to every step. */
 export interface TimeDistributedArgs extends LayerArgs {
   layer: Layer;
 }
 
+/** Applies `layer` to every step of [batch, steps, …]: the wrapped layer sees batch × steps rows; its weights are the wrapped layer's. */
 export class TimeDistributed extends Layer {
   get className(): string { return 'TimeDistributed'; }
   readonly layer: Layer;

@@ -14,6 +14,7 @@ declare global {
   }
 }
 
+/** Options of init(): `relaxedSimd` ('auto' picks relaxed-SIMD where the runtime validates it), `wasm` (your own bytes or compiled module). */
 export interface InitOptions {
   /** Bring your own bytes (or compiled module) instead of the embedded build. */
   wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -21,6 +22,7 @@ export interface InitOptions {
   relaxedSimd?: 'auto' | boolean;
 }
 
+/** What runtimeInfo() says: the build that runs and what the runtime supports. */
 export interface RuntimeInfo {
   /** Which build runs: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   build: 'relaxed-simd' | 'simd' | 'custom';
@@ -45,6 +47,7 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
+/** Whether this runtime validates relaxed-SIMD WebAssembly (Node 22+, Deno, Bun, Chromium; Node 20 behind a flag). */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
@@ -89,6 +92,7 @@ export function initSync(options: InitOptions = {}): RuntimeInfo {
   return info;
 }
 
+/** Which build runs (`build`: relaxed-simd or simd) and what the runtime supports, after init(); null before. */
 export function runtimeInfo(): RuntimeInfo | null {
   return compiled ? compiled.info : null;
 }
