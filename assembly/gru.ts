@@ -138,7 +138,7 @@ export function gru_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i3
 
 // One resetAfter step over the batch. Inline with constant codes, the activations fold away.
 // @ts-ignore: decorator
-@inline function stepAfter(ra: i32, a: i32, B: i32, T: i32, H: i32, s: i32, t: i32, mask: usize,
+@inline export function stepAfter(ra: i32, a: i32, B: i32, T: i32, H: i32, s: i32, t: i32, mask: usize,
   XW: usize, R: usize, bz: usize, brh: usize, hb: usize, hd: usize, hDrop: usize, gates: usize, hrec: usize, hseq: usize): void {
   const G = 3 * H;
   const Hb = <usize>H << 2, H4 = <usize>(H & ~3) << 2;

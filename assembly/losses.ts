@@ -249,3 +249,23 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
     default: return NaN;
   }
 }
+
+// Per-sample weights (Keras's sample_weight and class_weight): rows come in groups of R per sample
+// (a sequence output has T rows per sample), sample s = r / R weighs its rows by w[s]. Returns
+// Σ_r w[r/R]·loss_r, and grad = gradScale·w[r/R]·d(loss_r)/d(yPred) when grad != 0. The caller
+// divides by the number of rows (Keras's reduction is over the batch size, not the weights' sum).
+export function loss_forward_backward_weighted(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize, grad: usize, gradScale: f32, weights: usize, R: i32): f64 {
+  if (N <= 0 || D <= 0 || R <= 0) return 0;
+  const sparse = kind == LOSS_SPARSE_CCE || kind == LOSS_SPARSE_CCE_LOGITS;
+  let s: f64 = 0;
+  for (let r0 = 0; r0 < N; r0 += R) {
+    const rows = min<i32>(R, N - r0);
+    const w = load<f32>(weights + (<usize>(r0 / R) << 2));
+    const o = <usize>r0 * D << 2;
+    const ot = sparse ? <usize>r0 << 2 : o;
+    const l = loss_forward_backward(kind, rows, D, yPred + o, yTrue + ot, grad ? grad + o : 0, gradScale * w);
+    // A sample of weight 0 adds nothing, even where its loss is not finite (as a mask).
+    if (w != 0) s += <f64>w * l;
+  }
+  return s;
+}

@@ -181,8 +181,8 @@ function rowOp(n: i32, a: usize, m: usize, dst: usize, add: bool): void {
   }
 }
 
-// One step's fused pass over every sequence, specialised for the usual activations.
-function forwardStep(act: i32, recAct: i32, P: bool, B: i32, T: i32, H: i32, s: i32, t: i32,
+// One step's fused pass over every sequence, specialised for the usual activations (int8.ts runs it too).
+export function forwardStep(act: i32, recAct: i32, P: bool, B: i32, T: i32, H: i32, s: i32, t: i32,
   XW: usize, bias: usize, peep: usize, h0: usize, c0: usize, mask: usize, zeros: usize,
   gates: usize, cseq: usize, hseq: usize): void {
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {

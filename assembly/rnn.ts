@@ -52,7 +52,7 @@ export function rnn_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i3
 }
 
 // @ts-ignore: decorator
-@inline function step(a: i32, B: i32, T: i32, H: i32, s: i32, t: i32, mask: usize, Z: usize, bias: usize, hb: usize, hd: usize, hDrop: usize, hseq: usize): void {
+@inline export function step(a: i32, B: i32, T: i32, H: i32, s: i32, t: i32, mask: usize, Z: usize, bias: usize, hb: usize, hd: usize, hDrop: usize, hseq: usize): void {
   const Hb = <usize>H << 2, H4 = <usize>(H & ~3) << 2;
   for (let b = 0; b < B; b++) {
     const hs = hseq ? f32at(hseq, (b * T + s) * H) : 0, hbr = f32at(hb, b * H);

@@ -28,7 +28,7 @@ const prons = new Map();
 for (const [i, raw] of readFileSync(dictPath, 'latin1').split('\n').entries()) {
   const line = raw.trimEnd();
   if (line === '' || line.startsWith(';;;')) continue;
-  const m = /^(\S+)  (\S.*)$/.exec(line);
+  const m = /^(\S+) {2}(\S.*)$/.exec(line);
   if (!m) throw new Error(`${dictPath}: line ${i + 1} is not 'WORD  PHONEMES': ${JSON.stringify(line)}`);
   const word = m[1].replace(/\(\d+\)$/, '').toLowerCase();
   const phonemes = m[2].trim().split(/\s+/).map((p) => p.replace(/[012]$/, '')).join(' ');

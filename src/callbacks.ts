@@ -1,6 +1,8 @@
-// Callbacks as TF.js/Keras: hooks around epochs and batches, EarlyStopping, TerminateOnNaN, and
-// the progress display that fit's `verbose` option turns on.
+// Callbacks as TF.js/Keras: hooks around epochs and batches, EarlyStopping, TerminateOnNaN,
+// ReduceLROnPlateau, LearningRateScheduler, CSVLogger, LambdaCallback, ModelCheckpoint, and the
+// progress display (ProgbarLogger) that fit's `verbose` option turns on.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
+import { kerasOptions } from './engine/trainer.js';
 
 export type Logs = Record<string, number>;
 
@@ -14,6 +16,8 @@ export interface Callback {
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
   /** Called by fit with the model, so a callback can stop training or restore weights. */
   setModel?(model: TrainableModel): void;
+  /** Called by fit before training with { epochs, batchSize, samples, steps, verbose }. */
+  setParams?(params: Record<string, unknown>): void;
 }
 
 /** What a callback may do to the model it watches. */
@@ -21,6 +25,10 @@ export interface TrainableModel {
   stopTraining: boolean;
   getWeights(): { data: Float32Array; shape: number[] }[];
   setWeights(weights: { data: Float32Array; shape: number[] }[]): void;
+  /** The compiled optimizer (its learningRate is settable unless a schedule drives it). */
+  readonly optimizer?: { learningRate: number; readonly schedule: unknown } | null;
+  /** The model as bytes (loadModel reads them). */
+  save?(options?: { includeState?: boolean }): Uint8Array;
 }
 
 export interface EarlyStoppingArgs {
@@ -50,7 +58,8 @@ export class EarlyStopping implements Callback {
 
   constructor(args: EarlyStoppingArgs = {}) {
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`EarlyStopping: expected options such as { patience: 3 }, got ${describe(args)}`);
-    checkOptions('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']);
+    // Keras's snake_case names (min_delta, restore_best_weights) read as ours.
+    args = callbackArgs('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']) as EarlyStoppingArgs;
     if (args.monitor !== undefined && (typeof args.monitor !== 'string' || args.monitor === '')) throw new LstmWasmError(`EarlyStopping: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(args.monitor)}`);
     const finite = (name: 'minDelta' | 'baseline') => {
       const v = args[name];
@@ -141,19 +150,42 @@ function stdout(): Out {
   return { write: (s) => { line += s; const parts = line.split('\n'); line = parts.pop()!; for (const l of parts) if (l) console.log(l); }, isTTY: false };
 }
 
+/** Log entries that are not shown: bookkeeping, the gradient norm and the learning rate. */
+const HIDDEN = new Set(['batch', 'size', 'gradNorm', 'lr', 'learning_rate']);
+
 /**
  * verbose 1: a Keras-style bar per epoch (batches done, ETA, loss and metrics), redrawn in place
  * on a terminal and printed once per epoch when stdout is not one; verbose 2: one line per epoch.
  */
-export class ProgressLogger implements Callback {
+export class ProgbarLogger implements Callback {
   private readonly out: Out;
   private epochStart = 0;
   private lastDraw = 0;
   private seen = 0;
   private sums: Logs = {};
+  private verbose: 1 | 2;
+  private epochs: number;
+  private batches: number;
 
-  constructor(private readonly verbose: 1 | 2, private readonly epochs: number, private readonly batches: number, out?: Out) {
-    this.out = out ?? stdout();
+  /**
+   * `new ProgbarLogger()` (Keras), or `new ProgbarLogger({ verbose: 2 })`; fit tells it the epochs
+   * and steps. `out` receives the text (default: stdout, or console.log line by line).
+   */
+  constructor(args: { verbose?: 1 | 2; out?: Out } | 1 | 2 = {}, epochs = 0, batches = 0, out?: Out) {
+    const a = typeof args === 'number' ? { verbose: args, out } : args;
+    if (a === null || typeof a !== 'object') throw new LstmWasmError(`ProgbarLogger: expected options such as { verbose: 1 }, got ${describe(args)}`);
+    checkOptions('ProgbarLogger', a, ['verbose', 'out']);
+    if (a.verbose !== undefined && a.verbose !== 1 && a.verbose !== 2) throw new LstmWasmError(`ProgbarLogger: 'verbose' must be 1 or 2, got ${describe(a.verbose)}`);
+    this.verbose = a.verbose ?? 1;
+    this.epochs = epochs;
+    this.batches = batches;
+    this.out = a.out ?? stdout();
+  }
+
+  /** Set by fit: epochs and steps per epoch (and the verbose mode when none was given). */
+  setParams(params: Record<string, unknown>): void {
+    if (typeof params.epochs === 'number') this.epochs = params.epochs;
+    if (typeof params.steps === 'number') this.batches = params.steps;
   }
 
   onEpochBegin(epoch: number): void {
@@ -167,7 +199,7 @@ export class ProgressLogger implements Callback {
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const size = logs.size ?? 1;
     this.seen += size;
-    for (const [key, v] of Object.entries(logs)) if (key !== 'batch' && key !== 'size' && key !== 'gradNorm') this.sums[key] = (this.sums[key] ?? 0) + v * size;
+    for (const [key, v] of Object.entries(logs)) if (!HIDDEN.has(key)) this.sums[key] = (this.sums[key] ?? 0) + v * size;
     if (this.verbose !== 1 || !this.out.isTTY) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && batch + 1 < this.batches) return;
@@ -183,7 +215,7 @@ export class ProgressLogger implements Callback {
 
   private metrics(logs?: Logs): string {
     const src = logs ?? Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.seen)]));
-    return Object.entries(src).filter(([k]) => k !== 'batch' && k !== 'size' && k !== 'gradNorm').map(([k, v]) => ` - ${k}: ${fmt(v)}`).join('');
+    return Object.entries(src).filter(([k]) => !HIDDEN.has(k)).map(([k, v]) => ` - ${k}: ${fmt(v)}`).join('');
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -199,6 +231,9 @@ export class ProgressLogger implements Callback {
   }
 }
 
+/** The name this class had before; ProgbarLogger is Keras's. */
+export const ProgressLogger = ProgbarLogger;
+
 /** History as TF.js returns it from fit: `history.loss[epoch]`, `history.val_loss[epoch]`, … */
 export class History implements Callback {
   epoch: number[] = [];
@@ -208,5 +243,475 @@ export class History implements Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+// ---- learning rate -------------------------------------------------------------------------
+
+type Mode = 'auto' | 'min' | 'max';
+
+function modeSign(where: string, mode: unknown, monitor: string): number {
+  const m = mode ?? 'auto';
+  if (m !== 'auto' && m !== 'min' && m !== 'max') throw new LstmWasmError(`${where}: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
+  // As Keras: in auto mode, names of accuracies (and AUC) are maximized, everything else minimized.
+  return m === 'max' || (m === 'auto' && /acc|auc/.test(monitor)) ? -1 : 1;
+}
+
+function monitorName(where: string, v: unknown): string {
+  if (v === undefined) return 'val_loss';
+  if (typeof v !== 'string' || v === '') throw new LstmWasmError(`${where}: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(v)}`);
+  return v;
+}
+
+function monitored(where: string, monitor: string, logs: Logs): number {
+  const v = logs[monitor];
+  if (v === undefined) throw new LstmWasmError(`${where}: monitor '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`);
+  return v;
+}
+
+function optimizerOf(where: string, model: TrainableModel | null): { learningRate: number; readonly schedule: unknown } {
+  const opt = model?.optimizer;
+  if (!opt) throw new LstmWasmError(`${where}: the model has no compiled optimizer; compile it first`);
+  if (opt.schedule) throw new LstmWasmError(`${where}: the optimizer's learning rate follows a schedule (${(opt.schedule as { className?: string }).className ?? 'a schedule'}), so a callback cannot set it; give learningRate as a number`);
+  return opt;
+}
+
+/** Options under our names or Keras's snake_case ones (min_delta), checked with "did you mean". */
+function callbackArgs(where: string, args: unknown, allowed: string[]): Record<string, unknown> {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
+  return kerasOptions(where, args, allowed);
+}
+
+export interface ReduceLROnPlateauArgs {
+  monitor?: string;
+  factor?: number;
+  patience?: number;
+  verbose?: number;
+  mode?: Mode;
+  minDelta?: number;
+  cooldown?: number;
+  minLr?: number;
+}
+
+/**
+ * As Keras: when `monitor` (default val_loss) has not improved by more than minDelta for
+ * `patience` epochs, the rate becomes max(rate · factor, minLr), then `cooldown` epochs pass
+ * before waiting starts again. Puts `learning_rate` in the epoch logs.
+ */
+export class ReduceLROnPlateau implements Callback {
+  readonly monitor: string;
+  readonly factor: number;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly verbose: number;
+  private readonly sign: number;
+  private model: TrainableModel | null = null;
+  private best = Infinity;
+  private wait = 0;
+  private cooldownCounter = 0;
+
+  constructor(args: ReduceLROnPlateauArgs = {}) {
+    const w = 'ReduceLROnPlateau';
+    const a = callbackArgs(w, args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
+    this.monitor = monitorName(w, a.monitor);
+    const f = a.factor ?? 0.1;
+    if (typeof f !== 'number' || !(f >= 0 && f < 1)) throw new LstmWasmError(`${w}: 'factor' must be a number in [0, 1) (the rate is multiplied by it), got ${describe(a.factor)}`);
+    this.factor = f;
+    const int = (name: string, dflt: number) => {
+      const v = a[name] ?? dflt;
+      if (!Number.isInteger(v) || (v as number) < 0) throw new LstmWasmError(`${w}: '${name}' must be a non-negative integer, got ${describe(a[name])}`);
+      return v as number;
+    };
+    this.patience = int('patience', 10);
+    this.cooldown = int('cooldown', 0);
+    this.verbose = int('verbose', 0);
+    const fin = (name: string, dflt: number, what: string) => {
+      const v = a[name] ?? dflt;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`${w}: '${name}' must be ${what}, got ${describe(a[name])}`);
+      return v;
+    };
+    this.minDelta = fin('minDelta', 1e-4, 'a finite number ≥ 0');
+    this.minLr = fin('minLr', 0, 'a finite rate ≥ 0 (a negative rate would climb the loss)');
+    this.sign = modeSign(w, a.mode, this.monitor);
+  }
+
+  setModel(model: TrainableModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    optimizerOf('ReduceLROnPlateau', this.model);
+    this.best = Infinity;
+    this.wait = 0;
+    this.cooldownCounter = 0;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const opt = optimizerOf('ReduceLROnPlateau', this.model);
+    logs.learning_rate = opt.learningRate;
+    const score = this.sign * monitored('ReduceLROnPlateau', this.monitor, logs);
+    if (this.cooldownCounter > 0) { this.cooldownCounter--; this.wait = 0; }
+    if (score < this.best - this.minDelta) {
+      this.best = score;
+      this.wait = 0;
+    } else if (this.cooldownCounter === 0) {
+      this.wait++;
+      if (this.wait >= this.patience) {
+        const old = opt.learningRate;
+        // As Keras, compared in float32: a rate at minLr is not lowered again.
+        if (Math.fround(old) > Math.fround(this.minLr)) {
+          const next = Math.max(old * this.factor, this.minLr);
+          opt.learningRate = next;
+          if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
+          this.cooldownCounter = this.cooldown;
+          this.wait = 0;
+        }
+      }
+    }
+  }
+}
+
+/** As Keras: at each epoch's start the rate becomes schedule(epoch, rate); `learning_rate` goes in the epoch logs. */
+export class LearningRateScheduler implements Callback {
+  private model: TrainableModel | null = null;
+
+  constructor(private readonly schedule: (epoch: number, lr: number) => number, private readonly verbose = 0) {
+    if (typeof schedule !== 'function') throw new LstmWasmError(`LearningRateScheduler: expected a function (epoch, lr) => lr, got ${describe(schedule)}`);
+    if (verbose !== 0 && verbose !== 1) throw new LstmWasmError(`LearningRateScheduler: 'verbose' must be 0 or 1, got ${describe(verbose)}`);
+  }
+
+  setModel(model: TrainableModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    optimizerOf('LearningRateScheduler', this.model);
+  }
+
+  onEpochBegin(epoch: number): void {
+    const opt = optimizerOf('LearningRateScheduler', this.model);
+    const lr = this.schedule(epoch, opt.learningRate);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new LstmWasmError(`LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ${describe(lr)} at epoch ${epoch}${typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''}`);
+    }
+    opt.learningRate = lr;
+    if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    logs.learning_rate = optimizerOf('LearningRateScheduler', this.model).learningRate;
+  }
+}
+
+// ---- files ---------------------------------------------------------------------------------
+
+/** The synchronous file functions the callbacks use (Node's fs; Deno and Bun have them too). */
+export interface SyncFs {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array | string): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  existsSync(path: string): boolean;
+  statSync(path: string): { isDirectory(): boolean };
+}
+
+let fsPromise: Promise<SyncFs | null> | null = null;
+/** node:fs where there is one (Node, Deno, Bun), else null (a browser). */
+export function nodeFs(): Promise<SyncFs | null> {
+  // A computed name, so bundlers for the browser leave it alone.
+  const name = 'node:fs';
+  fsPromise ??= (import(/* @vite-ignore */ name) as Promise<SyncFs & { default?: SyncFs }>).then((m) => (m.default ?? m) as SyncFs, () => null);
+  return fsPromise;
+}
+
+function dirOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i < 0 ? '.' : i === 0 ? path.slice(0, 1) : path.slice(0, i);
+}
+
+/** Fails, naming the path, when the folder a file would go in does not exist. */
+function checkDirectory(fs: SyncFs, where: string, path: string): void {
+  const dir = dirOf(path);
+  let ok = false;
+  try { ok = fs.statSync(dir).isDirectory(); } catch { ok = false; }
+  if (!ok) throw new LstmWasmError(`${where}: the folder '${dir}' of filepath '${path}' does not exist; create it before fit (checked now, not after the first epoch)`);
+}
+
+/**
+ * Writes `data` to `path` so that a crash at any moment leaves either the old file or the new one:
+ * a temporary file in the same folder, written and fsync'ed, then renamed over the target (and
+ * the folder fsync'ed, where it can be opened).
+ */
+export function writeFileAtomic(fs: SyncFs, path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}-${Math.random().toString(36).slice(2, 10)}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes.subarray(off));
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, path);
+  // The rename itself reaches the disk with the folder's entry: fsync the folder where the
+  // platform lets one open it (not on Windows; the file is whole either way).
+  let dfd = -1;
+  try {
+    dfd = fs.openSync(dirOf(path), 'r');
+    fs.fsyncSync(dfd);
+  } catch {
+    // best effort
+  } finally {
+    if (dfd >= 0) try { fs.closeSync(dfd); } catch { /* ignore */ }
+  }
+}
+
+/**
+ * Keras's filepath formatting: `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}`, `{loss:.2e}`, from the
+ * epoch (counted from 1) and the logs.
+ */
+export function formatFilepath(where: string, template: string, values: Logs): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g, (_m, key: string, spec: string | undefined) => {
+    const v = values[key];
+    if (v === undefined) throw new LstmWasmError(`${where}: filepath '${template}' names {${key}}, which is not in the logs (${Object.keys(values).join(', ')})`);
+    if (spec === undefined || spec === '') return String(v);
+    const m = /^(0?)(\d*)(?:\.(\d+))?([dfeg]?)$/.exec(spec);
+    if (!m) throw new LstmWasmError(`${where}: filepath '${template}': format '{${key}:${spec}}' is not one of d, .Nf, .Ne, .Ng (with an optional width such as 02d)`);
+    const [, zero, width, prec, type] = m;
+    const p = prec === undefined ? 6 : Number(prec);
+    let s = type === 'd' ? String(Math.round(v)) : type === 'e' ? pyExp(v.toExponential(p)) : type === 'g' ? String(Number(v.toPrecision(Math.max(1, p)))) : v.toFixed(p);
+    if (width) s = s.padStart(Number(width), zero ? '0' : ' ');
+    return s;
+  });
+}
+
+/** JavaScript's 1.5e+0 as Python's 1.5e+00. */
+function pyExp(s: string): string {
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+export interface CSVLoggerArgs {
+  separator?: string;
+  append?: boolean;
+}
+
+/**
+ * As Keras: one row per epoch (epoch, then the logs' keys in sorted order) with a header first.
+ * `filename` is a path (Node, Deno, Bun), or a function that gets each line (any platform).
+ */
+export class CSVLogger implements Callback {
+  readonly separator: string;
+  readonly append: boolean;
+  private fs: SyncFs | null = null;
+  private fd = -1;
+  private keys: string[] | null = null;
+
+  constructor(private readonly filename: string | ((line: string) => void), args: CSVLoggerArgs = {}) {
+    const w = 'CSVLogger';
+    if (typeof filename !== 'function' && (typeof filename !== 'string' || filename === '')) throw new LstmWasmError(`${w}: expected a file name, or a function that gets each line, got ${describe(filename)}`);
+    const a = callbackArgs(w, args, ['separator', 'append']);
+    if (a.separator !== undefined && (typeof a.separator !== 'string' || a.separator === '')) throw new LstmWasmError(`${w}: 'separator' must be a non-empty string, got ${describe(a.separator)}`);
+    if (a.append !== undefined && typeof a.append !== 'boolean') throw new LstmWasmError(`${w}: 'append' must be true or false, got ${describe(a.append)}`);
+    this.separator = (a.separator as string | undefined) ?? ',';
+    this.append = (a.append as boolean | undefined) ?? false;
+  }
+
+  async onTrainBegin(): Promise<void> {
+    this.keys = null;
+    if (typeof this.filename === 'function') return;
+    const fs = await nodeFs();
+    if (!fs) throw new LstmWasmError(`CSVLogger: writing a file needs Node, Deno or Bun; in a browser, pass a function that gets each line: new CSVLogger((line) => ...)`);
+    checkDirectory(fs, 'CSVLogger', this.filename);
+    this.fs = fs;
+    const had = this.append && fs.existsSync(this.filename);
+    this.fd = fs.openSync(this.filename, this.append ? 'a' : 'w');
+    // Appending to a file that has rows already: no second header.
+    if (had) this.keys = [];
+  }
+
+  private line(s: string): void {
+    if (typeof this.filename === 'function') this.filename(s);
+    else if (this.fs && this.fd >= 0) this.fs.writeSync(this.fd, `${s}\n`);
+  }
+
+  private cell(v: unknown): string {
+    const s = typeof v === 'number' ? String(v) : String(v ?? '');
+    return s.includes(this.separator) || s.includes('"') || s.includes('\n') ? `"${s.replace(/"/g, '""')}"` : s;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (this.keys === null || this.keys.length === 0) {
+      const first = this.keys === null;
+      this.keys = Object.keys(logs).sort();
+      if (first) this.line(['epoch', ...this.keys].map((k) => this.cell(k)).join(this.separator));
+    }
+    this.line([String(epoch), ...this.keys.map((k) => (k in logs ? this.cell(logs[k]) : 'NA'))].join(this.separator));
+  }
+
+  onTrainEnd(): void {
+    if (this.fs && this.fd >= 0) { this.fs.closeSync(this.fd); this.fd = -1; }
+  }
+}
+
+type Hook<A extends unknown[]> = (...args: A) => void | Promise<void>;
+export interface LambdaCallbackArgs {
+  onTrainBegin?: Hook<[Logs?]>;
+  onTrainEnd?: Hook<[Logs?]>;
+  onEpochBegin?: Hook<[number, Logs?]>;
+  onEpochEnd?: Hook<[number, Logs?]>;
+  onBatchBegin?: Hook<[number, Logs?]>;
+  onBatchEnd?: Hook<[number, Logs?]>;
+}
+
+/** A callback from functions (Keras's on_epoch_end etc. are accepted too). */
+export class LambdaCallback implements Callback {
+  onTrainBegin?: Hook<[Logs?]>;
+  onTrainEnd?: Hook<[Logs?]>;
+  onEpochBegin?: Hook<[number, Logs?]>;
+  onEpochEnd?: Hook<[number, Logs?]>;
+  onBatchBegin?: Hook<[number, Logs?]>;
+  onBatchEnd?: Hook<[number, Logs?]>;
+
+  constructor(args: LambdaCallbackArgs = {}) {
+    const names = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+    const a = callbackArgs('LambdaCallback', args, [...names]);
+    for (const n of names) {
+      const f = a[n];
+      if (f === undefined) continue;
+      if (typeof f !== 'function') throw new LstmWasmError(`LambdaCallback: '${n}' must be a function, got ${describe(f)}`);
+      (this as Record<string, unknown>)[n] = f;
+    }
+  }
+}
+
+export interface ModelCheckpointArgs {
+  /** Where to save; `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}` … are filled in (as Keras). */
+  filepath: string;
+  monitor?: string;
+  verbose?: number;
+  saveBestOnly?: boolean;
+  /** Save the layers' weights only (the file loadModel reads, without the compile configuration). */
+  saveWeightsOnly?: boolean;
+  mode?: Mode;
+  /** 'epoch' (default), or every this many batches. */
+  saveFreq?: 'epoch' | number;
+  /** With saveBestOnly: only values better than this are saved. */
+  initialValueThreshold?: number;
+  /** Where there is no file system (a browser), or to store elsewhere: gets the path and the bytes. */
+  write?: (path: string, bytes: Uint8Array) => void | Promise<void>;
+}
+
+/**
+ * As Keras: saves the model (loadModel reads the file) at the end of every epoch, or every saveFreq
+ * batches, or only when `monitor` improved (saveBestOnly). In Node, Deno and Bun the file is written
+ * atomically: a temporary file, fsync, rename, so a crash at any moment leaves the previous good
+ * file. A filepath in a folder that does not exist is an error when fit starts.
+ */
+export class ModelCheckpoint implements Callback {
+  readonly filepath: string;
+  readonly monitor: string;
+  readonly saveBestOnly: boolean;
+  readonly saveWeightsOnly: boolean;
+  readonly saveFreq: 'epoch' | number;
+  readonly verbose: number;
+  private readonly sign: number;
+  private readonly threshold: number | undefined;
+  private readonly writer: ((path: string, bytes: Uint8Array) => void | Promise<void>) | undefined;
+  private model: TrainableModel | null = null;
+  private fs: SyncFs | null = null;
+  private best = Infinity;
+  private batchesSeen = 0;
+  private epoch = 0;
+  /** Paths written, in order. */
+  readonly saved: string[] = [];
+
+  constructor(args: ModelCheckpointArgs) {
+    const w = 'ModelCheckpoint';
+    if (typeof args === 'string') args = { filepath: args };
+    const a = callbackArgs(w, args, ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold', 'write']);
+    if (typeof a.filepath !== 'string' || a.filepath === '') throw new LstmWasmError(`${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm', got ${describe(a.filepath)}`);
+    this.filepath = a.filepath;
+    this.monitor = monitorName(w, a.monitor);
+    for (const b of ['saveBestOnly', 'saveWeightsOnly'] as const) if (a[b] !== undefined && typeof a[b] !== 'boolean') throw new LstmWasmError(`${w}: '${b}' must be true or false, got ${describe(a[b])}`);
+    this.saveBestOnly = (a.saveBestOnly as boolean | undefined) ?? false;
+    this.saveWeightsOnly = (a.saveWeightsOnly as boolean | undefined) ?? false;
+    const f = a.saveFreq ?? 'epoch';
+    if (f !== 'epoch' && (!Number.isInteger(f) || (f as number) <= 0)) throw new LstmWasmError(`${w}: 'saveFreq' must be 'epoch' or a positive integer number of batches, got ${describe(a.saveFreq)}`);
+    this.saveFreq = f as 'epoch' | number;
+    const v = a.verbose ?? 0;
+    if (v !== 0 && v !== 1) throw new LstmWasmError(`${w}: 'verbose' must be 0 or 1, got ${describe(a.verbose)}`);
+    this.verbose = v;
+    this.sign = modeSign(w, a.mode, this.monitor);
+    if (a.initialValueThreshold !== undefined && (typeof a.initialValueThreshold !== 'number' || !Number.isFinite(a.initialValueThreshold))) throw new LstmWasmError(`${w}: 'initialValueThreshold' must be a finite number, got ${describe(a.initialValueThreshold)}`);
+    this.threshold = a.initialValueThreshold as number | undefined;
+    if (a.write !== undefined && typeof a.write !== 'function') throw new LstmWasmError(`${w}: 'write' must be a function (path, bytes) => void, got ${describe(a.write)}`);
+    this.writer = a.write as ModelCheckpointArgs['write'];
+    // Placeholders are checked for their format now; their values come with the logs.
+    formatFilepath(w, this.filepath.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}/g, (_m, _k, spec) => `{x${spec ?? ''}}`), { x: 1 });
+  }
+
+  setModel(model: TrainableModel): void {
+    this.model = model;
+  }
+
+  async onTrainBegin(): Promise<void> {
+    if (!this.model?.save) throw new LstmWasmError(`ModelCheckpoint: the model cannot be saved`);
+    this.best = this.threshold === undefined ? Infinity : this.sign * this.threshold;
+    this.batchesSeen = 0;
+    if (this.writer) return;
+    const fs = await nodeFs();
+    if (!fs) throw new LstmWasmError(`ModelCheckpoint: saving a file needs Node, Deno or Bun; in a browser, pass write: (path, bytes) => ... (to IndexedDB, a download, …)`);
+    // The folder must exist now: a typo must not surface only after the first epoch's hours.
+    const dir = dirOf(this.filepath);
+    if (!/\{/.test(dir)) checkDirectory(fs, 'ModelCheckpoint', this.filepath);
+    this.fs = fs;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
+    if (this.saveFreq === 'epoch') return;
+    this.batchesSeen++;
+    if (this.batchesSeen % this.saveFreq === 0) await this.maybeSave(logs);
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    this.epoch = epoch;
+    if (this.saveFreq === 'epoch') await this.maybeSave(logs);
+  }
+
+  private async maybeSave(logs: Logs): Promise<void> {
+    if (this.saveBestOnly) {
+      const score = this.sign * monitored('ModelCheckpoint', this.monitor, logs);
+      if (!(score < this.best)) {
+        if (this.verbose) console.log(`Epoch ${this.epoch + 1}: ${this.monitor} did not improve from ${this.sign * this.best}`);
+        return;
+      }
+      this.best = score;
+    }
+    const path = formatFilepath('ModelCheckpoint', this.filepath, { ...logs, epoch: this.epoch + 1 });
+    const bytes = this.saveWeightsOnly ? this.weightsOnly() : this.model!.save!();
+    if (this.writer) await this.writer(path, bytes);
+    else {
+      checkDirectory(this.fs!, 'ModelCheckpoint', path);
+      writeFileAtomic(this.fs!, path, bytes);
+    }
+    this.saved.push(path);
+    if (this.verbose) console.log(`Epoch ${this.epoch + 1}: saving model to ${path}`);
+  }
+
+  /** The model file (loadModel reads it; its weights are what setWeights takes back). */
+  private weightsOnly(): Uint8Array {
+    return this.model!.save!();
   }
 }

@@ -13,6 +13,9 @@ const LOSS_ALIASES: Record<string, LossName> = {
   binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  // Keras's class names (keras.losses.MeanSquaredError …), as strings.
+  MeanSquaredError: 'meanSquaredError', MeanAbsoluteError: 'meanAbsoluteError', BinaryCrossentropy: 'binaryCrossentropy',
+  CategoricalCrossentropy: 'categoricalCrossentropy', SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
 };
 
 /** Kernel kinds: [on outputs, on logits (fused with the last sigmoid/softmax)]. */
@@ -68,7 +71,13 @@ export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
     case 'sparseCategoricalAccuracy': case 'sparse_categorical_accuracy': return { key: v, kind: METRIC_KIND.sparseCategoricalAccuracy };
     case 'mae': case 'meanAbsoluteError': case 'mean_absolute_error': return { key: v, kind: METRIC_KIND.mae };
     case 'mse': case 'meanSquaredError': case 'mean_squared_error': return { key: v, kind: METRIC_KIND.mse };
+    // Keras's metric class names: logged under the metric's Keras name (MeanSquaredError → mean_squared_error).
+    case 'BinaryAccuracy': return { key: 'binary_accuracy', kind: METRIC_KIND.binaryAccuracy };
+    case 'CategoricalAccuracy': return { key: 'categorical_accuracy', kind: METRIC_KIND.categoricalAccuracy };
+    case 'SparseCategoricalAccuracy': return { key: 'sparse_categorical_accuracy', kind: METRIC_KIND.sparseCategoricalAccuracy };
+    case 'MeanAbsoluteError': return { key: 'mean_absolute_error', kind: METRIC_KIND.mae };
+    case 'MeanSquaredError': return { key: 'mean_squared_error', kind: METRIC_KIND.mse };
     default:
-      throw new LstmWasmError(`compile: unknown metric ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse' (and their Keras spellings)`);
+      throw new LstmWasmError(`compile: unknown metric ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse' (and their Keras spellings and class names such as 'BinaryAccuracy')`);
   }
 }

@@ -14,11 +14,12 @@ import { initialize } from './layers/initializers.js';
 import { buildGraph, type Graph } from './engine/graph.js';
 import { Store } from './engine/store.js';
 import { makePlan, runBackward, runForward, type Plan } from './engine/executor.js';
-import { resolveCompile, resultKeys, type CompileArgs, type Compiled } from './engine/trainer.js';
+import { kerasOptions, resolveCompile, resultKeys, type CompileArgs, type Compiled } from './engine/trainer.js';
 import { checkSamples, checkTargets, checkValues, dataList, type DataArg } from './engine/data.js';
 import type { SymbolicTensor } from './engine/symbolic.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
-import { History, ProgressLogger, TerminateOnNaN, type Callback, type Logs } from './callbacks.js';
+import { History, ProgbarLogger, TerminateOnNaN, type Callback, type Logs } from './callbacks.js';
+import type { Optimizer } from './optimizers.js';
 
 export type { CompileArgs } from './engine/trainer.js';
 
@@ -35,14 +36,21 @@ export interface FitArgs {
   batchSize?: number;
   shuffle?: boolean;
   validationSplit?: number;
-  validationData?: [DataArg, DataArg];
+  /** [xVal, yVal], or [xVal, yVal, sampleWeightVal] (as Keras). */
+  validationData?: [DataArg, DataArg] | [DataArg, DataArg, ArrayLike<number>];
   verbose?: 0 | 1 | 2;
   callbacks?: Callback | Callback[];
   initialEpoch?: number;
   seed?: number;
   /** How often fit gives the event loop a turn: milliseconds between yields (default 25), or 'never'. */
   yieldEvery?: number | 'never';
+  /** Keras's class_weight: a weight per class id (one-hot targets: their argmax); classes left out weigh 1. */
+  classWeight?: Record<number, number>;
+  /** Keras's sample_weight: one weight per sample of x; each sample's loss is multiplied by it (the mean stays over the batch size). */
+  sampleWeight?: ArrayLike<number>;
 }
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'seed', 'yieldEvery', 'classWeight', 'sampleWeight'];
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -190,9 +198,11 @@ export class Model {
    */
   build(_shape?: unknown): void {
     this.usable();
+    // Built for this very graph: this model's hold on the store keeps every layer's weights in it.
+    if (this.store && this.builtGraph !== null && this.builtGraph === this.graphValue) return;
     const graph = this.graph();
     const layers = this.weightLayers();
-    if (this.store && this.builtCount === layers.length && layers.every((l) => l.store === this.store)) return;
+    if (this.store && this.builtCount === layers.length && layers.every((l) => l.store === this.store)) { this.builtGraph = graph; return; }
     for (const l of layers) if (l.store?.disposed) throw new LstmWasmError(`${this.where}: ${l.where} belonged to a model that was disposed; its weights are gone`);
     const stores = new Set(layers.map((l) => l.store).filter((s): s is Store => s instanceof Store));
     if (this.store) stores.add(this.store);
@@ -235,9 +245,12 @@ export class Model {
     this.P = at;
     if (!this.store) { store.retain(); this.store = store; }
     this.builtCount = layers.length;
+    this.builtGraph = graph;
   }
 
   private builtCount = -1;
+  private stepPlan: Plan | null = null;
+  private builtGraph: Graph | null = null;
 
   /** The graph changed (Sequential.add): plans and the compile configuration are void. */
   protected graphChanged(): void {
@@ -250,6 +263,9 @@ export class Model {
   private get s(): Store {
     return this.store!;
   }
+
+  /** Where each plan's buffers end (per-batch sample weights go above). */
+  private planEnds = new WeakMap<Plan, number>();
 
   private plan(inShapes: number[][]): Plan {
     const store = this.s;
@@ -265,6 +281,7 @@ export class Model {
     if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     const fuse = this.compiled ? this.compiled.outputs.map((o) => o.fused) : this.graph().outputs.map(() => false);
     const plan = makePlan(store, this.graph(), inShapes, { fuse }, key);
+    this.planEnds.set(plan, store.arena.mark());
     this.plans.set(key, plan);
     return plan;
   }
@@ -355,6 +372,11 @@ export class Model {
   /** Resolves a compile() that came before the graph existed. */
   protected graphMade(): void {
     if (this.pendingCompile) { const a = this.pendingCompile; this.pendingCompile = null; this.compile(a); }
+  }
+
+  /** The compiled optimizer (null before compile): its learningRate, iterations and config. */
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
   }
 
   private requireCompiled(where: string): Compiled {
@@ -456,7 +478,7 @@ export class Model {
   /** Predictions for x: one Tensor, or an array of them in output order when the model has several outputs. */
   predict(x: DataArg, args: { batchSize?: number; verbose?: number } = {}): Tensor | Tensor[] {
     this.usable();
-    checkInferenceOptions('predict', args);
+    args = checkInferenceOptions('predict', args);
     this.prepare(x);
     const xs = this.xList(x, 'predict x');
     this.build();
@@ -557,7 +579,8 @@ export class Model {
     const isId = inShape.length === 1;
     const F = inShape[inShape.length - 1] as number;
     const per = isId ? 1 : F;
-    const plan = this.plan([isId ? [B, 1] : [B, 1, F]]);
+    // The streaming step's plan, kept while the memory layout holds (plan() would rebuild its key each call).
+    const plan = this.stepPlan && this.stepPlan.epoch === this.s.epoch && this.plans.get(this.stepPlan.key) === this.stepPlan ? this.stepPlan : (this.stepPlan = this.plan([isId ? [B, 1] : [B, 1, F]]));
     let data: Float32Array;
     if (xt instanceof Float32Array) data = xt;
     else {
@@ -587,16 +610,25 @@ export class Model {
   // ---- training ----------------------------------------------------------------------------
 
   /** Per output: its loss (mean over rows); the total weights them and adds the penalty. */
-  private lossAndGrad(plan: Plan, withGrad: boolean): { total: number; losses: number[] } {
+  private lossAndGrad(plan: Plan, withGrad: boolean, sampleWeights: Float32Array | null = null): { total: number; losses: number[] } {
     const c = this.compiled!;
     const k = this.s.k;
     let total = 0;
+    let wPtr = 0;
+    if (sampleWeights) {
+      // Above the plan's own buffers: nothing runs between this write and the loss kernels.
+      wPtr = (this.planEnds.get(plan) ?? this.s.arena.mark()) + 63 & ~63;
+      this.s.arena.ensure(wPtr + sampleWeights.length * 4);
+      this.s.arena.f32(wPtr, sampleWeights.length).set(sampleWeights);
+    }
     const losses = plan.outputs.map((o, j) => {
       const t = c.outputs[j];
       const D = o.shape[o.shape.length - 1];
       const N = prod(o.shape) / D;
       const kind = o.fused ? t.loss.logitsKind! : t.loss.kind;
-      const l = k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N) / N;
+      const l = (sampleWeights
+        ? k.loss_forward_backward_weighted(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N, wPtr, N / o.shape[0])
+        : k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N)) / N;
       total += t.weight * l;
       return l;
     });
@@ -638,12 +670,12 @@ export class Model {
   }
 
   /** Forward, backward and one optimizer step on the batch already in the plan. Changes nothing if anything is not finite. */
-  private trainStep(plan: Plan): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
+  private trainStep(plan: Plan, sampleWeights: Float32Array | null = null): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
     const c = this.compiled!;
     const store = this.s;
     const k = store.k;
     runForward(store, plan, true);
-    const { total, losses } = this.lossAndGrad(plan, true);
+    const { total, losses } = this.lossAndGrad(plan, true, sampleWeights);
     const metrics = this.metricValues(plan);
     runBackward(store, plan, plan.outputs.map(() => true));
     const loss = total + this.penalty(true);
@@ -691,17 +723,19 @@ export class Model {
     return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
+  evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } = {}): number | number[] {
     this.usable();
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('evaluate');
-    checkInferenceOptions('evaluate', args);
+    args = checkInferenceOptions('evaluate', args, ['sampleWeight']);
     this.prepare(x);
-    const r = this.evaluateLists(this.xList(x, 'evaluate x'), this.yList(y, 'evaluate y'), args?.batchSize, 'evaluate');
+    const xs = this.xList(x, 'evaluate x'), ys = this.yList(y, 'evaluate y');
+    const w = this.sampleWeights('evaluate', { sampleWeight: args.sampleWeight }, ys, xs[0].shape[0]);
+    const r = this.evaluateLists(xs, ys, args?.batchSize, 'evaluate', w);
     return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  private evaluateLists(xs: TensorData[], ys: TensorData[], batchSize: number | undefined, where: string): { loss: number; losses: number[]; metrics: number[] } {
+  private evaluateLists(xs: TensorData[], ys: TensorData[], batchSize: number | undefined, where: string, weights: Float32Array | null = null): { loss: number; losses: number[]; metrics: number[] } {
     const n = xs[0].shape[0];
     const B = this.batchOf(n, batchSize, where);
     let loss = 0;
@@ -712,7 +746,7 @@ export class Model {
       if (start === 0) this.checkYs(ys, n, plan, `${where} y`);
       this.loadBatch(plan, xs, ys, start, b, null);
       runForward(this.s, plan, false);
-      const r = this.lossAndGrad(plan, false);
+      const r = this.lossAndGrad(plan, false, weights ? weights.subarray(start, start + b) : null);
       loss += r.total * b;
       if (start === 0) { losses = r.losses.map(() => 0); metrics = this.compiled!.outputs.flatMap((o) => o.metrics.map(() => 0)); }
       r.losses.forEach((v, i) => (losses[i] += v * b));
@@ -721,13 +755,62 @@ export class Model {
     return { loss: loss / n + this.penalty(false), losses: losses.map((v) => v / n), metrics: metrics.map((m) => m / n) };
   }
 
+  /** fit's classWeight or sampleWeight as one weight per sample of x (null without either), checked. */
+  private sampleWeights(where: string, args: { classWeight?: unknown; sampleWeight?: unknown }, ys: TensorData[], n: number): Float32Array | null {
+    const { classWeight, sampleWeight } = args as { classWeight?: Record<string, unknown>; sampleWeight?: unknown };
+    if (classWeight === undefined && sampleWeight === undefined) return null;
+    if (classWeight !== undefined && sampleWeight !== undefined) throw new LstmWasmError(`${where}: give classWeight or sampleWeight, not both (as Keras); fold the class weights into the sample weights`);
+    if (sampleWeight !== undefined) {
+      const sw = sampleWeight as unknown;
+      const list = sw instanceof Float32Array || sw instanceof Float64Array || Array.isArray(sw) ? (sw as ArrayLike<number>)
+        : sw !== null && typeof sw === 'object' && (sw as TensorData).data instanceof Float32Array ? (sw as TensorData).data : null;
+      if (!list) throw new LstmWasmError(`${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ${describe(sw)}`);
+      if (list.length !== n) throw new LstmWasmError(`${where}: option 'sampleWeight' must hold one weight per sample: x has ${n} samples, sampleWeight has ${list.length}`);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = list[i];
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`${where}: sampleWeight[${i}] must be a finite number ≥ 0, got ${describe(v)}`);
+        out[i] = v;
+      }
+      return out;
+    }
+    const c = this.compiled!;
+    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight)) throw new LstmWasmError(`fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got ${describe(classWeight)}`);
+    if (c.outputs.length !== 1) throw new LstmWasmError(`fit: classWeight is for models of one output (as Keras); this one has ${c.outputs.length}: give sampleWeight instead`);
+    const y = ys[0];
+    const per = y.data.length / Math.max(1, y.shape[0]);
+    const loss = c.outputs[0].loss;
+    const D = this.graph().outputs[0].sampleShape[this.graph().outputs[0].sampleShape.length - 1] as number;
+    const rowsPerSample = loss.sparse ? per : per / D;
+    if (rowsPerSample !== 1) throw new LstmWasmError(`fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ${shapeString(y.shape)}: give sampleWeight for sequence targets`);
+    // Classes: the output's width, or 0 and 1 for a single sigmoid or regression unit.
+    const classes = D === 1 && !loss.sparse ? 2 : D;
+    const table = new Float64Array(classes).fill(1);
+    for (const [key, v] of Object.entries(classWeight)) {
+      const id = Number(key);
+      if (!Number.isInteger(id) || id < 0 || id >= classes) throw new LstmWasmError(`fit: classWeight names class ${JSON.stringify(key)}, which does not exist: the output has ${classes} classes (0 to ${classes - 1})`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`fit: classWeight[${key}] must be a finite number ≥ 0, got ${describe(v)}`);
+      table[id] = v;
+    }
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let cls: number;
+      if (per > 1) {
+        cls = 0;
+        for (let j = 1; j < per; j++) if (y.data[i * per + j] > y.data[i * per + cls]) cls = j;
+      } else cls = Math.round(y.data[i]);
+      out[i] = cls >= 0 && cls < classes ? table[cls] : 1;
+    }
+    return out;
+  }
+
   async fit(x: DataArg, y: DataArg, args: FitArgs = {}): Promise<History> {
     this.usable();
     this.notDuringFit('fit');
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('fit');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
-    checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'seed', 'yieldEvery']);
+    args = kerasOptions('fit', args, FIT_OPTIONS) as FitArgs;
     this.prepare(x);
     let xs = this.xList(x, 'fit x');
     let ys = this.yList(y, 'fit y');
@@ -746,11 +829,16 @@ export class Model {
     ys.forEach((t, j) => {
       if (t.shape[0] !== nx) throw new LstmWasmError(`fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`);
     });
+    let weights = this.sampleWeights('fit', args, ys, nx);
     // Validation data: the last fraction of x and y, taken before shuffling (as Keras).
     let val: [TensorData[], TensorData[]] | null = null;
+    // Validation sample weights: validationData's third entry, or the split-off part of sampleWeight (as Keras; classWeight is for training only).
+    let valWeights: Float32Array | null = null;
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new LstmWasmError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`);
-      val = [this.xList(args.validationData[0], 'fit validationData[0]'), this.yList(args.validationData[1], 'fit validationData[1]')];
+      const vd = args.validationData as unknown[];
+      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) throw new LstmWasmError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`);
+      val = [this.xList(vd[0] as DataArg, 'fit validationData[0]'), this.yList(vd[1] as DataArg, 'fit validationData[1]')];
+      if (vd.length === 3 && vd[2] !== undefined) valWeights = this.sampleWeights('fit validationData[2]', { sampleWeight: vd[2] }, val[1], val[0][0].shape[0]);
     } else if (args.validationSplit !== undefined) {
       const s = args.validationSplit;
       if (typeof s !== 'number' || !(s > 0 && s < 1)) throw new LstmWasmError(`fit: option 'validationSplit' must be a number in (0, 1), got ${describe(s)}`);
@@ -761,6 +849,8 @@ export class Model {
       val = [xs.map((t) => cut(t, nTrain, nx)), ys.map((t) => cut(t, nTrain, nx))];
       xs = xs.map((t) => cut(t, 0, nTrain));
       ys = ys.map((t) => cut(t, 0, nTrain));
+      if (weights && args.sampleWeight !== undefined) valWeights = weights.subarray(nTrain);
+      if (weights) weights = weights.subarray(0, nTrain);
     }
     const n = xs[0].shape[0];
     const B = this.batchOf(n, args.batchSize, 'fit');
@@ -772,9 +862,11 @@ export class Model {
     const terminateOnNaN = callbacks.some((cb) => cb instanceof TerminateOnNaN);
     const batches = Math.ceil(n / B);
     const history = new History();
-    history.params = { epochs, batchSize: B, samples: n, steps: batches };
-    const all: Callback[] = [...(verbose ? [new ProgressLogger(verbose, epochs, batches)] : []), ...callbacks, history];
-    for (const cb of all) cb.setModel?.(this);
+    history.params = { epochs, batchSize: B, samples: n, steps: batches, verbose };
+    // verbose 1 and 2 show a ProgbarLogger, unless the callbacks hold one already (as Keras).
+    const progbar = verbose && !callbacks.some((cb) => cb instanceof ProgbarLogger) ? [new ProgbarLogger({ verbose })] : [];
+    const all: Callback[] = [...progbar, ...callbacks, history];
+    for (const cb of all) { cb.setModel?.(this); cb.setParams?.(history.params); }
     const store = this.s;
     this.notDuringFit('fit'); // checked again: reading the data may have built the model
     const running = { where: this.where, epoch: initialEpoch, epochs };
@@ -782,6 +874,7 @@ export class Model {
     try {
       if (args.seed !== undefined) store.k.rng_seed(store.rngState, args.seed >>> 0);
       const order = new Int32Array(n);
+      const batchWeights = new Float32Array(weights ? B : 0);
       const keys = resultKeys(c);
       let lastYield = Date.now();
       this.stopTraining = false;
@@ -806,7 +899,9 @@ export class Model {
           // run uses the same memory (every plan of a store starts at the same address).
           const plan = this.plan(this.shapesFor(xs, b));
           this.loadBatch(plan, xs, ys, start, b, shuffle ? order : null);
-          const r = this.trainStep(plan);
+          const lr = c.optimizer.learningRate;
+          if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
+          const r = this.trainStep(plan, weights ? batchWeights.subarray(0, b) : null);
           if (!r.ok) {
             if (terminateOnNaN) { this.stopTraining = true; break; }
             throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
@@ -817,6 +912,7 @@ export class Model {
           const logs: Logs = { batch: bi, size: b };
           keys.forEach((key, i) => (logs[key] = values[i]));
           logs.gradNorm = r.gradNorm;
+          logs.lr = lr; // the rate this batch's update used
           for (const cb of all) await cb.onBatchEnd?.(bi, logs);
           if (yieldEvery !== 'never' && Date.now() - lastYield >= yieldEvery) {
             await yieldToEventLoop();
@@ -826,7 +922,7 @@ export class Model {
         const logs: Logs = {};
         keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
         if (val && seen) {
-          const v = this.evaluateLists(val[0], val[1], B, 'fit validation');
+          const v = this.evaluateLists(val[0], val[1], B, 'fit validation', valWeights);
           const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
           keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
         }
@@ -871,7 +967,7 @@ export class Model {
   save(options: SaveOptions = {}): Uint8Array {
     this.usable();
     if (options === null || typeof options !== 'object') throw new LstmWasmError(`save: expected an options object such as { includeState: true }, got ${describe(options)}`);
-    checkOptions('save', options, ['includeState']);
+    checkOptions('save', options, ['includeState', 'weights']);
     if (options.includeState !== undefined && typeof options.includeState !== 'boolean') throw new LstmWasmError(`save: option 'includeState' must be true or false, got ${describe(options.includeState)}`);
     this.build();
     return encodeModel({ topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig }, options);
@@ -926,14 +1022,17 @@ export function model(args: ModelArgs): Model {
   return new Model(args);
 }
 
-function checkInferenceOptions(where: string, args: unknown): void {
+/** predict's and evaluate's options (Keras's batch_size too), checked; returned under our names. */
+function checkInferenceOptions(where: string, args: unknown, extra: string[] = []): { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } {
   if (args === null || typeof args !== 'object') throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
-  checkOptions(where, args, ['batchSize', 'verbose']);
-  const v = (args as { verbose?: unknown }).verbose;
+  const a = kerasOptions(where, args, ['batchSize', 'verbose', ...extra]) as { batchSize?: number; verbose?: unknown };
+  const v = a.verbose;
   if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw new LstmWasmError(`${where}: option 'verbose' must be 0, 1 or 2, got ${describe(v)}`);
+  return a as { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> };
 }
 
 function yieldToEventLoop(): Promise<void> {
   const si = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
   return new Promise((r) => (si ? si(r) : setTimeout(r, 0)));
 }
+

@@ -24,6 +24,9 @@ interface PlannedNode {
   tempGrads: { from: number; into: number; size: number }[];
   /** This node writes the layer's gradients itself (first to run backward): zero them if it is skipped. */
   holdsGrads: boolean;
+  /** Its inputs' addresses and masks, refilled before each forward (no allocation per call). */
+  xs: number[];
+  ms: number[];
 }
 
 export interface PlannedOutput {
@@ -98,7 +101,7 @@ export function makePlan(store: Store, graph: Graph, inShapes: number[][], req: 
     if (runner.outShapes.length !== n.outputs.length) throw new Error(`${layer.where}: planned ${runner.outShapes.length} outputs for a node of ${n.outputs.length}`);
     const outIdx = n.outputs.map((t, j) => add(t.id, runner.outShapes[j]));
     const needDx = n.inputs.map((t) => t.node.layer.className !== 'InputLayer');
-    return { layer, runner, inIdx, outIdx, needDx, training: n.call.training, tempGrads, holdsGrads: holds };
+    return { layer, runner, inIdx, outIdx, needDx, training: n.call.training, tempGrads, holdsGrads: holds, xs: inIdx.map(() => 0), ms: inIdx.map(() => 0) };
   });
   const count = shapes.length;
   const sources = new Int32Array(count);
@@ -128,8 +131,8 @@ export function runForward(store: Store, plan: Plan, training: boolean): void {
   const { ptr, mask } = plan;
   plan.inputs.forEach((inp, j) => { ptr[j] = inp.ptr; mask[j] = 0; });
   for (const n of plan.nodes) {
-    const xs = n.inIdx.map((j) => ptr[j]);
-    const ms = n.inIdx.map((j) => mask[j]);
+    const { xs, ms, inIdx } = n;
+    for (let q = 0; q < inIdx.length; q++) { xs[q] = ptr[inIdx[q]]; ms[q] = mask[inIdx[q]]; }
     n.runner.forward(xs, ms, n.training ?? training);
     const outs = n.runner.outs, masks = n.runner.outMasks;
     n.outIdx.forEach((j, k) => { ptr[j] = outs[k]; mask[j] = masks[k]; });

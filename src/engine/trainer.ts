@@ -14,7 +14,7 @@ export interface CompileArgs {
   /** One loss for every output, an array in output order, or an object keyed by output name. */
   loss: PerOutput<string>;
   /** An array of metric names for every output, or an object of arrays keyed by output name. */
-  metrics?: string[] | Record<string, string | string[]>;
+  metrics?: string | string[] | Record<string, string | string[]>;
   /** Weights of the outputs' losses in the total: an array in output order, or an object by name. */
   lossWeights?: number[] | Record<string, number>;
   /** Rescale the whole gradient when its global L2 norm exceeds this. */
@@ -67,7 +67,7 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
 /** Resolves compile()'s arguments against the graph (null: check them alone, before the graph exists); throws before anything changes. */
 export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNames: string[]): Compiled {
   if (args === null || typeof args !== 'object') throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
-  checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'clipNorm', 'clipValue']);
+  args = kerasOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'clipNorm', 'clipValue']) as unknown as CompileArgs;
   if (args.optimizer === undefined) throw new LstmWasmError(`compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`);
   if (args.loss === undefined) throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
   const many = outputNames.length > 1;
@@ -78,6 +78,8 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
   });
   let metricNames: string[][];
   if (args.metrics === undefined) metricNames = outputNames.map(() => []);
+  // metrics: 'accuracy', a single name, as a Keras user writes it.
+  else if (typeof args.metrics === 'string') metricNames = outputNames.map(() => [args.metrics as unknown as string]);
   else if (Array.isArray(args.metrics)) metricNames = outputNames.map(() => args.metrics as string[]);
   else if (args.metrics !== null && typeof args.metrics === 'object') {
     const o = args.metrics as Record<string, string | string[]>;
@@ -129,4 +131,24 @@ export function resultKeys(c: Compiled): string[] {
   if (c.outputs.length > 1) for (const o of c.outputs) keys.push(o.lossKey);
   for (const o of c.outputs) keys.push(...o.metricKeys);
   return keys;
+}
+
+/**
+ * Checks an options object, reading Keras's snake_case names (batch_size, validation_split, …) as
+ * ours; unknown names still get their "did you mean". Returns the options under our names.
+ */
+export function kerasOptions(where: string, args: object, allowed: readonly string[]): Record<string, unknown> {
+  if (Array.isArray(args) || ArrayBuffer.isView(args)) checkOptions(where, args, allowed); // "expected an options object"
+  const snake = (k: string) => k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+  const bySnake = new Map(allowed.map((k) => [snake(k), k] as const));
+  const out: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    const ours = allowed.includes(k) ? k : bySnake.get(k);
+    if (ours === undefined) { rest[k] = v; continue; }
+    if (Object.hasOwn(out, ours)) throw new LstmWasmError(`${where}: option '${ours}' is given twice (as '${ours}' and '${snake(ours)}')`);
+    out[ours] = v;
+  }
+  checkOptions(where, rest, allowed);
+  return out;
 }

@@ -56,7 +56,7 @@ import * as P from './onnx-schema.js';
 
 const OPSET = 14;
 const IR_VERSION = 7;
-const INT64_MIN = -9223372036854775808; // as a double; encoded exactly by ProtoWriter.varint
+const INT64_MIN = -(2 ** 63); // as a double (exact); encoded exactly by ProtoWriter.varint
 const HUGE = 2 ** 31; // Slice ends at or past this mean "to the end"
 
 /** Gate blocks: for ONNX gate g, the Keras gate block it comes from. */
@@ -748,6 +748,8 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   if (model.isDisposed) throw new LstmWasmError(`toOnnx: the model was disposed`);
   if (options === null || typeof options !== 'object') throw new LstmWasmError(`toOnnx: expected an options object such as { inputNames: ['x'] }, got ${describe(options)}`);
   model.build();
+  const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
+  if (quantized) throw new LstmWasmError(`toOnnx: ${quantized.where} holds int8 weights, which this format cannot carry; export the float model (or save this one with model.save())`);
   const seq = model instanceof Sequential;
   const graph = buildGraph('toOnnx', model.inputs, model.outputs);
   const nIn = graph.inputs.length, nOut = graph.outputs.length;
@@ -1784,7 +1786,7 @@ function interpretGraph(im: OnnxImport, inputs: Message[], guess: Label[][], out
         const axesL = (list(3, 'axes') ?? starts.map((_, i) => i)) as number[];
         const steps = (list(4, 'steps') ?? starts.map(() => 1)) as number[];
         const axes = [...s.axes];
-        let v = s.view ? { ...s.view } : null;
+        const v = s.view ? { ...s.view } : null;
         axesL.forEach((ax, k) => {
           const a = axisOf(n, ax, rank), st = starts[k] as number, en = ends[k] as number, step = steps[k];
           if (step === 1 && st === 0 && en >= HUGE) return;

@@ -6,23 +6,33 @@
 //   bytes 8..11   format version, u32 little-endian
 //   bytes 12..15  header length H, u32 little-endian
 //   bytes 16..19  CRC-32 of the header bytes, u32 little-endian
-//   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training? }
-//   then          weights: float32 little-endian, weightBytes long, in weightSpecs order
+//   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training?, weightsDtype? }
+//   then          weights: float32 little-endian, weightBytes long, in weightSpecs order (then the states);
+//                 with weightsDtype 'float16', IEEE half floats (u16 little-endian, rounded to nearest
+//                 even) instead, read back into f32. Files without weightsDtype are float32. A weight
+//                 whose spec says dtype 'int8' (the int8 kernels of quantize()'s layers) is one signed
+//                 byte per value, whatever weightsDtype says.
 import { LstmWasmError, describe, show } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
+import { halfToFloat } from './bytes.js';
 
 export const MAGIC = 'LSTMWASM';
 /** 2: the topology is a graph (Model) or a chain (Sequential). Files of version 1 (Sequential only) still load. */
 export const FORMAT_VERSION = 2;
 export const READABLE_VERSIONS = [1, 2];
 const PREFIX = 20;
-const HEADER_KEYS = ['format', 'formatVersion', 'modelTopology', 'weightSpecs', 'weightBytes', 'crc32', 'states', 'training'];
+const HEADER_KEYS = ['format', 'formatVersion', 'modelTopology', 'weightSpecs', 'weightBytes', 'crc32', 'states', 'training', 'weightsDtype'];
+/** The types weights may be stored in (header field weightsDtype; absent means float32). */
+export const WEIGHT_DTYPES = ['float32', 'float16'] as const;
+export type WeightDtype = (typeof WEIGHT_DTYPES)[number];
 
 export interface WeightSpec {
   layer: string;
   name: string;
   shape: number[];
+  /** 'int8': stored as one signed byte per value (integers in [-128, 127]); absent: the file's weightsDtype. */
+  dtype?: 'int8';
 }
 
 export interface Header {
@@ -34,11 +44,15 @@ export interface Header {
   crc32: number;
   states?: WeightSpec[];
   training?: Record<string, unknown> | null;
+  /** How the weight bytes are stored; absent: float32. */
+  weightsDtype?: 'float16';
 }
 
 export interface SaveOptions {
   /** Also save the recurrent state of stateful layers (default false). */
   includeState?: boolean;
+  /** The type the weights are stored in: 'float32' (default) or 'float16' (half the bytes; loadModel reads them back into f32). */
+  weights?: WeightDtype;
 }
 
 const isLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -60,12 +74,90 @@ export interface Saveable {
   training: Record<string, unknown> | null;
 }
 
+// f32 ↔ IEEE half float, round to nearest even; beyond ±65504 a value rounds to ±Infinity.
+const f32Box = new Float32Array(1);
+const u32Box = new Uint32Array(f32Box.buffer);
+
+export function toFloat16Bits(v: number): number {
+  f32Box[0] = v;
+  const x = u32Box[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  // a carry out of the mantissa moves into the exponent, which is the right rounding (to Infinity at the top)
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}
+
+/** A half float's 16 bits as a number (the readers' helper in bytes.ts). */
+export const fromFloat16Bits: (h: number) => number = halfToFloat;
+
+function f16Bytes(parts: Float32Array[], where: (part: number) => string): Uint8Array {
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const out = new Uint8Array(2 * n);
+  const dv = new DataView(out.buffer);
+  let at = 0;
+  parts.forEach((p, j) => {
+    for (let i = 0; i < p.length; i++) {
+      if (Math.abs(p[i]) > 65504) throw new LstmWasmError(`save: ${where(j)} holds ${p[i]} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`);
+      dv.setUint16(2 * at++, toFloat16Bits(p[i]), true);
+    }
+  });
+  return out;
+}
+
+/** Weights stored as int8 values (one byte each), and the f32 or f16 rest, in spec order. */
+function mixedBytes(parts: Float32Array[], specs: WeightSpec[], f16: boolean): Uint8Array {
+  const size = (j: number) => (specs[j].dtype === 'int8' ? 1 : f16 ? 2 : 4);
+  const out = new Uint8Array(parts.reduce((s, p, j) => s + p.length * size(j), 0));
+  const dv = new DataView(out.buffer);
+  let at = 0;
+  parts.forEach((p, j) => {
+    const sp = specs[j];
+    for (let i = 0; i < p.length; i++) {
+      const v = p[i];
+      if (sp.dtype === 'int8') {
+        if (!Number.isInteger(v) || v < -128 || v > 127) throw new LstmWasmError(`save: layer '${sp.layer}' ${sp.name} is stored as int8 but holds ${v} (at ${i})`);
+        dv.setInt8(at++, v);
+      } else if (f16) {
+        if (Math.abs(v) > 65504) throw new LstmWasmError(`save: layer '${sp.layer}' ${sp.name} holds ${v} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`);
+        dv.setUint16(at, toFloat16Bits(v), true); at += 2;
+      } else {
+        dv.setFloat32(at, v, true); at += 4;
+      }
+    }
+  });
+  return out;
+}
+
 export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Array {
+  const dtype = options.weights ?? 'float32';
+  if (!WEIGHT_DTYPES.includes(dtype)) throw new LstmWasmError(`save: option 'weights' must be 'float32' or 'float16', got ${describe(options.weights)}`);
   const weights: Float32Array[] = [];
   const specs: WeightSpec[] = [];
   for (const l of model.layers) {
     const ws = l.getWeights();
-    ws.forEach((w, i) => { weights.push(w.data); specs.push({ layer: l.name, name: l.slots[i].spec.name, shape: w.shape }); });
+    // A layer lists the weights it holds as int8 values (quantize()'s layers: their kernels).
+    const int8 = (l as { int8Weights?: readonly string[] }).int8Weights ?? [];
+    ws.forEach((w, i) => {
+      weights.push(w.data);
+      const name = l.slots[i].spec.name;
+      specs.push({ layer: l.name, name, shape: w.shape, ...(int8.includes(name) ? { dtype: 'int8' as const } : {}) });
+    });
   }
   const states: WeightSpec[] = [];
   if (options.includeState) {
@@ -75,7 +167,9 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
       r.getStates().forEach((st, i) => { weights.push(st.data); states.push({ layer: l.name, name: i === 0 ? 'h' : 'c', shape: st.shape }); });
     }
   }
-  const data = f32Bytes(weights);
+  const names = [...specs, ...states].map((s) => `layer '${s.layer}' ${s.name}`);
+  const mixed = specs.some((sp) => sp.dtype === 'int8');
+  const data = mixed ? mixedBytes(weights, [...specs, ...states], dtype === 'float16') : dtype === 'float16' ? f16Bytes(weights, (j) => names[j]) : f32Bytes(weights);
   const header: Header = {
     format: 'lstm-wasm',
     formatVersion: FORMAT_VERSION,
@@ -85,6 +179,7 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
     crc32: crc32(data),
     states: states.length ? states : undefined,
     training: model.training,
+    ...(dtype === 'float16' ? { weightsDtype: 'float16' as const } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(PREFIX + json.length + data.length);
@@ -106,6 +201,7 @@ function checkSpec(s: unknown, what: string): void {
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => typeof d === 'number')) {
     fail(`${what} (${spec.layer} ${spec.name}) has a bad shape ${show(spec.shape)}`);
   }
+  if (spec.dtype !== undefined && spec.dtype !== 'int8') fail(`${what} (${spec.layer} ${spec.name}): 'dtype' must be 'int8' (or absent), got ${describe(spec.dtype)}`);
 }
 
 export function fail(why: string): never {
@@ -154,6 +250,38 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   const data = bytes.subarray(PREFIX + hlen);
   if (data.length !== header.weightBytes) fail(`expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ${data.length < header.weightBytes ? 'cut short' : 'longer than it should be'}`);
   if (crc32(data) !== header.crc32) fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
+  if (header.weightsDtype !== undefined && header.weightsDtype !== 'float16') fail(`'weightsDtype' must be 'float16' (or absent, for float32), got ${describe(header.weightsDtype)}`);
+  if (header.weightSpecs.some((sp) => sp.dtype === 'int8')) {
+    // Sizes differ per weight: read each spec's values in turn (the states follow the weights).
+    const f16 = header.weightsDtype === 'float16';
+    const all = [...header.weightSpecs, ...(header.states ?? [])];
+    const counts = all.map((sp) => {
+      const n = sp.shape.reduce((a, b) => a * b, 1);
+      if (!sp.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${sp.layer} ${sp.name} has a bad shape ${show(sp.shape)}`);
+      return n;
+    });
+    const need = all.reduce((s, sp, j) => s + counts[j] * (sp.dtype === 'int8' ? 1 : f16 ? 2 : 4), 0);
+    if (need !== data.length) fail(`the weight list needs ${need} bytes, the file has ${data.length}: the data is damaged`);
+    const floats = new Float32Array(counts.reduce((a, b) => a + b, 0));
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    let at = 0, k = 0;
+    all.forEach((sp, j) => {
+      for (let i = 0; i < counts[j]; i++) {
+        if (sp.dtype === 'int8') floats[k++] = dv.getInt8(at++);
+        else if (f16) { floats[k++] = fromFloat16Bits(dv.getUint16(at, true)); at += 2; }
+        else { floats[k++] = dv.getFloat32(at, true); at += 4; }
+      }
+    });
+    return { header, floats };
+  }
+  if (header.weightsDtype !== undefined) {
+    if (data.length % 2) fail(`float16 weights take an even number of bytes, found ${data.length}: the data is damaged`);
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const floats = new Float32Array(data.length / 2);
+    for (let i = 0; i < floats.length; i++) floats[i] = fromFloat16Bits(dv.getUint16(2 * i, true));
+    return { header, floats };
+  }
+  if (data.length % 4) fail(`float32 weights take a multiple of 4 bytes, found ${data.length}: the data is damaged`);
   const aligned = new Uint8Array(data.length);
   aligned.set(data);
   if (!isLittleEndian) for (let i = 0; i < aligned.length; i += 4) aligned.subarray(i, i + 4).reverse();

@@ -1473,6 +1473,8 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
   if (!Number.isInteger(shardBytes) || shardBytes < 4) throw new LstmWasmError(`${where}: option 'shardBytes' must be an integer ≥ 4, got ${describe(options.shardBytes)}`);
   model.build();
+  const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
+  if (quantized) throw new LstmWasmError(`${where}: ${quantized.where} holds int8 weights, which this format cannot carry; export the float model (or save this one with model.save())`);
   let modelTopology: Record<string, unknown>;
   let weightLayers: Layer[];
   if (model instanceof Sequential) {

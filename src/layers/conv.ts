@@ -7,7 +7,7 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, regularizer, type InitializerSpec, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import { kerasLayerArgs, Layer, bool, regularizer, type InitializerSpec, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Conv1D padding: 'valid' (no padding), 'same' (output as long as the input at stride 1), 'causal' (left padding: step t sees steps ≤ t). */
 export type ConvPadding = 'valid' | 'same' | 'causal';
@@ -80,6 +80,7 @@ export class Conv1D extends Layer {
   readonly biasRegularizer?: Regularizer;
 
   constructor(args: Conv1DArgs) {
+    args = kerasLayerArgs<Conv1DArgs>('conv1d', args, undefined, '{ filters: 16, kernelSize: 3 }'); // kernel_size, dilation_rate, …
     super(args ?? ({} as Conv1DArgs), 'conv1d');
     this.checkOptions(args, ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     const w = this.where;

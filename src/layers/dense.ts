@@ -4,7 +4,7 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import { Layer, bool, kerasLayerArgs, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -28,7 +28,11 @@ export class Dense extends Layer {
   readonly kernelRegularizer?: Regularizer;
   readonly biasRegularizer?: Regularizer;
 
-  constructor(args: DenseArgs) {
+  /** `new Dense({ units: 1, ... })`, or as Keras: `new Dense(1, { ... })` (snake_case names too). */
+  constructor(units: number, options?: Omit<DenseArgs, 'units'>);
+  constructor(args: DenseArgs);
+  constructor(unitsOrArgs: number | DenseArgs, options?: Omit<DenseArgs, 'units'>) {
+    const args = kerasLayerArgs<DenseArgs>('dense', unitsOrArgs, options, '{ units: 1 }');
     super(args ?? ({} as DenseArgs), 'dense');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${describe(args)}`);
     this.checkOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);

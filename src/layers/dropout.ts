@@ -1,7 +1,7 @@
 // Dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1/(1-rate);
 // outside training it passes its input on untouched (no copy).
 import { LstmWasmError, describe } from '../errors.js';
-import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import { kerasLayerArgs, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Options of Dropout: `rate` in [0, 1), the fraction of inputs zeroed in training. */
 export interface DropoutArgs extends LayerArgs {
@@ -17,6 +17,7 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
+    args = kerasLayerArgs<DropoutArgs>('dropout', args, undefined, '{ rate: 0.2 }');
     super(args ?? ({} as DropoutArgs), 'dropout');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${describe(args)}`);
     this.checkOptions(args, ['rate', 'seed', 'noiseShape']);

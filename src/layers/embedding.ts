@@ -3,7 +3,7 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString, type TensorData } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import { kerasLayerArgs, Layer, bool, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Options of Embedding: `inputDim` (vocabulary size), `outputDim`, `maskZero` (id 0 is padding the next layers skip), `inputLength`, `embeddingsInitializer` (randomUniform), `embeddingsRegularizer`. */
 export interface EmbeddingArgs extends LayerArgs {
@@ -27,6 +27,7 @@ export class Embedding extends Layer {
   readonly embeddingsRegularizer?: Regularizer;
 
   constructor(args: EmbeddingArgs) {
+    args = kerasLayerArgs<EmbeddingArgs>('embedding', args, undefined, '{ inputDim: 1000, outputDim: 32 }'); // input_dim, mask_zero, …
     const a = args ?? ({} as EmbeddingArgs);
     super(a.inputShape === undefined && a.batchInputShape === undefined && a.inputLength !== undefined ? { ...a, inputShape: [a.inputLength] } : a, 'embedding');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`embedding: expected an options object such as { inputDim: 1000, outputDim: 32 }, got ${describe(args)}`);

@@ -101,10 +101,11 @@ export interface PlanOptions {
 
 /** A single-input runner seen as a node runner. */
 export function nodeRunner(r: Runner): NodeRunner {
+  const outs = [0], masks = [0];
   return {
     outShapes: [r.outShape],
-    get outs() { return [r.out]; },
-    get outMasks() { return [r.outMask]; },
+    get outs() { outs[0] = r.out; return outs; },
+    get outMasks() { masks[0] = r.outMask; return masks; },
     forward(xs, masks, training) { r.forward(xs[0], masks[0], training); },
     backward(dys, needDx) { return [r.backward(dys[0], needDx[0])]; },
     trace: r.trace,
@@ -133,6 +134,42 @@ export interface LayerArgs {
   batchSize?: number;
   trainable?: boolean;
   dtype?: string;
+}
+
+/** Per options object made by kerasLayerArgs: our name → the snake_case name it was given as. */
+const SNAKE_NAMES = new WeakMap<object, Map<string, string>>();
+
+/**
+ * A layer's options as Keras users write them: `new LSTM(50, { return_sequences: true })` or
+ * `new LSTM({ units: 50, returnSequences: true })`. Snake_case names become ours (input_shape →
+ * inputShape); anything else passes unchanged, so the constructor's own checks name it.
+ */
+export function kerasLayerArgs<T>(snake: string, first: unknown, rest: unknown, example = '{ units: 32 }'): T {
+  if (typeof first === 'number') {
+    if (rest !== undefined && (rest === null || typeof rest !== 'object' || Array.isArray(rest))) {
+      throw new LstmWasmError(`${snake}: expected new ${snake}(units, { ...options }), got options ${describe(rest)}`);
+    }
+    const r = camelCopy(snake, rest ?? {});
+    if (Object.hasOwn(r, 'units')) throw new LstmWasmError(`${snake}: 'units' is given twice: ${first} first and ${describe((r as { units?: unknown }).units)} in the options`);
+    r.units = first;
+    return r as T;
+  }
+  if (rest !== undefined) throw new LstmWasmError(`${snake}: the first argument must be the number of units or an options object such as ${example}, got ${describe(first)} and then ${describe(rest)}`);
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) return first as T;
+  return camelCopy(snake, first) as T;
+}
+
+function camelCopy(snake: string, o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const names = new Map<string, string>();
+  for (const [k, v] of Object.entries(o)) {
+    const camel = k.includes('_') ? k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : k;
+    if (Object.hasOwn(out, camel)) throw new LstmWasmError(`${snake}: option '${camel}' is given twice (as '${names.get(camel) ?? camel}' and '${k}')`);
+    out[camel] = v;
+    names.set(camel, k);
+  }
+  SNAKE_NAMES.set(out, new Map([...names].filter(([c, k]) => c !== k)));
+  return out;
 }
 
 export const BASE_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'batchSize', 'trainable', 'dtype'] as const;
@@ -201,7 +238,13 @@ export abstract class Layer {
   }
 
   protected checkOptions(args: object, allowed: readonly string[]): void {
-    checkOptions(this.where, args, [...BASE_OPTIONS, ...allowed]);
+    const all = [...BASE_OPTIONS, ...allowed];
+    const given = SNAKE_NAMES.get(args);
+    if (!given) { checkOptions(this.where, args, all); return; }
+    // Options that came in snake_case: the known ones pass under our names; an unknown one is
+    // named as it was written (its "did you mean" folds the underscores away).
+    const view = Object.fromEntries(Object.keys(args).map((k) => [all.includes(k) ? k : given.get(k) ?? k, true]));
+    checkOptions(this.where, view, all);
   }
 
   /** The output shape (no batch) for an input shape (no batch); throws when the input does not fit. */

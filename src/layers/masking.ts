@@ -2,7 +2,7 @@
 // (they carry their state through it), as in Keras. Its output is its input, untouched.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import { kerasLayerArgs, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Options of Masking: `maskValue` (0). */
 export interface MaskingArgs extends LayerArgs {
@@ -17,6 +17,7 @@ export class Masking extends Layer {
   readonly maskValue: number;
 
   constructor(args: MaskingArgs = {}) {
+    args = kerasLayerArgs<MaskingArgs>('masking', args, undefined, '{ maskValue: 0 }'); // mask_value
     super(args ?? {}, 'masking');
     if (args === null || typeof args !== 'object') throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${describe(args)}`);
     this.checkOptions(args, ['maskValue']);

@@ -8,6 +8,7 @@ import { initializerName, initSpec, type InitializerName } from './initializers.
 import {
   Layer, bool, expectRank, positiveInt, rate, regularizer,
   type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape,
+  kerasLayerArgs,
 } from './layer.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
@@ -338,10 +339,15 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
   const outs = withStates ? (S === 2 ? [out, hT, cT] : [out, hT]) : [out];
   const outShapes = [seq ? [B, T, H] : [B, H], ...(withStates ? Array.from({ length: S }, () => [B, H]) : [])];
   const masks = outs.map(() => 0);
-  const call = (): CellCall => ({
+  // One call record, refilled per call (no allocation per step of a stream).
+  const rec: CellCall = {
     B, T, I, H, flags, x, W: W.ptr, U: U.ptr, bias: bias ? bias.ptr : 0, peep: peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
     gates, extra, hseq, hT, cT, scratch,
-  });
+  };
+  const call = (): CellCall => {
+    rec.flags = flags; rec.x = x; rec.h0 = h0; rec.c0 = c0; rec.mask = mask; rec.xDrop = xDrop; rec.hDrop = hDrop;
+    return rec;
+  };
   return {
     outShapes,
     outs,
@@ -395,7 +401,11 @@ export class LSTM extends Recurrent {
   readonly unitForgetBias: boolean;
   readonly peephole: boolean;
 
-  constructor(args: LSTMArgs) {
+  /** `new LSTM({ units: 32, ... })`, or as Keras: `new LSTM(32, { ... })` (snake_case names too). */
+  constructor(units: number, options?: Omit<LSTMArgs, 'units'>);
+  constructor(args: LSTMArgs);
+  constructor(unitsOrArgs: number | LSTMArgs, options?: Omit<LSTMArgs, 'units'>) {
+    const args = kerasLayerArgs<LSTMArgs>('lstm', unitsOrArgs, options);
     super(args, 'lstm', ['recurrentActivation', 'unitForgetBias', 'peephole']);
     this.recurrentActivation = activation(this.where, 'recurrentActivation', args.recurrentActivation, 'sigmoid', ELEMENTWISE);
     this.unitForgetBias = bool(this.where, 'unitForgetBias', args.unitForgetBias, true);
@@ -440,7 +450,11 @@ export class GRU extends Recurrent {
   readonly recurrentActivation: ActivationName;
   readonly resetAfter: boolean;
 
-  constructor(args: GRUArgs) {
+  /** `new GRU({ units: 32, ... })`, or as Keras: `new GRU(32, { ... })` (snake_case names too). */
+  constructor(units: number, options?: Omit<GRUArgs, 'units'>);
+  constructor(args: GRUArgs);
+  constructor(unitsOrArgs: number | GRUArgs, options?: Omit<GRUArgs, 'units'>) {
+    const args = kerasLayerArgs<GRUArgs>('gru', unitsOrArgs, options);
     super(args, 'gru', ['recurrentActivation', 'resetAfter']);
     this.recurrentActivation = activation(this.where, 'recurrentActivation', args.recurrentActivation, 'sigmoid', ELEMENTWISE);
     this.resetAfter = bool(this.where, 'resetAfter', args.resetAfter, true);
@@ -473,7 +487,11 @@ export class SimpleRNN extends Recurrent {
   readonly blocks = 1;
   readonly stateCount = 1;
 
-  constructor(args: RecurrentArgs) {
+  /** `new SimpleRNN({ units: 32, ... })`, or as Keras: `new SimpleRNN(32, { ... })` (snake_case names too). */
+  constructor(units: number, options?: Omit<RecurrentArgs, 'units'>);
+  constructor(args: RecurrentArgs);
+  constructor(unitsOrArgs: number | RecurrentArgs, options?: Omit<RecurrentArgs, 'units'>) {
+    const args = kerasLayerArgs<RecurrentArgs>('simple_rnn', unitsOrArgs, options);
     super(args, 'simple_rnn', []);
   }
 

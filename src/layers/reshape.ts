@@ -57,7 +57,7 @@ export class RepeatVector extends NoWeights {
 }
 
 /** A pass-through of the data under another shape (Flatten, Reshape). */
-function alias(inShape: number[], outShape: number[]): Runner {
+function alias(outShape: number[]): Runner {
   let out = 0;
   return {
     outShape, get out() { return out; }, outMask: 0,
@@ -83,7 +83,7 @@ export class Flatten extends NoWeights {
   }
 
   plan(_ctx: RunContext, inShape: number[]): Runner {
-    return alias(inShape, [inShape[0], prod(inShape.slice(1))]);
+    return alias([inShape[0], prod(inShape.slice(1))]);
   }
 
   getConfig(): Record<string, unknown> {
@@ -124,7 +124,7 @@ export class Reshape extends NoWeights {
   }
 
   plan(_ctx: RunContext, inShape: number[]): Runner {
-    return alias(inShape, [inShape[0], ...(this.computeOutputShape(inShape.slice(1)) as number[])]);
+    return alias([inShape[0], ...(this.computeOutputShape(inShape.slice(1)) as number[])]);
   }
 
   getConfig(): Record<string, unknown> {

@@ -80,4 +80,20 @@ export interface Kernels {
   attn_apply_backward(B: number, H: number, Tq: number, Tv: number, D: number, p: number, v: number, ldv: number, dout: number, ldo: number, dp: number, dv: number, accumulate: number, scratch: number): void;
   attn_additive_scores(B: number, Tq: number, Tv: number, D: number, q: number, k: number, w: number, a: number, c: number, s: number): void;
   attn_additive_backward(B: number, Tq: number, Tv: number, D: number, q: number, k: number, w: number, a: number, c: number, ds: number, dq: number, dk: number, accumulate: number, dw: number, dac: number): void;
+  i8_row_stride(K: number): number;
+  i8_packed_size(K: number, N: number): number;
+  quantize_cols_i8(K: number, N: number, w: number, q: number, scale: number): void;
+  quantize_rows_i8(M: number, K: number, x: number, ldx: number, q: number, ldq: number, scale: number): void;
+  i8_pack_b(K: number, N: number, q: number, ldq: number, dst: number): void;
+  gemm_i8(M: number, N: number, K: number, a: number, lda: number, sa: number, bp: number, sb: number, bias: number, c: number, ldc: number, accumulate: number): void;
+  gemv_i8(N: number, K: number, a: number, sa: number, bp: number, sb: number, bias: number, c: number, accumulate: number): void;
+  dense_q8_scratch_size(M: number, N: number, K: number): number;
+  dense_q8_forward(M: number, N: number, K: number, act: number, flags: number, x: number, Wq: number, sw: number, bias: number, y: number, scratch: number): void;
+  lstm_q8_scratch_size(B: number, T: number, I: number, H: number, flags: number): number;
+  lstm_q8_forward(B: number, T: number, I: number, H: number, flags: number, act: number, recAct: number, x: number, Wq: number, sw: number, Uq: number, su: number, bias: number, peep: number, h0: number, c0: number, mask: number, gates: number, cseq: number, hseq: number, hT: number, cT: number, scratch: number): void;
+  gru_q8_scratch_size(B: number, T: number, I: number, H: number, flags: number): number;
+  gru_q8_forward(B: number, T: number, I: number, H: number, flags: number, act: number, recAct: number, x: number, Wq: number, sw: number, Uq: number, su: number, bias: number, h0: number, mask: number, gates: number, hrec: number, hseq: number, hT: number, scratch: number): void;
+  rnn_q8_scratch_size(B: number, T: number, I: number, H: number, flags: number): number;
+  rnn_q8_forward(B: number, T: number, I: number, H: number, flags: number, act: number, x: number, Wq: number, sw: number, Uq: number, su: number, bias: number, h0: number, mask: number, hseq: number, hT: number, scratch: number): void;
+  loss_forward_backward_weighted(kind: number, N: number, D: number, yPred: number, yTrue: number, grad: number, gradScale: number, weights: number, R: number): number;
 }

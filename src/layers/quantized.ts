@@ -1,0 +1,221 @@
+// Int8 layers for inference, made by quantize() (src/quantize.ts) from a trained float model:
+// QuantizedDense, QuantizedLSTM, QuantizedGRU (resetAfter) and QuantizedSimpleRNN. Each keeps the options of the float layer it came from; its
+// weights are the int8 values (held as f32 integers in [-127, 127], so the store, getWeights and
+// save need nothing new) with one f32 scale per output column. Their runners call the kernels of
+// assembly/int8.ts: activations entering each GEMM are quantized per row at run time, and the gates,
+// the cell state and the accumulations into it stay f32. The int8 panels are packed into the plan's
+// scratch on the first forward after the weights changed (RunContext.generation), as the float
+// recurrent layers do. Backward passes are refused: train the float model, then quantize it.
+import { LstmWasmError } from '../errors.js';
+import { ACT } from './activations.js';
+import { Dense, type DenseArgs } from './dense.js';
+import { GRU, LSTM, SimpleRNN, planRecurrent, type Cell, type GRUArgs, type LSTMArgs, type Recurrent, type RecurrentArgs } from './recurrent.js';
+import type { NodeRunner, ParamSlot, ParamSpec, PlanOptions, RunContext, Runner, Shape } from './layer.js';
+import type { Node } from '../engine/symbolic.js';
+import { FLAG } from '../runtime/abi.js';
+
+function noTraining(where: string): never {
+  throw new LstmWasmError(`${where}: a quantized layer runs inference only (predict, evaluate, step); train the float model, then quantize() it again`);
+}
+
+/** The float layer's parameters, then one scale per output column for the kernel and the recurrent kernel. */
+function recurrentSpecs(float: ParamSpec[], G: number): ParamSpec[] {
+  const specs = float.map((s) => ({ name: s.name, shape: s.shape, init: { kind: 'zeros' } as const }));
+  specs.push({ name: 'kernel_scale', shape: [G], init: { kind: 'zeros' } });
+  specs.push({ name: 'recurrent_scale', shape: [G], init: { kind: 'zeros' } });
+  return specs;
+}
+
+/** The shared recurrent runner over a quantized cell: it takes the float layout; the scales (the last two slots) go to the cell. */
+function planQuantized(layer: Recurrent, cell: Cell, ctx: RunContext, inShapes: number[][], params: ParamSlot[], withStates: boolean): NodeRunner {
+  return planRecurrent(layer, cell, ctx, inShapes, params.slice(0, -2), withStates);
+}
+
+function asRunner(r: NodeRunner): Runner {
+  return {
+    outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
+    forward(x, mask, training) { r.forward([x], [mask], training); },
+    backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
+    trace: r.trace, states: r.states,
+  };
+}
+
+/** Dense with int8 weights: kernel [K, N] (int8 values), kernel_scale [N], bias [N]. */
+export class QuantizedDense extends Dense {
+  get className(): string {
+    return 'QuantizedDense';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['kernel'];
+
+  constructor(args: DenseArgs) {
+    super(args);
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    const K = input[input.length - 1] as number, N = this.units;
+    const specs: ParamSpec[] = [
+      { name: 'kernel', shape: [K, N], init: { kind: 'zeros' } },
+      { name: 'kernel_scale', shape: [N], init: { kind: 'zeros' } },
+    ];
+    if (this.useBias) specs.push({ name: 'bias', shape: [N], init: { kind: 'zeros' } });
+    return specs;
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
+    const { k, arena } = ctx;
+    const K = inShape[inShape.length - 1], N = this.units;
+    const M = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const [W, S] = params;
+    const bias = this.useBias ? params[2] : null;
+    const y = arena.alloc(M * N);
+    const fused = !!options.logits && this.fusableActivation !== null;
+    const logits = fused ? arena.alloc(M * N) : 0;
+    const scratch = arena.alloc(k.dense_q8_scratch_size(M, N, K));
+    const act = ACT[this.activation];
+    const where = this.where;
+    let packedAt = -1;
+    let mask = 0;
+    return {
+      outShape: [...inShape.slice(0, -1), N],
+      out: y,
+      get outMask() { return mask; },
+      logits,
+      fusedLogits: fused,
+      forward(x: number, maskIn: number) {
+        mask = inShape.length === 3 ? maskIn : 0;
+        const flags = packedAt === ctx.generation ? FLAG.packed : 0;
+        packedAt = ctx.generation;
+        if (fused) {
+          k.dense_q8_forward(M, N, K, ACT.linear, flags, x, W.ptr, S.ptr, bias ? bias.ptr : 0, logits, scratch);
+          if (act === ACT.softmax) k.softmax_rows(M, N, logits, y);
+          else k.act_forward(act, M * N, logits, y);
+        } else {
+          k.dense_q8_forward(M, N, K, act, flags, x, W.ptr, S.ptr, bias ? bias.ptr : 0, y, scratch);
+        }
+      },
+      backward(): number {
+        noTraining(where);
+      },
+    } as Runner;
+  }
+}
+
+/**
+ * LSTM with int8 weights: kernel [I, 4H], recurrent_kernel [H, 4H] (int8 values), bias [4H],
+ * peephole [3H] when it has them, then kernel_scale [4H] and recurrent_scale [4H]. Masks, initial
+ * states, goBackwards, returnSequences/returnState and stateful layers (step) work as for LSTM;
+ * dropout does not apply (inference).
+ */
+export class QuantizedLSTM extends LSTM {
+  get className(): string {
+    return 'QuantizedLSTM';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['kernel', 'recurrent_kernel'];
+
+  constructor(args: LSTMArgs) {
+    super(args);
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    return recurrentSpecs(super.paramSpecs(input), 4 * this.units);
+  }
+
+  /** The cell of the shared recurrent runner, over the int8 kernels and these scales. */
+  private quantizedCell(params: ParamSlot[]): Cell {
+    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
+    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const where = this.where;
+    return {
+      gateCount: 4, extra: true, extraIsCell: true, flags: this.peephole ? FLAG.peephole : 0,
+      scratchSize: (k, B, T, I, H, f) => k.lstm_q8_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.lstm_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, sw, c.U, su, c.bias, c.peep, c.h0, c.c0, c.mask,
+        c.gates, c.extra, c.hseq, c.hT, c.cT, c.scratch),
+      backward: () => noTraining(where),
+    };
+  }
+
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  }
+}
+
+/** GRU (resetAfter: true) with int8 weights: kernel [I, 3H], recurrent_kernel [H, 3H], bias [2, 3H], kernel_scale, recurrent_scale [3H]. */
+export class QuantizedGRU extends GRU {
+  get className(): string {
+    return 'QuantizedGRU';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['kernel', 'recurrent_kernel'];
+
+  constructor(args: GRUArgs) {
+    super(args);
+    if (!this.resetAfter) throw new LstmWasmError(`${this.where}: only GRUs with resetAfter: true (the Keras default) can be quantized`);
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    return recurrentSpecs(super.paramSpecs(input), 3 * this.units);
+  }
+
+  private quantizedCell(params: ParamSlot[]): Cell {
+    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
+    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const where = this.where;
+    return {
+      gateCount: 3, extra: true, extraIsCell: false, flags: FLAG.resetAfter,
+      scratchSize: (k, B, T, I, H, f) => k.gru_q8_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.gru_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, sw, c.U, su, c.bias, c.h0, c.mask, c.gates, c.extra, c.hseq, c.hT, c.scratch),
+      backward: () => noTraining(where),
+    };
+  }
+
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  }
+}
+
+/** SimpleRNN with int8 weights: kernel [I, H], recurrent_kernel [H, H], bias [H], kernel_scale, recurrent_scale [H]. */
+export class QuantizedSimpleRNN extends SimpleRNN {
+  get className(): string {
+    return 'QuantizedSimpleRNN';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['kernel', 'recurrent_kernel'];
+
+  constructor(args: RecurrentArgs) {
+    super(args);
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    return recurrentSpecs(super.paramSpecs(input), this.units);
+  }
+
+  private quantizedCell(params: ParamSlot[]): Cell {
+    const act = ACT[this.activation];
+    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const where = this.where;
+    return {
+      gateCount: 0, extra: false, extraIsCell: false, flags: 0,
+      scratchSize: (k, B, T, I, H, f) => k.rnn_q8_scratch_size(B, T, I, H, f),
+      forward: (k, c) => k.rnn_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, sw, c.U, su, c.bias, c.h0, c.mask, c.hseq, c.hT, c.scratch),
+      backward: () => noTraining(where),
+    };
+  }
+
+  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  }
+}
