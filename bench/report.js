@@ -134,6 +134,14 @@ export function buildReport({ meta, jobs, messages }) {
       for (const caseId of t.cases) {
         const ours = find('ours', caseId, build);
         if (t.kind === 'self') {
+          // Measured in one process, alternating (bench/ab.js), where that ran; else from the separate jobs.
+          const ab = messages.find((m) => m.type === 'ab' && m.build === build)?.rows.find((r) => r.case === caseId);
+          if (ab) {
+            const r = t.id === 'no-regression' ? ab.vsPrevious : ab.functionalVsSequential;
+            const note = t.id === 'no-regression' ? `${fmtTime(ab.oursMs)} vs ${fmtTime(ab.previousMs)} per call` : `${fmtTime(ab.functionalMs)} vs ${fmtTime(ab.oursMs)} per call`;
+            addTarget(t, caseId, build, r, fmtX(r), `≥ ${t.min.toFixed(3)}×`, r >= t.min, `${note}, median of ${ab.rounds} alternating rounds in one process`);
+            continue;
+          }
           const mine = find(t.of ?? 'ours', caseId, build), other = find(t.peer, caseId, build);
           if (!jobs.some((j) => j.lib === t.peer) || !jobs.some((j) => j.lib === (t.of ?? 'ours'))) { notInRun.add(NAMES[t.peer]); continue; }
           if (!mine || !other) { addTarget(t, caseId, build, null, '–', `≥ ${t.min.toFixed(3)}×`, null, 'not measured'); continue; }

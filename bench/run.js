@@ -39,7 +39,7 @@ const PEERS = {
   ort: './peers/ort.js',
   brain: './peers/brain.js',
 };
-const LIBS = [...Object.keys(PEERS), 'gemm'];
+const LIBS = [...Object.keys(PEERS), 'gemm', 'ab'];
 /** The npm packages each peer needs: the bench's devDependencies, not the library's. */
 const PEER_PACKAGES = {
   'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
@@ -242,6 +242,17 @@ async function runJob(job, opts, emit) {
     emit({ type: 'skip', lib: job.lib, build: job.build, reason: `this runtime does not validate relaxed-SIMD (Node 20 needs ${RELAXED_FLAG})` });
     return;
   }
+  if (job.lib === 'ab') {
+    try {
+      const { runAbBench } = await import(new URL('./ab.js', import.meta.url).href);
+      const { DIR } = await import(new URL('./build-previous.mjs', import.meta.url).href);
+      const rows = await runAbBench({ libPath: opts.libPath, previousPath: resolve(DIR, 'dist', 'index.js'), build: job.build, quick: opts.quick });
+      emit({ type: 'ab', lib: 'ab', build: job.build, rows });
+    } catch (e) {
+      emit({ type: 'skip', lib: 'ab', build: job.build, reason: firstLine(e), error: true });
+    }
+    return;
+  }
   if (job.lib === 'gemm') {
     const gemmPath = resolve(HERE, 'gemm.js');
     if (!existsSync(gemmPath)) { emit({ type: 'skip', lib: 'gemm', build: job.build, reason: 'bench/gemm.js is missing' }); return; }
@@ -349,6 +360,8 @@ function planJobs(opts) {
   // The same networks built functionally, and the code before the graph engine (--previous), in each build.
   if (want('ours-functional')) for (const b of opts.builds) jobs.push({ lib: 'ours-functional', build: b });
   if (opts.previous && want('ours-previous')) for (const b of opts.builds) jobs.push({ lib: 'ours-previous', build: b });
+  // Today's code against the previous and against its functional form, alternating in one process (bench/ab.js).
+  if (opts.previous && (want('ours-previous') || want('ab'))) for (const b of opts.builds) jobs.push({ lib: 'ab', build: b });
   if (want('gemm') && opts.gemm) for (const b of opts.builds) jobs.push({ lib: 'gemm', build: b });
   for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'brain']) if (want(lib)) jobs.push({ lib });
   return jobs;
@@ -364,7 +377,7 @@ function childFlags(job) {
 
 function runChild(job, opts, emit) {
   // A generous stop for a hung child: several times the job's own budget.
-  const budgetS = job.lib === 'gemm' ? 60
+  const budgetS = job.lib === 'gemm' || job.lib === 'ab' ? 150
     : [null, ...Object.keys(GROUP_SECONDS)].reduce((sum, g) => sum + budgetSeconds(g, opts.quick, job.lib), 0);
   const timeoutMs = opts.cases ? 900_000 : (3 * budgetS + 60) * 1000;
   return new Promise((done) => {
@@ -407,6 +420,8 @@ function progress(m) {
     process.stderr.write(`  ${who.padEnd(26)} ${(m.case ?? '').padEnd(12)} ${m.error ? 'FAILED' : 'skipped'}: ${m.reason}\n`);
   } else if (m.type === 'info') {
     process.stderr.write(`${who}: ${JSON.stringify(m.info)}\n`);
+  } else if (m.type === 'ab') {
+    for (const r of m.rows) process.stderr.write(`  ${`ab (${m.build})`.padEnd(26)} ${r.case.padEnd(12)} today ${r.oursMs.toFixed(3)} ms, previous ${r.previousMs.toFixed(3)} ms, functional ${r.functionalMs.toFixed(3)} ms; speed vs previous ${r.vsPrevious.toFixed(3)}×, functional vs Sequential ${r.functionalVsSequential.toFixed(3)}× (${r.rounds} rounds)\n`);
   } else if (m.type === 'gemm') {
     process.stderr.write(`${who}: GEMM benchmark done\n`);
   }

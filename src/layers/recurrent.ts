@@ -344,6 +344,9 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
     B, T, I, H, flags, x, W: W.ptr, U: U.ptr, bias: bias ? bias.ptr : 0, peep: peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
     gates, extra, hseq, hT, cT, scratch,
   };
+  const back: CellBackCall = {
+    ...rec, dhseq: 0, dhT: 0, dcT: 0, dW: W.grad, dU: U.grad, db: bias ? bias.grad : 0, dpeep: peep ? peep.grad : 0, dx: 0, dh0: 0, dc0: 0,
+  };
   const call = (): CellCall => {
     rec.flags = flags; rec.x = x; rec.h0 = h0; rec.c0 = c0; rec.mask = mask; rec.xDrop = xDrop; rec.hDrop = hDrop;
     return rec;
@@ -380,10 +383,10 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
       const wantDx = needDx[0];
       const dh0 = given && needDx[1] ? dh0Buf : 0;
       const dc0 = given && S === 2 && needDx[2] ? dc0Buf : 0;
-      cell.backward(k, {
-        ...call(), dhseq, dhT, dcT, dW: W.grad, dU: U.grad, db: bias ? bias.grad : 0, dpeep: peep ? peep.grad : 0,
-        dx: wantDx ? dxBuf : 0, dh0, dc0,
-      });
+      const b = back;
+      Object.assign(b, call());
+      b.dhseq = dhseq; b.dhT = dhT; b.dcT = dcT; b.dx = wantDx ? dxBuf : 0; b.dh0 = dh0; b.dc0 = dc0;
+      cell.backward(k, b);
       const r = [wantDx ? dxBuf : 0];
       if (given) { r.push(dh0); if (S === 2) r.push(dc0); }
       return r;
