@@ -23,21 +23,10 @@
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_v, dact_v } from "./activations";
 import { madd, ACT_SIGMOID, ACT_TANH } from "./common";
-import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, r16 } from "./recurrent";
+import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, isMasked, ld, r16, st } from "./recurrent";
 import { FLAG_RESET_AFTER } from "./abi";
 
-// The per-unit passes run on f32x4; a tail (H not a multiple of 4) runs the same code on one lane,
-// loaded as a splat and stored from lane 0, so it computes exactly what the vector body would.
-// @ts-ignore: decorator
-@inline function ld(p: usize, vec: bool): v128 {
-  return vec ? v128.load(p) : v128.load32_splat(p);
-}
-
-// @ts-ignore: decorator
-@inline function st(p: usize, v: v128, vec: bool): void {
-  if (vec) v128.store(p, v);
-  else v128.store32_lane(p, v, 0);
-}
+// ld, st (a tail of H runs the vector code on one lane) and isMasked: recurrent.ts.
 
 // Scratch, in f32 units, each region 64-byte aligned. The packed W and U come first, at offsets
 // that depend only on I, H and flags, so FLAG_PACKED finds them again whatever B and T are.
@@ -131,10 +120,6 @@ export function gru_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i3
   if (hr) memory.fill(hr, 0, Hb);
 }
 
-// @ts-ignore: decorator
-@inline function isMasked(mask: usize, i: i32): bool {
-  return mask != 0 && load<f32>(f32at(mask, i)) == 0;
-}
 
 // One resetAfter step over the batch. Inline with constant codes, the activations fold away.
 // @ts-ignore: decorator

@@ -7,6 +7,25 @@ import { gemm_pack_b, gemm_packed } from "./gemm";
 // the previous forward call with this scratch and these weights, so repacking is skipped.
 export { FLAG_GO_BACKWARDS, FLAG_PACKED } from "./abi";
 
+// A tail (H not a multiple of 4) runs the vector code on one lane: splat in, lane 0 out, so it
+// computes exactly what the vector body would (GRU and SimpleRNN passes).
+// @ts-ignore: decorator
+@inline export function ld(p: usize, vec: bool): v128 {
+  return vec ? v128.load(p) : v128.load32_splat(p);
+}
+
+// @ts-ignore: decorator
+@inline export function st(p: usize, v: v128, vec: bool): void {
+  if (vec) v128.store(p, v);
+  else v128.store32_lane(p, v, 0);
+}
+
+// A masked step (mask [B, T], 0 = skip) carries the state through.
+// @ts-ignore: decorator
+@inline export function isMasked(mask: usize, i: i32): bool {
+  return mask != 0 && load<f32>(f32at(mask, i)) == 0;
+}
+
 // @ts-ignore: decorator
 @inline export function f32at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
@@ -30,31 +49,8 @@ export function droppedInput(B: i32, T: i32, I: i32, x: usize, xDrop: usize, dst
   return dst;
 }
 
-// The state before step s of sequence b: h0 (0 when absent) at s = 0, else the output of s-1.
-// @ts-ignore: decorator
-@inline export function prevState(T: i32, H: i32, b: i32, s: i32, init: usize, seq: usize): usize {
-  return s == 0 ? (init ? f32at(init, b * H) : 0) : f32at(seq, (b * T + s - 1) * H);
-}
 
-// h̃_{s-1} = h_{s-1} ⊙ hDrop for every sequence, into dst [B, H] (row stride ldd).
-export function previousHidden(B: i32, T: i32, H: i32, s: i32, h0: usize, hseq: usize, hDrop: usize, dst: usize, ldd: i32): void {
-  for (let b = 0; b < B; b++) {
-    const src = prevState(T, H, b, s, h0, hseq);
-    for (let j = 0; j < H; j++) {
-      let v: f32 = src ? load<f32>(f32at(src, j)) : 0;
-      if (hDrop) v *= load<f32>(f32at(hDrop, b * H + j));
-      store<f32>(f32at(dst, b * ldd + j), v);
-    }
-  }
-}
 
-// Every h̃_{s-1}, stacked in time order (row b·T + t), the rows dU = H̃ᵀ·dZ needs.
-export function stackPreviousHidden(B: i32, T: i32, H: i32, back: bool, h0: usize, hseq: usize, hDrop: usize, dst: usize): void {
-  for (let s = 0; s < T; s++) {
-    const t = back ? T - 1 - s : s;
-    previousHidden(B, T, H, s, h0, hseq, hDrop, f32at(dst, t * H), T * H);
-  }
-}
 
 // dst[N] = Σ over M rows of src (row stride ld): bias gradients.
 export function columnSums(M: i32, N: i32, src: usize, ld: i32, dst: usize): void {
@@ -80,8 +76,3 @@ export function inputGradient(B: i32, T: i32, I: i32, N: i32, dZ: usize, W: usiz
       }
 }
 
-// The final state of every sequence: the output of the last step.
-export function lastState(B: i32, T: i32, H: i32, seq: usize, dst: usize): void {
-  if (!dst) return;
-  for (let b = 0; b < B; b++) memory.copy(f32at(dst, b * H), f32at(seq, (b * T + T - 1) * H), <usize>H << 2);
-}

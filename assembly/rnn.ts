@@ -11,24 +11,10 @@
 import { gemm_pack_b, gemm_packed, gemm_packed_size } from "./gemm";
 import { act_v, dact_v } from "./activations";
 import { ACT_TANH } from "./common";
-import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, r16 } from "./recurrent";
+import { FLAG_GO_BACKWARDS, FLAG_PACKED, columnSums, droppedInput, f32at, inputGradient, isMasked, ld, r16, st } from "./recurrent";
 
-// A tail (H not a multiple of 4) runs the vector code on one lane: splat in, lane 0 out.
-// @ts-ignore: decorator
-@inline function ld(p: usize, vec: bool): v128 {
-  return vec ? v128.load(p) : v128.load32_splat(p);
-}
+// ld, st (a tail of H runs the vector code on one lane) and isMasked: recurrent.ts.
 
-// @ts-ignore: decorator
-@inline function st(p: usize, v: v128, vec: bool): void {
-  if (vec) v128.store(p, v);
-  else v128.store32_lane(p, v, 0);
-}
-
-// @ts-ignore: decorator
-@inline function isMasked(mask: usize, i: i32): bool {
-  return mask != 0 && load<f32>(f32at(mask, i)) == 0;
-}
 
 // Scratch in f32 units. Packed W and U first, at offsets that depend only on I and H (FLAG_PACKED).
 export function rnn_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i32 {

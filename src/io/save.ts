@@ -15,7 +15,7 @@
 import { LstmWasmError, describe, show } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
-import { halfToFloat } from './bytes.js';
+import { halfToFloat, swapToLE } from './bytes.js';
 
 export const MAGIC = 'LSTMWASM';
 /** 2: the topology is a graph (Model) or a chain (Sequential). Files of version 1 (Sequential only) still load. */
@@ -55,16 +55,12 @@ export interface SaveOptions {
   weights?: WeightDtype;
 }
 
-const isLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 function f32Bytes(parts: Float32Array[]): Uint8Array {
   const n = parts.reduce((s, p) => s + p.length, 0);
   const all = new Float32Array(n);
   let at = 0;
   for (const p of parts) { all.set(p, at); at += p.length; }
-  const bytes = new Uint8Array(all.buffer);
-  if (!isLittleEndian) for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
-  return bytes;
+  return swapToLE(new Uint8Array(all.buffer), 4);
 }
 
 /** What a model gives save(): its topology, its layers with weights (in order), its compile config. */
@@ -284,7 +280,7 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   if (data.length % 4) fail(`float32 weights take a multiple of 4 bytes, found ${data.length}: the data is damaged`);
   const aligned = new Uint8Array(data.length);
   aligned.set(data);
-  if (!isLittleEndian) for (let i = 0; i < aligned.length; i += 4) aligned.subarray(i, i + 4).reverse();
+  swapToLE(aligned, 4);
   const floats = new Float32Array(aligned.buffer);
 
   return { header, floats };
