@@ -4,8 +4,10 @@
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { kerasOptions } from './engine/trainer.js';
 
+/** The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch also `size`, `gradNorm` and `lr`. */
 export type Logs = Record<string, number>;
 
+/** What fit calls, as Keras: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (each may return a promise), and setModel. */
 export interface Callback {
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
@@ -31,6 +33,7 @@ export interface TrainableModel {
   save?(options?: { includeState?: boolean }): Uint8Array;
 }
 
+/** Options of EarlyStopping: `monitor` ('val_loss'), `minDelta`, `patience` (0), `mode`, `baseline`, `restoreBestWeights`. */
 export interface EarlyStoppingArgs {
   monitor?: string;
   minDelta?: number;
@@ -282,6 +285,7 @@ function callbackArgs(where: string, args: unknown, allowed: string[]): Record<s
   return kerasOptions(where, args, allowed);
 }
 
+/** Options of ReduceLROnPlateau: `monitor` ('val_loss'), `factor` (0.1), `patience` (10), `minDelta`, `cooldown`, `minLr`, `mode`. */
 export interface ReduceLROnPlateauArgs {
   monitor?: string;
   factor?: number;
@@ -498,6 +502,7 @@ function pyExp(s: string): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/** Options of CSVLogger: `separator` (','), `append` (false). */
 export interface CSVLoggerArgs {
   separator?: string;
   append?: boolean;
@@ -562,6 +567,7 @@ export class CSVLogger implements Callback {
 }
 
 type Hook<A extends unknown[]> = (...args: A) => void | Promise<void>;
+/** The hooks of a LambdaCallback: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (Keras's on_epoch_end spelling too). */
 export interface LambdaCallbackArgs {
   onTrainBegin?: Hook<[Logs?]>;
   onTrainEnd?: Hook<[Logs?]>;
@@ -592,6 +598,7 @@ export class LambdaCallback implements Callback {
   }
 }
 
+/** Options of ModelCheckpoint: `filepath` ({epoch}, {val_loss:.4f} …), `monitor`, `mode`, `saveBestOnly`, `saveWeightsOnly`, `saveFreq` ('epoch' or a batch count), `write` (a function instead of a file, in a browser). */
 export interface ModelCheckpointArgs {
   /** Where to save; `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}` … are filled in (as Keras). */
   filepath: string;

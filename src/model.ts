@@ -23,6 +23,7 @@ import type { Optimizer } from './optimizers.js';
 
 export type { CompileArgs } from './engine/trainer.js';
 
+/** Options of model(): `inputs` and `outputs` (symbolic tensors), `name`, `seed` (reproducible initial weights, shuffling and dropout). */
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
   outputs: SymbolicTensor | SymbolicTensor[];
@@ -31,6 +32,7 @@ export interface ModelArgs {
   seed?: number;
 }
 
+/** Options of fit(): `epochs` (1), `batchSize` (32), `shuffle` (true), `validationSplit` or `validationData`, `verbose` (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms), `classWeight`, `sampleWeight`. */
 export interface FitArgs {
   epochs?: number;
   batchSize?: number;
@@ -78,6 +80,7 @@ export function checkSeed(where: string, seed: unknown): number | undefined {
   return seed as number;
 }
 
+/** A model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and TF.js's functional model). `model({ inputs, outputs })` or `new Model(...)`; Sequential is one whose graph is a chain. compile, fit, evaluate, predict, trainOnBatch, step, inspect, weights, summary, save, dispose. */
 export class Model {
   readonly name: string;
   stopTraining = false;

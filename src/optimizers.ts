@@ -7,12 +7,14 @@ import { LearningRateSchedule, scheduleConfig, toSchedule } from './schedules.js
 /** A fixed rate, or a schedule (an instance, or its config { className, config }). */
 export type LearningRate = number | LearningRateSchedule | { className: string; config: Record<string, unknown> };
 
+/** An optimizer by name ('adam', 'sgd', 'rmsprop') or by config ({ name, learningRate, … }); `learningRate` may be a schedule. */
 export type OptimizerConfig =
   | 'adam' | 'sgd' | 'rmsprop'
   | { name: 'adam'; learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number }
   | { name: 'sgd'; learningRate?: LearningRate; momentum?: number; nesterov?: boolean }
   | { name: 'rmsprop'; learningRate?: LearningRate; rho?: number; momentum?: number; epsilon?: number };
 
+/** A compiled model's optimizer (`model.optimizer`): its name, config, current `learningRate` and `iterations`. */
 export interface Optimizer {
   readonly name: 'adam' | 'sgd' | 'rmsprop';
   /** The rate of the next update; settable (ReduceLROnPlateau, LearningRateScheduler) unless a schedule gives it. */

@@ -18,6 +18,7 @@ import { QuantizedDense, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN } from 
 import type { CompileArgs } from './engine/trainer.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
 
+/** Options of quantize(): `weights` ('int8'), `activations` ('dynamic'). */
 export interface QuantizeOptions {
   /** The weights' type: 'int8' (one scale per output channel). */
   weights?: 'int8';
@@ -82,6 +83,7 @@ export class QuantizedModel extends Model {
   }
 }
 
+/** A model for inference with int8 weights (one scale per output channel) in its Dense, LSTM, GRU and SimpleRNN layers; activations quantized per row as they enter each product; gates and cell state in f32. Train the float model; this one predicts, evaluates, steps and saves. */
 export function quantize(model: Model, options: QuantizeOptions = {}): QuantizedModel {
   if (!(model instanceof Model)) throw new LstmWasmError(`quantize: expected a Model or Sequential, got ${describe(model)}`);
   if (model instanceof QuantizedModel) throw new LstmWasmError(`quantize: Model '${model.name}' is already quantized; quantize its float model`);

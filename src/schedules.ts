@@ -3,6 +3,7 @@
 // An optimizer's learningRate takes one of these, or its config { className, config } (as saved).
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 
+/** A learning rate that changes with the step, as Keras 3's schedules: pass one as an optimizer's learningRate. */
 export abstract class LearningRateSchedule {
   abstract readonly className: string;
   /** The rate for the update made after `step` updates. */
@@ -42,6 +43,7 @@ function opts(where: string, args: unknown, names: Record<string, string>): Reco
 
 const rate = (where: string, name: string, v: unknown, dflt?: number) => num(where, name, v, { dflt, min: 0 });
 
+/** Options of ExponentialDecay: lr = initialLearningRate · decayRate^(step / decaySteps), floored with `staircase`. */
 export interface ExponentialDecayArgs { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }
 
 /** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
@@ -65,6 +67,7 @@ export class ExponentialDecay extends LearningRateSchedule {
   getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase }; }
 }
 
+/** Options of PiecewiseConstantDecay: `boundaries` (steps) and `values` (one more than the boundaries). */
 export interface PiecewiseConstantDecayArgs { boundaries: number[]; values: number[] }
 
 /** values[0] up to and including boundaries[0], values[i] in (boundaries[i-1], boundaries[i]], the last value after. */
@@ -94,6 +97,7 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   getConfig() { return { boundaries: [...this.boundaries], values: [...this.values] }; }
 }
 
+/** Options of PolynomialDecay: from initialLearningRate to endLearningRate over decaySteps, with `power` and `cycle`. */
 export interface PolynomialDecayArgs { initialLearningRate: number; decaySteps: number; endLearningRate?: number; power?: number; cycle?: boolean }
 
 /** (initial - end) · (1 - step/decaySteps)^power + end; step held at decaySteps, or decaySteps stretched to the next multiple when cycle. */
@@ -123,6 +127,7 @@ export class PolynomialDecay extends LearningRateSchedule {
   getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle }; }
 }
 
+/** Options of InverseTimeDecay: lr = initialLearningRate / (1 + decayRate · step / decaySteps), with `staircase`. */
 export interface InverseTimeDecayArgs { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }
 
 /** initialLearningRate / (1 + decayRate · step / decaySteps), the quotient floored when staircase. */
@@ -146,6 +151,7 @@ export class InverseTimeDecay extends LearningRateSchedule {
   getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase }; }
 }
 
+/** Options of CosineDecay: a cosine from initialLearningRate to alpha · it over decaySteps, after an optional linear warm-up to warmupTarget over warmupSteps. */
 export interface CosineDecayArgs { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number | null; warmupSteps?: number }
 
 /**
@@ -179,6 +185,7 @@ export class CosineDecay extends LearningRateSchedule {
   getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, warmupTarget: this.warmupTarget, warmupSteps: this.warmupSteps }; }
 }
 
+/** Options of CosineDecayRestarts: cosine periods of firstDecaySteps, each tMul longer and mMul lower than the one before. */
 export interface CosineDecayRestartsArgs { initialLearningRate: number; firstDecaySteps: number; tMul?: number; mMul?: number; alpha?: number }
 
 /** SGDR (Loshchilov & Hutter): cosine decays over periods that grow by tMul, each restart's peak scaled by mMul. */

@@ -12,6 +12,7 @@ import { Sequential } from '../sequential.js';
 import type { CallOptions, SymbolicTensor } from '../engine/symbolic.js';
 import { decodeModel, fail, type Header, type SavedModel, type WeightSpec } from './save.js';
 
+/** A model from the bytes model.save() gave (format 1 or 2), checked before anything is built: a damaged, cut-short or foreign file is an error. */
 export async function loadModel(saved: SavedModel): Promise<Model> {
   return loadModelSync(saved);
 }
@@ -80,6 +81,7 @@ export function graphFromTopology(config: Header['modelTopology']['config'], whe
   return new Model({ inputs, outputs, name: typeof config.name === 'string' && config.name ? config.name : undefined });
 }
 
+/** loadModel, synchronously. */
 export function loadModelSync(saved: SavedModel): Model {
   const { header, floats } = decodeModel(saved);
   const topo = header.modelTopology;

@@ -358,6 +358,7 @@ function mergeDirections(g: GraphBuilder, x: string, axis: number, mode: MergeMo
   }
 }
 
+/** Options of toOnnx(): input and output names (`inputNames`/`outputNames`, or `inputName`/`outputName` for one). */
 export interface ToOnnxOptions {
   /** The graph input's name, for a model with one input (default: 'input' for a Sequential model, else the input layer's name). */
   inputName?: string;
@@ -814,6 +815,7 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
 }
 // ---- importing -----------------------------------------------------------------------------
 
+/** Options of fromOnnx(): `output` (which graph output, for a Sequential), `name`, `functional` (the whole graph as a functional model) with `outputs`. */
 export interface FromOnnxOptions {
   /**
    * Which graph output the model computes (default: the first). For PyTorch's nn.LSTM that is

@@ -48,6 +48,7 @@ export interface Header {
   weightsDtype?: 'float16';
 }
 
+/** Options of model.save(): `includeState` (stateful layers' states), `weights` ('float32' or 'float16'). */
 export interface SaveOptions {
   /** Also save the recurrent state of stateful layers (default false). */
   includeState?: boolean;
@@ -204,6 +205,7 @@ export function fail(why: string): never {
   throw new LstmWasmError(`loadModel: ${why}`);
 }
 
+/** The bytes of a saved model: a Uint8Array or an ArrayBuffer. */
 export type SavedModel = Uint8Array | ArrayBuffer;
 
 /** Checks a saved model's bytes (magic, version, checksums, header form) and gives its header and weights. */

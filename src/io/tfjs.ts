@@ -44,6 +44,7 @@ import type { InitializerName } from '../layers/initializers.js';
 
 // ---- the format ----------------------------------------------------------------------------
 
+/** A weight's TF.js quantization entry: dtype ('uint8', 'uint16', 'float16') and its scale and min. */
 export interface WeightQuantization {
   dtype: 'uint8' | 'uint16' | 'float16';
   scale?: number;
@@ -59,6 +60,7 @@ export interface WeightEntry {
   quantization?: WeightQuantization;
 }
 
+/** One group of a weightsManifest (TF.js): its shard paths and the weights they hold, in order. */
 export interface WeightGroup {
   paths: string[];
   weights: WeightEntry[];
@@ -102,6 +104,7 @@ export type LayersModelSource =
   | { modelTopology?: unknown; weightSpecs?: WeightEntry[]; weightData?: Bytes | Bytes[] }
   | { load(): Promise<unknown> };
 
+/** Options of loadLayersModel(): `fetch` and `requestInit` for URLs, `allowCrossOrigin` (weight shards on another origin). */
 export interface LoadLayersModelOptions {
   /** The fetch to use for URLs (default: globalThis.fetch). */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
@@ -1452,6 +1455,7 @@ function weightNames(l: Layer): string[] {
   return names.map((n) => `${l.name}/${n}`);
 }
 
+/** Options of toLayersModel() and saveLayersModel(): `shardBytes`, the largest weight shard (4 MiB, as TF.js). */
 export interface ToLayersModelOptions {
   /** Largest weight shard in bytes (default 4 MiB, as TF.js). */
   shardBytes?: number;

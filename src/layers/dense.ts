@@ -6,6 +6,7 @@ import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import { Layer, bool, kerasLayerArgs, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
 
+/** Options of Dense: `units`, `activation` ('linear'), `useBias` (true), `kernelInitializer` (glorotUniform), `biasInitializer` (zeros), regularizers. */
 export interface DenseArgs extends LayerArgs {
   units: number;
   activation?: ActivationName | string;
@@ -16,6 +17,7 @@ export interface DenseArgs extends LayerArgs {
   biasRegularizer?: Regularizer;
 }
 
+/** A fully connected layer: y = act(x·W + b), kernel [K, units]; on [batch, steps, features] it applies to every step. `new Dense({ units })` or `new Dense(units, { ... })`. */
 export class Dense extends Layer {
   get className(): string {
     return 'Dense';

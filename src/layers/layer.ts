@@ -12,6 +12,7 @@ import { Node, SymbolicTensor, isSymbolic, type CallOptions } from '../engine/sy
 /** A shape without its batch dimension; null where it is not known until data comes. */
 export type Shape = (number | null)[];
 
+/** A weight penalty: `{ l2 }` adds l2·Σw² to the loss. */
 export interface Regularizer {
   l2?: number;
 }
@@ -122,11 +123,13 @@ export interface WeightStore extends RunContext {
   readonly fitting?: { where: string; epoch: number; epochs: number } | null;
 }
 
+/** Options of layer.apply(): `initialState` (recurrent layers: their starting states, whose gradients flow back), `training` (forces dropout on or off for this call). */
 export interface ApplyOptions extends CallOptions {
   /** Recurrent layers: the initial state tensors ([h, c] for LSTM, [h] for GRU and SimpleRNN). */
   initialState?: SymbolicTensor | SymbolicTensor[];
 }
 
+/** Options every layer takes: `name`, `inputShape` or `batchInputShape` (a first layer's), `batchSize`, `trainable` (true), `dtype` ('float32' only). */
 export interface LayerArgs {
   name?: string;
   inputShape?: Shape;
@@ -190,6 +193,7 @@ export function uniqueName(base: string): string {
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
+/** The base of every layer: its options, `apply()` (a call on symbolic tensors, recorded as a node), its output shapes, its weights in Keras's layout (getWeights/setWeights, once a model holding it is built), and a runner per node that calls the kernels. */
 export abstract class Layer {
   abstract get className(): string;
   readonly name: string;

@@ -13,6 +13,7 @@ import {
 import type { Kernels } from '../runtime/kernels.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
 
+/** Options of LSTM, GRU and SimpleRNN: `units`, `activation` ('tanh'), `useBias`, initializers, regularizers, `dropout`, `recurrentDropout`, `returnSequences`, `returnState`, `goBackwards`, `stateful` (with a fixed batch). */
 export interface RecurrentArgs extends LayerArgs {
   units: number;
   activation?: ActivationName | string;
@@ -31,12 +32,14 @@ export interface RecurrentArgs extends LayerArgs {
   stateful?: boolean;
 }
 
+/** Options of LSTM: those of every recurrent layer, `recurrentActivation` ('sigmoid'), `unitForgetBias` (true), `peephole` (false). */
 export interface LSTMArgs extends RecurrentArgs {
   recurrentActivation?: ActivationName | string;
   unitForgetBias?: boolean;
   peephole?: boolean;
 }
 
+/** Options of GRU: those of every recurrent layer, `recurrentActivation` ('sigmoid'), `resetAfter` (true). */
 export interface GRUArgs extends RecurrentArgs {
   recurrentActivation?: ActivationName | string;
   resetAfter?: boolean;
@@ -394,6 +397,7 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
   };
 }
 
+/** Long short-term memory, as Keras: gates i, f, c, o; kernel [I, 4H], recurrent kernel [H, 4H], bias [4H], optional peepholes after them. `new LSTM({ units, ... })` or `new LSTM(units, { ... })`. With returnState, apply gives [output, h, c]; initialState takes [h, c]. */
 export class LSTM extends Recurrent {
   get className(): string {
     return 'LSTM';
@@ -444,6 +448,7 @@ export class LSTM extends Recurrent {
   }
 }
 
+/** Gated recurrent unit, as Keras: gates z, r, h; `resetAfter` (true, bias [2, 3H]) or not. With returnState, apply gives [output, h]; initialState takes [h]. */
 export class GRU extends Recurrent {
   get className(): string {
     return 'GRU';
@@ -483,6 +488,7 @@ export class GRU extends Recurrent {
   }
 }
 
+/** The plain recurrent layer: h_t = act(x_t·W + h_{t-1}·U + b). With returnState, apply gives [output, h]. */
 export class SimpleRNN extends Recurrent {
   get className(): string {
     return 'SimpleRNN';
