@@ -18,7 +18,10 @@ function exportsOf(index) {
   const out = [];
   for (const m of index.matchAll(/export (type )?\{([^}]*)\} from '([^']+)';/g)) {
     const typeOnly = !!m[1];
-    for (const raw of m[2].split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const raw of m[2]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [, t, name, alias] = /^(type )?(\w+)(?: as (\w+))?$/.exec(raw) ?? [];
       if (!name) continue;
       out.push({ name, as: alias ?? name, module: m[3].replace(/\.js$/, ''), typeOnly: typeOnly || !!t });
@@ -30,14 +33,21 @@ function exportsOf(index) {
 /** The declaration of `name` in a .d.ts text: its doc comment and its lines (public members only). */
 function declarationOf(text, name) {
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => new RegExp(`^export (declare )?(abstract )?(class|function|const|interface|type|let) ${name}\\b`).test(l));
+  const start = lines.findIndex((l) =>
+    new RegExp(`^export (declare )?(abstract )?(class|function|const|interface|type|let) ${name}\\b`).test(l),
+  );
   if (start < 0) return null;
   // The doc comment right above it.
   let doc = '';
   if (lines[start - 1]?.trim().endsWith('*/')) {
     let d = start - 1;
     while (d > 0 && !lines[d].trim().startsWith('/**')) d--;
-    doc = lines.slice(d, start).map((l) => l.trim().replace(/^\/\*\*\s?|^\*\/$|^\*\s?|\s*\*\/$/g, '')).filter((l, i, a) => l !== '' || (i > 0 && i < a.length - 1)).join('\n').trim();
+    doc = lines
+      .slice(d, start)
+      .map((l) => l.trim().replace(/^\/\*\*\s?|^\*\/$|^\*\s?|\s*\*\/$/g, ''))
+      .filter((l, i, a) => l !== '' || (i > 0 && i < a.length - 1))
+      .join('\n')
+      .trim();
   }
   // Its lines: one line, or a block up to its closing brace at column 0.
   let end = start;
@@ -50,8 +60,14 @@ function declarationOf(text, name) {
   const body = [];
   let pendingDoc = [];
   for (const l of lines.slice(start, end + 1)) {
-    if (/^\s+\/\*\*/.test(l) || pendingDoc.length && !pendingDoc.at(-1).includes('*/')) { pendingDoc.push(l); continue; }
-    if (/^\s+(private|protected) /.test(l)) { pendingDoc = []; continue; }
+    if (/^\s+\/\*\*/.test(l) || (pendingDoc.length && !pendingDoc.at(-1).includes('*/'))) {
+      pendingDoc.push(l);
+      continue;
+    }
+    if (/^\s+(private|protected) /.test(l)) {
+      pendingDoc = [];
+      continue;
+    }
     body.push(...pendingDoc, l);
     pendingDoc = [];
   }
@@ -83,7 +99,10 @@ export function makeDocs() {
     for (const e of list) {
       const d = declarationOf(text, e.name);
       out.push(`### ${e.as}`, '');
-      if (!d) { out.push('(re-exported)', ''); continue; }
+      if (!d) {
+        out.push('(re-exported)', '');
+        continue;
+      }
       if (d.doc) out.push(d.doc, '');
       else undocumented.push(e.as);
       out.push('```ts', d.code, '```', '');
@@ -93,15 +112,23 @@ export function makeDocs() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (!existsSync(join(TYPES, 'index.d.ts'))) { console.error('build-docs: dist/types/index.d.ts is missing: run `npm run build` first'); process.exit(2); }
+  if (!existsSync(join(TYPES, 'index.d.ts'))) {
+    console.error('build-docs: dist/types/index.d.ts is missing: run `npm run build` first');
+    process.exit(2);
+  }
   const { text, undocumented, count } = makeDocs();
   if (process.argv.includes('--check')) {
     const now = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-    if (now !== text) { console.error('build-docs: docs/api/README.md is not current: run `npm run docs` and commit it'); process.exit(1); }
+    if (now !== text) {
+      console.error('build-docs: docs/api/README.md is not current: run `npm run docs` and commit it');
+      process.exit(1);
+    }
     console.log(`build-docs: docs/api/README.md is current (${count} names)`);
   } else {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, text);
-    console.log(`build-docs: wrote docs/api/README.md: ${count} names, ${undocumented.length} without a doc comment${undocumented.length ? ` (${undocumented.join(', ')})` : ''}`);
+    console.log(
+      `build-docs: wrote docs/api/README.md: ${count} names, ${undocumented.length} without a doc comment${undocumented.length ? ` (${undocumented.join(', ')})` : ''}`,
+    );
   }
 }

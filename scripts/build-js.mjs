@@ -3,7 +3,15 @@ import { build } from 'esbuild';
 
 // Source maps map lines for stack traces, without the sources' text: that would be the wasm bytes
 // (src/runtime/wasm-bytes.generated.ts) twice more in the package, and src/ is in the repository.
-const common = { entryPoints: ['src/index.ts'], bundle: true, platform: 'neutral', target: 'es2020', sourcemap: true, sourcesContent: false, logLevel: 'warning' };
+const common = {
+  entryPoints: ['src/index.ts'],
+  bundle: true,
+  platform: 'neutral',
+  target: 'es2020',
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
 await build({ ...common, format: 'esm', outfile: 'dist/index.js' });
 await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
 console.log('js: dist/index.js, dist/index.cjs');

@@ -17,7 +17,10 @@ console.log(`abi: ${ABI_GENERATED}`);
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 mkdirSync(join(root, 'build'), { recursive: true });
 for (const target of ['simd', 'relaxed']) {
-  execFileSync(process.execPath, [asc, 'assembly/index.ts', '--config', 'asconfig.json', '--target', target], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, 'assembly/index.ts', '--config', 'asconfig.json', '--target', target], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 const b64 = (name) => readFileSync(join(root, 'build', name)).toString('base64');
 writeFileSync(

@@ -20,7 +20,9 @@ function libraryEntry() {
   const dist = join(ROOT, 'dist', 'index.js');
   if (existsSync(dist)) return dist;
   if (existsSync(join(ROOT, 'src', 'runtime', 'wasm-bytes.generated.ts'))) return join(ROOT, 'src', 'index.ts');
-  throw new Error('build-web: neither dist/index.js nor src/runtime/wasm-bytes.generated.ts exists; run `npm run build` first');
+  throw new Error(
+    'build-web: neither dist/index.js nor src/runtime/wasm-bytes.generated.ts exists; run `npm run build` first',
+  );
 }
 
 /** Builds the site into `outdir`; returns { outdir, library, files }. */
@@ -51,6 +53,9 @@ export async function buildWeb({ outdir = DEFAULT_OUTDIR, minify = false, quiet 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const outArg = args.find((a) => a.startsWith('--outdir='));
-  const { outdir, library } = await buildWeb({ outdir: outArg ? outArg.slice('--outdir='.length) : DEFAULT_OUTDIR, minify: args.includes('--minify') });
+  const { outdir, library } = await buildWeb({
+    outdir: outArg ? outArg.slice('--outdir='.length) : DEFAULT_OUTDIR,
+    minify: args.includes('--minify'),
+  });
   console.log(`web: ${outdir} (lstm-wasm from ${library})`);
 }

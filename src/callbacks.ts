@@ -60,23 +60,43 @@ export class EarlyStopping implements Callback {
   bestEpoch = -1;
 
   constructor(args: EarlyStoppingArgs = {}) {
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`EarlyStopping: expected options such as { patience: 3 }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`EarlyStopping: expected options such as { patience: 3 }, got ${describe(args)}`);
     // Keras's snake_case names (min_delta, restore_best_weights) read as ours.
-    args = callbackArgs('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']) as EarlyStoppingArgs;
-    if (args.monitor !== undefined && (typeof args.monitor !== 'string' || args.monitor === '')) throw new LstmWasmError(`EarlyStopping: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(args.monitor)}`);
+    args = callbackArgs('EarlyStopping', args, [
+      'monitor',
+      'minDelta',
+      'patience',
+      'mode',
+      'baseline',
+      'restoreBestWeights',
+      'verbose',
+    ]) as EarlyStoppingArgs;
+    if (args.monitor !== undefined && (typeof args.monitor !== 'string' || args.monitor === ''))
+      throw new LstmWasmError(
+        `EarlyStopping: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(args.monitor)}`,
+      );
     const finite = (name: 'minDelta' | 'baseline') => {
       const v = args[name];
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new LstmWasmError(`EarlyStopping: '${name}' must be a finite number, got ${describe(v)}`);
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+        throw new LstmWasmError(`EarlyStopping: '${name}' must be a finite number, got ${describe(v)}`);
     };
     finite('minDelta');
     finite('baseline');
-    if (args.restoreBestWeights !== undefined && typeof args.restoreBestWeights !== 'boolean') throw new LstmWasmError(`EarlyStopping: 'restoreBestWeights' must be true or false, got ${describe(args.restoreBestWeights)}`);
+    if (args.restoreBestWeights !== undefined && typeof args.restoreBestWeights !== 'boolean')
+      throw new LstmWasmError(
+        `EarlyStopping: 'restoreBestWeights' must be true or false, got ${describe(args.restoreBestWeights)}`,
+      );
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new LstmWasmError(`EarlyStopping: 'patience' must be a non-negative integer, got ${describe(args.patience)}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0)
+      throw new LstmWasmError(
+        `EarlyStopping: 'patience' must be a non-negative integer, got ${describe(args.patience)}`,
+      );
     const mode = args.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new LstmWasmError(`EarlyStopping: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
+    if (!['auto', 'min', 'max'].includes(mode))
+      throw new LstmWasmError(`EarlyStopping: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
     const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = max ? -1 : 1;
     this.baseline = args.baseline;
@@ -98,7 +118,9 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const v = logs[this.monitor];
     if (v === undefined) {
-      throw new LstmWasmError(`EarlyStopping: monitor '${this.monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`);
+      throw new LstmWasmError(
+        `EarlyStopping: monitor '${this.monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`,
+      );
     }
     const score = this.sign * v;
     if (score < this.best - this.minDelta) {
@@ -116,7 +138,8 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(): void {
-    if (this.restoreBestWeights && this.bestWeights && this.model && this.stoppedEpoch >= 0) this.model.setWeights(this.bestWeights);
+    if (this.restoreBestWeights && this.bestWeights && this.model && this.stoppedEpoch >= 0)
+      this.model.setWeights(this.bestWeights);
   }
 }
 
@@ -136,7 +159,8 @@ function fmt(v: number): string {
 }
 
 function fmtTime(s: number): string {
-  if (s >= 3600) return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
   if (s >= 60) return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
   return `${s.toFixed(s < 10 ? 1 : 0)}s`;
 }
@@ -150,7 +174,15 @@ function stdout(): Out {
   const p = (globalThis as { process?: { stdout?: { write(s: string): void; isTTY?: boolean } } }).process;
   if (p?.stdout) return { write: (s) => p.stdout!.write(s), isTTY: !!p.stdout.isTTY };
   let line = '';
-  return { write: (s) => { line += s; const parts = line.split('\n'); line = parts.pop()!; for (const l of parts) if (l) console.log(l); }, isTTY: false };
+  return {
+    write: (s) => {
+      line += s;
+      const parts = line.split('\n');
+      line = parts.pop()!;
+      for (const l of parts) if (l) console.log(l);
+    },
+    isTTY: false,
+  };
 }
 
 /** Log entries that are not shown: bookkeeping, the gradient norm and the learning rate. */
@@ -176,9 +208,11 @@ export class ProgbarLogger implements Callback {
    */
   constructor(args: { verbose?: 1 | 2; out?: Out } | 1 | 2 = {}, epochs = 0, batches = 0, out?: Out) {
     const a = typeof args === 'number' ? { verbose: args, out } : args;
-    if (a === null || typeof a !== 'object') throw new LstmWasmError(`ProgbarLogger: expected options such as { verbose: 1 }, got ${describe(args)}`);
+    if (a === null || typeof a !== 'object')
+      throw new LstmWasmError(`ProgbarLogger: expected options such as { verbose: 1 }, got ${describe(args)}`);
     checkOptions('ProgbarLogger', a, ['verbose', 'out']);
-    if (a.verbose !== undefined && a.verbose !== 1 && a.verbose !== 2) throw new LstmWasmError(`ProgbarLogger: 'verbose' must be 1 or 2, got ${describe(a.verbose)}`);
+    if (a.verbose !== undefined && a.verbose !== 1 && a.verbose !== 2)
+      throw new LstmWasmError(`ProgbarLogger: 'verbose' must be 1 or 2, got ${describe(a.verbose)}`);
     this.verbose = a.verbose ?? 1;
     this.epochs = epochs;
     this.batches = batches;
@@ -202,7 +236,8 @@ export class ProgbarLogger implements Callback {
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const size = logs.size ?? 1;
     this.seen += size;
-    for (const [key, v] of Object.entries(logs)) if (!HIDDEN.has(key)) this.sums[key] = (this.sums[key] ?? 0) + v * size;
+    for (const [key, v] of Object.entries(logs))
+      if (!HIDDEN.has(key)) this.sums[key] = (this.sums[key] ?? 0) + v * size;
     if (this.verbose !== 1 || !this.out.isTTY) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && batch + 1 < this.batches) return;
@@ -213,12 +248,17 @@ export class ProgbarLogger implements Callback {
     const bar = '='.repeat(Math.max(0, filled - 1)) + (done < this.batches ? '>' : '=') + '.'.repeat(width - filled);
     const elapsed = (now - this.epochStart) / 1000;
     const eta = done < this.batches ? ` - ETA: ${fmtTime((elapsed / done) * (this.batches - done))}` : '';
-    this.out.write(`\r${String(done).padStart(String(this.batches).length)}/${this.batches} [${bar}]${eta}${this.metrics()}\x1b[K`);
+    this.out.write(
+      `\r${String(done).padStart(String(this.batches).length)}/${this.batches} [${bar}]${eta}${this.metrics()}\x1b[K`,
+    );
   }
 
   private metrics(logs?: Logs): string {
     const src = logs ?? Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.seen)]));
-    return Object.entries(src).filter(([k]) => !HIDDEN.has(k)).map(([k, v]) => ` - ${k}: ${fmt(v)}`).join('');
+    return Object.entries(src)
+      .filter(([k]) => !HIDDEN.has(k))
+      .map(([k, v]) => ` - ${k}: ${fmt(v)}`)
+      .join('');
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -255,33 +295,45 @@ type Mode = 'auto' | 'min' | 'max';
 
 function modeSign(where: string, mode: unknown, monitor: string): number {
   const m = mode ?? 'auto';
-  if (m !== 'auto' && m !== 'min' && m !== 'max') throw new LstmWasmError(`${where}: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
+  if (m !== 'auto' && m !== 'min' && m !== 'max')
+    throw new LstmWasmError(`${where}: 'mode' must be 'auto', 'min' or 'max', got ${describe(mode)}`);
   // As Keras: in auto mode, names of accuracies (and AUC) are maximized, everything else minimized.
   return m === 'max' || (m === 'auto' && /acc|auc/.test(monitor)) ? -1 : 1;
 }
 
 function monitorName(where: string, v: unknown): string {
   if (v === undefined) return 'val_loss';
-  if (typeof v !== 'string' || v === '') throw new LstmWasmError(`${where}: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(v)}`);
+  if (typeof v !== 'string' || v === '')
+    throw new LstmWasmError(`${where}: 'monitor' must be a non-empty string such as 'val_loss', got ${describe(v)}`);
   return v;
 }
 
 function monitored(where: string, monitor: string, logs: Logs): number {
   const v = logs[monitor];
-  if (v === undefined) throw new LstmWasmError(`${where}: monitor '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`);
+  if (v === undefined)
+    throw new LstmWasmError(
+      `${where}: monitor '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`,
+    );
   return v;
 }
 
-function optimizerOf(where: string, model: TrainableModel | null): { learningRate: number; readonly schedule: unknown } {
+function optimizerOf(
+  where: string,
+  model: TrainableModel | null,
+): { learningRate: number; readonly schedule: unknown } {
   const opt = model?.optimizer;
   if (!opt) throw new LstmWasmError(`${where}: the model has no compiled optimizer; compile it first`);
-  if (opt.schedule) throw new LstmWasmError(`${where}: the optimizer's learning rate follows a schedule (${(opt.schedule as { className?: string }).className ?? 'a schedule'}), so a callback cannot set it; give learningRate as a number`);
+  if (opt.schedule)
+    throw new LstmWasmError(
+      `${where}: the optimizer's learning rate follows a schedule (${(opt.schedule as { className?: string }).className ?? 'a schedule'}), so a callback cannot set it; give learningRate as a number`,
+    );
   return opt;
 }
 
 /** Options under our names or Keras's snake_case ones (min_delta), checked with "did you mean". */
 function callbackArgs(where: string, args: unknown, allowed: string[]): Record<string, unknown> {
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
   return kerasOptions(where, args, allowed);
 }
 
@@ -318,14 +370,27 @@ export class ReduceLROnPlateau implements Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     const w = 'ReduceLROnPlateau';
-    const a = callbackArgs(w, args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
+    const a = callbackArgs(w, args, [
+      'monitor',
+      'factor',
+      'patience',
+      'verbose',
+      'mode',
+      'minDelta',
+      'cooldown',
+      'minLr',
+    ]);
     this.monitor = monitorName(w, a.monitor);
     const f = a.factor ?? 0.1;
-    if (typeof f !== 'number' || !(f >= 0 && f < 1)) throw new LstmWasmError(`${w}: 'factor' must be a number in [0, 1) (the rate is multiplied by it), got ${describe(a.factor)}`);
+    if (typeof f !== 'number' || !(f >= 0 && f < 1))
+      throw new LstmWasmError(
+        `${w}: 'factor' must be a number in [0, 1) (the rate is multiplied by it), got ${describe(a.factor)}`,
+      );
     this.factor = f;
     const int = (name: string, dflt: number) => {
       const v = a[name] ?? dflt;
-      if (!Number.isInteger(v) || (v as number) < 0) throw new LstmWasmError(`${w}: '${name}' must be a non-negative integer, got ${describe(a[name])}`);
+      if (!Number.isInteger(v) || (v as number) < 0)
+        throw new LstmWasmError(`${w}: '${name}' must be a non-negative integer, got ${describe(a[name])}`);
       return v as number;
     };
     this.patience = int('patience', 10);
@@ -333,7 +398,8 @@ export class ReduceLROnPlateau implements Callback {
     this.verbose = int('verbose', 0);
     const fin = (name: string, dflt: number, what: string) => {
       const v = a[name] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`${w}: '${name}' must be ${what}, got ${describe(a[name])}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new LstmWasmError(`${w}: '${name}' must be ${what}, got ${describe(a[name])}`);
       return v;
     };
     this.minDelta = fin('minDelta', 1e-4, 'a finite number ≥ 0');
@@ -356,7 +422,10 @@ export class ReduceLROnPlateau implements Callback {
     const opt = optimizerOf('ReduceLROnPlateau', this.model);
     logs.learning_rate = opt.learningRate;
     const score = this.sign * monitored('ReduceLROnPlateau', this.monitor, logs);
-    if (this.cooldownCounter > 0) { this.cooldownCounter--; this.wait = 0; }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.wait = 0;
+    }
     if (score < this.best - this.minDelta) {
       this.best = score;
       this.wait = 0;
@@ -381,9 +450,16 @@ export class ReduceLROnPlateau implements Callback {
 export class LearningRateScheduler implements Callback {
   private model: TrainableModel | null = null;
 
-  constructor(private readonly schedule: (epoch: number, lr: number) => number, private readonly verbose = 0) {
-    if (typeof schedule !== 'function') throw new LstmWasmError(`LearningRateScheduler: expected a function (epoch, lr) => lr, got ${describe(schedule)}`);
-    if (verbose !== 0 && verbose !== 1) throw new LstmWasmError(`LearningRateScheduler: 'verbose' must be 0 or 1, got ${describe(verbose)}`);
+  constructor(
+    private readonly schedule: (epoch: number, lr: number) => number,
+    private readonly verbose = 0,
+  ) {
+    if (typeof schedule !== 'function')
+      throw new LstmWasmError(
+        `LearningRateScheduler: expected a function (epoch, lr) => lr, got ${describe(schedule)}`,
+      );
+    if (verbose !== 0 && verbose !== 1)
+      throw new LstmWasmError(`LearningRateScheduler: 'verbose' must be 0 or 1, got ${describe(verbose)}`);
   }
 
   setModel(model: TrainableModel): void {
@@ -398,7 +474,9 @@ export class LearningRateScheduler implements Callback {
     const opt = optimizerOf('LearningRateScheduler', this.model);
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new LstmWasmError(`LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ${describe(lr)} at epoch ${epoch}${typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''}`);
+      throw new LstmWasmError(
+        `LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ${describe(lr)} at epoch ${epoch}${typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''}`,
+      );
     }
     opt.learningRate = lr;
     if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
@@ -428,7 +506,10 @@ let fsPromise: Promise<SyncFs | null> | null = null;
 export function nodeFs(): Promise<SyncFs | null> {
   // A computed name, so bundlers for the browser leave it alone.
   const name = 'node:fs';
-  fsPromise ??= (import(/* @vite-ignore */ name) as Promise<SyncFs & { default?: SyncFs }>).then((m) => (m.default ?? m) as SyncFs, () => null);
+  fsPromise ??= (import(/* @vite-ignore */ name) as Promise<SyncFs & { default?: SyncFs }>).then(
+    (m) => (m.default ?? m) as SyncFs,
+    () => null,
+  );
   return fsPromise;
 }
 
@@ -441,8 +522,15 @@ function dirOf(path: string): string {
 function checkDirectory(fs: SyncFs, where: string, path: string): void {
   const dir = dirOf(path);
   let ok = false;
-  try { ok = fs.statSync(dir).isDirectory(); } catch { ok = false; }
-  if (!ok) throw new LstmWasmError(`${where}: the folder '${dir}' of filepath '${path}' does not exist; create it before fit (checked now, not after the first epoch)`);
+  try {
+    ok = fs.statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new LstmWasmError(
+      `${where}: the folder '${dir}' of filepath '${path}' does not exist; create it before fit (checked now, not after the first epoch)`,
+    );
 }
 
 /**
@@ -460,7 +548,11 @@ export function writeFileAtomic(fs: SyncFs, path: string, data: Uint8Array | str
     fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
-    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw e;
   }
   fs.closeSync(fd);
@@ -474,7 +566,12 @@ export function writeFileAtomic(fs: SyncFs, path: string, data: Uint8Array | str
   } catch {
     // best effort
   } finally {
-    if (dfd >= 0) try { fs.closeSync(dfd); } catch { /* ignore */ }
+    if (dfd >= 0)
+      try {
+        fs.closeSync(dfd);
+      } catch {
+        /* ignore */
+      }
   }
 }
 
@@ -485,13 +582,26 @@ export function writeFileAtomic(fs: SyncFs, path: string, data: Uint8Array | str
 export function formatFilepath(where: string, template: string, values: Logs): string {
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g, (_m, key: string, spec: string | undefined) => {
     const v = values[key];
-    if (v === undefined) throw new LstmWasmError(`${where}: filepath '${template}' names {${key}}, which is not in the logs (${Object.keys(values).join(', ')})`);
+    if (v === undefined)
+      throw new LstmWasmError(
+        `${where}: filepath '${template}' names {${key}}, which is not in the logs (${Object.keys(values).join(', ')})`,
+      );
     if (spec === undefined || spec === '') return String(v);
     const m = /^(0?)(\d*)(?:\.(\d+))?([dfeg]?)$/.exec(spec);
-    if (!m) throw new LstmWasmError(`${where}: filepath '${template}': format '{${key}:${spec}}' is not one of d, .Nf, .Ne, .Ng (with an optional width such as 02d)`);
+    if (!m)
+      throw new LstmWasmError(
+        `${where}: filepath '${template}': format '{${key}:${spec}}' is not one of d, .Nf, .Ne, .Ng (with an optional width such as 02d)`,
+      );
     const [, zero, width, prec, type] = m;
     const p = prec === undefined ? 6 : Number(prec);
-    let s = type === 'd' ? String(Math.round(v)) : type === 'e' ? pyExp(v.toExponential(p)) : type === 'g' ? String(Number(v.toPrecision(Math.max(1, p)))) : v.toFixed(p);
+    let s =
+      type === 'd'
+        ? String(Math.round(v))
+        : type === 'e'
+          ? pyExp(v.toExponential(p))
+          : type === 'g'
+            ? String(Number(v.toPrecision(Math.max(1, p))))
+            : v.toFixed(p);
     if (width) s = s.padStart(Number(width), zero ? '0' : ' ');
     return s;
   });
@@ -519,12 +629,20 @@ export class CSVLogger implements Callback {
   private fd = -1;
   private keys: string[] | null = null;
 
-  constructor(private readonly filename: string | ((line: string) => void), args: CSVLoggerArgs = {}) {
+  constructor(
+    private readonly filename: string | ((line: string) => void),
+    args: CSVLoggerArgs = {},
+  ) {
     const w = 'CSVLogger';
-    if (typeof filename !== 'function' && (typeof filename !== 'string' || filename === '')) throw new LstmWasmError(`${w}: expected a file name, or a function that gets each line, got ${describe(filename)}`);
+    if (typeof filename !== 'function' && (typeof filename !== 'string' || filename === ''))
+      throw new LstmWasmError(
+        `${w}: expected a file name, or a function that gets each line, got ${describe(filename)}`,
+      );
     const a = callbackArgs(w, args, ['separator', 'append']);
-    if (a.separator !== undefined && (typeof a.separator !== 'string' || a.separator === '')) throw new LstmWasmError(`${w}: 'separator' must be a non-empty string, got ${describe(a.separator)}`);
-    if (a.append !== undefined && typeof a.append !== 'boolean') throw new LstmWasmError(`${w}: 'append' must be true or false, got ${describe(a.append)}`);
+    if (a.separator !== undefined && (typeof a.separator !== 'string' || a.separator === ''))
+      throw new LstmWasmError(`${w}: 'separator' must be a non-empty string, got ${describe(a.separator)}`);
+    if (a.append !== undefined && typeof a.append !== 'boolean')
+      throw new LstmWasmError(`${w}: 'append' must be true or false, got ${describe(a.append)}`);
     this.separator = (a.separator as string | undefined) ?? ',';
     this.append = (a.append as boolean | undefined) ?? false;
   }
@@ -533,7 +651,10 @@ export class CSVLogger implements Callback {
     this.keys = null;
     if (typeof this.filename === 'function') return;
     const fs = await nodeFs();
-    if (!fs) throw new LstmWasmError(`CSVLogger: writing a file needs Node, Deno or Bun; in a browser, pass a function that gets each line: new CSVLogger((line) => ...)`);
+    if (!fs)
+      throw new LstmWasmError(
+        `CSVLogger: writing a file needs Node, Deno or Bun; in a browser, pass a function that gets each line: new CSVLogger((line) => ...)`,
+      );
     checkDirectory(fs, 'CSVLogger', this.filename);
     this.fs = fs;
     const had = this.append && fs.existsSync(this.filename);
@@ -562,7 +683,10 @@ export class CSVLogger implements Callback {
   }
 
   onTrainEnd(): void {
-    if (this.fs && this.fd >= 0) { this.fs.closeSync(this.fd); this.fd = -1; }
+    if (this.fs && this.fd >= 0) {
+      this.fs.closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }
 
@@ -592,7 +716,8 @@ export class LambdaCallback implements Callback {
     for (const n of names) {
       const f = a[n];
       if (f === undefined) continue;
-      if (typeof f !== 'function') throw new LstmWasmError(`LambdaCallback: '${n}' must be a function, got ${describe(f)}`);
+      if (typeof f !== 'function')
+        throw new LstmWasmError(`LambdaCallback: '${n}' must be a function, got ${describe(f)}`);
       (this as Record<string, unknown>)[n] = f;
     }
   }
@@ -643,26 +768,55 @@ export class ModelCheckpoint implements Callback {
   constructor(args: ModelCheckpointArgs) {
     const w = 'ModelCheckpoint';
     if (typeof args === 'string') args = { filepath: args };
-    const a = callbackArgs(w, args, ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold', 'write']);
-    if (typeof a.filepath !== 'string' || a.filepath === '') throw new LstmWasmError(`${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm', got ${describe(a.filepath)}`);
+    const a = callbackArgs(w, args, [
+      'filepath',
+      'monitor',
+      'verbose',
+      'saveBestOnly',
+      'saveWeightsOnly',
+      'mode',
+      'saveFreq',
+      'initialValueThreshold',
+      'write',
+    ]);
+    if (typeof a.filepath !== 'string' || a.filepath === '')
+      throw new LstmWasmError(
+        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm', got ${describe(a.filepath)}`,
+      );
     this.filepath = a.filepath;
     this.monitor = monitorName(w, a.monitor);
-    for (const b of ['saveBestOnly', 'saveWeightsOnly'] as const) if (a[b] !== undefined && typeof a[b] !== 'boolean') throw new LstmWasmError(`${w}: '${b}' must be true or false, got ${describe(a[b])}`);
+    for (const b of ['saveBestOnly', 'saveWeightsOnly'] as const)
+      if (a[b] !== undefined && typeof a[b] !== 'boolean')
+        throw new LstmWasmError(`${w}: '${b}' must be true or false, got ${describe(a[b])}`);
     this.saveBestOnly = (a.saveBestOnly as boolean | undefined) ?? false;
     this.saveWeightsOnly = (a.saveWeightsOnly as boolean | undefined) ?? false;
     const f = a.saveFreq ?? 'epoch';
-    if (f !== 'epoch' && (!Number.isInteger(f) || (f as number) <= 0)) throw new LstmWasmError(`${w}: 'saveFreq' must be 'epoch' or a positive integer number of batches, got ${describe(a.saveFreq)}`);
+    if (f !== 'epoch' && (!Number.isInteger(f) || (f as number) <= 0))
+      throw new LstmWasmError(
+        `${w}: 'saveFreq' must be 'epoch' or a positive integer number of batches, got ${describe(a.saveFreq)}`,
+      );
     this.saveFreq = f as 'epoch' | number;
     const v = a.verbose ?? 0;
     if (v !== 0 && v !== 1) throw new LstmWasmError(`${w}: 'verbose' must be 0 or 1, got ${describe(a.verbose)}`);
     this.verbose = v;
     this.sign = modeSign(w, a.mode, this.monitor);
-    if (a.initialValueThreshold !== undefined && (typeof a.initialValueThreshold !== 'number' || !Number.isFinite(a.initialValueThreshold))) throw new LstmWasmError(`${w}: 'initialValueThreshold' must be a finite number, got ${describe(a.initialValueThreshold)}`);
+    if (
+      a.initialValueThreshold !== undefined &&
+      (typeof a.initialValueThreshold !== 'number' || !Number.isFinite(a.initialValueThreshold))
+    )
+      throw new LstmWasmError(
+        `${w}: 'initialValueThreshold' must be a finite number, got ${describe(a.initialValueThreshold)}`,
+      );
     this.threshold = a.initialValueThreshold as number | undefined;
-    if (a.write !== undefined && typeof a.write !== 'function') throw new LstmWasmError(`${w}: 'write' must be a function (path, bytes) => void, got ${describe(a.write)}`);
+    if (a.write !== undefined && typeof a.write !== 'function')
+      throw new LstmWasmError(`${w}: 'write' must be a function (path, bytes) => void, got ${describe(a.write)}`);
     this.writer = a.write as ModelCheckpointArgs['write'];
     // Placeholders are checked for their format now; their values come with the logs.
-    formatFilepath(w, this.filepath.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}/g, (_m, _k, spec) => `{x${spec ?? ''}}`), { x: 1 });
+    formatFilepath(
+      w,
+      this.filepath.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}/g, (_m, _k, spec) => `{x${spec ?? ''}}`),
+      { x: 1 },
+    );
   }
 
   setModel(model: TrainableModel): void {
@@ -675,7 +829,10 @@ export class ModelCheckpoint implements Callback {
     this.batchesSeen = 0;
     if (this.writer) return;
     const fs = await nodeFs();
-    if (!fs) throw new LstmWasmError(`ModelCheckpoint: saving a file needs Node, Deno or Bun; in a browser, pass write: (path, bytes) => ... (to IndexedDB, a download, …)`);
+    if (!fs)
+      throw new LstmWasmError(
+        `ModelCheckpoint: saving a file needs Node, Deno or Bun; in a browser, pass write: (path, bytes) => ... (to IndexedDB, a download, …)`,
+      );
     // The folder must exist now: a typo must not surface only after the first epoch's hours.
     const dir = dirOf(this.filepath);
     if (!/\{/.test(dir)) checkDirectory(fs, 'ModelCheckpoint', this.filepath);
@@ -701,7 +858,8 @@ export class ModelCheckpoint implements Callback {
     if (this.saveBestOnly) {
       const score = this.sign * monitored('ModelCheckpoint', this.monitor, logs);
       if (!(score < this.best)) {
-        if (this.verbose) console.log(`Epoch ${this.epoch + 1}: ${this.monitor} did not improve from ${this.sign * this.best}`);
+        if (this.verbose)
+          console.log(`Epoch ${this.epoch + 1}: ${this.monitor} did not improve from ${this.sign * this.best}`);
         return;
       }
       this.best = score;

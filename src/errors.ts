@@ -39,7 +39,9 @@ function isTypedArray(v: object): v is ArrayBufferView & { length: number } {
 export function show(value: unknown): string {
   if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
     try {
-      const s = JSON.stringify(value, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? `${x}n` : x));
+      const s = JSON.stringify(value, (_k, x) =>
+        typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? `${x}n` : x,
+      );
       if (s !== undefined && s.length <= 80) return s;
     } catch {
       // circular: fall through
@@ -52,12 +54,18 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   switch (typeof value) {
-    case 'number': return Object.is(value, -0) ? '-0' : String(value);
-    case 'string': return `a string ${quote(value)}`;
-    case 'boolean': return String(value);
-    case 'bigint': return `a bigint ${value}n`;
-    case 'symbol': return `a symbol ${value.description !== undefined ? `(${value.description})` : ''}`.trimEnd();
-    case 'function': return value.name ? `a function ${value.name}` : 'a function';
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'string':
+      return `a string ${quote(value)}`;
+    case 'boolean':
+      return String(value);
+    case 'bigint':
+      return `a bigint ${value}n`;
+    case 'symbol':
+      return `a symbol ${value.description !== undefined ? `(${value.description})` : ''}`.trimEnd();
+    case 'function':
+      return value.name ? `a function ${value.name}` : 'a function';
   }
   const o = value as Record<string, unknown>;
   if (Array.isArray(o)) return `an array of length ${o.length}`;
@@ -111,7 +119,10 @@ export function closest(name: string, allowed: readonly string[]): string | unde
   for (const a of allowed) {
     // The folded distance decides; the raw one only breaks ties (learningRate before learning_rate).
     const score = editDistance(fold(name), fold(a)) * 1000 + editDistance(name, a);
-    if (score < bestScore) { bestScore = score; best = a; }
+    if (score < bestScore) {
+      bestScore = score;
+      best = a;
+    }
   }
   if (best === undefined) return undefined;
   const d = Math.floor(bestScore / 1000);

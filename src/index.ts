@@ -39,19 +39,66 @@ export type { Pooling1DArgs, GlobalPooling1DArgs } from './layers/pooling.js';
 export { LayerNormalization } from './layers/normalization.js';
 export type { LayerNormalizationArgs } from './layers/normalization.js';
 export { Attention, AdditiveAttention, MultiHeadAttention } from './layers/attention.js';
-export type { AttentionArgs, DenseAttentionArgs, MultiHeadAttentionArgs, AttentionApplyOptions } from './layers/attention.js';
-export { EarlyStopping, TerminateOnNaN, History, ProgbarLogger, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, LambdaCallback, ModelCheckpoint } from './callbacks.js';
-export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, CSVLoggerArgs, LambdaCallbackArgs, ModelCheckpointArgs } from './callbacks.js';
+export type {
+  AttentionArgs,
+  DenseAttentionArgs,
+  MultiHeadAttentionArgs,
+  AttentionApplyOptions,
+} from './layers/attention.js';
+export {
+  EarlyStopping,
+  TerminateOnNaN,
+  History,
+  ProgbarLogger,
+  ReduceLROnPlateau,
+  LearningRateScheduler,
+  CSVLogger,
+  LambdaCallback,
+  ModelCheckpoint,
+} from './callbacks.js';
+export type {
+  Callback,
+  Logs,
+  EarlyStoppingArgs,
+  ReduceLROnPlateauArgs,
+  CSVLoggerArgs,
+  LambdaCallbackArgs,
+  ModelCheckpointArgs,
+} from './callbacks.js';
 export type { OptimizerConfig, Optimizer, LearningRate } from './optimizers.js';
-export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts } from './schedules.js';
-export type { ExponentialDecayArgs, PiecewiseConstantDecayArgs, PolynomialDecayArgs, InverseTimeDecayArgs, CosineDecayArgs, CosineDecayRestartsArgs } from './schedules.js';
+export {
+  LearningRateSchedule,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  PolynomialDecay,
+  InverseTimeDecay,
+  CosineDecay,
+  CosineDecayRestarts,
+} from './schedules.js';
+export type {
+  ExponentialDecayArgs,
+  PiecewiseConstantDecayArgs,
+  PolynomialDecayArgs,
+  InverseTimeDecayArgs,
+  CosineDecayArgs,
+  CosineDecayRestartsArgs,
+} from './schedules.js';
 export { loadModel, loadModelSync } from './io/load.js';
 export { quantize, QuantizedModel } from './quantize.js';
 export type { QuantizeOptions } from './quantize.js';
 export { QuantizedDense, QuantizedLSTM, QuantizedGRU, QuantizedSimpleRNN } from './layers/quantized.js';
 export type { SaveOptions, SavedModel } from './io/save.js';
 export { loadLayersModel, saveLayersModel, toLayersModel } from './io/tfjs.js';
-export type { LayersModelArtifacts, LayersModelJson, LayersModelSource, LoadLayersModelOptions, ToLayersModelOptions, WeightEntry, WeightGroup, WeightQuantization } from './io/tfjs.js';
+export type {
+  LayersModelArtifacts,
+  LayersModelJson,
+  LayersModelSource,
+  LoadLayersModelOptions,
+  ToLayersModelOptions,
+  WeightEntry,
+  WeightGroup,
+  WeightQuantization,
+} from './io/tfjs.js';
 export { toOnnx, fromOnnx, readOnnx } from './io/onnx.js';
 export type { ToOnnxOptions, FromOnnxOptions, OnnxModel } from './io/onnx.js';
 export { toCategorical, padSequences, timeseriesWindows, Tokenizer } from './data/index.js';

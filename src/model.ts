@@ -52,7 +52,20 @@ export interface FitArgs {
   sampleWeight?: ArrayLike<number>;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'seed', 'yieldEvery', 'classWeight', 'sampleWeight'];
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'verbose',
+  'callbacks',
+  'initialEpoch',
+  'seed',
+  'yieldEvery',
+  'classWeight',
+  'sampleWeight',
+];
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -76,7 +89,8 @@ interface ModelParam {
 
 export function checkSeed(where: string, seed: unknown): number | undefined {
   if (seed === undefined) return undefined;
-  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) throw new LstmWasmError(`${where}: option 'seed' must be an integer in [0, 2^32), got ${describe(seed)}`);
+  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff)
+    throw new LstmWasmError(`${where}: option 'seed' must be an integer in [0, 2^32), got ${describe(seed)}`);
   return seed as number;
 }
 
@@ -99,10 +113,14 @@ export class Model {
   private lastGradNorm = NaN;
 
   constructor(args: ModelArgs, kind = 'model') {
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`${kind}: expected { inputs, outputs, name? }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`${kind}: expected { inputs, outputs, name? }, got ${describe(args)}`);
     const isSequential = kind === 'sequential';
     if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed']);
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw new LstmWasmError(`${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ${describe(args.name)}`);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
+      throw new LstmWasmError(
+        `${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ${describe(args.name)}`,
+      );
     this.name = args.name ?? modelName(kind);
     const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
     this.explicitSeed = seed !== undefined;
@@ -119,7 +137,8 @@ export class Model {
   }
 
   protected usable(): void {
-    if (this.disposed) throw new LstmWasmError(`${this.where}: the model was disposed; make a new one (or loadModel a saved one)`);
+    if (this.disposed)
+      throw new LstmWasmError(`${this.where}: the model was disposed; make a new one (or loadModel a saved one)`);
   }
 
   /**
@@ -132,7 +151,9 @@ export class Model {
     const f = this.store?.fitting;
     if (!f) return;
     const same = f.where === this.where ? '' : ' (it trains the same layers)';
-    throw new LstmWasmError(`${this.where}.${what}: ${f.where}.fit is running${same}, in epoch ${f.epoch + 1} of ${f.epochs}; ${what} would change the model under it. Await the promise that fit returned first (to end it early, set model.stopTraining = true in a callback); predict and evaluate may run meanwhile`);
+    throw new LstmWasmError(
+      `${this.where}.${what}: ${f.where}.fit is running${same}, in epoch ${f.epoch + 1} of ${f.epochs}; ${what} would change the model under it. Await the promise that fit returned first (to end it early, set model.stopTraining = true in a callback); predict and evaluate may run meanwhile`,
+    );
   }
 
   /** The graph; Sequential makes it on demand (from the data's shape when the first layer has no inputShape). */
@@ -171,11 +192,17 @@ export class Model {
   getLayer(name: string | number): Layer {
     const layers = this.layers;
     if (typeof name === 'number') {
-      if (!Number.isInteger(name) || name < 0 || name >= layers.length) throw new LstmWasmError(`${this.where}.getLayer: index ${name} is out of range: the model has ${layers.length} layers`);
+      if (!Number.isInteger(name) || name < 0 || name >= layers.length)
+        throw new LstmWasmError(
+          `${this.where}.getLayer: index ${name} is out of range: the model has ${layers.length} layers`,
+        );
       return layers[name];
     }
     const l = layers.find((x) => x.name === name);
-    if (!l) throw new LstmWasmError(`${this.where}.getLayer: no layer named ${describe(name)}; its layers are ${layers.map((x) => `'${x.name}'`).join(', ')}`);
+    if (!l)
+      throw new LstmWasmError(
+        `${this.where}.getLayer: no layer named ${describe(name)}; its layers are ${layers.map((x) => `'${x.name}'`).join(', ')}`,
+      );
     return l;
   }
 
@@ -205,11 +232,21 @@ export class Model {
     if (this.store && this.builtGraph !== null && this.builtGraph === this.graphValue) return;
     const graph = this.graph();
     const layers = this.weightLayers();
-    if (this.store && this.builtCount === layers.length && layers.every((l) => l.store === this.store)) { this.builtGraph = graph; return; }
-    for (const l of layers) if (l.store?.disposed) throw new LstmWasmError(`${this.where}: ${l.where} belonged to a model that was disposed; its weights are gone`);
+    if (this.store && this.builtCount === layers.length && layers.every((l) => l.store === this.store)) {
+      this.builtGraph = graph;
+      return;
+    }
+    for (const l of layers)
+      if (l.store?.disposed)
+        throw new LstmWasmError(
+          `${this.where}: ${l.where} belonged to a model that was disposed; its weights are gone`,
+        );
     const stores = new Set(layers.map((l) => l.store).filter((s): s is Store => s instanceof Store));
     if (this.store) stores.add(this.store);
-    if (stores.size > 1) throw new LstmWasmError(`${this.where}: its layers' weights live in the memory of different models; layers can be shared between models built from one graph, not joined from separately built ones`);
+    if (stores.size > 1)
+      throw new LstmWasmError(
+        `${this.where}: its layers' weights live in the memory of different models; layers can be shared between models built from one graph, not joined from separately built ones`,
+      );
     const store = stores.size ? [...stores][0] : new Store(this.seed);
     if (!this.store && stores.size && this.explicitSeed) store.k.rng_seed(store.rngState, this.seed >>> 0);
     const fresh = layers.filter((l) => !l.store);
@@ -233,12 +270,20 @@ export class Model {
       for (const l of fresh) {
         const node = graph.nodes.find((n) => n.layer === l);
         const n = l.stateSize(l.buildShapes![0], node?.inputs[0]?.batchSize ?? l.batchSize);
-        if (n > 0) { const p = store.allocPersistent(n); store.k.fill_f32(n, p, 0); l.bindState(p, store); }
+        if (n > 0) {
+          const p = store.allocPersistent(n);
+          store.k.fill_f32(n, p, 0);
+          l.bindState(p, store);
+        }
       }
     }
     this.params = [];
     let at = 0;
-    for (const l of layers) for (const slot of l.slots) { this.params.push({ layer: l, slot, at }); at += slot.size; }
+    for (const l of layers)
+      for (const slot of l.slots) {
+        this.params.push({ layer: l, slot, at });
+        at += slot.size;
+      }
     if (at !== this.P || !this.store) {
       const n = Math.max(1, at);
       this.slot1 = store.allocPersistent(2 * n);
@@ -246,7 +291,10 @@ export class Model {
       store.k.fill_f32(2 * n, this.slot1, 0);
     }
     this.P = at;
-    if (!this.store) { store.retain(); this.store = store; }
+    if (!this.store) {
+      store.retain();
+      this.store = store;
+    }
     this.builtCount = layers.length;
     this.builtGraph = graph;
   }
@@ -272,7 +320,10 @@ export class Model {
 
   private plan(inShapes: number[][]): Plan {
     const store = this.s;
-    if (this.plansEpoch !== store.epoch) { this.plans.clear(); this.plansEpoch = store.epoch; }
+    if (this.plansEpoch !== store.epoch) {
+      this.plans.clear();
+      this.plansEpoch = store.epoch;
+    }
     const key = inShapes.map((s) => s.join('x')).join('|');
     const cached = this.plans.get(key);
     if (cached && cached.epoch === store.epoch) {
@@ -292,8 +343,10 @@ export class Model {
   // ---- summary -----------------------------------------------------------------------------
 
   summary(lineLength?: number, printFn: (line: string) => void = console.log): void {
-    if (lineLength !== undefined && (!Number.isInteger(lineLength) || lineLength < 30)) throw new LstmWasmError(`summary: 'lineLength' must be an integer of at least 30, got ${describe(lineLength)}`);
-    if (typeof printFn !== 'function') throw new LstmWasmError(`summary: 'printFn' must be a function that prints a line, got ${describe(printFn)}`);
+    if (lineLength !== undefined && (!Number.isInteger(lineLength) || lineLength < 30))
+      throw new LstmWasmError(`summary: 'lineLength' must be an integer of at least 30, got ${describe(lineLength)}`);
+    if (typeof printFn !== 'function')
+      throw new LstmWasmError(`summary: 'printFn' must be a function that prints a line, got ${describe(printFn)}`);
     this.build();
     const graph = this.graph();
     const rows: string[][] = [];
@@ -307,7 +360,8 @@ export class Model {
     if (functional) {
       for (const t of graph.inputs) rows.push([`${t.sourceLayer.name} (InputLayer)`, shapeString(t.shape), '0', '']);
     }
-    let total = 0, trainable = 0;
+    let total = 0,
+      trainable = 0;
     const counted = new Set<Layer>();
     for (const n of graph.nodes) {
       const first = !counted.has(n.layer);
@@ -319,11 +373,20 @@ export class Model {
       if (functional) row.push(n.inputs.map(nodeName).join(', '));
       rows.push(row);
     }
-    const heads = functional ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
+    const heads = functional
+      ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to']
+      : ['Layer (type)', 'Output Shape', 'Param #'];
     // Columns as wide as their content (names of Bidirectional layers run long), as Keras does.
     const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-    const width = Math.max(lineLength ?? 0, widths.reduce((a, b) => a + b, 0));
-    const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('').trimEnd();
+    const width = Math.max(
+      lineLength ?? 0,
+      widths.reduce((a, b) => a + b, 0),
+    );
+    const line = (r: string[]) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+        .join('')
+        .trimEnd();
     printFn(`Model: "${this.name}"`);
     printFn('_'.repeat(width));
     printFn(line(heads));
@@ -374,7 +437,11 @@ export class Model {
 
   /** Resolves a compile() that came before the graph existed. */
   protected graphMade(): void {
-    if (this.pendingCompile) { const a = this.pendingCompile; this.pendingCompile = null; this.compile(a); }
+    if (this.pendingCompile) {
+      const a = this.pendingCompile;
+      this.pendingCompile = null;
+      this.compile(a);
+    }
   }
 
   /** The compiled optimizer (null before compile): its learningRate, iterations and config. */
@@ -383,7 +450,10 @@ export class Model {
   }
 
   private requireCompiled(where: string): Compiled {
-    if (!this.compiled) throw new LstmWasmError(`${this.where}.${where}: compile the model first, such as model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })`);
+    if (!this.compiled)
+      throw new LstmWasmError(
+        `${this.where}.${where}: compile the model first, such as model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })`,
+      );
     return this.compiled;
   }
 
@@ -399,7 +469,10 @@ export class Model {
     });
     const n = list[0].shape[0];
     list.forEach((t, i) => {
-      if (t.shape[0] !== n) throw new LstmWasmError(`${this.where}: ${arg}: every input must hold as many samples: '${this.inputNames[0]}' has ${n}, '${this.inputNames[i]}' has ${t.shape[0]}`);
+      if (t.shape[0] !== n)
+        throw new LstmWasmError(
+          `${this.where}: ${arg}: every input must hold as many samples: '${this.inputNames[0]}' has ${n}, '${this.inputNames[i]}' has ${t.shape[0]}`,
+        );
     });
     return list;
   }
@@ -443,14 +516,22 @@ export class Model {
       // n a multiple of it. Stateful layers then carry their state from each batch to the next
       // (sample i continuing sample i of the batch before), which is what stateful training is
       // for, but never what predict(x) on 2 samples of a model built for 1 meant without saying so.
-      if (batchSize !== undefined && batchSize !== fixed) throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape), got batchSize ${batchSize}`);
-      if (n % fixed !== 0) throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape), so the number of samples must be a multiple of ${fixed}, got ${n}`);
+      if (batchSize !== undefined && batchSize !== fixed)
+        throw new LstmWasmError(
+          `${where}: this model was built for batches of ${fixed} (batchInputShape), got batchSize ${batchSize}`,
+        );
+      if (n % fixed !== 0)
+        throw new LstmWasmError(
+          `${where}: this model was built for batches of ${fixed} (batchInputShape), so the number of samples must be a multiple of ${fixed}, got ${n}`,
+        );
       if (n !== fixed && (batchSize ?? 32) !== fixed) {
         const stateful = this.weightLayers().some((l) => l.isStateful());
         const how = takesBatchSize
           ? `, or pass batchSize: ${fixed} to run them as ${n / fixed} consecutive batches${stateful ? ' (its stateful layers carry their state from each batch to the next)' : ''}`
           : '';
-        throw new LstmWasmError(`${where}: this model was built for batches of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample${fixed === 1 ? '' : 's'} at a time${how}`);
+        throw new LstmWasmError(
+          `${where}: this model was built for batches of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample${fixed === 1 ? '' : 's'} at a time${how}`,
+        );
       }
       return fixed;
     }
@@ -462,18 +543,36 @@ export class Model {
   }
 
   /** Copies rows of `src` (per-sample size `row`) into WASM at `dst`: in order, or by index. */
-  private copyRows(dst: number, src: Float32Array, row: number, start: number, count: number, order: Int32Array | null): void {
+  private copyRows(
+    dst: number,
+    src: Float32Array,
+    row: number,
+    start: number,
+    count: number,
+    order: Int32Array | null,
+  ): void {
     const view = this.s.arena.f32(dst, count * row);
-    if (!order) { view.set(src.subarray(start * row, (start + count) * row)); return; }
+    if (!order) {
+      view.set(src.subarray(start * row, (start + count) * row));
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const r = order[start + i];
       view.set(src.subarray(r * row, (r + 1) * row), i * row);
     }
   }
 
-  private loadBatch(plan: Plan, xs: TensorData[], ys: TensorData[] | null, start: number, b: number, order: Int32Array | null): void {
+  private loadBatch(
+    plan: Plan,
+    xs: TensorData[],
+    ys: TensorData[] | null,
+    start: number,
+    b: number,
+    order: Int32Array | null,
+  ): void {
     xs.forEach((t, i) => this.copyRows(plan.inputs[i].ptr, t.data, t.data.length / t.shape[0], start, b, order));
-    if (ys) ys.forEach((t, j) => this.copyRows(plan.outputs[j].target, t.data, t.data.length / t.shape[0], start, b, order));
+    if (ys)
+      ys.forEach((t, j) => this.copyRows(plan.outputs[j].target, t.data, t.data.length / t.shape[0], start, b, order));
   }
 
   // ---- inference ---------------------------------------------------------------------------
@@ -493,7 +592,9 @@ export class Model {
       const plan = this.plan(this.shapesFor(xs, b));
       this.loadBatch(plan, xs, null, start, b, null);
       runForward(this.s, plan, false);
-      outs ??= plan.outputs.map((o) => new Tensor(new Float32Array(n * prod(o.shape.slice(1))), [n, ...o.shape.slice(1)]));
+      outs ??= plan.outputs.map(
+        (o) => new Tensor(new Float32Array(n * prod(o.shape.slice(1))), [n, ...o.shape.slice(1)]),
+      );
       plan.outputs.forEach((o, j) => {
         const per = prod(o.shape.slice(1));
         outs![j].data.set(this.s.arena.f32(plan.ptr[o.idx], b * per), start * per);
@@ -510,7 +611,10 @@ export class Model {
    * (LSTM: i, f, g, o blocks of `units` each; GRU: z, r, h), its cell state per step (LSTM) and
    * its output per step, in processing order. For teaching and plots (the web demo's heat map).
    */
-  inspect(x: DataArg, args: { layer?: number | string } = {}): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor; attentionScores?: Tensor } {
+  inspect(
+    x: DataArg,
+    args: { layer?: number | string } = {},
+  ): { gates: Tensor | null; cellStates: Tensor | null; hidden: Tensor; attentionScores?: Tensor } {
     this.usable();
     checkOptions('inspect', args ?? {}, ['layer']);
     this.prepare(x);
@@ -520,13 +624,23 @@ export class Model {
     const layers = this.layers;
     const sel = args?.layer ?? layers.findIndex((l) => l.inspectable);
     const layer = typeof sel === 'string' ? layers.find((l) => l.name === sel) : layers[sel as number];
-    if (!layer || !layer.inspectable) throw new LstmWasmError(`${this.where}.inspect: option 'layer' must name or index an LSTM, GRU, SimpleRNN or attention layer of this model, got ${describe(args?.layer)}`);
+    if (!layer || !layer.inspectable)
+      throw new LstmWasmError(
+        `${this.where}.inspect: option 'layer' must name or index an LSTM, GRU, SimpleRNN or attention layer of this model, got ${describe(args?.layer)}`,
+      );
     const ni = graph.nodes.findIndex((nd) => nd.layer === layer);
     const n = xs[0].shape[0];
     const B = this.batchOf(n, undefined, 'inspect', false);
-    let gates: Float32Array | null = null, cells: Float32Array | null = null, hidden: Float32Array | null = null;
-    let T = 0, G = 0, H = 0;
-    let scores: Float32Array | null = null, attOut: Float32Array | null = null, scoreShape: number[] = [], outShape: number[] = [];
+    let gates: Float32Array | null = null,
+      cells: Float32Array | null = null,
+      hidden: Float32Array | null = null;
+    let T = 0,
+      G = 0,
+      H = 0;
+    let scores: Float32Array | null = null,
+      attOut: Float32Array | null = null,
+      scoreShape: number[] = [],
+      outShape: number[] = [];
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
       const plan = this.plan(this.shapesFor(xs, b));
@@ -540,7 +654,8 @@ export class Model {
         scores ??= new Float32Array(n * per);
         scores.set(this.s.arena.f32(att.ptr, b * per), start * per);
         scoreShape = att.shape.slice(1);
-        const oShape = plan.shapes[pn.outIdx[0]].slice(1), oPer = oShape.reduce((p, q) => p * q, 1);
+        const oShape = plan.shapes[pn.outIdx[0]].slice(1),
+          oPer = oShape.reduce((p, q) => p * q, 1);
         attOut ??= new Float32Array(n * oPer);
         attOut.set(this.s.arena.f32(plan.ptr[pn.outIdx[0]], b * oPer), start * oPer);
         outShape = oShape;
@@ -554,10 +669,22 @@ export class Model {
       const arena = this.s.arena;
       hidden ??= new Float32Array(n * T * H);
       hidden.set(arena.f32(tr.hidden, b * T * H), start * T * H);
-      if (tr.gates) { gates ??= new Float32Array(n * T * G * H); gates.set(arena.f32(tr.gates, b * T * G * H), start * T * G * H); }
-      if (tr.cells) { cells ??= new Float32Array(n * T * H); cells.set(arena.f32(tr.cells, b * T * H), start * T * H); }
+      if (tr.gates) {
+        gates ??= new Float32Array(n * T * G * H);
+        gates.set(arena.f32(tr.gates, b * T * G * H), start * T * G * H);
+      }
+      if (tr.cells) {
+        cells ??= new Float32Array(n * T * H);
+        cells.set(arena.f32(tr.cells, b * T * H), start * T * H);
+      }
     }
-    if (scores) return { gates: null, cellStates: null, hidden: new Tensor(attOut!, [n, ...outShape]), attentionScores: new Tensor(scores, [n, ...scoreShape]) };
+    if (scores)
+      return {
+        gates: null,
+        cellStates: null,
+        hidden: new Tensor(attOut!, [n, ...outShape]),
+        attentionScores: new Tensor(scores, [n, ...scoreShape]),
+      };
     return {
       gates: gates ? new Tensor(gates, [n, T, G * H]) : null,
       cellStates: cells ? new Tensor(cells, [n, T, H]) : null,
@@ -575,27 +702,44 @@ export class Model {
     const graph = this.graph();
     const B = this.fixedBatch();
     if (B === null || !this.weightLayers().some((l) => l.isStateful())) {
-      throw new LstmWasmError(`${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`);
+      throw new LstmWasmError(
+        `${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`,
+      );
     }
-    if (graph.inputs.length !== 1 || graph.outputs.length !== 1) throw new LstmWasmError(`${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`);
+    if (graph.inputs.length !== 1 || graph.outputs.length !== 1)
+      throw new LstmWasmError(
+        `${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`,
+      );
     const inShape = graph.inputs[0].sampleShape;
     const isId = inShape.length === 1;
     const F = inShape[inShape.length - 1] as number;
     const per = isId ? 1 : F;
     // The streaming step's plan, kept while the memory layout holds (plan() would rebuild its key each call).
-    const plan = this.stepPlan && this.stepPlan.epoch === this.s.epoch && this.plans.get(this.stepPlan.key) === this.stepPlan ? this.stepPlan : (this.stepPlan = this.plan([isId ? [B, 1] : [B, 1, F]]));
+    const plan =
+      this.stepPlan && this.stepPlan.epoch === this.s.epoch && this.plans.get(this.stepPlan.key) === this.stepPlan
+        ? this.stepPlan
+        : (this.stepPlan = this.plan([isId ? [B, 1] : [B, 1, F]]));
     let data: Float32Array;
     if (xt instanceof Float32Array) data = xt;
     else {
       const t = toTensor(xt, 'step xt');
-      const okShape = (t.shape.length === 2 && t.shape[0] === B && t.shape[1] === per) || (B === 1 && t.shape.length === 1 && t.shape[0] === per);
-      if (!okShape && t.data.length === B * per) throw new LstmWasmError(`${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])${B === 1 ? ` or [${per}]` : ''}, got ${shapeString(t.shape)}`);
+      const okShape =
+        (t.shape.length === 2 && t.shape[0] === B && t.shape[1] === per) ||
+        (B === 1 && t.shape.length === 1 && t.shape[0] === per);
+      if (!okShape && t.data.length === B * per)
+        throw new LstmWasmError(
+          `${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])${B === 1 ? ` or [${per}]` : ''}, got ${shapeString(t.shape)}`,
+        );
       data = t.data;
     }
     if (data.length !== B * per) {
-      throw new LstmWasmError(`${this.where}.step: xt must hold ${B} × ${per} values ([batch, features] = [${B}, ${per}]), got ${data.length}`);
+      throw new LstmWasmError(
+        `${this.where}.step: xt must hold ${B} × ${per} values ([batch, features] = [${B}, ${per}]), got ${data.length}`,
+      );
     }
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new LstmWasmError(`${this.where}.step: xt values must be finite, got ${data[i]} at ${i}`);
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i]))
+        throw new LstmWasmError(`${this.where}.step: xt values must be finite, got ${data[i]} at ${i}`);
     if (isId) checkValues({ data, shape: [B, 1] }, graph.inputs[0], `${this.where}.step xt`, graph);
     this.s.arena.f32(plan.inputs[0].ptr, data.length).set(data);
     runForward(this.s, plan, false);
@@ -613,14 +757,18 @@ export class Model {
   // ---- training ----------------------------------------------------------------------------
 
   /** Per output: its loss (mean over rows); the total weights them and adds the penalty. */
-  private lossAndGrad(plan: Plan, withGrad: boolean, sampleWeights: Float32Array | null = null): { total: number; losses: number[] } {
+  private lossAndGrad(
+    plan: Plan,
+    withGrad: boolean,
+    sampleWeights: Float32Array | null = null,
+  ): { total: number; losses: number[] } {
     const c = this.compiled!;
     const k = this.s.k;
     let total = 0;
     let wPtr = 0;
     if (sampleWeights) {
       // Above the plan's own buffers: nothing runs between this write and the loss kernels.
-      wPtr = (this.planEnds.get(plan) ?? this.s.arena.mark()) + 63 & ~63;
+      wPtr = ((this.planEnds.get(plan) ?? this.s.arena.mark()) + 63) & ~63;
       this.s.arena.ensure(wPtr + sampleWeights.length * 4);
       this.s.arena.f32(wPtr, sampleWeights.length).set(sampleWeights);
     }
@@ -629,9 +777,20 @@ export class Model {
       const D = o.shape[o.shape.length - 1];
       const N = prod(o.shape) / D;
       const kind = o.fused ? t.loss.logitsKind! : t.loss.kind;
-      const l = (sampleWeights
-        ? k.loss_forward_backward_weighted(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N, wPtr, N / o.shape[0])
-        : k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N)) / N;
+      const l =
+        (sampleWeights
+          ? k.loss_forward_backward_weighted(
+              kind,
+              N,
+              D,
+              o.lossInput,
+              o.target,
+              withGrad ? o.dOut : 0,
+              t.weight / N,
+              wPtr,
+              N / o.shape[0],
+            )
+          : k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N)) / N;
       total += t.weight * l;
       return l;
     });
@@ -644,7 +803,8 @@ export class Model {
     plan.outputs.forEach((o, j) => {
       const D = o.shape[o.shape.length - 1];
       const N = prod(o.shape) / D;
-      for (const m of c.outputs[j].metrics) out.push(this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N);
+      for (const m of c.outputs[j].metrics)
+        out.push(this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N);
     });
     return out;
   }
@@ -666,21 +826,34 @@ export class Model {
     for (const p of this.params) {
       if (trainableOnly && !p.layer.trainable) continue;
       const last = out[out.length - 1];
-      if (last && last.w + last.n * 4 === p.slot.ptr && last.g + last.n * 4 === p.slot.grad && last.at + last.n === p.at) last.n += p.slot.size;
+      if (
+        last &&
+        last.w + last.n * 4 === p.slot.ptr &&
+        last.g + last.n * 4 === p.slot.grad &&
+        last.at + last.n === p.at
+      )
+        last.n += p.slot.size;
       else out.push({ w: p.slot.ptr, g: p.slot.grad, n: p.slot.size, at: p.at });
     }
     return out;
   }
 
   /** Forward, backward and one optimizer step on the batch already in the plan. Changes nothing if anything is not finite. */
-  private trainStep(plan: Plan, sampleWeights: Float32Array | null = null): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
+  private trainStep(
+    plan: Plan,
+    sampleWeights: Float32Array | null = null,
+  ): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
     const c = this.compiled!;
     const store = this.s;
     const k = store.k;
     runForward(store, plan, true);
     const { total, losses } = this.lossAndGrad(plan, true, sampleWeights);
     const metrics = this.metricValues(plan);
-    runBackward(store, plan, plan.outputs.map(() => true));
+    runBackward(
+      store,
+      plan,
+      plan.outputs.map(() => true),
+    );
     const loss = total + this.penalty(true);
     for (const p of this.params) if (!p.layer.trainable) k.fill_f32(p.slot.size, p.slot.grad, 0);
     const all = this.runs(false);
@@ -717,32 +890,50 @@ export class Model {
     const ys = this.yList(y, 'trainOnBatch y');
     const n = xs[0].shape[0];
     const fixed = this.fixedBatch();
-    if (fixed !== null && n !== fixed) throw new LstmWasmError(`${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples; trainOnBatch takes one batch of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)})`);
+    if (fixed !== null && n !== fixed)
+      throw new LstmWasmError(
+        `${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples; trainOnBatch takes one batch of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)})`,
+      );
     const plan = this.plan(this.shapesFor(xs, n));
     this.checkYs(ys, n, plan, 'trainOnBatch y');
     this.loadBatch(plan, xs, ys, 0, n, null);
     const r = this.trainStep(plan);
-    if (!r.ok) throw new LstmWasmError(`${this.where}.trainOnBatch: the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; the weights were not changed`);
+    if (!r.ok)
+      throw new LstmWasmError(
+        `${this.where}.trainOnBatch: the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; the weights were not changed`,
+      );
     return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } = {}): number | number[] {
+  evaluate(
+    x: DataArg,
+    y: DataArg,
+    args: { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } = {},
+  ): number | number[] {
     this.usable();
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('evaluate');
     args = checkInferenceOptions('evaluate', args, ['sampleWeight']);
     this.prepare(x);
-    const xs = this.xList(x, 'evaluate x'), ys = this.yList(y, 'evaluate y');
+    const xs = this.xList(x, 'evaluate x'),
+      ys = this.yList(y, 'evaluate y');
     const w = this.sampleWeights('evaluate', { sampleWeight: args.sampleWeight }, ys, xs[0].shape[0]);
     const r = this.evaluateLists(xs, ys, args?.batchSize, 'evaluate', w);
     return this.results(c, r.loss, r.losses, r.metrics);
   }
 
-  private evaluateLists(xs: TensorData[], ys: TensorData[], batchSize: number | undefined, where: string, weights: Float32Array | null = null): { loss: number; losses: number[]; metrics: number[] } {
+  private evaluateLists(
+    xs: TensorData[],
+    ys: TensorData[],
+    batchSize: number | undefined,
+    where: string,
+    weights: Float32Array | null = null,
+  ): { loss: number; losses: number[]; metrics: number[] } {
     const n = xs[0].shape[0];
     const B = this.batchOf(n, batchSize, where);
     let loss = 0;
-    let losses: number[] = [], metrics: number[] = [];
+    let losses: number[] = [],
+      metrics: number[] = [];
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
       const plan = this.plan(this.shapesFor(xs, b));
@@ -751,48 +942,87 @@ export class Model {
       runForward(this.s, plan, false);
       const r = this.lossAndGrad(plan, false, weights ? weights.subarray(start, start + b) : null);
       loss += r.total * b;
-      if (start === 0) { losses = r.losses.map(() => 0); metrics = this.compiled!.outputs.flatMap((o) => o.metrics.map(() => 0)); }
+      if (start === 0) {
+        losses = r.losses.map(() => 0);
+        metrics = this.compiled!.outputs.flatMap((o) => o.metrics.map(() => 0));
+      }
       r.losses.forEach((v, i) => (losses[i] += v * b));
       this.metricValues(plan).forEach((v, i) => (metrics[i] += v * b));
     }
-    return { loss: loss / n + this.penalty(false), losses: losses.map((v) => v / n), metrics: metrics.map((m) => m / n) };
+    return {
+      loss: loss / n + this.penalty(false),
+      losses: losses.map((v) => v / n),
+      metrics: metrics.map((m) => m / n),
+    };
   }
 
   /** fit's classWeight or sampleWeight as one weight per sample of x (null without either), checked. */
-  private sampleWeights(where: string, args: { classWeight?: unknown; sampleWeight?: unknown }, ys: TensorData[], n: number): Float32Array | null {
+  private sampleWeights(
+    where: string,
+    args: { classWeight?: unknown; sampleWeight?: unknown },
+    ys: TensorData[],
+    n: number,
+  ): Float32Array | null {
     const { classWeight, sampleWeight } = args as { classWeight?: Record<string, unknown>; sampleWeight?: unknown };
     if (classWeight === undefined && sampleWeight === undefined) return null;
-    if (classWeight !== undefined && sampleWeight !== undefined) throw new LstmWasmError(`${where}: give classWeight or sampleWeight, not both (as Keras); fold the class weights into the sample weights`);
+    if (classWeight !== undefined && sampleWeight !== undefined)
+      throw new LstmWasmError(
+        `${where}: give classWeight or sampleWeight, not both (as Keras); fold the class weights into the sample weights`,
+      );
     if (sampleWeight !== undefined) {
       const sw = sampleWeight as unknown;
-      const list = sw instanceof Float32Array || sw instanceof Float64Array || Array.isArray(sw) ? (sw as ArrayLike<number>)
-        : sw !== null && typeof sw === 'object' && (sw as TensorData).data instanceof Float32Array ? (sw as TensorData).data : null;
-      if (!list) throw new LstmWasmError(`${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ${describe(sw)}`);
-      if (list.length !== n) throw new LstmWasmError(`${where}: option 'sampleWeight' must hold one weight per sample: x has ${n} samples, sampleWeight has ${list.length}`);
+      const list =
+        sw instanceof Float32Array || sw instanceof Float64Array || Array.isArray(sw)
+          ? (sw as ArrayLike<number>)
+          : sw !== null && typeof sw === 'object' && (sw as TensorData).data instanceof Float32Array
+            ? (sw as TensorData).data
+            : null;
+      if (!list)
+        throw new LstmWasmError(
+          `${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ${describe(sw)}`,
+        );
+      if (list.length !== n)
+        throw new LstmWasmError(
+          `${where}: option 'sampleWeight' must hold one weight per sample: x has ${n} samples, sampleWeight has ${list.length}`,
+        );
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const v = list[i];
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`${where}: sampleWeight[${i}] must be a finite number ≥ 0, got ${describe(v)}`);
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+          throw new LstmWasmError(`${where}: sampleWeight[${i}] must be a finite number ≥ 0, got ${describe(v)}`);
         out[i] = v;
       }
       return out;
     }
     const c = this.compiled!;
-    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight)) throw new LstmWasmError(`fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got ${describe(classWeight)}`);
-    if (c.outputs.length !== 1) throw new LstmWasmError(`fit: classWeight is for models of one output (as Keras); this one has ${c.outputs.length}: give sampleWeight instead`);
+    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight))
+      throw new LstmWasmError(
+        `fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got ${describe(classWeight)}`,
+      );
+    if (c.outputs.length !== 1)
+      throw new LstmWasmError(
+        `fit: classWeight is for models of one output (as Keras); this one has ${c.outputs.length}: give sampleWeight instead`,
+      );
     const y = ys[0];
     const per = y.data.length / Math.max(1, y.shape[0]);
     const loss = c.outputs[0].loss;
     const D = this.graph().outputs[0].sampleShape[this.graph().outputs[0].sampleShape.length - 1] as number;
     const rowsPerSample = loss.sparse ? per : per / D;
-    if (rowsPerSample !== 1) throw new LstmWasmError(`fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ${shapeString(y.shape)}: give sampleWeight for sequence targets`);
+    if (rowsPerSample !== 1)
+      throw new LstmWasmError(
+        `fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ${shapeString(y.shape)}: give sampleWeight for sequence targets`,
+      );
     // Classes: the output's width, or 0 and 1 for a single sigmoid or regression unit.
     const classes = D === 1 && !loss.sparse ? 2 : D;
     const table = new Float64Array(classes).fill(1);
     for (const [key, v] of Object.entries(classWeight)) {
       const id = Number(key);
-      if (!Number.isInteger(id) || id < 0 || id >= classes) throw new LstmWasmError(`fit: classWeight names class ${JSON.stringify(key)}, which does not exist: the output has ${classes} classes (0 to ${classes - 1})`);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new LstmWasmError(`fit: classWeight[${key}] must be a finite number ≥ 0, got ${describe(v)}`);
+      if (!Number.isInteger(id) || id < 0 || id >= classes)
+        throw new LstmWasmError(
+          `fit: classWeight names class ${JSON.stringify(key)}, which does not exist: the output has ${classes} classes (0 to ${classes - 1})`,
+        );
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new LstmWasmError(`fit: classWeight[${key}] must be a finite number ≥ 0, got ${describe(v)}`);
       table[id] = v;
     }
     const out = new Float32Array(n);
@@ -812,25 +1042,38 @@ export class Model {
     this.notDuringFit('fit');
     if (this.pendingCompile) this.prepare(x);
     const c = this.requireCompiled('fit');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`fit: expected options such as { epochs: 10, batchSize: 32 }, got ${describe(args)}`);
     args = kerasOptions('fit', args, FIT_OPTIONS) as FitArgs;
     this.prepare(x);
     let xs = this.xList(x, 'fit x');
     let ys = this.yList(y, 'fit y');
     const epochs = args.epochs ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new LstmWasmError(`fit: option 'epochs' must be a non-negative integer, got ${describe(args.epochs)}`);
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new LstmWasmError(`fit: option 'epochs' must be a non-negative integer, got ${describe(args.epochs)}`);
     const initialEpoch = args.initialEpoch ?? 0;
-    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new LstmWasmError(`fit: option 'initialEpoch' must be a non-negative integer, got ${describe(args.initialEpoch)}`);
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+      throw new LstmWasmError(
+        `fit: option 'initialEpoch' must be a non-negative integer, got ${describe(args.initialEpoch)}`,
+      );
     const verbose = args.verbose ?? 1;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new LstmWasmError(`fit: option 'verbose' must be 0, 1 or 2, got ${describe(args.verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+      throw new LstmWasmError(`fit: option 'verbose' must be 0, 1 or 2, got ${describe(args.verbose)}`);
     const shuffle = args.shuffle ?? true;
-    if (typeof shuffle !== 'boolean') throw new LstmWasmError(`fit: option 'shuffle' must be true or false, got ${describe(args.shuffle)}`);
+    if (typeof shuffle !== 'boolean')
+      throw new LstmWasmError(`fit: option 'shuffle' must be true or false, got ${describe(args.shuffle)}`);
     const yieldEvery = args.yieldEvery ?? 25;
-    if (yieldEvery !== 'never' && (typeof yieldEvery !== 'number' || !(yieldEvery >= 0))) throw new LstmWasmError(`fit: option 'yieldEvery' must be a number of milliseconds or 'never', got ${describe(args.yieldEvery)}`);
+    if (yieldEvery !== 'never' && (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)))
+      throw new LstmWasmError(
+        `fit: option 'yieldEvery' must be a number of milliseconds or 'never', got ${describe(args.yieldEvery)}`,
+      );
     checkSeed('fit', args.seed);
     const nx = xs[0].shape[0];
     ys.forEach((t, j) => {
-      if (t.shape[0] !== nx) throw new LstmWasmError(`fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`);
+      if (t.shape[0] !== nx)
+        throw new LstmWasmError(
+          `fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`,
+        );
     });
     let weights = this.sampleWeights('fit', args, ys, nx);
     // Validation data: the last fraction of x and y, taken before shuffling (as Keras).
@@ -839,16 +1082,30 @@ export class Model {
     let valWeights: Float32Array | null = null;
     if (args.validationData !== undefined) {
       const vd = args.validationData as unknown[];
-      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) throw new LstmWasmError(`fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`);
-      val = [this.xList(vd[0] as DataArg, 'fit validationData[0]'), this.yList(vd[1] as DataArg, 'fit validationData[1]')];
-      if (vd.length === 3 && vd[2] !== undefined) valWeights = this.sampleWeights('fit validationData[2]', { sampleWeight: vd[2] }, val[1], val[0][0].shape[0]);
+      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3))
+        throw new LstmWasmError(
+          `fit: option 'validationData' must be [xVal, yVal], got ${describe(args.validationData)}`,
+        );
+      val = [
+        this.xList(vd[0] as DataArg, 'fit validationData[0]'),
+        this.yList(vd[1] as DataArg, 'fit validationData[1]'),
+      ];
+      if (vd.length === 3 && vd[2] !== undefined)
+        valWeights = this.sampleWeights('fit validationData[2]', { sampleWeight: vd[2] }, val[1], val[0][0].shape[0]);
     } else if (args.validationSplit !== undefined) {
       const s = args.validationSplit;
-      if (typeof s !== 'number' || !(s > 0 && s < 1)) throw new LstmWasmError(`fit: option 'validationSplit' must be a number in (0, 1), got ${describe(s)}`);
+      if (typeof s !== 'number' || !(s > 0 && s < 1))
+        throw new LstmWasmError(`fit: option 'validationSplit' must be a number in (0, 1), got ${describe(s)}`);
       const nVal = Math.floor(nx * s);
       const nTrain = nx - nVal;
-      if (nVal === 0 || nTrain === 0) throw new LstmWasmError(`fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`);
-      const cut = (t: TensorData, a: number, b: number): TensorData => { const per = t.data.length / t.shape[0]; return { data: t.data.subarray(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] }; };
+      if (nVal === 0 || nTrain === 0)
+        throw new LstmWasmError(
+          `fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`,
+        );
+      const cut = (t: TensorData, a: number, b: number): TensorData => {
+        const per = t.data.length / t.shape[0];
+        return { data: t.data.subarray(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] };
+      };
       val = [xs.map((t) => cut(t, nTrain, nx)), ys.map((t) => cut(t, nTrain, nx))];
       xs = xs.map((t) => cut(t, 0, nTrain));
       ys = ys.map((t) => cut(t, 0, nTrain));
@@ -859,17 +1116,32 @@ export class Model {
     const B = this.batchOf(n, args.batchSize, 'fit');
     // Check y once against the plan's output shapes.
     this.checkYs(ys, n, this.plan(this.shapesFor(xs, B)), 'fit y');
-    if (val) this.checkYs(val[1], val[0][0].shape[0], this.plan(this.shapesFor(val[0], Math.min(B, val[0][0].shape[0]))), 'fit validationData[1]');
-    const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    for (const cb of callbacks) if (cb === null || typeof cb !== 'object') throw new LstmWasmError(`fit: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`);
+    if (val)
+      this.checkYs(
+        val[1],
+        val[0][0].shape[0],
+        this.plan(this.shapesFor(val[0], Math.min(B, val[0][0].shape[0]))),
+        'fit validationData[1]',
+      );
+    const callbacks =
+      args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    for (const cb of callbacks)
+      if (cb === null || typeof cb !== 'object')
+        throw new LstmWasmError(
+          `fit: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`,
+        );
     const terminateOnNaN = callbacks.some((cb) => cb instanceof TerminateOnNaN);
     const batches = Math.ceil(n / B);
     const history = new History();
     history.params = { epochs, batchSize: B, samples: n, steps: batches, verbose };
     // verbose 1 and 2 show a ProgbarLogger, unless the callbacks hold one already (as Keras).
-    const progbar = verbose && !callbacks.some((cb) => cb instanceof ProgbarLogger) ? [new ProgbarLogger({ verbose })] : [];
+    const progbar =
+      verbose && !callbacks.some((cb) => cb instanceof ProgbarLogger) ? [new ProgbarLogger({ verbose })] : [];
     const all: Callback[] = [...progbar, ...callbacks, history];
-    for (const cb of all) { cb.setModel?.(this); cb.setParams?.(history.params); }
+    for (const cb of all) {
+      cb.setModel?.(this);
+      cb.setParams?.(history.params);
+    }
     const store = this.s;
     this.notDuringFit('fit'); // checked again: reading the data may have built the model
     const running = { where: this.where, epoch: initialEpoch, epochs };
@@ -896,7 +1168,8 @@ export class Model {
         let seen = 0;
         const sums = keys.map(() => 0);
         for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
-          const start = bi * B, b = Math.min(B, n - start);
+          const start = bi * B,
+            b = Math.min(B, n - start);
           for (const cb of all) await cb.onBatchBegin?.(bi, { batch: bi, size: b });
           // The batch goes into the plan's buffers after the callbacks: a predict or evaluate they
           // run uses the same memory (every plan of a store starts at the same address).
@@ -906,8 +1179,13 @@ export class Model {
           if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
           const r = this.trainStep(plan, weights ? batchWeights.subarray(0, b) : null);
           if (!r.ok) {
-            if (terminateOnNaN) { this.stopTraining = true; break; }
-            throw new LstmWasmError(`fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`);
+            if (terminateOnNaN) {
+              this.stopTraining = true;
+              break;
+            }
+            throw new LstmWasmError(
+              `fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`,
+            );
           }
           const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
           seen += b;
@@ -954,14 +1232,23 @@ export class Model {
     const layers = this.weightLayers();
     const counts = layers.map((l) => l.slots.length);
     const total = counts.reduce((a, b) => a + b, 0);
-    if (!Array.isArray(weights) || weights.length !== total) throw new LstmWasmError(`${this.where}.setWeights: expected ${total} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    if (!Array.isArray(weights) || weights.length !== total)
+      throw new LstmWasmError(
+        `${this.where}.setWeights: expected ${total} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+      );
     const snapshot = this.getWeights();
     let at = 0;
     try {
-      layers.forEach((l, i) => { l.setWeights(weights.slice(at, at + counts[i])); at += counts[i]; });
+      layers.forEach((l, i) => {
+        l.setWeights(weights.slice(at, at + counts[i]));
+        at += counts[i];
+      });
     } catch (e) {
       let back = 0;
-      layers.forEach((l, i) => { l.setWeights(snapshot.slice(back, back + counts[i])); back += counts[i]; });
+      layers.forEach((l, i) => {
+        l.setWeights(snapshot.slice(back, back + counts[i]));
+        back += counts[i];
+      });
       throw e;
     }
   }
@@ -969,25 +1256,40 @@ export class Model {
   /** The model as bytes: topology (JSON) and weights, with a checksum. loadModel() reads them back. */
   save(options: SaveOptions = {}): Uint8Array {
     this.usable();
-    if (options === null || typeof options !== 'object') throw new LstmWasmError(`save: expected an options object such as { includeState: true }, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new LstmWasmError(
+        `save: expected an options object such as { includeState: true }, got ${describe(options)}`,
+      );
     checkOptions('save', options, ['includeState', 'weights']);
-    if (options.includeState !== undefined && typeof options.includeState !== 'boolean') throw new LstmWasmError(`save: option 'includeState' must be true or false, got ${describe(options.includeState)}`);
+    if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
+      throw new LstmWasmError(
+        `save: option 'includeState' must be true or false, got ${describe(options.includeState)}`,
+      );
     this.build();
-    return encodeModel({ topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig }, options);
+    return encodeModel(
+      { topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig },
+      options,
+    );
   }
 
   /** The graph as JSON (Keras's functional config: layers with inbound nodes, input and output layers). */
   topology(): { className: string; config: Record<string, unknown> } {
     const graph = this.graph();
-    const localIndex = (t: SymbolicTensor) => Math.max(0, graph.nodes.filter((n) => n.layer === t.sourceLayer).indexOf(t.node));
+    const localIndex = (t: SymbolicTensor) =>
+      Math.max(0, graph.nodes.filter((n) => n.layer === t.sourceLayer).indexOf(t.node));
     const ref = (t: SymbolicTensor) => [t.sourceLayer.name, localIndex(t), t.outputIndex];
     const layers = graph.layers.map((l) => ({
       className: l.className,
       name: l.name,
       config: l.getConfig(),
-      inboundNodes: graph.nodes.filter((n) => n.layer === l).map((n) => ({ inputs: n.inputs.map(ref), ...(Object.keys(n.call).length ? { call: n.call } : {}) })),
+      inboundNodes: graph.nodes
+        .filter((n) => n.layer === l)
+        .map((n) => ({ inputs: n.inputs.map(ref), ...(Object.keys(n.call).length ? { call: n.call } : {}) })),
     }));
-    return { className: 'Model', config: { name: this.name, layers, inputLayers: graph.inputs.map(ref), outputLayers: graph.outputs.map(ref) } };
+    return {
+      className: 'Model',
+      config: { name: this.name, layers, inputLayers: graph.inputs.map(ref), outputLayers: graph.outputs.map(ref) },
+    };
   }
 
   /** Bytes of WebAssembly memory this model holds. */
@@ -1026,11 +1328,17 @@ export function model(args: ModelArgs): Model {
 }
 
 /** predict's and evaluate's options (Keras's batch_size too), checked; returned under our names. */
-function checkInferenceOptions(where: string, args: unknown, extra: string[] = []): { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } {
-  if (args === null || typeof args !== 'object') throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
+function checkInferenceOptions(
+  where: string,
+  args: unknown,
+  extra: string[] = [],
+): { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> } {
+  if (args === null || typeof args !== 'object')
+    throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
   const a = kerasOptions(where, args, ['batchSize', 'verbose', ...extra]) as { batchSize?: number; verbose?: unknown };
   const v = a.verbose;
-  if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw new LstmWasmError(`${where}: option 'verbose' must be 0, 1 or 2, got ${describe(v)}`);
+  if (v !== undefined && v !== 0 && v !== 1 && v !== 2)
+    throw new LstmWasmError(`${where}: option 'verbose' must be 0, 1 or 2, got ${describe(v)}`);
   return a as { batchSize?: number; verbose?: number; sampleWeight?: ArrayLike<number> };
 }
 
@@ -1038,4 +1346,3 @@ function yieldToEventLoop(): Promise<void> {
   const si = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
   return new Promise((r) => (si ? si(r) : setTimeout(r, 0)));
 }
-

@@ -43,7 +43,9 @@ function quantizable(l: Layer): boolean {
 /** A model returned by quantize(): predict, evaluate, step, inspect, save; no training. */
 export class QuantizedModel extends Model {
   private refuse(what: string): never {
-    throw new LstmWasmError(`${this.where}.${what}: this model was made by quantize() and runs inference only; ${what === 'compile' ? 'compile' : 'train'} the float model, then quantize() it again`);
+    throw new LstmWasmError(
+      `${this.where}.${what}: this model was made by quantize() and runs inference only; ${what === 'compile' ? 'compile' : 'train'} the float model, then quantize() it again`,
+    );
   }
 
   compile(_args: CompileArgs): void {
@@ -59,7 +61,10 @@ export class QuantizedModel extends Model {
   }
 
   evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
-    if (!this.compileConfig) throw new LstmWasmError(`${this.where}.evaluate: the float model was not compiled when it was quantized, so there is no loss to evaluate; compile the float model, then quantize() it again`);
+    if (!this.compileConfig)
+      throw new LstmWasmError(
+        `${this.where}.evaluate: the float model was not compiled when it was quantized, so there is no loss to evaluate; compile the float model, then quantize() it again`,
+      );
     return super.evaluate(x, y, args);
   }
 
@@ -69,33 +74,67 @@ export class QuantizedModel extends Model {
    */
   save(options: SaveOptions = {}): Uint8Array {
     this.usable();
-    if (options === null || typeof options !== 'object') throw new LstmWasmError(`save: expected an options object such as { weights: 'float16' }, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new LstmWasmError(
+        `save: expected an options object such as { weights: 'float16' }, got ${describe(options)}`,
+      );
     checkOptions('save', options, ['includeState', 'weights']);
-    if (options.includeState !== undefined && typeof options.includeState !== 'boolean') throw new LstmWasmError(`save: option 'includeState' must be true or false, got ${describe(options.includeState)}`);
+    if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
+      throw new LstmWasmError(
+        `save: option 'includeState' must be true or false, got ${describe(options.includeState)}`,
+      );
     this.build();
-    return encodeModel({ topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig }, options);
+    return encodeModel(
+      { topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig },
+      options,
+    );
   }
 
   /** quantize() gives the copy the float model's losses and metrics (evaluate needs them). */
   adoptCompile(config: Record<string, unknown>): void {
-    const t = config as { optimizer: never; loss: never; metrics?: never; lossWeights?: never; clipNorm?: number; clipValue?: number };
-    super.compile({ optimizer: t.optimizer, loss: t.loss, metrics: t.metrics, lossWeights: t.lossWeights, clipNorm: t.clipNorm, clipValue: t.clipValue });
+    const t = config as {
+      optimizer: never;
+      loss: never;
+      metrics?: never;
+      lossWeights?: never;
+      clipNorm?: number;
+      clipValue?: number;
+    };
+    super.compile({
+      optimizer: t.optimizer,
+      loss: t.loss,
+      metrics: t.metrics,
+      lossWeights: t.lossWeights,
+      clipNorm: t.clipNorm,
+      clipValue: t.clipValue,
+    });
   }
 }
 
 /** A model for inference with int8 weights (one scale per output channel) in its Dense, LSTM, GRU and SimpleRNN layers; activations quantized per row as they enter each product; gates and cell state in f32. Train the float model; this one predicts, evaluates, steps and saves. */
 export function quantize(model: Model, options: QuantizeOptions = {}): QuantizedModel {
-  if (!(model instanceof Model)) throw new LstmWasmError(`quantize: expected a Model or Sequential, got ${describe(model)}`);
-  if (model instanceof QuantizedModel) throw new LstmWasmError(`quantize: Model '${model.name}' is already quantized; quantize its float model`);
-  if (options === null || typeof options !== 'object') throw new LstmWasmError(`quantize: expected options such as { weights: 'int8', activations: 'dynamic' }, got ${describe(options)}`);
+  if (!(model instanceof Model))
+    throw new LstmWasmError(`quantize: expected a Model or Sequential, got ${describe(model)}`);
+  if (model instanceof QuantizedModel)
+    throw new LstmWasmError(`quantize: Model '${model.name}' is already quantized; quantize its float model`);
+  if (options === null || typeof options !== 'object')
+    throw new LstmWasmError(
+      `quantize: expected options such as { weights: 'int8', activations: 'dynamic' }, got ${describe(options)}`,
+    );
   checkOptions('quantize', options, ['weights', 'activations']);
-  if (options.weights !== undefined && options.weights !== 'int8') throw new LstmWasmError(`quantize: option 'weights' must be 'int8', got ${describe(options.weights)}`);
-  if (options.activations !== undefined && options.activations !== 'dynamic') throw new LstmWasmError(`quantize: option 'activations' must be 'dynamic' (per-row scales computed at run time), got ${describe(options.activations)}`);
+  if (options.weights !== undefined && options.weights !== 'int8')
+    throw new LstmWasmError(`quantize: option 'weights' must be 'int8', got ${describe(options.weights)}`);
+  if (options.activations !== undefined && options.activations !== 'dynamic')
+    throw new LstmWasmError(
+      `quantize: option 'activations' must be 'dynamic' (per-row scales computed at run time), got ${describe(options.activations)}`,
+    );
   if (model.isDisposed) throw new LstmWasmError(`quantize: Model '${model.name}' was disposed`);
   for (const l of model.layers) {
     if (l instanceof InputLayer || l.built) continue;
     if (l.buildShapes && l.paramSpecsFor(l.buildShapes).length === 0) continue;
-    throw new LstmWasmError(`quantize: ${l.where} has no weights yet: build the model first (give the first layer an inputShape, or run predict or fit once)`);
+    throw new LstmWasmError(
+      `quantize: ${l.where} has no weights yet: build the model first (give the first layer an inputShape, or run predict or fit once)`,
+    );
   }
   for (const l of model.layers) {
     if (!quantizable(l)) continue;
@@ -110,7 +149,9 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
     let c = layers.get(l);
     if (c) return c;
     const config = l.getConfig();
-    c = quantizable(l) ? QUANTIZABLE[l.className](config) : layerFromConfig(l.className, config, `quantize: ${l.where}`);
+    c = quantizable(l)
+      ? QUANTIZABLE[l.className](config)
+      : layerFromConfig(l.className, config, `quantize: ${l.where}`);
     layers.set(l, c);
     return c;
   };
@@ -137,13 +178,19 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
   for (const [l, c] of layers) {
     if (l instanceof InputLayer || c.slots.length === 0) continue;
     const ws = l.getWeights();
-    if (!quantizable(l)) { c.setWeights(ws); continue; }
+    if (!quantizable(l)) {
+      c.setWeights(ws);
+      continue;
+    }
     const store = c.store!;
     const byName = new Map(l.slots.map((s, i) => [s.spec.name, ws[i]]));
     const scaleOf: Record<string, string> = { kernel_scale: 'kernel', recurrent_scale: 'recurrent_kernel' };
     for (const slot of c.slots) {
       const w = byName.get(slot.spec.name);
-      if (w) { store.arena.write(slot.ptr, w.data); continue; }
+      if (w) {
+        store.arena.write(slot.ptr, w.data);
+        continue;
+      }
       const of = c.slots.find((s) => s.spec.name === scaleOf[slot.spec.name])!;
       const [K, N] = of.spec.shape;
       store.k.quantize_cols_i8(K, N, of.ptr, of.ptr, slot.ptr);

@@ -11,13 +11,23 @@ export abstract class LearningRateSchedule {
   abstract getConfig(): Record<string, unknown>;
 }
 
-function num(where: string, name: string, v: unknown, opts: { dflt?: number; min?: number; open?: boolean; integer?: boolean } = {}): number {
+function num(
+  where: string,
+  name: string,
+  v: unknown,
+  opts: { dflt?: number; min?: number; open?: boolean; integer?: boolean } = {},
+): number {
   if (v === undefined) {
     if (opts.dflt === undefined) throw new LstmWasmError(`${where}: option '${name}' is required`);
     return opts.dflt;
   }
   const lo = opts.min ?? -Infinity;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (opts.open ? v <= lo : v < lo) || (opts.integer && !Number.isInteger(v))) {
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    (opts.open ? v <= lo : v < lo) ||
+    (opts.integer && !Number.isInteger(v))
+  ) {
     const what = opts.integer ? 'an integer' : 'a finite number';
     const range = lo === -Infinity ? '' : opts.open ? ` > ${lo}` : ` ≥ ${lo}`;
     throw new LstmWasmError(`${where}: option '${name}' must be ${what}${range}, got ${describe(v)}`);
@@ -27,13 +37,15 @@ function num(where: string, name: string, v: unknown, opts: { dflt?: number; min
 
 function bool(where: string, name: string, v: unknown): boolean {
   if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${describe(v)}`);
   return v;
 }
 
 /** Reads options given in our camelCase or Keras's snake_case. */
 function opts(where: string, args: unknown, names: Record<string, string>): Record<string, unknown> {
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new LstmWasmError(`${where}: expected an options object { ... }, got ${describe(args)}`);
   checkOptions(where, args, [...Object.keys(names), ...Object.values(names)]);
   const a = args as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -44,16 +56,29 @@ function opts(where: string, args: unknown, names: Record<string, string>): Reco
 const rate = (where: string, name: string, v: unknown, dflt?: number) => num(where, name, v, { dflt, min: 0 });
 
 /** Options of ExponentialDecay: lr = initialLearningRate · decayRate^(step / decaySteps), floored with `staircase`. */
-export interface ExponentialDecayArgs { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }
+export interface ExponentialDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}
 
 /** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
 export class ExponentialDecay extends LearningRateSchedule {
   readonly className = 'ExponentialDecay';
-  readonly initialLearningRate: number; readonly decaySteps: number; readonly decayRate: number; readonly staircase: boolean;
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
   constructor(args: ExponentialDecayArgs) {
     super();
     const w = 'ExponentialDecay';
-    const a = opts(w, args, { initialLearningRate: 'initial_learning_rate', decaySteps: 'decay_steps', decayRate: 'decay_rate', staircase: 'staircase' });
+    const a = opts(w, args, {
+      initialLearningRate: 'initial_learning_rate',
+      decaySteps: 'decay_steps',
+      decayRate: 'decay_rate',
+      staircase: 'staircase',
+    });
     this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
     this.decaySteps = num(w, 'decaySteps', a.decaySteps, { min: 0, open: true });
     this.decayRate = num(w, 'decayRate', a.decayRate, { min: 0 });
@@ -64,27 +89,49 @@ export class ExponentialDecay extends LearningRateSchedule {
     if (this.staircase) p = Math.floor(p);
     return this.initialLearningRate * Math.pow(this.decayRate, p);
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase }; }
+  getConfig() {
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      decayRate: this.decayRate,
+      staircase: this.staircase,
+    };
+  }
 }
 
 /** Options of PiecewiseConstantDecay: `boundaries` (steps) and `values` (one more than the boundaries). */
-export interface PiecewiseConstantDecayArgs { boundaries: number[]; values: number[] }
+export interface PiecewiseConstantDecayArgs {
+  boundaries: number[];
+  values: number[];
+}
 
 /** values[0] up to and including boundaries[0], values[i] in (boundaries[i-1], boundaries[i]], the last value after. */
 export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly className = 'PiecewiseConstantDecay';
-  readonly boundaries: number[]; readonly values: number[];
+  readonly boundaries: number[];
+  readonly values: number[];
   constructor(args: PiecewiseConstantDecayArgs) {
     super();
     const w = 'PiecewiseConstantDecay';
     const a = opts(w, args, { boundaries: 'boundaries', values: 'values' });
-    if (!Array.isArray(a.boundaries)) throw new LstmWasmError(`${w}: option 'boundaries' must be an array of steps such as [100, 200], got ${describe(a.boundaries)}`);
-    if (!Array.isArray(a.values)) throw new LstmWasmError(`${w}: option 'values' must be an array of rates such as [0.1, 0.01, 0.001], got ${describe(a.values)}`);
-    const b = a.boundaries as unknown[], v = a.values as unknown[];
-    if (v.length !== b.length + 1) throw new LstmWasmError(`${w}: 'values' must hold one more entry than 'boundaries': ${b.length} boundaries need ${b.length + 1} values, got ${v.length}`);
+    if (!Array.isArray(a.boundaries))
+      throw new LstmWasmError(
+        `${w}: option 'boundaries' must be an array of steps such as [100, 200], got ${describe(a.boundaries)}`,
+      );
+    if (!Array.isArray(a.values))
+      throw new LstmWasmError(
+        `${w}: option 'values' must be an array of rates such as [0.1, 0.01, 0.001], got ${describe(a.values)}`,
+      );
+    const b = a.boundaries as unknown[],
+      v = a.values as unknown[];
+    if (v.length !== b.length + 1)
+      throw new LstmWasmError(
+        `${w}: 'values' must hold one more entry than 'boundaries': ${b.length} boundaries need ${b.length + 1} values, got ${v.length}`,
+      );
     b.forEach((x, i) => {
       num(w, `boundaries[${i}]`, x);
-      if (i > 0 && (x as number) <= (b[i - 1] as number)) throw new LstmWasmError(`${w}: 'boundaries' must increase, but boundaries[${i}] = ${x} follows ${b[i - 1]}`);
+      if (i > 0 && (x as number) <= (b[i - 1] as number))
+        throw new LstmWasmError(`${w}: 'boundaries' must increase, but boundaries[${i}] = ${x} follows ${b[i - 1]}`);
     });
     v.forEach((x, i) => rate(w, `values[${i}]`, x));
     this.boundaries = [...(b as number[])];
@@ -94,20 +141,38 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     for (let i = 0; i < this.boundaries.length; i++) if (step <= this.boundaries[i]) return this.values[i];
     return this.values[this.values.length - 1];
   }
-  getConfig() { return { boundaries: [...this.boundaries], values: [...this.values] }; }
+  getConfig() {
+    return { boundaries: [...this.boundaries], values: [...this.values] };
+  }
 }
 
 /** Options of PolynomialDecay: from initialLearningRate to endLearningRate over decaySteps, with `power` and `cycle`. */
-export interface PolynomialDecayArgs { initialLearningRate: number; decaySteps: number; endLearningRate?: number; power?: number; cycle?: boolean }
+export interface PolynomialDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  endLearningRate?: number;
+  power?: number;
+  cycle?: boolean;
+}
 
 /** (initial - end) · (1 - step/decaySteps)^power + end; step held at decaySteps, or decaySteps stretched to the next multiple when cycle. */
 export class PolynomialDecay extends LearningRateSchedule {
   readonly className = 'PolynomialDecay';
-  readonly initialLearningRate: number; readonly decaySteps: number; readonly endLearningRate: number; readonly power: number; readonly cycle: boolean;
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly endLearningRate: number;
+  readonly power: number;
+  readonly cycle: boolean;
   constructor(args: PolynomialDecayArgs) {
     super();
     const w = 'PolynomialDecay';
-    const a = opts(w, args, { initialLearningRate: 'initial_learning_rate', decaySteps: 'decay_steps', endLearningRate: 'end_learning_rate', power: 'power', cycle: 'cycle' });
+    const a = opts(w, args, {
+      initialLearningRate: 'initial_learning_rate',
+      decaySteps: 'decay_steps',
+      endLearningRate: 'end_learning_rate',
+      power: 'power',
+      cycle: 'cycle',
+    });
     this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
     this.decaySteps = num(w, 'decaySteps', a.decaySteps, { min: 0, open: true });
     this.endLearningRate = rate(w, 'endLearningRate', a.endLearningRate, 0.0001);
@@ -122,22 +187,45 @@ export class PolynomialDecay extends LearningRateSchedule {
       const m = step === 0 ? 1 : Math.ceil(step / this.decaySteps);
       steps = this.decaySteps * m;
     } else s = Math.min(step, this.decaySteps);
-    return (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - s / steps, this.power) + this.endLearningRate;
+    return (
+      (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - s / steps, this.power) + this.endLearningRate
+    );
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle }; }
+  getConfig() {
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      endLearningRate: this.endLearningRate,
+      power: this.power,
+      cycle: this.cycle,
+    };
+  }
 }
 
 /** Options of InverseTimeDecay: lr = initialLearningRate / (1 + decayRate · step / decaySteps), with `staircase`. */
-export interface InverseTimeDecayArgs { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }
+export interface InverseTimeDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}
 
 /** initialLearningRate / (1 + decayRate · step / decaySteps), the quotient floored when staircase. */
 export class InverseTimeDecay extends LearningRateSchedule {
   readonly className = 'InverseTimeDecay';
-  readonly initialLearningRate: number; readonly decaySteps: number; readonly decayRate: number; readonly staircase: boolean;
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
   constructor(args: InverseTimeDecayArgs) {
     super();
     const w = 'InverseTimeDecay';
-    const a = opts(w, args, { initialLearningRate: 'initial_learning_rate', decaySteps: 'decay_steps', decayRate: 'decay_rate', staircase: 'staircase' });
+    const a = opts(w, args, {
+      initialLearningRate: 'initial_learning_rate',
+      decaySteps: 'decay_steps',
+      decayRate: 'decay_rate',
+      staircase: 'staircase',
+    });
     this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
     this.decaySteps = num(w, 'decaySteps', a.decaySteps, { min: 0, open: true });
     this.decayRate = num(w, 'decayRate', a.decayRate, { min: 0 });
@@ -148,11 +236,24 @@ export class InverseTimeDecay extends LearningRateSchedule {
     if (this.staircase) p = Math.floor(p);
     return this.initialLearningRate / (1 + this.decayRate * p);
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase }; }
+  getConfig() {
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      decayRate: this.decayRate,
+      staircase: this.staircase,
+    };
+  }
 }
 
 /** Options of CosineDecay: a cosine from initialLearningRate to alpha · it over decaySteps, after an optional linear warm-up to warmupTarget over warmupSteps. */
-export interface CosineDecayArgs { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number | null; warmupSteps?: number }
+export interface CosineDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  alpha?: number;
+  warmupTarget?: number | null;
+  warmupSteps?: number;
+}
 
 /**
  * Cosine decay from the initial rate (or, with warmupTarget, a linear warm-up over warmupSteps to
@@ -160,17 +261,31 @@ export interface CosineDecayArgs { initialLearningRate: number; decaySteps: numb
  */
 export class CosineDecay extends LearningRateSchedule {
   readonly className = 'CosineDecay';
-  readonly initialLearningRate: number; readonly decaySteps: number; readonly alpha: number; readonly warmupTarget: number | null; readonly warmupSteps: number;
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly alpha: number;
+  readonly warmupTarget: number | null;
+  readonly warmupSteps: number;
   constructor(args: CosineDecayArgs) {
     super();
     const w = 'CosineDecay';
-    const a = opts(w, args, { initialLearningRate: 'initial_learning_rate', decaySteps: 'decay_steps', alpha: 'alpha', warmupTarget: 'warmup_target', warmupSteps: 'warmup_steps' });
+    const a = opts(w, args, {
+      initialLearningRate: 'initial_learning_rate',
+      decaySteps: 'decay_steps',
+      alpha: 'alpha',
+      warmupTarget: 'warmup_target',
+      warmupSteps: 'warmup_steps',
+    });
     this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
     this.decaySteps = num(w, 'decaySteps', a.decaySteps, { min: 0, open: true });
     this.alpha = num(w, 'alpha', a.alpha, { dflt: 0, min: 0 });
-    this.warmupTarget = a.warmupTarget === undefined || a.warmupTarget === null ? null : rate(w, 'warmupTarget', a.warmupTarget);
+    this.warmupTarget =
+      a.warmupTarget === undefined || a.warmupTarget === null ? null : rate(w, 'warmupTarget', a.warmupTarget);
     this.warmupSteps = num(w, 'warmupSteps', a.warmupSteps, { dflt: 0, min: 0 });
-    if (this.warmupTarget !== null && this.warmupSteps === 0) throw new LstmWasmError(`${w}: 'warmupTarget' needs 'warmupSteps' > 0, the steps over which the rate rises to it`);
+    if (this.warmupTarget !== null && this.warmupSteps === 0)
+      throw new LstmWasmError(
+        `${w}: 'warmupTarget' needs 'warmupSteps' > 0, the steps over which the rate rises to it`,
+      );
   }
   private decay(step: number, from: number): number {
     const cosine = 0.5 * (1 + Math.cos(Math.PI * (step / this.decaySteps)));
@@ -179,23 +294,48 @@ export class CosineDecay extends LearningRateSchedule {
   call(step: number): number {
     if (this.warmupTarget === null) return this.decay(Math.min(step, this.decaySteps), this.initialLearningRate);
     const s = Math.min(step, this.decaySteps + this.warmupSteps);
-    if (s < this.warmupSteps) return (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate;
+    if (s < this.warmupSteps)
+      return (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate;
     return this.decay(s - this.warmupSteps, this.warmupTarget);
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, warmupTarget: this.warmupTarget, warmupSteps: this.warmupSteps }; }
+  getConfig() {
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      alpha: this.alpha,
+      warmupTarget: this.warmupTarget,
+      warmupSteps: this.warmupSteps,
+    };
+  }
 }
 
 /** Options of CosineDecayRestarts: cosine periods of firstDecaySteps, each tMul longer and mMul lower than the one before. */
-export interface CosineDecayRestartsArgs { initialLearningRate: number; firstDecaySteps: number; tMul?: number; mMul?: number; alpha?: number }
+export interface CosineDecayRestartsArgs {
+  initialLearningRate: number;
+  firstDecaySteps: number;
+  tMul?: number;
+  mMul?: number;
+  alpha?: number;
+}
 
 /** SGDR (Loshchilov & Hutter): cosine decays over periods that grow by tMul, each restart's peak scaled by mMul. */
 export class CosineDecayRestarts extends LearningRateSchedule {
   readonly className = 'CosineDecayRestarts';
-  readonly initialLearningRate: number; readonly firstDecaySteps: number; readonly tMul: number; readonly mMul: number; readonly alpha: number;
+  readonly initialLearningRate: number;
+  readonly firstDecaySteps: number;
+  readonly tMul: number;
+  readonly mMul: number;
+  readonly alpha: number;
   constructor(args: CosineDecayRestartsArgs) {
     super();
     const w = 'CosineDecayRestarts';
-    const a = opts(w, args, { initialLearningRate: 'initial_learning_rate', firstDecaySteps: 'first_decay_steps', tMul: 't_mul', mMul: 'm_mul', alpha: 'alpha' });
+    const a = opts(w, args, {
+      initialLearningRate: 'initial_learning_rate',
+      firstDecaySteps: 'first_decay_steps',
+      tMul: 't_mul',
+      mMul: 'm_mul',
+      alpha: 'alpha',
+    });
     this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
     this.firstDecaySteps = num(w, 'firstDecaySteps', a.firstDecaySteps, { min: 0, open: true });
     this.tMul = num(w, 'tMul', a.tMul, { dflt: 2, min: 0, open: true });
@@ -217,11 +357,24 @@ export class CosineDecayRestarts extends LearningRateSchedule {
     const cosine = 0.5 * Math.pow(this.mMul, restart) * (1 + Math.cos(Math.PI * fraction));
     return this.initialLearningRate * ((1 - this.alpha) * cosine + this.alpha);
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, firstDecaySteps: this.firstDecaySteps, tMul: this.tMul, mMul: this.mMul, alpha: this.alpha }; }
+  getConfig() {
+    return {
+      initialLearningRate: this.initialLearningRate,
+      firstDecaySteps: this.firstDecaySteps,
+      tMul: this.tMul,
+      mMul: this.mMul,
+      alpha: this.alpha,
+    };
+  }
 }
 
 const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = {
-  ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  PolynomialDecay,
+  InverseTimeDecay,
+  CosineDecay,
+  CosineDecayRestarts,
 };
 
 /** A schedule from an instance or its config `{ className, config }` (Keras's serialization; `class_name` too). */
@@ -230,7 +383,13 @@ export function toSchedule(where: string, v: unknown): LearningRateSchedule {
   const o = v as { className?: unknown; class_name?: unknown; config?: unknown };
   const name = o.className ?? o.class_name;
   if (typeof name !== 'string' || !Object.hasOwn(SCHEDULES, name)) {
-    throw new LstmWasmError(`${where}: unknown learning-rate schedule ${typeof name === 'string' ? JSON.stringify(name) : describe(v)}; known: ${Object.keys(SCHEDULES).map((s) => `'${s}'`).join(', ')} (give an instance, such as new ExponentialDecay({ ... }), or { className, config })`);
+    throw new LstmWasmError(
+      `${where}: unknown learning-rate schedule ${typeof name === 'string' ? JSON.stringify(name) : describe(v)}; known: ${Object.keys(
+        SCHEDULES,
+      )
+        .map((s) => `'${s}'`)
+        .join(', ')} (give an instance, such as new ExponentialDecay({ ... }), or { className, config })`,
+    );
   }
   return new SCHEDULES[name]((o.config ?? {}) as never);
 }

@@ -26,11 +26,15 @@ export class Sequential extends Model {
   private head: SymbolicTensor | null = null;
 
   constructor(args: SequentialArgs | Layer[] = {}) {
-    const a: SequentialArgs = Array.isArray(args) ? { layers: args } : args ?? {};
-    if (typeof a !== 'object') throw new LstmWasmError(`Sequential: expected an array of layers or { layers, name, seed }, got ${describe(args)}`);
+    const a: SequentialArgs = Array.isArray(args) ? { layers: args } : (args ?? {});
+    if (typeof a !== 'object')
+      throw new LstmWasmError(
+        `Sequential: expected an array of layers or { layers, name, seed }, got ${describe(args)}`,
+      );
     checkOptions('Sequential', a, ['layers', 'name', 'seed']);
     super({ name: a.name, seed: a.seed } as never, 'sequential');
-    if (a.layers !== undefined && !Array.isArray(a.layers)) throw new LstmWasmError(`Sequential: option 'layers' must be an array of layers, got ${describe(a.layers)}`);
+    if (a.layers !== undefined && !Array.isArray(a.layers))
+      throw new LstmWasmError(`Sequential: option 'layers' must be an array of layers, got ${describe(a.layers)}`);
     for (const l of a.layers ?? []) this.add(l);
   }
 
@@ -61,22 +65,35 @@ export class Sequential extends Model {
 
   add(layer: Layer): this {
     this.usable();
-    if (!(layer instanceof Layer)) throw new LstmWasmError(`${this.where}.add: expected a layer such as new LSTM({ units: 32 }), got ${describe(layer)}`);
-    if (layer instanceof InputLayer) throw new LstmWasmError(`${this.where}.add: give the first layer an inputShape instead of adding an input layer`);
-    if (this.chain.includes(layer)) throw new LstmWasmError(`${this.where}.add: ${layer.where} is already in this model`);
+    if (!(layer instanceof Layer))
+      throw new LstmWasmError(
+        `${this.where}.add: expected a layer such as new LSTM({ units: 32 }), got ${describe(layer)}`,
+      );
+    if (layer instanceof InputLayer)
+      throw new LstmWasmError(`${this.where}.add: give the first layer an inputShape instead of adding an input layer`);
+    if (this.chain.includes(layer))
+      throw new LstmWasmError(`${this.where}.add: ${layer.where} is already in this model`);
     const first = this.chain[0];
     if (first && layer.batchSize !== null && layer.batchSize !== first.batchSize && layer.inputShape !== undefined) {
-      throw new LstmWasmError(`${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), but the model's first layer has ${first.batchSize ?? 'none (inputShape)'}; give batchInputShape on the first layer only`);
+      throw new LstmWasmError(
+        `${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), but the model's first layer has ${first.batchSize ?? 'none (inputShape)'}; give batchInputShape on the first layer only`,
+      );
     }
     if (this.head && layer.inputShape !== undefined && layer.batchSize === null) {
       // Keras ignores inputShape on later layers when it agrees; we check that it does.
       if (shapeString(this.head.sampleShape) !== shapeString(layer.inputShape)) {
-        throw new LstmWasmError(`${this.where}.add: ${layer.where} has inputShape ${shapeString([null, ...layer.inputShape])}, but ${this.chain[this.chain.length - 1].where} outputs ${shapeString(this.head.shape)}`);
+        throw new LstmWasmError(
+          `${this.where}.add: ${layer.where} has inputShape ${shapeString([null, ...layer.inputShape])}, but ${this.chain[this.chain.length - 1].where} outputs ${shapeString(this.head.shape)}`,
+        );
       }
     }
     if (!first) {
       if (layer.inputShape !== undefined) {
-        this.input = new InputLayer(layer.batchSize !== null ? { batchShape: [layer.batchSize, ...layer.inputShape], name: `${layer.name}_input` } : { shape: layer.inputShape, name: `${layer.name}_input` }).output;
+        this.input = new InputLayer(
+          layer.batchSize !== null
+            ? { batchShape: [layer.batchSize, ...layer.inputShape], name: `${layer.name}_input` }
+            : { shape: layer.inputShape, name: `${layer.name}_input` },
+        ).output;
         this.head = this.input;
       }
     }
@@ -100,17 +117,21 @@ export class Sequential extends Model {
       try {
         return layer.computeOutputShapes([x.sampleShape]);
       } catch (e) {
-        if (prev && e instanceof LstmWasmError) throw new LstmWasmError(`${e.message} (it follows ${prev.where}, which outputs ${shapeString(x.shape)})`);
+        if (prev && e instanceof LstmWasmError)
+          throw new LstmWasmError(`${e.message} (it follows ${prev.where}, which outputs ${shapeString(x.shape)})`);
         throw e;
       }
     })();
     if (shapes.length !== 1) {
-      throw new LstmWasmError(`${this.where}.add: ${layer.where} gives ${shapes.length} outputs${(layer as { returnState?: boolean }).returnState ? ' (returnState: true)' : ''}, but every layer of a Sequential model must give one; use the functional API (input(), layer.apply(), model()) for several outputs`);
+      throw new LstmWasmError(
+        `${this.where}.add: ${layer.where} gives ${shapes.length} outputs${(layer as { returnState?: boolean }).returnState ? ' (returnState: true)' : ''}, but every layer of a Sequential model must give one; use the functional API (input(), layer.apply(), model()) for several outputs`,
+      );
     }
     try {
       out = layer.apply(x);
     } catch (e) {
-      if (prev && e instanceof LstmWasmError) throw new LstmWasmError(`${e.message} (it follows ${prev.where}, which outputs ${shapeString(x.shape)})`);
+      if (prev && e instanceof LstmWasmError)
+        throw new LstmWasmError(`${e.message} (it follows ${prev.where}, which outputs ${shapeString(x.shape)})`);
       throw e;
     }
     return out as SymbolicTensor;
@@ -118,10 +139,13 @@ export class Sequential extends Model {
 
   protected graph(sample?: Shape[]): Graph {
     if (this.graphValue) return this.graphValue;
-    if (this.chain.length === 0) throw new LstmWasmError(`${this.where}: the model has no layers; add some with model.add(...) before using it`);
+    if (this.chain.length === 0)
+      throw new LstmWasmError(`${this.where}: the model has no layers; add some with model.add(...) before using it`);
     if (!this.head) {
       if (!sample) {
-        throw new LstmWasmError(`${this.where}: the model is not built yet: its first layer (${this.chain[0].where}) has no inputShape, so it builds from the data at the first fit or predict, or from model.build([batch, ...inputShape]); or give the first layer an inputShape`);
+        throw new LstmWasmError(
+          `${this.where}: the model is not built yet: its first layer (${this.chain[0].where}) has no inputShape, so it builds from the data at the first fit or predict, or from model.build([batch, ...inputShape]); or give the first layer an inputShape`,
+        );
       }
       this.buildChain(sample[0]);
     }
@@ -135,20 +159,31 @@ export class Sequential extends Model {
 
   private buildChain(shape: Shape): void {
     const first = this.chain[0];
-    const x = new InputLayer(first.batchSize !== null ? { batchShape: [first.batchSize, ...shape], name: `${first.name}_input` } : { shape, name: `${first.name}_input` }).output;
+    const x = new InputLayer(
+      first.batchSize !== null
+        ? { batchShape: [first.batchSize, ...shape], name: `${first.name}_input` }
+        : { shape, name: `${first.name}_input` },
+    ).output;
     let t = x;
     const done: Layer[] = [];
     try {
       for (const l of this.chain) {
         const shapes = l.computeOutputShapes([t.sampleShape]);
-        if (shapes.length !== 1) throw new LstmWasmError(`${this.where}: ${l.where} gives ${shapes.length} outputs; use the functional API`);
+        if (shapes.length !== 1)
+          throw new LstmWasmError(`${this.where}: ${l.where} gives ${shapes.length} outputs; use the functional API`);
         t = l.apply(t) as SymbolicTensor;
         done.push(l);
       }
     } catch (e) {
       // Leave no half-made chain: forget the nodes this attempt made.
-      for (const l of done) { l.nodes.pop(); if (l.nodes.length === 0) l.buildShapes = null; }
-      if (e instanceof LstmWasmError) throw new LstmWasmError(`${this.where}: building from the data's shape ${shapeString([null, ...shape])}: ${e.message}`);
+      for (const l of done) {
+        l.nodes.pop();
+        if (l.nodes.length === 0) l.buildShapes = null;
+      }
+      if (e instanceof LstmWasmError)
+        throw new LstmWasmError(
+          `${this.where}: building from the data's shape ${shapeString([null, ...shape])}: ${e.message}`,
+        );
       throw e;
     }
     this.input = x;
@@ -157,8 +192,12 @@ export class Sequential extends Model {
 
   protected prepare(x: DataArg): void {
     if (this.graphValue || this.head || this.chain.length === 0) return;
-    const t = Array.isArray(x) && x.length === 1 && typeof x[0] === 'object' && x[0] !== null && !Array.isArray(x[0]) ? toTensor(x[0] as TensorLike, 'x') : toTensor(x as TensorLike, 'x');
-    if (t.shape.length < 2) throw new LstmWasmError(`${this.where}: x must have a batch dimension first, got shape ${shapeString(t.shape)}`);
+    const t =
+      Array.isArray(x) && x.length === 1 && typeof x[0] === 'object' && x[0] !== null && !Array.isArray(x[0])
+        ? toTensor(x[0] as TensorLike, 'x')
+        : toTensor(x as TensorLike, 'x');
+    if (t.shape.length < 2)
+      throw new LstmWasmError(`${this.where}: x must have a batch dimension first, got shape ${shapeString(t.shape)}`);
     this.graph([t.shape.slice(1)]);
     this.graphMade();
   }
@@ -167,8 +206,14 @@ export class Sequential extends Model {
   build(shape?: unknown): void {
     this.usable();
     if (shape !== undefined && !this.graphValue && !this.head) {
-      if (!Array.isArray(shape) || shape.length < 2 || !shape.slice(1).every((d) => d === null || (Number.isInteger(d) && d > 0))) {
-        throw new LstmWasmError(`${this.where}.build: expected a shape [batch, ...inputShape] such as [null, 50, 1], got ${describe(shape)}`);
+      if (
+        !Array.isArray(shape) ||
+        shape.length < 2 ||
+        !shape.slice(1).every((d) => d === null || (Number.isInteger(d) && d > 0))
+      ) {
+        throw new LstmWasmError(
+          `${this.where}.build: expected a shape [batch, ...inputShape] such as [null, 50, 1], got ${describe(shape)}`,
+        );
       }
       this.graph([shape.slice(1) as Shape]);
     }
@@ -183,8 +228,12 @@ export class Sequential extends Model {
   }
 
   topology(): { className: string; config: Record<string, unknown> } {
-    const config: Record<string, unknown> = { name: this.name, layers: this.chain.map((l) => ({ className: l.className, config: l.getConfig() })) };
-    if (this.chain[0] && this.chain[0].inputShape === undefined && this.input) config.buildInputShape = this.input.shape;
+    const config: Record<string, unknown> = {
+      name: this.name,
+      layers: this.chain.map((l) => ({ className: l.className, config: l.getConfig() })),
+    };
+    if (this.chain[0] && this.chain[0].inputShape === undefined && this.input)
+      config.buildInputShape = this.input.shape;
     return { className: 'Sequential', config };
   }
 }

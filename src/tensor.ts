@@ -24,9 +24,12 @@ export class Tensor implements TensorData {
 
   /** Wraps `data` (not copied) as a tensor of `shape`; `tensor()` builds one from nested arrays. */
   constructor(data: Float32Array, shape: readonly number[]) {
-    if (!(data instanceof Float32Array)) throw new LstmWasmError(`Tensor: data must be a Float32Array, got ${describe(data)}`);
-    if (!isValidShape(shape)) throw new LstmWasmError(`Tensor: shape must be an array of non-negative integer sizes, got ${describe(shape)}`);
-    if (sizeOf(shape) !== data.length) throw new LstmWasmError(`Tensor: shape ${shapeString(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
+    if (!(data instanceof Float32Array))
+      throw new LstmWasmError(`Tensor: data must be a Float32Array, got ${describe(data)}`);
+    if (!isValidShape(shape))
+      throw new LstmWasmError(`Tensor: shape must be an array of non-negative integer sizes, got ${describe(shape)}`);
+    if (sizeOf(shape) !== data.length)
+      throw new LstmWasmError(`Tensor: shape ${shapeString(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
     this.data = data;
     this.shape = [...shape];
   }
@@ -58,7 +61,11 @@ export class Tensor implements TensorData {
     let at = 0;
     const build = (axis: number): NestedArray[] | number[] => {
       const n = shape[axis];
-      if (axis === shape.length - 1) { const row = Array.from(data.subarray(at, at + n)); at += n; return row; }
+      if (axis === shape.length - 1) {
+        const row = Array.from(data.subarray(at, at + n));
+        at += n;
+        return row;
+      }
       const out: NestedArray[] = [];
       for (let i = 0; i < n; i++) out.push(build(axis + 1));
       return out;
@@ -73,7 +80,9 @@ export class Tensor implements TensorData {
 
   /** The tensor as text: 'Tensor', then its values, as TF.js's toString(); `verbose` adds dtype, rank and shape. */
   toString(verbose = false): string {
-    const head = verbose ? `Tensor\n  dtype: float32\n  rank: ${this.rank}\n  shape: ${shapeString(this.shape)}\n  values:\n` : 'Tensor\n';
+    const head = verbose
+      ? `Tensor\n  dtype: float32\n  rank: ${this.rank}\n  shape: ${shapeString(this.shape)}\n  values:\n`
+      : 'Tensor\n';
     return head + formatValues(this.data, this.shape, '    ');
   }
 
@@ -102,9 +111,14 @@ function formatNumber(v: number): string {
 function formatValues(data: Float32Array, shape: readonly number[], indent: string): string {
   if (shape.length === 0) return indent + formatNumber(data[0]);
   const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
-  const shown = (n: number): (number | null)[] => (n > PRINT_THRESHOLD
-    ? [...Array.from({ length: PRINT_EDGE }, (_, i) => i), null, ...Array.from({ length: PRINT_EDGE }, (_, i) => n - PRINT_EDGE + i)]
-    : Array.from({ length: n }, (_, i) => i));
+  const shown = (n: number): (number | null)[] =>
+    n > PRINT_THRESHOLD
+      ? [
+          ...Array.from({ length: PRINT_EDGE }, (_, i) => i),
+          null,
+          ...Array.from({ length: PRINT_EDGE }, (_, i) => n - PRINT_EDGE + i),
+        ]
+      : Array.from({ length: n }, (_, i) => i);
   // One width for every printed number.
   let width = 0;
   const visit = (axis: number, base: number, f: (i: number) => void): void => {
@@ -114,10 +128,13 @@ function formatValues(data: Float32Array, shape: readonly number[], indent: stri
       else visit(axis + 1, base + i * strides[axis], f);
     }
   };
-  visit(0, 0, (i) => { width = Math.max(width, formatNumber(data[i]).length); });
+  visit(0, 0, (i) => {
+    width = Math.max(width, formatNumber(data[i]).length);
+  });
   const render = (axis: number, base: number, pad: string): string => {
     const items = shown(shape[axis]);
-    if (axis === shape.length - 1) return `[${items.map((i) => (i === null ? '...' : formatNumber(data[base + i]).padStart(width))).join(', ')}]`;
+    if (axis === shape.length - 1)
+      return `[${items.map((i) => (i === null ? '...' : formatNumber(data[base + i]).padStart(width))).join(', ')}]`;
     const inner = pad + ' ';
     const sep = `,${'\n'.repeat(shape.length - axis - 1)}${inner}`;
     return `[${items.map((i) => (i === null ? '...' : render(axis + 1, base + i * strides[axis], inner))).join(sep)}]`;
@@ -129,7 +146,14 @@ function formatValues(data: Float32Array, shape: readonly number[], indent: stri
 export type NestedNumbers = number | ArrayLike<NestedNumbers>;
 
 /** Anything taken where a tensor is: a Tensor (or a plain { data, shape }), a number, nested number arrays, typed arrays. */
-export type TensorLike = TensorData | number | number[] | number[][] | number[][][] | Float32Array | ArrayLike<NestedNumbers>;
+export type TensorLike =
+  | TensorData
+  | number
+  | number[]
+  | number[][]
+  | number[][][]
+  | Float32Array
+  | ArrayLike<NestedNumbers>;
 
 /** `[32, 50, 1]`; null (or undefined) marks a size not known yet: `[null, 50, 1]`. */
 export function shapeString(shape: readonly (number | null | undefined)[]): string {
@@ -188,8 +212,10 @@ function isTypedArray(v: unknown): v is ArrayBufferView & ArrayLike<number | big
 }
 
 function isBigIntArray(v: unknown): boolean {
-  return (typeof BigInt64Array !== 'undefined' && v instanceof BigInt64Array) ||
-    (typeof BigUint64Array !== 'undefined' && v instanceof BigUint64Array);
+  return (
+    (typeof BigInt64Array !== 'undefined' && v instanceof BigInt64Array) ||
+    (typeof BigUint64Array !== 'undefined' && v instanceof BigUint64Array)
+  );
 }
 
 /** Arrays, typed arrays and other objects with a length; never strings, never tensors. */
@@ -229,7 +255,8 @@ function inferShape(values: unknown): number[] {
 /** Copies rectangular nested arrays into a new Float32Array, checking each element's type and place. */
 function readNested(values: unknown, w: Where): Tensor {
   if (typeof values === 'number') return new Tensor(Float32Array.of(values), []);
-  if (!isArrayLike(values)) throw new LstmWasmError(`${w.prefix}${w.root} must be ${EXPECTED}, got ${describe(values)}`);
+  if (!isArrayLike(values))
+    throw new LstmWasmError(`${w.prefix}${w.root} must be ${EXPECTED}, got ${describe(values)}`);
   const shape = inferShape(values);
   const rank = shape.length;
   const data = new Float32Array(sizeOf(shape));
@@ -244,16 +271,26 @@ function readNested(values: unknown, w: Where): Tensor {
 
   const fill = (v: unknown, depth: number): void => {
     if (depth === rank) {
-      if (typeof v === 'number') { data[k++] = v; return; }
-      if (isArrayLike(v)) fail(depth, `is ${describe(v)}, but ${ref(depth)} is a number: nested arrays must be rectangular`);
+      if (typeof v === 'number') {
+        data[k++] = v;
+        return;
+      }
+      if (isArrayLike(v))
+        fail(depth, `is ${describe(v)}, but ${ref(depth)} is a number: nested arrays must be rectangular`);
       fail(depth, `is ${describe(v)}, expected a number`);
     }
     if (!isArrayLike(v)) {
-      fail(depth, `is ${describe(v)}, expected an array of length ${shape[depth]} like ${ref(depth)}${typeof v === 'number' ? ': nested arrays must be rectangular' : ''}`);
+      fail(
+        depth,
+        `is ${describe(v)}, expected an array of length ${shape[depth]} like ${ref(depth)}${typeof v === 'number' ? ': nested arrays must be rectangular' : ''}`,
+      );
     }
     const a = v as ArrayLike<unknown>;
     if (a.length !== shape[depth]) {
-      fail(depth, `has length ${a.length}, but ${ref(depth)} has length ${shape[depth]}: nested arrays must be rectangular`);
+      fail(
+        depth,
+        `has length ${a.length}, but ${ref(depth)} has length ${shape[depth]}: nested arrays must be rectangular`,
+      );
     }
     if (depth === rank - 1 && isTypedArray(a)) {
       if (isBigIntArray(a)) fail(depth, `is ${describe(a)}; convert its values to numbers first`);
@@ -278,14 +315,20 @@ function checkShape(shape: unknown, w: Where, name: string): number[] {
   shape.forEach((d, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       const list = `[${shape.map((v) => (typeof v === 'number' || v === null ? String(v) : typeof v === 'string' ? JSON.stringify(v) : '…')).join(', ')}]`;
-      throw new LstmWasmError(`${w.prefix}${name}[${i}] is ${describe(d)} (${name} is ${list}); sizes must be non-negative integers`);
+      throw new LstmWasmError(
+        `${w.prefix}${name}[${i}] is ${describe(d)} (${name} is ${list}); sizes must be non-negative integers`,
+      );
     }
   });
   return shape as number[];
 }
 
 /** Reads a { data, shape } object (ours, or a TF.js tensor through dataSync()). */
-function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknown }, w: Where, copy: boolean): TensorData {
+function readTensorObject(
+  x: { data?: unknown; shape: unknown; dataSync?: unknown },
+  w: Where,
+  copy: boolean,
+): TensorData {
   const shape = checkShape(x.shape, w, `${w.root}.shape`);
   const n = sizeOf(shape);
   let raw: unknown = x.data;
@@ -294,18 +337,25 @@ function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknow
     raw = (x.dataSync as () => unknown).call(x);
     rawName = `${w.root}.dataSync()`;
   }
-  if (!isArrayLike(raw)) throw new LstmWasmError(`${w.prefix}${rawName} must be a Float32Array (or an array of numbers), got ${describe(raw)}`);
+  if (!isArrayLike(raw))
+    throw new LstmWasmError(
+      `${w.prefix}${rawName} must be a Float32Array (or an array of numbers), got ${describe(raw)}`,
+    );
   if (raw.length !== n) {
-    throw new LstmWasmError(`${w.prefix}${w.root}: shape ${shapeString(shape)} needs ${n} values, but ${rawName} holds ${raw.length}`);
+    throw new LstmWasmError(
+      `${w.prefix}${w.root}: shape ${shapeString(shape)} needs ${n} values, but ${rawName} holds ${raw.length}`,
+    );
   }
   if (raw instanceof Float32Array) {
     if (copy) return new Tensor(raw.slice(), shape);
-    return raw === x.data ? x as TensorData : new Tensor(raw, shape);
+    return raw === x.data ? (x as TensorData) : new Tensor(raw, shape);
   }
   // Flat data of another kind: read it element by element, so a bad element is named.
   const flat = readNested(raw, { prefix: w.prefix, root: rawName });
   if (flat.shape.length !== 1) {
-    throw new LstmWasmError(`${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ${shapeString(flat.shape)}`);
+    throw new LstmWasmError(
+      `${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ${shapeString(flat.shape)}`,
+    );
   }
   return new Tensor(flat.data, shape);
 }
@@ -313,7 +363,9 @@ function readTensorObject(x: { data?: unknown; shape: unknown; dataSync?: unknow
 function reshape(t: TensorData, shape: number[], w: Where): Tensor {
   const n = sizeOf(shape);
   if (n !== t.data.length) {
-    throw new LstmWasmError(`${w.prefix}shape ${shapeString(shape)} needs ${n} values, got ${t.data.length} (${w.root} has shape ${shapeString(t.shape)})`);
+    throw new LstmWasmError(
+      `${w.prefix}shape ${shapeString(shape)} needs ${n} values, got ${t.data.length} (${w.root} has shape ${shapeString(t.shape)})`,
+    );
   }
   return new Tensor(t.data, shape);
 }

@@ -24,7 +24,8 @@ function isSeq(v: unknown): v is ArrayLike<unknown> {
 
 function prePost(name: string, v: unknown): 'pre' | 'post' {
   if (v === undefined) return 'pre';
-  if (v !== 'pre' && v !== 'post') throw new LstmWasmError(`${WHERE}: option '${name}' must be 'pre' or 'post', got ${describe(v)}`);
+  if (v !== 'pre' && v !== 'post')
+    throw new LstmWasmError(`${WHERE}: option '${name}' must be 'pre' or 'post', got ${describe(v)}`);
   return v;
 }
 
@@ -36,7 +37,9 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
   checkOptions(WHERE, options, ['maxlen', 'padding', 'truncating', 'value']);
   if (!Array.isArray(sequences)) {
     const hint = isSeq(sequences) ? '; for a single sequence pass [sequence]' : '';
-    throw new LstmWasmError(`${WHERE}: sequences must be an array of sequences (arrays of numbers or of feature vectors), got ${describe(sequences)}${hint}`);
+    throw new LstmWasmError(
+      `${WHERE}: sequences must be an array of sequences (arrays of numbers or of feature vectors), got ${describe(sequences)}${hint}`,
+    );
   }
   const padding = prePost('padding', options.padding);
   const truncating = prePost('truncating', options.truncating);
@@ -44,7 +47,10 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new LstmWasmError(`${WHERE}: option 'value' must be a finite number, got ${describe(options.value)}`);
   }
-  if (options.maxlen !== undefined && (typeof options.maxlen !== 'number' || !Number.isInteger(options.maxlen) || options.maxlen < 1)) {
+  if (
+    options.maxlen !== undefined &&
+    (typeof options.maxlen !== 'number' || !Number.isInteger(options.maxlen) || options.maxlen < 1)
+  ) {
     throw new LstmWasmError(`${WHERE}: option 'maxlen' must be a positive integer, got ${describe(options.maxlen)}`);
   }
 
@@ -52,7 +58,9 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
     const s = sequences[i];
     if (isSeq(s)) return s;
     const hint = typeof s === 'string' ? '; turn texts into token ids first, e.g. with a Tokenizer' : '';
-    throw new LstmWasmError(`${WHERE}: sequences[${i}] is ${describe(s)}, expected a sequence (an array of numbers or of feature vectors)${hint}`);
+    throw new LstmWasmError(
+      `${WHERE}: sequences[${i}] is ${describe(s)}, expected a sequence (an array of numbers or of feature vectors)${hint}`,
+    );
   };
   // The first step of any sequence decides whether steps are numbers (F = 0) or vectors of F.
   let F = 0;
@@ -63,7 +71,8 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
     ref = `sequences[${i}][0]`;
     if (isSeq(s[0])) {
       F = s[0].length;
-      if (F === 0) throw new LstmWasmError(`${WHERE}: ${ref} is an empty feature vector; steps need at least one feature`);
+      if (F === 0)
+        throw new LstmWasmError(`${WHERE}: ${ref} is an empty feature vector; steps need at least one feature`);
     }
   }
   let longest = 0;
@@ -77,10 +86,15 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
           throw new LstmWasmError(`${WHERE}: ${here} is ${describe(step)}, expected a number like ${ref}`);
         }
       } else {
-        if (!isSeq(step)) throw new LstmWasmError(`${WHERE}: ${here} is ${describe(step)}, expected a feature vector of length ${F} like ${ref}`);
-        if (step.length !== F) throw new LstmWasmError(`${WHERE}: ${here} has ${step.length} features, but ${ref} has ${F}`);
+        if (!isSeq(step))
+          throw new LstmWasmError(
+            `${WHERE}: ${here} is ${describe(step)}, expected a feature vector of length ${F} like ${ref}`,
+          );
+        if (step.length !== F)
+          throw new LstmWasmError(`${WHERE}: ${here} has ${step.length} features, but ${ref} has ${F}`);
         for (let f = 0; f < F; f++) {
-          if (typeof step[f] !== 'number') throw new LstmWasmError(`${WHERE}: ${here}[${f}] is ${describe(step[f])}, expected a number`);
+          if (typeof step[f] !== 'number')
+            throw new LstmWasmError(`${WHERE}: ${here}[${f}] is ${describe(step[f])}, expected a number`);
         }
       }
     }

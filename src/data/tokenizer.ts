@@ -70,9 +70,13 @@ export class Tokenizer {
       throw new LstmWasmError(`Tokenizer: option 'level' must be 'char' or 'word', got ${describe(o.level)}`);
     }
     this.level = o.level ?? 'word';
-    if (o.lower !== undefined && typeof o.lower !== 'boolean') throw new LstmWasmError(`Tokenizer: option 'lower' must be true or false, got ${describe(o.lower)}`);
+    if (o.lower !== undefined && typeof o.lower !== 'boolean')
+      throw new LstmWasmError(`Tokenizer: option 'lower' must be true or false, got ${describe(o.lower)}`);
     this.lower = o.lower ?? true;
-    if (o.numWords !== undefined && (typeof o.numWords !== 'number' || !Number.isInteger(o.numWords) || o.numWords < 1)) {
+    if (
+      o.numWords !== undefined &&
+      (typeof o.numWords !== 'number' || !Number.isInteger(o.numWords) || o.numWords < 1)
+    ) {
       throw new LstmWasmError(`Tokenizer: option 'numWords' must be a positive integer, got ${describe(o.numWords)}`);
     }
     this.numWords = o.numWords;
@@ -80,7 +84,10 @@ export class Tokenizer {
       throw new LstmWasmError(`Tokenizer: option 'oovToken' must be a non-empty string, got ${describe(o.oovToken)}`);
     }
     this.oovToken = o.oovToken;
-    if (o.filters !== undefined && typeof o.filters !== 'string') throw new LstmWasmError(`Tokenizer: option 'filters' must be a string of characters to remove, got ${describe(o.filters)}`);
+    if (o.filters !== undefined && typeof o.filters !== 'string')
+      throw new LstmWasmError(
+        `Tokenizer: option 'filters' must be a string of characters to remove, got ${describe(o.filters)}`,
+      );
     this.filters = o.filters ?? (this.level === 'word' ? KERAS_FILTERS : '');
     if (o.split !== undefined && (typeof o.split !== 'string' || o.split === '')) {
       throw new LstmWasmError(`Tokenizer: option 'split' must be a non-empty string, got ${describe(o.split)}`);
@@ -98,7 +105,8 @@ export class Tokenizer {
 
   /** The tokens of one text, after lower-casing and filtering. */
   tokenize(text: string): string[] {
-    if (typeof text !== 'string') throw new LstmWasmError(`Tokenizer.tokenize: expected a string, got ${describe(text)}`);
+    if (typeof text !== 'string')
+      throw new LstmWasmError(`Tokenizer.tokenize: expected a string, got ${describe(text)}`);
     const t = this.lower ? text.toLowerCase() : text;
     // Array.from walks code points, so a character outside the BMP (an emoji) is one token, not two.
     const chars = Array.from(t);
@@ -117,7 +125,10 @@ export class Tokenizer {
       const seen = new Set<string>();
       for (const w of this.tokenize(text)) {
         this.wordCounts.set(w, (this.wordCounts.get(w) ?? 0) + 1);
-        if (!seen.has(w)) { seen.add(w); this.wordDocs.set(w, (this.wordDocs.get(w) ?? 0) + 1); }
+        if (!seen.has(w)) {
+          seen.add(w);
+          this.wordDocs.set(w, (this.wordDocs.get(w) ?? 0) + 1);
+        }
       }
     }
     this.reindex();
@@ -127,10 +138,14 @@ export class Tokenizer {
   private reindex(): void {
     // Array.prototype.sort is stable, so equal counts keep their order of first appearance, as Keras.
     const byCount = [...this.wordCounts].sort((a, b) => b[1] - a[1]).map(([w]) => w);
-    const order = this.oovToken === undefined ? byCount : [this.oovToken, ...byCount.filter((w) => w !== this.oovToken)];
+    const order =
+      this.oovToken === undefined ? byCount : [this.oovToken, ...byCount.filter((w) => w !== this.oovToken)];
     this.wordIndex.clear();
     this.indexWord.clear();
-    order.forEach((w, i) => { this.wordIndex.set(w, i + 1); this.indexWord.set(i + 1, w); });
+    order.forEach((w, i) => {
+      this.wordIndex.set(w, i + 1);
+      this.indexWord.set(i + 1, w);
+    });
   }
 
   private oovIndex(): number | undefined {
@@ -175,7 +190,9 @@ export class Tokenizer {
       for (let t = 0; t < seq.length; t++) {
         const id = seq[t];
         if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-          throw new LstmWasmError(`${where}: sequences[${r}][${t}] is ${describe(id)}, expected a token id (an integer ≥ 0)`);
+          throw new LstmWasmError(
+            `${where}: sequences[${r}][${t}] is ${describe(id)}, expected a token id (an integer ≥ 0)`,
+          );
         }
         if (id === 0) continue;
         const w = this.indexWord.get(id);
@@ -192,7 +209,10 @@ export class Tokenizer {
     const obj = (m: Map<string | number, string | number>): string =>
       `{${[...m].map(([k, v]) => `${JSON.stringify(String(k))}: ${JSON.stringify(v)}`).join(', ')}}`;
     const indexDocs = new Map<number, number>();
-    for (const [w, n] of this.wordDocs) { const i = this.wordIndex.get(w); if (i !== undefined) indexDocs.set(i, n); }
+    for (const [w, n] of this.wordDocs) {
+      const i = this.wordIndex.get(w);
+      if (i !== undefined) indexDocs.set(i, n);
+    }
     return {
       class_name: 'Tokenizer',
       config: {
@@ -217,11 +237,23 @@ export class Tokenizer {
     const where = 'Tokenizer.fromJSON';
     let j: unknown = json;
     if (typeof json === 'string') {
-      try { j = JSON.parse(json); } catch (e) { throw new LstmWasmError(`${where}: not valid JSON (${(e as Error).message})`); }
+      try {
+        j = JSON.parse(json);
+      } catch (e) {
+        throw new LstmWasmError(`${where}: not valid JSON (${(e as Error).message})`);
+      }
     }
     const root = j as { class_name?: unknown; config?: unknown };
-    if (root === null || typeof root !== 'object' || root.class_name !== 'Tokenizer' || root.config === null || typeof root.config !== 'object') {
-      throw new LstmWasmError(`${where}: expected { class_name: 'Tokenizer', config: {...} } as toJSON() writes, got ${describe(j)}`);
+    if (
+      root === null ||
+      typeof root !== 'object' ||
+      root.class_name !== 'Tokenizer' ||
+      root.config === null ||
+      typeof root.config !== 'object'
+    ) {
+      throw new LstmWasmError(
+        `${where}: expected { class_name: 'Tokenizer', config: {...} } as toJSON() writes, got ${describe(j)}`,
+      );
     }
     const c = root.config as Record<string, unknown>;
     const opt = <T>(v: unknown, name: string, ok: (v: unknown) => boolean): T | undefined => {
@@ -243,19 +275,28 @@ export class Tokenizer {
       // Keras always writes a split, ' ' by default: "between words", which our whitespace split means.
       split: split === ' ' ? undefined : split,
     });
-    tok.documentCount = opt<number>(c.document_count, 'document_count', (v) => Number.isInteger(v) && (v as number) >= 0) ?? 0;
+    tok.documentCount =
+      opt<number>(c.document_count, 'document_count', (v) => Number.isInteger(v) && (v as number) >= 0) ?? 0;
     const table = (name: string): [string, unknown][] => {
       const raw = c[name];
       if (raw === undefined) return [];
       let t: unknown = raw;
       if (typeof raw === 'string') {
-        try { t = JSON.parse(raw); } catch { throw new LstmWasmError(`${where}: config.${name} is not valid JSON`); }
+        try {
+          t = JSON.parse(raw);
+        } catch {
+          throw new LstmWasmError(`${where}: config.${name} is not valid JSON`);
+        }
       }
-      if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new LstmWasmError(`${where}: config.${name} must map tokens to numbers, got ${describe(t)}`);
+      if (t === null || typeof t !== 'object' || Array.isArray(t))
+        throw new LstmWasmError(`${where}: config.${name} must map tokens to numbers, got ${describe(t)}`);
       return Object.entries(t as Record<string, unknown>);
     };
     const count = (name: string, v: unknown, key: string): number => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new LstmWasmError(`${where}: config.${name}[${JSON.stringify(key)}] is ${describe(v)}, expected an integer ≥ 0`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+        throw new LstmWasmError(
+          `${where}: config.${name}[${JSON.stringify(key)}] is ${describe(v)}, expected an integer ≥ 0`,
+        );
       return v;
     };
     for (const [w, n] of table('word_counts')) tok.wordCounts.set(w, count('word_counts', n, w));
@@ -269,13 +310,21 @@ export class Tokenizer {
     index.sort((a, b) => (a[1] as number) - (b[1] as number));
     for (const [w, i] of index) {
       const id = count('word_index', i, w);
-      if (id === 0) throw new LstmWasmError(`${where}: config.word_index gives ${JSON.stringify(w)} id 0, which is kept for padding`);
-      if (tok.indexWord.has(id)) throw new LstmWasmError(`${where}: config.word_index gives id ${id} to both ${JSON.stringify(tok.indexWord.get(id))} and ${JSON.stringify(w)}`);
+      if (id === 0)
+        throw new LstmWasmError(
+          `${where}: config.word_index gives ${JSON.stringify(w)} id 0, which is kept for padding`,
+        );
+      if (tok.indexWord.has(id))
+        throw new LstmWasmError(
+          `${where}: config.word_index gives id ${id} to both ${JSON.stringify(tok.indexWord.get(id))} and ${JSON.stringify(w)}`,
+        );
       tok.wordIndex.set(w, id);
       tok.indexWord.set(id, w);
     }
     // Counts in id order: a later fitOnTexts then breaks ties as the saved numbering did.
-    const counts = [...tok.wordCounts].sort((a, b) => (tok.wordIndex.get(a[0]) ?? Infinity) - (tok.wordIndex.get(b[0]) ?? Infinity));
+    const counts = [...tok.wordCounts].sort(
+      (a, b) => (tok.wordIndex.get(a[0]) ?? Infinity) - (tok.wordIndex.get(b[0]) ?? Infinity),
+    );
     tok.wordCounts.clear();
     for (const [w, n] of counts) tok.wordCounts.set(w, n);
     return tok;
@@ -300,9 +349,12 @@ function toRows(where: string, s: unknown): ArrayLike<unknown>[] {
     }
     throw new LstmWasmError(`${where}: a tensor of sequences must have shape [n, steps], got ${describe(s)}`);
   }
-  if (!Array.isArray(s)) throw new LstmWasmError(`${where}: expected an array of sequences of token ids, got ${describe(s)}`);
+  if (!Array.isArray(s))
+    throw new LstmWasmError(`${where}: expected an array of sequences of token ids, got ${describe(s)}`);
   return s.map((row, i) => {
     if (Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))) return row as ArrayLike<unknown>;
-    throw new LstmWasmError(`${where}: sequences[${i}] is ${describe(row)}, expected an array of token ids${typeof row === 'number' ? '; for a single sequence pass [sequence]' : ''}`);
+    throw new LstmWasmError(
+      `${where}: sequences[${i}] is ${describe(row)}, expected an array of token ids${typeof row === 'number' ? '; for a single sequence pass [sequence]' : ''}`,
+    );
   });
 }

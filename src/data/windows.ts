@@ -37,16 +37,22 @@ function positiveInt(name: string, v: unknown, dflt?: number): number {
  */
 export function timeseriesWindows(series: TensorLike, options: TimeseriesWindowsOptions): Windows {
   if (options === undefined || options === null || typeof options !== 'object') {
-    throw new LstmWasmError(`${WHERE}: expected options with at least a window length, such as { window: 24 }, got ${describe(options)}`);
+    throw new LstmWasmError(
+      `${WHERE}: expected options with at least a window length, such as { window: 24 }, got ${describe(options)}`,
+    );
   }
   checkOptions(WHERE, options, ['window', 'horizon', 'stride', 'targetColumns']);
   const s = toTensor(series, 'series', WHERE);
   if (s.shape.length !== 1 && s.shape.length !== 2) {
-    throw new LstmWasmError(`${WHERE}: series must have shape [time] or [time, features], got shape ${shapeString(s.shape)}${s.shape.length > 2 ? '; window each series on its own and concatenate the results' : ''}`);
+    throw new LstmWasmError(
+      `${WHERE}: series must have shape [time] or [time, features], got shape ${shapeString(s.shape)}${s.shape.length > 2 ? '; window each series on its own and concatenate the results' : ''}`,
+    );
   }
   const bad = firstNonFinite(s.data);
   if (bad >= 0) {
-    const at = unravelIndex(bad, s.shape).map((i) => `[${i}]`).join('');
+    const at = unravelIndex(bad, s.shape)
+      .map((i) => `[${i}]`)
+      .join('');
     throw new LstmWasmError(`${WHERE}: series${at} is ${s.data[bad]}; fill or drop missing values before windowing`);
   }
   const T = s.shape[0];
@@ -58,7 +64,9 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesWindows
   const stride = positiveInt('stride', options.stride, 1);
   const cols = targetColumns(options.targetColumns, F);
   if (T < window + horizon) {
-    throw new LstmWasmError(`${WHERE}: series has ${T} steps, too few for window ${window} + horizon ${horizon} (at least ${window + horizon} needed)`);
+    throw new LstmWasmError(
+      `${WHERE}: series has ${T} steps, too few for window ${window} + horizon ${horizon} (at least ${window + horizon} needed)`,
+    );
   }
 
   const n = Math.floor((T - window - horizon) / stride) + 1;
@@ -80,12 +88,16 @@ function targetColumns(v: unknown, F: number): number[] {
   if (v === undefined) return Array.from({ length: F }, (_, i) => i);
   const list = typeof v === 'number' ? [v] : v;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new LstmWasmError(`${WHERE}: option 'targetColumns' must be a column index or a non-empty array of them, got ${describe(v)}`);
+    throw new LstmWasmError(
+      `${WHERE}: option 'targetColumns' must be a column index or a non-empty array of them, got ${describe(v)}`,
+    );
   }
   list.forEach((c, i) => {
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= F) {
       const where = typeof v === 'number' ? '' : ` at targetColumns[${i}]`;
-      throw new LstmWasmError(`${WHERE}: option 'targetColumns' must hold column indices in [0, ${F - 1}] (the series has ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}${where}`);
+      throw new LstmWasmError(
+        `${WHERE}: option 'targetColumns' must hold column indices in [0, ${F - 1}] (the series has ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}${where}`,
+      );
     }
     if (list.indexOf(c) !== i) throw new LstmWasmError(`${WHERE}: option 'targetColumns' names column ${c} twice`);
   });

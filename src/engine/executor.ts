@@ -69,14 +69,20 @@ export function makePlan(store: Store, graph: Graph, inShapes: number[][], req: 
   store.beginPlan();
   const local = new Map<number, number>();
   const shapes: number[][] = [];
-  const add = (id: number, shape: number[]) => { local.set(id, shapes.length); shapes.push(shape); return shapes.length - 1; };
+  const add = (id: number, shape: number[]) => {
+    local.set(id, shapes.length);
+    shapes.push(shape);
+    return shapes.length - 1;
+  };
   const inputs = graph.inputs.map((t, i) => {
     add(t.id, inShapes[i]);
     return { ptr: arena.alloc(prod(inShapes[i])), shape: inShapes[i] };
   });
   // Which output tensors are produced by a node planned with fused logits.
   const fusedNode = new Set<number>();
-  graph.outputs.forEach((t, j) => { if (req.fuse[j]) fusedNode.add(graph.nodes.indexOf(t.node)); });
+  graph.outputs.forEach((t, j) => {
+    if (req.fuse[j]) fusedNode.add(graph.nodes.indexOf(t.node));
+  });
   // Shared layers: the node that runs backward first (the last in forward order) holds the gradients.
   const lastNodeOf = new Map<Layer, number>();
   graph.nodes.forEach((n, i) => lastNodeOf.set(n.layer, i));
@@ -85,27 +91,51 @@ export function makePlan(store: Store, graph: Graph, inShapes: number[][], req: 
     const layer = n.layer;
     const holds = lastNodeOf.get(layer) === i;
     const tempGrads: PlannedNode['tempGrads'] = [];
-    const params: ParamSlot[] = holds ? layer.slots : layer.slots.map((s) => {
-      const g = arena.alloc(s.size);
-      tempGrads.push({ from: g, into: s.grad, size: s.size });
-      return { ...s, grad: g };
-    });
+    const params: ParamSlot[] = holds
+      ? layer.slots
+      : layer.slots.map((s) => {
+          const g = arena.alloc(s.size);
+          tempGrads.push({ from: g, into: s.grad, size: s.size });
+          return { ...s, grad: g };
+        });
     const options: PlanOptions = fusedNode.has(i) ? { logits: true } : {};
     let runner: NodeRunner;
     try {
-      runner = layer.planNode(store, inIdx.map((j) => shapes[j]), params, options, n);
+      runner = layer.planNode(
+        store,
+        inIdx.map((j) => shapes[j]),
+        params,
+        options,
+        n,
+      );
     } catch (e) {
-      if (e instanceof LstmWasmError && !e.message.includes(layer.name)) throw new LstmWasmError(`${layer.where}: ${e.message}`);
+      if (e instanceof LstmWasmError && !e.message.includes(layer.name))
+        throw new LstmWasmError(`${layer.where}: ${e.message}`);
       throw e;
     }
-    if (runner.outShapes.length !== n.outputs.length) throw new Error(`${layer.where}: planned ${runner.outShapes.length} outputs for a node of ${n.outputs.length}`);
+    if (runner.outShapes.length !== n.outputs.length)
+      throw new Error(`${layer.where}: planned ${runner.outShapes.length} outputs for a node of ${n.outputs.length}`);
     const outIdx = n.outputs.map((t, j) => add(t.id, runner.outShapes[j]));
     const needDx = n.inputs.map((t) => t.node.layer.className !== 'InputLayer');
-    return { layer, runner, inIdx, outIdx, needDx, training: n.call.training, tempGrads, holdsGrads: holds, xs: inIdx.map(() => 0), ms: inIdx.map(() => 0) };
+    return {
+      layer,
+      runner,
+      inIdx,
+      outIdx,
+      needDx,
+      training: n.call.training,
+      tempGrads,
+      holdsGrads: holds,
+      xs: inIdx.map(() => 0),
+      ms: inIdx.map(() => 0),
+    };
   });
   const count = shapes.length;
   const sources = new Int32Array(count);
-  for (const n of nodes) n.inIdx.forEach((j, k) => { if (n.needDx[k]) sources[j]++; });
+  for (const n of nodes)
+    n.inIdx.forEach((j, k) => {
+      if (n.needDx[k]) sources[j]++;
+    });
   const outputs: PlannedOutput[] = graph.outputs.map((t, j) => {
     const idx = local.get(t.id);
     if (idx === undefined) throw new Error(`output ${t.name} was not planned`);
@@ -113,29 +143,59 @@ export function makePlan(store: Store, graph: Graph, inShapes: number[][], req: 
     const shape = shapes[idx];
     const ni = graph.nodes.indexOf(t.node);
     const fused = req.fuse[j] && nodes[ni].runner.fusedLogits === true;
-    return { idx, shape, target: arena.alloc(prod(shape)), dOut: arena.alloc(prod(shape)), lossInput: 0, fused, node: ni };
+    return {
+      idx,
+      shape,
+      target: arena.alloc(prod(shape)),
+      dOut: arena.alloc(prod(shape)),
+      lossInput: 0,
+      fused,
+      node: ni,
+    };
   });
   const acc = new Float64Array(count);
   for (let j = 0; j < count; j++) if (sources[j] > 1) acc[j] = arena.alloc(prod(shapes[j]));
   return {
-    key, epoch: store.epoch, inputs, nodes, outputs, shapes,
-    ptr: new Float64Array(count), mask: new Float64Array(count), grad: new Float64Array(count),
-    sources, arrived: new Int32Array(count), acc,
+    key,
+    epoch: store.epoch,
+    inputs,
+    nodes,
+    outputs,
+    shapes,
+    ptr: new Float64Array(count),
+    mask: new Float64Array(count),
+    grad: new Float64Array(count),
+    sources,
+    arrived: new Int32Array(count),
+    acc,
   };
 }
 
 /** The forward pass; afterwards every tensor's address and mask are in plan.ptr / plan.mask. */
 export function runForward(store: Store, plan: Plan, training: boolean): void {
   // Plans share memory: running another one may have overwritten this one's packed weights.
-  if (store.lastPlan !== plan) { store.generation++; store.lastPlan = plan; }
+  if (store.lastPlan !== plan) {
+    store.generation++;
+    store.lastPlan = plan;
+  }
   const { ptr, mask } = plan;
-  plan.inputs.forEach((inp, j) => { ptr[j] = inp.ptr; mask[j] = 0; });
+  plan.inputs.forEach((inp, j) => {
+    ptr[j] = inp.ptr;
+    mask[j] = 0;
+  });
   for (const n of plan.nodes) {
     const { xs, ms, inIdx } = n;
-    for (let q = 0; q < inIdx.length; q++) { xs[q] = ptr[inIdx[q]]; ms[q] = mask[inIdx[q]]; }
+    for (let q = 0; q < inIdx.length; q++) {
+      xs[q] = ptr[inIdx[q]];
+      ms[q] = mask[inIdx[q]];
+    }
     n.runner.forward(xs, ms, n.training ?? training);
-    const outs = n.runner.outs, masks = n.runner.outMasks;
-    n.outIdx.forEach((j, k) => { ptr[j] = outs[k]; mask[j] = masks[k]; });
+    const outs = n.runner.outs,
+      masks = n.runner.outMasks;
+    n.outIdx.forEach((j, k) => {
+      ptr[j] = outs[k];
+      mask[j] = masks[k];
+    });
   }
   for (const o of plan.outputs) o.lossInput = o.fused ? plan.nodes[o.node].runner.logits! : ptr[o.idx];
 }
@@ -148,14 +208,19 @@ export function runBackward(store: Store, plan: Plan, withGrad: boolean[]): void
   arrived.fill(0);
   const give = (j: number, p: number) => {
     if (p === 0) return;
-    if (sources[j] <= 1) { grad[j] = p; return; }
+    if (sources[j] <= 1) {
+      grad[j] = p;
+      return;
+    }
     const n = prod(shapes[j]);
     if (arrived[j] === 0) k.copy_f32(n, p, acc[j]);
     else k.add_f32(n, acc[j], p, acc[j]);
     arrived[j]++;
     grad[j] = acc[j];
   };
-  plan.outputs.forEach((o, j) => { if (withGrad[j]) give(o.idx, o.dOut); });
+  plan.outputs.forEach((o, j) => {
+    if (withGrad[j]) give(o.idx, o.dOut);
+  });
   for (let i = plan.nodes.length - 1; i >= 0; i--) {
     const n = plan.nodes[i];
     const dys = n.outIdx.map((j) => grad[j]);
@@ -166,7 +231,9 @@ export function runBackward(store: Store, plan: Plan, withGrad: boolean[]): void
     }
     const dxs = n.runner.backward(dys, n.needDx);
     for (const t of n.tempGrads) k.add_f32(t.size, t.into, t.from, t.into);
-    n.inIdx.forEach((j, q) => { if (n.needDx[q]) give(j, dxs[q]); });
+    n.inIdx.forEach((j, q) => {
+      if (n.needDx[q]) give(j, dxs[q]);
+    });
   }
   store.generation++; // backward passes reuse the scratch that held packed weights
 }

@@ -22,7 +22,9 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
   const outs = asList(where, 'outputs', outputs);
   ins.forEach((t, i) => {
     if (!(t.sourceLayer instanceof InputLayer)) {
-      throw new LstmWasmError(`${where}: inputs[${i}] must come from input({ shape }), but ${t.name} is an output of ${t.sourceLayer.where}`);
+      throw new LstmWasmError(
+        `${where}: inputs[${i}] must come from input({ shape }), but ${t.name} is an output of ${t.sourceLayer.where}`,
+      );
     }
   });
   if (new Set(ins).size !== ins.length) throw new LstmWasmError(`${where}: an input is listed twice in 'inputs'`);
@@ -36,7 +38,9 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
     if (!discovered.has(node.layer)) discovered.set(node.layer, discovered.size);
     if (node.layer instanceof InputLayer) {
       if (!inputSet.has(t.id)) {
-        throw new LstmWasmError(`${where}: ${from} is not reachable from the inputs: it needs ${node.layer.where} (${t.name}), which is not in 'inputs'`);
+        throw new LstmWasmError(
+          `${where}: ${from} is not reachable from the inputs: it needs ${node.layer.where} (${t.name}), which is not in 'inputs'`,
+        );
       }
       return;
     }
@@ -61,11 +65,16 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
   for (const t of ins) if (!nodeDepth.has(t.node)) nodeDepth.set(t.node, 0);
   const layerDepth = new Map<Layer, number>();
   for (const [n, d] of nodeDepth) layerDepth.set(n.layer, Math.max(layerDepth.get(n.layer) ?? 0, d));
-  const layers: Layer[] = [...layerDepth.keys()].sort((a, b) => (layerDepth.get(b)! - layerDepth.get(a)!) || ((discovered.get(a) ?? 1e9) - (discovered.get(b) ?? 1e9)));
+  const layers: Layer[] = [...layerDepth.keys()].sort(
+    (a, b) => layerDepth.get(b)! - layerDepth.get(a)! || (discovered.get(a) ?? 1e9) - (discovered.get(b) ?? 1e9),
+  );
   const names = new Map<string, Layer>();
   for (const l of layers) {
     const other = names.get(l.name);
-    if (other && other !== l) throw new LstmWasmError(`${where}: two different layers are named '${l.name}' (${other.where} and ${l.where}); layer names must be unique in a model`);
+    if (other && other !== l)
+      throw new LstmWasmError(
+        `${where}: two different layers are named '${l.name}' (${other.where} and ${l.where}); layer names must be unique in a model`,
+      );
     names.set(l.name, l);
   }
   const readers = new Map<number, number[]>();
@@ -81,9 +90,13 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
 
 function asList(where: string, what: string, v: unknown): SymbolicTensor[] {
   const list = Array.isArray(v) ? v : [v];
-  if (v === undefined || list.length === 0) throw new LstmWasmError(`${where}: option '${what}' is required: a symbolic tensor or an array of them`);
+  if (v === undefined || list.length === 0)
+    throw new LstmWasmError(`${where}: option '${what}' is required: a symbolic tensor or an array of them`);
   list.forEach((t, i) => {
-    if (!isSymbolic(t)) throw new LstmWasmError(`${where}: ${what}${Array.isArray(v) ? `[${i}]` : ''} must be a symbolic tensor (from input() or layer.apply()), got ${describe(t)}`);
+    if (!isSymbolic(t))
+      throw new LstmWasmError(
+        `${where}: ${what}${Array.isArray(v) ? `[${i}]` : ''} must be a symbolic tensor (from input() or layer.apply()), got ${describe(t)}`,
+      );
   });
   return list as SymbolicTensor[];
 }

@@ -20,7 +20,13 @@ export class SymbolicTensor {
   readonly name: string;
   readonly dtype: 'float32' | 'int32';
 
-  constructor(node: Node, outputIndex: number, sampleShape: Shape, batchSize: number | null, dtype: 'float32' | 'int32' = 'float32') {
+  constructor(
+    node: Node,
+    outputIndex: number,
+    sampleShape: Shape,
+    batchSize: number | null,
+    dtype: 'float32' | 'int32' = 'float32',
+  ) {
     this.node = node;
     this.outputIndex = outputIndex;
     this.sampleShape = sampleShape;

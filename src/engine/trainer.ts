@@ -47,34 +47,62 @@ export interface Compiled {
 function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x: unknown) => boolean): T[] {
   if (isOne(v)) return names.map(() => v as T);
   if (Array.isArray(v)) {
-    if (v.length !== names.length) throw new LstmWasmError(`compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (${names.join(', ')})`);
+    if (v.length !== names.length)
+      throw new LstmWasmError(
+        `compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (${names.join(', ')})`,
+      );
     return v;
   }
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, T>;
     for (const key of Object.keys(o)) {
-      if (!names.includes(key)) throw new LstmWasmError(`compile: option '${what}' names '${key}', which is not an output of the model; its outputs are ${names.map((n) => `'${n}'`).join(', ')}`);
+      if (!names.includes(key))
+        throw new LstmWasmError(
+          `compile: option '${what}' names '${key}', which is not an output of the model; its outputs are ${names.map((n) => `'${n}'`).join(', ')}`,
+        );
     }
     return names.map((n) => {
       if (!Object.hasOwn(o, n)) throw new LstmWasmError(`compile: option '${what}' has no entry for output '${n}'`);
       return o[n];
     });
   }
-  throw new LstmWasmError(`compile: option '${what}' must be one value, an array in output order or an object keyed by output name, got ${describe(v)}`);
+  throw new LstmWasmError(
+    `compile: option '${what}' must be one value, an array in output order or an object keyed by output name, got ${describe(v)}`,
+  );
 }
 
 /** Resolves compile()'s arguments against the graph; throws before anything changes. */
 /** Resolves compile()'s arguments against the graph (null: check them alone, before the graph exists); throws before anything changes. */
 export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNames: string[]): Compiled {
-  if (args === null || typeof args !== 'object') throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
-  args = kerasOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'clipNorm', 'clipValue']) as unknown as CompileArgs;
-  if (args.optimizer === undefined) throw new LstmWasmError(`compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`);
-  if (args.loss === undefined) throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
+  if (args === null || typeof args !== 'object')
+    throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
+  args = kerasOptions('compile', args, [
+    'optimizer',
+    'loss',
+    'metrics',
+    'lossWeights',
+    'clipNorm',
+    'clipValue',
+  ]) as unknown as CompileArgs;
+  if (args.optimizer === undefined)
+    throw new LstmWasmError(
+      `compile: option 'optimizer' is required, such as 'adam' or { name: 'sgd', learningRate: 0.01 }`,
+    );
+  if (args.loss === undefined)
+    throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
   const many = outputNames.length > 1;
-  const losses = perOutput('loss', args.loss, outputNames, (x) => x === null || typeof x !== 'object').map((l) => lossInfo(l));
-  const weights = args.lossWeights === undefined ? outputNames.map(() => 1) : perOutput('lossWeights', args.lossWeights as PerOutput<number>, outputNames, () => false);
+  const losses = perOutput('loss', args.loss, outputNames, (x) => x === null || typeof x !== 'object').map((l) =>
+    lossInfo(l),
+  );
+  const weights =
+    args.lossWeights === undefined
+      ? outputNames.map(() => 1)
+      : perOutput('lossWeights', args.lossWeights as PerOutput<number>, outputNames, () => false);
   weights.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new LstmWasmError(`compile: lossWeights for output '${outputNames[i]}' must be a finite number ≥ 0, got ${describe(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new LstmWasmError(
+        `compile: lossWeights for output '${outputNames[i]}' must be a finite number ≥ 0, got ${describe(w)}`,
+      );
   });
   let metricNames: string[][];
   if (args.metrics === undefined) metricNames = outputNames.map(() => []);
@@ -85,17 +113,26 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
     const o = args.metrics as Record<string, string | string[]>;
     // Outputs the object leaves out get no metrics (as Keras).
     const full = Object.fromEntries(outputNames.map((n) => [n, Object.hasOwn(o, n) ? o[n] : []]));
-    for (const key of Object.keys(o)) if (!outputNames.includes(key)) throw new LstmWasmError(`compile: option 'metrics' names '${key}', which is not an output of the model; its outputs are ${outputNames.map((n) => `'${n}'`).join(', ')}`);
+    for (const key of Object.keys(o))
+      if (!outputNames.includes(key))
+        throw new LstmWasmError(
+          `compile: option 'metrics' names '${key}', which is not an output of the model; its outputs are ${outputNames.map((n) => `'${n}'`).join(', ')}`,
+        );
     metricNames = perOutput('metrics', full, outputNames, () => false).map((m) => (Array.isArray(m) ? m : [m]));
-  } else throw new LstmWasmError(`compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}; or give an object of arrays keyed by output name`);
+  } else
+    throw new LstmWasmError(
+      `compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}; or give an object of arrays keyed by output name`,
+    );
   const optimizer = makeOptimizer(args.optimizer);
   const clip = (name: 'clipNorm' | 'clipValue') => {
     const v = args[name];
     if (v === undefined) return 0;
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new LstmWasmError(`compile: option '${name}' must be a positive number, got ${describe(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      throw new LstmWasmError(`compile: option '${name}' must be a positive number, got ${describe(v)}`);
     return v;
   };
-  const clipNorm = clip('clipNorm'), clipValue = clip('clipValue');
+  const clipNorm = clip('clipNorm'),
+    clipValue = clip('clipValue');
   const outputs = outputNames.map((name, j): OutputTraining => {
     const loss = losses[j];
     const metrics = metricNames[j].map((m) => metricInfo(m, loss));
@@ -103,24 +140,43 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
     const t = graph.outputs[j];
     const shape = t.sampleShape;
     const D = shape[shape.length - 1];
-    if ((loss.name === 'categoricalCrossentropy' || loss.name === 'sparseCategoricalCrossentropy') && typeof D === 'number' && D < 2) {
-      throw new LstmWasmError(`compile: loss '${loss.name}' needs an output of at least 2 classes, but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`);
+    if (
+      (loss.name === 'categoricalCrossentropy' || loss.name === 'sparseCategoricalCrossentropy') &&
+      typeof D === 'number' &&
+      D < 2
+    ) {
+      throw new LstmWasmError(
+        `compile: loss '${loss.name}' needs an output of at least 2 classes, but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`,
+      );
     }
     // Fuse the loss with the activation only where nothing else reads the activation's output.
     const layer = t.sourceLayer;
     const readers = graph.readers.get(t.id)?.length ?? 0;
     const listed = graph.outputs.filter((o) => o === t).length;
     const nodesOfLayer = graph.nodes.filter((n) => n.layer === layer).length;
-    const fused = loss.logitsKind !== null && layer.fusableActivation === loss.fusesWith && readers === 0 && listed === 1 && nodesOfLayer === 1;
+    const fused =
+      loss.logitsKind !== null &&
+      layer.fusableActivation === loss.fusesWith &&
+      readers === 0 &&
+      listed === 1 &&
+      nodesOfLayer === 1;
     return {
-      name, loss, weight: weights[j], metrics, fused,
+      name,
+      loss,
+      weight: weights[j],
+      metrics,
+      fused,
       lossKey: many ? `${name}_loss` : 'loss',
       metricKeys: metrics.map((m) => (many ? `${name}_${m.key}` : m.key)),
     };
   });
   const config: Record<string, unknown> = {
-    optimizer: optimizer.config, loss: args.loss, metrics: args.metrics, lossWeights: args.lossWeights,
-    clipNorm: clipNorm || undefined, clipValue: clipValue || undefined,
+    optimizer: optimizer.config,
+    loss: args.loss,
+    metrics: args.metrics,
+    lossWeights: args.lossWeights,
+    clipNorm: clipNorm || undefined,
+    clipValue: clipValue || undefined,
   };
   return { optimizer, outputs, clipNorm, clipValue, config };
 }
@@ -145,8 +201,12 @@ export function kerasOptions(where: string, args: object, allowed: readonly stri
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     const ours = allowed.includes(k) ? k : bySnake.get(k);
-    if (ours === undefined) { rest[k] = v; continue; }
-    if (Object.hasOwn(out, ours)) throw new LstmWasmError(`${where}: option '${ours}' is given twice (as '${ours}' and '${snake(ours)}')`);
+    if (ours === undefined) {
+      rest[k] = v;
+      continue;
+    }
+    if (Object.hasOwn(out, ours))
+      throw new LstmWasmError(`${where}: option '${ours}' is given twice (as '${ours}' and '${snake(ours)}')`);
     out[ours] = v;
   }
   checkOptions(where, rest, allowed);

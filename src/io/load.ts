@@ -20,30 +20,49 @@ export async function loadModel(saved: SavedModel): Promise<Model> {
 type Ref = [string, number, number];
 
 function isRef(v: unknown): v is Ref {
-  return Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && Number.isInteger(v[1]) && v[1] >= 0 && Number.isInteger(v[2]) && v[2] >= 0;
+  return (
+    Array.isArray(v) &&
+    v.length >= 3 &&
+    typeof v[0] === 'string' &&
+    Number.isInteger(v[1]) &&
+    v[1] >= 0 &&
+    Number.isInteger(v[2]) &&
+    v[2] >= 0
+  );
 }
 
 /** Rebuilds a graph from Keras-style layers with inbound nodes. */
-export function graphFromTopology(config: Header['modelTopology']['config'], where: string, make: (className: unknown, config: unknown) => Layer): Model {
+export function graphFromTopology(
+  config: Header['modelTopology']['config'],
+  where: string,
+  make: (className: unknown, config: unknown) => Layer,
+): Model {
   const list = config.layers;
   const layers = list.map((l, i) => {
-    if (l === null || typeof l !== 'object') fail(`${where}: layer ${i} must be { className, config, inboundNodes }, got ${describe(l)}`);
+    if (l === null || typeof l !== 'object')
+      fail(`${where}: layer ${i} must be { className, config, inboundNodes }, got ${describe(l)}`);
     return make(l.className, l.config);
   });
   const tensors = new Map<string, SymbolicTensor>();
   const key = (name: string, node: number, index: number) => `${name}\u0000${node}\u0000${index}`;
   const pending: { layer: Layer; nodes: { inputs: Ref[]; call: CallOptions }[]; done: number }[] = [];
   layers.forEach((layer, i) => {
-    if (layer instanceof InputLayer) { tensors.set(key(layer.name, 0, 0), layer.output); return; }
+    if (layer instanceof InputLayer) {
+      tensors.set(key(layer.name, 0, 0), layer.output);
+      return;
+    }
     const raw = (list[i] as { inboundNodes?: unknown }).inboundNodes;
     if (!Array.isArray(raw)) fail(`${where}: ${layer.where} has no inboundNodes list`);
     const nodes = raw.map((n, j) => {
       const inputs = (n as { inputs?: unknown })?.inputs;
-      if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every(isRef)) fail(`${where}: ${layer.where} node ${j} must list its inputs as [layer, node, tensor], got ${describe(n)}`);
+      if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every(isRef))
+        fail(`${where}: ${layer.where} node ${j} must list its inputs as [layer, node, tensor], got ${describe(n)}`);
       const call = (n as { call?: unknown }).call ?? {};
-      if (call === null || typeof call !== 'object' || Array.isArray(call)) fail(`${where}: ${layer.where} node ${j}: 'call' must be an object of options, got ${describe(call)}`);
+      if (call === null || typeof call !== 'object' || Array.isArray(call))
+        fail(`${where}: ${layer.where} node ${j}: 'call' must be an object of options, got ${describe(call)}`);
       const training = (call as { training?: unknown }).training;
-      if (training !== undefined && typeof training !== 'boolean') fail(`${where}: ${layer.where} node ${j}: 'training' must be true or false`);
+      if (training !== undefined && typeof training !== 'boolean')
+        fail(`${where}: ${layer.where} node ${j}: 'training' must be true or false`);
       return { inputs: inputs as Ref[], call: { ...(call as CallOptions) } };
     });
     pending.push({ layer, nodes, done: 0 });
@@ -69,7 +88,8 @@ export function graphFromTopology(config: Header['modelTopology']['config'], whe
     fail(`${where}: ${stuck.layer.where} reads ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes`);
   }
   const refs = (v: unknown, what: string): SymbolicTensor[] => {
-    if (!Array.isArray(v) || v.length === 0 || !v.every(isRef)) fail(`${where}: '${what}' must list [layer, node, tensor] references, got ${describe(v)}`);
+    if (!Array.isArray(v) || v.length === 0 || !v.every(isRef))
+      fail(`${where}: '${what}' must list [layer, node, tensor] references, got ${describe(v)}`);
     return (v as Ref[]).map((r) => {
       const t = tensors.get(key(r[0], r[1], r[2]));
       if (!t) fail(`${where}: '${what}' names ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes`);
@@ -101,7 +121,8 @@ export function loadModelSync(saved: SavedModel): Model {
   let at = 0;
   const take = (spec: WeightSpec, what: string): Float32Array => {
     const shape = spec?.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${what} has a bad shape ${describe(shape)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0))
+      fail(`${what} has a bad shape ${describe(shape)}`);
     const n = shape.reduce((a, b) => a * b, 1);
     if (at + n > floats.length) fail(`${what} runs past the end of the weights`);
     const out = floats.subarray(at, at + n);
@@ -114,25 +135,52 @@ export function loadModelSync(saved: SavedModel): Model {
     const ws = l.slots.map((slot) => {
       const spec = header.weightSpecs[si++];
       if (!spec) fail(`the file has fewer weights than the topology needs (${l.where} ${slot.spec.name} is missing)`);
-      if (spec.layer !== l.name) fail(`weightSpecs[${si - 1}] is for layer ${describe(spec.layer)}, but the topology puts ${l.where} ${slot.spec.name} there`);
-      if (shapeString(spec.shape) !== shapeString(slot.spec.shape)) fail(`${l.where} ${slot.spec.name} must have shape ${shapeString(slot.spec.shape)}, the file has ${shapeString(spec.shape)}`);
+      if (spec.layer !== l.name)
+        fail(
+          `weightSpecs[${si - 1}] is for layer ${describe(spec.layer)}, but the topology puts ${l.where} ${slot.spec.name} there`,
+        );
+      if (shapeString(spec.shape) !== shapeString(slot.spec.shape))
+        fail(
+          `${l.where} ${slot.spec.name} must have shape ${shapeString(slot.spec.shape)}, the file has ${shapeString(spec.shape)}`,
+        );
       return { data: take(spec, `${l.where} ${slot.spec.name}`), shape: spec.shape };
     });
     if (ws.length) l.setWeights(ws);
   }
-  if (si !== header.weightSpecs.length) fail(`the file has ${header.weightSpecs.length} weights but the topology uses ${si}`);
+  if (si !== header.weightSpecs.length)
+    fail(`the file has ${header.weightSpecs.length} weights but the topology uses ${si}`);
   for (const s of header.states ?? []) {
-    const l = weightLayers.find((x) => x.name === s.layer) as (Layer & { units: number; stateCount: number; setState(i: number, v: Float32Array): void }) | undefined;
+    const l = weightLayers.find((x) => x.name === s.layer) as
+      | (Layer & { units: number; stateCount: number; setState(i: number, v: Float32Array): void })
+      | undefined;
     if (!l || !l.isStateful()) fail(`state for ${describe(s.layer)}, which is not a stateful layer of this model`);
     if (s.name === 'c' && l.stateCount !== 2) fail(`state 'c' for ${l.where}, which has no cell state`);
-    if (shapeString(s.shape) !== shapeString([l.batchSize as number, l.units])) fail(`state ${s.name} of ${l.where} must have shape ${shapeString([l.batchSize as number, l.units])}, the file has ${shapeString(s.shape)}`);
+    if (shapeString(s.shape) !== shapeString([l.batchSize as number, l.units]))
+      fail(
+        `state ${s.name} of ${l.where} must have shape ${shapeString([l.batchSize as number, l.units])}, the file has ${shapeString(s.shape)}`,
+      );
     const values = take(s, `state ${s.name} of ${l.where}`);
     l.setState(s.name === 'c' ? 1 : 0, values);
   }
-  if (at !== floats.length) fail(`${floats.length - at} weight values are left over: the file does not match its topology`);
+  if (at !== floats.length)
+    fail(`${floats.length - at} weight values are left over: the file does not match its topology`);
   if (header.training && typeof header.training === 'object' && header.training.optimizer) {
-    const t = header.training as { optimizer: never; loss: never; metrics?: never; lossWeights?: never; clipNorm?: number; clipValue?: number };
-    model.compile({ optimizer: t.optimizer, loss: t.loss, metrics: t.metrics, lossWeights: t.lossWeights, clipNorm: t.clipNorm, clipValue: t.clipValue });
+    const t = header.training as {
+      optimizer: never;
+      loss: never;
+      metrics?: never;
+      lossWeights?: never;
+      clipNorm?: number;
+      clipValue?: number;
+    };
+    model.compile({
+      optimizer: t.optimizer,
+      loss: t.loss,
+      metrics: t.metrics,
+      lossWeights: t.lossWeights,
+      clipNorm: t.clipNorm,
+      clipValue: t.clipValue,
+    });
   }
   return model;
 }

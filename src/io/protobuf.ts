@@ -11,7 +11,17 @@
 // need to stay huge, and they do.
 import { LstmWasmError } from '../errors.js';
 
-export type FieldType = 'int32' | 'int64' | 'uint64' | 'enum' | 'bool' | 'float' | 'double' | 'string' | 'bytes' | 'message';
+export type FieldType =
+  | 'int32'
+  | 'int64'
+  | 'uint64'
+  | 'enum'
+  | 'bool'
+  | 'float'
+  | 'double'
+  | 'string'
+  | 'bytes'
+  | 'message';
 
 export interface Field {
   name: string;
@@ -31,15 +41,24 @@ export interface Schema {
 
 export type Message = Record<string, unknown>;
 
-const WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_FIXED32 = 5;
+const WIRE_VARINT = 0,
+  WIRE_FIXED64 = 1,
+  WIRE_LEN = 2,
+  WIRE_FIXED32 = 5;
 const TWO32 = 4294967296;
 
 function wireType(t: FieldType): number {
   switch (t) {
-    case 'float': return WIRE_FIXED32;
-    case 'double': return WIRE_FIXED64;
-    case 'string': case 'bytes': case 'message': return WIRE_LEN;
-    default: return WIRE_VARINT;
+    case 'float':
+      return WIRE_FIXED32;
+    case 'double':
+      return WIRE_FIXED64;
+    case 'string':
+    case 'bytes':
+    case 'message':
+      return WIRE_LEN;
+    default:
+      return WIRE_VARINT;
   }
 }
 
@@ -50,7 +69,12 @@ export class ProtoReader {
   pos: number;
   private readonly dv: DataView;
 
-  constructor(readonly bytes: Uint8Array, readonly where: string, start = 0, readonly end = bytes.length) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly where: string,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
     this.pos = start;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -61,19 +85,26 @@ export class ProtoReader {
 
   private need(n: number, what: string): void {
     if (this.pos + n > this.end) {
-      this.fail(`${what} at byte ${this.pos} runs past the end of its message (byte ${this.end}${this.end === this.bytes.length ? ', the end of the data' : ''}): the data is cut short or is not this kind of file`);
+      this.fail(
+        `${what} at byte ${this.pos} runs past the end of its message (byte ${this.end}${this.end === this.bytes.length ? ', the end of the data' : ''}): the data is cut short or is not this kind of file`,
+      );
     }
   }
 
   /** A varint as a number; exact below 2^53, two's complement for negative int64/int32. */
   varint(what = 'a varint'): number {
-    let lo = 0, hi = 0, shift = 0, i = 0;
+    let lo = 0,
+      hi = 0,
+      shift = 0,
+      i = 0;
     for (;;) {
       this.need(1, what);
       const b = this.bytes[this.pos++];
       if (i < 4) lo += (b & 0x7f) * 2 ** shift;
-      else if (i === 4) { lo += (b & 0x0f) * 2 ** 28; hi += (b & 0x7f) >> 4; }
-      else hi += (b & 0x7f) * 2 ** (7 * i - 32);
+      else if (i === 4) {
+        lo += (b & 0x0f) * 2 ** 28;
+        hi += (b & 0x7f) >> 4;
+      } else hi += (b & 0x7f) * 2 ** (7 * i - 32);
       shift += 7;
       i++;
       if ((b & 0x80) === 0) break;
@@ -111,11 +142,24 @@ export class ProtoReader {
 
   skip(wire: number, what: string): void {
     switch (wire) {
-      case WIRE_VARINT: this.varint(what); break;
-      case WIRE_FIXED64: this.need(8, what); this.pos += 8; break;
-      case WIRE_LEN: this.lengthDelimited(what); break;
-      case WIRE_FIXED32: this.need(4, what); this.pos += 4; break;
-      default: this.fail(`${what} at byte ${this.pos} has wire type ${wire}, which no protobuf message uses: the data is damaged or not a protobuf`);
+      case WIRE_VARINT:
+        this.varint(what);
+        break;
+      case WIRE_FIXED64:
+        this.need(8, what);
+        this.pos += 8;
+        break;
+      case WIRE_LEN:
+        this.lengthDelimited(what);
+        break;
+      case WIRE_FIXED32:
+        this.need(4, what);
+        this.pos += 4;
+        break;
+      default:
+        this.fail(
+          `${what} at byte ${this.pos} has wire type ${wire}, which no protobuf message uses: the data is damaged or not a protobuf`,
+        );
     }
   }
 }
@@ -124,11 +168,16 @@ const utf8 = new TextDecoder('utf-8');
 
 function scalar(r: ProtoReader, f: Field, what: string): unknown {
   switch (f.type) {
-    case 'float': return r.fixed32(what);
-    case 'double': return r.fixed64(what);
-    case 'bool': return r.varint(what) !== 0;
-    case 'int32': return r.varint(what) | 0;
-    default: return r.varint(what);
+    case 'float':
+      return r.fixed32(what);
+    case 'double':
+      return r.fixed64(what);
+    case 'bool':
+      return r.varint(what) !== 0;
+    case 'int32':
+      return r.varint(what) | 0;
+    default:
+      return r.varint(what);
   }
 }
 
@@ -140,11 +189,16 @@ export function decode(bytes: Uint8Array, schema: Schema, where: string, start =
   while (r.pos < end) {
     const tagAt = r.pos;
     const tag = r.varint(`a field tag of ${schema.name}`);
-    const num = Math.floor(tag / 8), wire = tag & 7;
-    if (num === 0) r.fail(`field number 0 in ${schema.name} at byte ${tagAt}: the data is damaged or not this kind of file`);
+    const num = Math.floor(tag / 8),
+      wire = tag & 7;
+    if (num === 0)
+      r.fail(`field number 0 in ${schema.name} at byte ${tagAt}: the data is damaged or not this kind of file`);
     const f = schema.fields[num];
     const what = f ? `${schema.name}.${f.name}` : `field ${num} of ${schema.name}`;
-    if (!f) { r.skip(wire, what); continue; }
+    if (!f) {
+      r.skip(wire, what);
+      continue;
+    }
     const expected = wireType(f.type);
     if (f.repeated && wire === WIRE_LEN && expected !== WIRE_LEN) {
       // Packed repeated numbers: one record holding them back to back.
@@ -154,7 +208,10 @@ export function decode(bytes: Uint8Array, schema: Schema, where: string, start =
       while (inner.pos < e) list.push(scalar(inner, f, what));
       continue;
     }
-    if (wire !== expected) r.fail(`${what} at byte ${tagAt} has wire type ${wire}, expected ${expected}: the data is damaged or not this kind of file`);
+    if (wire !== expected)
+      r.fail(
+        `${what} at byte ${tagAt} has wire type ${wire}, expected ${expected}: the data is damaged or not this kind of file`,
+      );
     let v: unknown;
     if (f.type === 'message') {
       const [s, e] = r.lengthDelimited(what);
@@ -201,13 +258,19 @@ export class ProtoWriter {
   varint(v: number): void {
     if (!Number.isInteger(v)) throw new LstmWasmError(`protobuf: cannot write ${v} as an integer`);
     if (v >= 0 && v < TWO32) {
-      while (v >= 0x80) { this.byte((v & 0x7f) | 0x80); v = Math.floor(v / 128); }
+      while (v >= 0x80) {
+        this.byte((v & 0x7f) | 0x80);
+        v = Math.floor(v / 128);
+      }
       this.byte(v);
       return;
     }
     let x = BigInt(v);
     if (x < 0n) x += 1n << 64n;
-    while (x >= 0x80n) { this.byte(Number(x & 0x7fn) | 0x80); x >>= 7n; }
+    while (x >= 0x80n) {
+      this.byte(Number(x & 0x7fn) | 0x80);
+      x >>= 7n;
+    }
     this.byte(Number(x));
   }
 
@@ -243,31 +306,54 @@ const utf8enc = new TextEncoder();
 
 function writeScalar(w: ProtoWriter, f: Field, v: unknown): void {
   switch (f.type) {
-    case 'float': w.float(v as number); break;
-    case 'double': w.double(v as number); break;
-    case 'bool': w.varint(v ? 1 : 0); break;
-    default: w.varint(v as number);
+    case 'float':
+      w.float(v as number);
+      break;
+    case 'double':
+      w.double(v as number);
+      break;
+    case 'bool':
+      w.varint(v ? 1 : 0);
+      break;
+    default:
+      w.varint(v as number);
   }
 }
 
 function writeField(w: ProtoWriter, num: number, f: Field, v: unknown): void {
   switch (f.type) {
-    case 'message': w.tag(num, WIRE_LEN); w.bytes(encode(v as Message, f.schema!())); break;
-    case 'string': w.tag(num, WIRE_LEN); w.bytes(utf8enc.encode(v as string)); break;
-    case 'bytes': w.tag(num, WIRE_LEN); w.bytes(v as Uint8Array); break;
-    default: w.tag(num, wireType(f.type)); writeScalar(w, f, v);
+    case 'message':
+      w.tag(num, WIRE_LEN);
+      w.bytes(encode(v as Message, f.schema!()));
+      break;
+    case 'string':
+      w.tag(num, WIRE_LEN);
+      w.bytes(utf8enc.encode(v as string));
+      break;
+    case 'bytes':
+      w.tag(num, WIRE_LEN);
+      w.bytes(v as Uint8Array);
+      break;
+    default:
+      w.tag(num, wireType(f.type));
+      writeScalar(w, f, v);
   }
 }
 
 /** Encodes a plain object by `schema`, fields in field-number order; undefined fields are left out. */
 export function encode(msg: Message, schema: Schema): Uint8Array {
   const w = new ProtoWriter();
-  const nums = Object.keys(schema.fields).map(Number).sort((a, b) => a - b);
+  const nums = Object.keys(schema.fields)
+    .map(Number)
+    .sort((a, b) => a - b);
   for (const num of nums) {
     const f = schema.fields[num];
     const v = msg[f.name];
     if (v === undefined || v === null) continue;
-    if (!f.repeated) { writeField(w, num, f, v); continue; }
+    if (!f.repeated) {
+      writeField(w, num, f, v);
+      continue;
+    }
     const list = v as ArrayLike<unknown>;
     if (list.length === 0) continue;
     if (f.packed) {

@@ -22,7 +22,17 @@ export const MAGIC = 'LSTMWASM';
 export const FORMAT_VERSION = 2;
 export const READABLE_VERSIONS = [1, 2];
 const PREFIX = 20;
-const HEADER_KEYS = ['format', 'formatVersion', 'modelTopology', 'weightSpecs', 'weightBytes', 'crc32', 'states', 'training', 'weightsDtype'];
+const HEADER_KEYS = [
+  'format',
+  'formatVersion',
+  'modelTopology',
+  'weightSpecs',
+  'weightBytes',
+  'crc32',
+  'states',
+  'training',
+  'weightsDtype',
+];
 /** The types weights may be stored in (header field weightsDtype; absent means float32). */
 export const WEIGHT_DTYPES = ['float32', 'float16'] as const;
 export type WeightDtype = (typeof WEIGHT_DTYPES)[number];
@@ -38,7 +48,13 @@ export interface WeightSpec {
 export interface Header {
   format: 'lstm-wasm';
   formatVersion: number;
-  modelTopology: { className: string; config: Record<string, unknown> & { name?: string; layers: { className: string; config: Record<string, unknown>; inboundNodes?: unknown }[] } };
+  modelTopology: {
+    className: string;
+    config: Record<string, unknown> & {
+      name?: string;
+      layers: { className: string; config: Record<string, unknown>; inboundNodes?: unknown }[];
+    };
+  };
   weightSpecs: WeightSpec[];
   weightBytes: number;
   crc32: number;
@@ -60,7 +76,10 @@ function f32Bytes(parts: Float32Array[]): Uint8Array {
   const n = parts.reduce((s, p) => s + p.length, 0);
   const all = new Float32Array(n);
   let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
   return swapToLE(new Uint8Array(all.buffer), 4);
 }
 
@@ -89,14 +108,15 @@ export function toFloat16Bits(v: number): number {
     mant |= 0x800000;
     const shift = 14 - e;
     let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1), halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && (h & 1))) h++;
+    const rem = mant & ((1 << shift) - 1),
+      halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
   // a carry out of the mantissa moves into the exponent, which is the right rounding (to Infinity at the top)
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
   return sign | h;
 }
 
@@ -110,7 +130,10 @@ function f16Bytes(parts: Float32Array[], where: (part: number) => string): Uint8
   let at = 0;
   parts.forEach((p, j) => {
     for (let i = 0; i < p.length; i++) {
-      if (Math.abs(p[i]) > 65504) throw new LstmWasmError(`save: ${where(j)} holds ${p[i]} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`);
+      if (Math.abs(p[i]) > 65504)
+        throw new LstmWasmError(
+          `save: ${where(j)} holds ${p[i]} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`,
+        );
       dv.setUint16(2 * at++, toFloat16Bits(p[i]), true);
     }
   });
@@ -128,13 +151,19 @@ function mixedBytes(parts: Float32Array[], specs: WeightSpec[], f16: boolean): U
     for (let i = 0; i < p.length; i++) {
       const v = p[i];
       if (sp.dtype === 'int8') {
-        if (!Number.isInteger(v) || v < -128 || v > 127) throw new LstmWasmError(`save: layer '${sp.layer}' ${sp.name} is stored as int8 but holds ${v} (at ${i})`);
+        if (!Number.isInteger(v) || v < -128 || v > 127)
+          throw new LstmWasmError(`save: layer '${sp.layer}' ${sp.name} is stored as int8 but holds ${v} (at ${i})`);
         dv.setInt8(at++, v);
       } else if (f16) {
-        if (Math.abs(v) > 65504) throw new LstmWasmError(`save: layer '${sp.layer}' ${sp.name} holds ${v} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`);
-        dv.setUint16(at, toFloat16Bits(v), true); at += 2;
+        if (Math.abs(v) > 65504)
+          throw new LstmWasmError(
+            `save: layer '${sp.layer}' ${sp.name} holds ${v} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`,
+          );
+        dv.setUint16(at, toFloat16Bits(v), true);
+        at += 2;
       } else {
-        dv.setFloat32(at, v, true); at += 4;
+        dv.setFloat32(at, v, true);
+        at += 4;
       }
     }
   });
@@ -143,7 +172,8 @@ function mixedBytes(parts: Float32Array[], specs: WeightSpec[], f16: boolean): U
 
 export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Array {
   const dtype = options.weights ?? 'float32';
-  if (!WEIGHT_DTYPES.includes(dtype)) throw new LstmWasmError(`save: option 'weights' must be 'float32' or 'float16', got ${describe(options.weights)}`);
+  if (!WEIGHT_DTYPES.includes(dtype))
+    throw new LstmWasmError(`save: option 'weights' must be 'float32' or 'float16', got ${describe(options.weights)}`);
   const weights: Float32Array[] = [];
   const specs: WeightSpec[] = [];
   for (const l of model.layers) {
@@ -161,12 +191,19 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
     for (const l of model.layers) {
       if (!l.isStateful()) continue;
       const r = l as unknown as { getStates(): { data: Float32Array; shape: number[] }[] };
-      r.getStates().forEach((st, i) => { weights.push(st.data); states.push({ layer: l.name, name: i === 0 ? 'h' : 'c', shape: st.shape }); });
+      r.getStates().forEach((st, i) => {
+        weights.push(st.data);
+        states.push({ layer: l.name, name: i === 0 ? 'h' : 'c', shape: st.shape });
+      });
     }
   }
   const names = [...specs, ...states].map((s) => `layer '${s.layer}' ${s.name}`);
   const mixed = specs.some((sp) => sp.dtype === 'int8');
-  const data = mixed ? mixedBytes(weights, [...specs, ...states], dtype === 'float16') : dtype === 'float16' ? f16Bytes(weights, (j) => names[j]) : f32Bytes(weights);
+  const data = mixed
+    ? mixedBytes(weights, [...specs, ...states], dtype === 'float16')
+    : dtype === 'float16'
+      ? f16Bytes(weights, (j) => names[j])
+      : f32Bytes(weights);
   const header: Header = {
     format: 'lstm-wasm',
     formatVersion: FORMAT_VERSION,
@@ -193,12 +230,14 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
 function checkSpec(s: unknown, what: string): void {
   if (s === null || typeof s !== 'object') fail(`${what} must be { layer, name, shape }, got ${describe(s)}`);
   const spec = s as WeightSpec;
-  if (typeof spec.layer !== 'string' || typeof spec.name !== 'string') fail(`${what} must name its layer and weight, got ${describe(s)}`);
+  if (typeof spec.layer !== 'string' || typeof spec.name !== 'string')
+    fail(`${what} must name its layer and weight, got ${describe(s)}`);
   // Sizes are compared with the layer's own later, which names both shapes; here only their form.
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => typeof d === 'number')) {
     fail(`${what} (${spec.layer} ${spec.name}) has a bad shape ${show(spec.shape)}`);
   }
-  if (spec.dtype !== undefined && spec.dtype !== 'int8') fail(`${what} (${spec.layer} ${spec.name}): 'dtype' must be 'int8' (or absent), got ${describe(spec.dtype)}`);
+  if (spec.dtype !== undefined && spec.dtype !== 'int8')
+    fail(`${what} (${spec.layer} ${spec.name}): 'dtype' must be 'int8' (or absent), got ${describe(spec.dtype)}`);
 }
 
 export function fail(why: string): never {
@@ -210,15 +249,26 @@ export type SavedModel = Uint8Array | ArrayBuffer;
 
 /** Checks a saved model's bytes (magic, version, checksums, header form) and gives its header and weights. */
 export function decodeModel(saved: SavedModel): { header: Header; floats: Float32Array } {
-  const bytes = saved instanceof Uint8Array ? saved : saved instanceof ArrayBuffer ? new Uint8Array(saved) : fail(`expected the bytes that model.save() returned (a Uint8Array or ArrayBuffer), got ${describe(saved)}`);
+  const bytes =
+    saved instanceof Uint8Array
+      ? saved
+      : saved instanceof ArrayBuffer
+        ? new Uint8Array(saved)
+        : fail(`expected the bytes that model.save() returned (a Uint8Array or ArrayBuffer), got ${describe(saved)}`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
-  if (bytes.length >= 8 && magic !== MAGIC) fail(`this is not an lstm-wasm model: it starts with ${JSON.stringify(magic)} instead of "${MAGIC}"`);
-  if (bytes.length < PREFIX) fail(`the data is ${bytes.length} bytes long, too short to be a saved model (it is cut short, or not one)`);
+  if (bytes.length >= 8 && magic !== MAGIC)
+    fail(`this is not an lstm-wasm model: it starts with ${JSON.stringify(magic)} instead of "${MAGIC}"`);
+  if (bytes.length < PREFIX)
+    fail(`the data is ${bytes.length} bytes long, too short to be a saved model (it is cut short, or not one)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (!READABLE_VERSIONS.includes(version)) fail(`format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`);
+  if (!READABLE_VERSIONS.includes(version))
+    fail(
+      `format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`,
+    );
   const hlen = dv.getUint32(12, true);
-  if (PREFIX + hlen > bytes.length) fail(`the header says ${hlen} bytes but only ${bytes.length - PREFIX} follow: the data is cut short`);
+  if (PREFIX + hlen > bytes.length)
+    fail(`the header says ${hlen} bytes but only ${bytes.length - PREFIX} follow: the data is cut short`);
   const headerBytes = bytes.subarray(PREFIX, PREFIX + hlen);
   if (crc32(headerBytes) !== dv.getUint32(16, true)) fail(`the header's checksum does not match: the data is damaged`);
   let header: Header;
@@ -227,10 +277,16 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   } catch (e) {
     fail(`the header is not valid JSON (${(e as Error).message}): the data is damaged`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header) || header.format !== 'lstm-wasm') fail(`the header does not describe an lstm-wasm model`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header) || header.format !== 'lstm-wasm')
+    fail(`the header does not describe an lstm-wasm model`);
   const unknown = Object.keys(header).filter((k) => !HEADER_KEYS.includes(k));
   if (unknown.length) fail(`the header has keys this version does not know (${unknown.join(', ')})`);
-  if (!Array.isArray(header.weightSpecs) || !header.modelTopology || !Array.isArray(header.modelTopology.config?.layers)) fail(`the header lacks its topology or weight list: the data is damaged`);
+  if (
+    !Array.isArray(header.weightSpecs) ||
+    !header.modelTopology ||
+    !Array.isArray(header.modelTopology.config?.layers)
+  )
+    fail(`the header lacks its topology or weight list: the data is damaged`);
   for (const [i, s] of header.weightSpecs.entries()) checkSpec(s, `weightSpecs[${i}]`);
   if (header.states !== undefined) {
     if (!Array.isArray(header.states)) fail(`'states' must be a list, got ${describe(header.states)}`);
@@ -241,39 +297,54 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
       const key = `${s.layer}/${s.name}`;
       if (seen.has(key)) fail(`states[${i}]: state ${s.name} of ${describe(s.layer)} is given twice`);
       // save() writes h before c: anything else is a damaged (or swapped) list.
-      if (s.name === 'c' && !seen.has(`${s.layer}/h`)) fail(`states[${i}]: state c of ${describe(s.layer)} comes before its h`);
+      if (s.name === 'c' && !seen.has(`${s.layer}/h`))
+        fail(`states[${i}]: state c of ${describe(s.layer)} comes before its h`);
       seen.add(key);
     }
   }
   const data = bytes.subarray(PREFIX + hlen);
-  if (data.length !== header.weightBytes) fail(`expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ${data.length < header.weightBytes ? 'cut short' : 'longer than it should be'}`);
-  if (crc32(data) !== header.crc32) fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
-  if (header.weightsDtype !== undefined && header.weightsDtype !== 'float16') fail(`'weightsDtype' must be 'float16' (or absent, for float32), got ${describe(header.weightsDtype)}`);
+  if (data.length !== header.weightBytes)
+    fail(
+      `expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ${data.length < header.weightBytes ? 'cut short' : 'longer than it should be'}`,
+    );
+  if (crc32(data) !== header.crc32)
+    fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
+  if (header.weightsDtype !== undefined && header.weightsDtype !== 'float16')
+    fail(`'weightsDtype' must be 'float16' (or absent, for float32), got ${describe(header.weightsDtype)}`);
   if (header.weightSpecs.some((sp) => sp.dtype === 'int8')) {
     // Sizes differ per weight: read each spec's values in turn (the states follow the weights).
     const f16 = header.weightsDtype === 'float16';
     const all = [...header.weightSpecs, ...(header.states ?? [])];
     const counts = all.map((sp) => {
       const n = sp.shape.reduce((a, b) => a * b, 1);
-      if (!sp.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`${sp.layer} ${sp.name} has a bad shape ${show(sp.shape)}`);
+      if (!sp.shape.every((d) => Number.isInteger(d) && d > 0))
+        fail(`${sp.layer} ${sp.name} has a bad shape ${show(sp.shape)}`);
       return n;
     });
     const need = all.reduce((s, sp, j) => s + counts[j] * (sp.dtype === 'int8' ? 1 : f16 ? 2 : 4), 0);
-    if (need !== data.length) fail(`the weight list needs ${need} bytes, the file has ${data.length}: the data is damaged`);
+    if (need !== data.length)
+      fail(`the weight list needs ${need} bytes, the file has ${data.length}: the data is damaged`);
     const floats = new Float32Array(counts.reduce((a, b) => a + b, 0));
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    let at = 0, k = 0;
+    let at = 0,
+      k = 0;
     all.forEach((sp, j) => {
       for (let i = 0; i < counts[j]; i++) {
         if (sp.dtype === 'int8') floats[k++] = dv.getInt8(at++);
-        else if (f16) { floats[k++] = fromFloat16Bits(dv.getUint16(at, true)); at += 2; }
-        else { floats[k++] = dv.getFloat32(at, true); at += 4; }
+        else if (f16) {
+          floats[k++] = fromFloat16Bits(dv.getUint16(at, true));
+          at += 2;
+        } else {
+          floats[k++] = dv.getFloat32(at, true);
+          at += 4;
+        }
       }
     });
     return { header, floats };
   }
   if (header.weightsDtype !== undefined) {
-    if (data.length % 2) fail(`float16 weights take an even number of bytes, found ${data.length}: the data is damaged`);
+    if (data.length % 2)
+      fail(`float16 weights take an even number of bytes, found ${data.length}: the data is damaged`);
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const floats = new Float32Array(data.length / 2);
     for (let i = 0; i < floats.length; i++) floats[i] = fromFloat16Bits(dv.getUint16(2 * i, true));

@@ -24,8 +24,20 @@ import { shapeString } from '../tensor.js';
 import { isSymbolic, type CallOptions, type Node, type SymbolicTensor } from '../engine/symbolic.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import {
-  Layer, bool, positiveInt, rate, type ApplyOptions, type InitializerSpec, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec,
-  type PlanOptions, type RunContext, type Runner, type Shape,
+  Layer,
+  bool,
+  positiveInt,
+  rate,
+  type ApplyOptions,
+  type InitializerSpec,
+  type LayerArgs,
+  type NodeRunner,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type RunContext,
+  type Runner,
+  type Shape,
 } from './layer.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -80,8 +92,12 @@ abstract class AttentionBase extends Layer {
 
   /** [query, value, key] (key = value when not given), checked. */
   protected qvk(list: SymbolicTensor[], options: ApplyOptions): SymbolicTensor[] {
-    if (options.initialState !== undefined) throw new LstmWasmError(`${this.where}.apply: option 'initialState' is for recurrent layers`);
-    if (list.length < 2 || list.length > 3) throw new LstmWasmError(`${this.where}.apply: expected [query, value] or [query, value, key], got ${list.length} tensor${list.length === 1 ? '' : 's'}`);
+    if (options.initialState !== undefined)
+      throw new LstmWasmError(`${this.where}.apply: option 'initialState' is for recurrent layers`);
+    if (list.length < 2 || list.length > 3)
+      throw new LstmWasmError(
+        `${this.where}.apply: expected [query, value] or [query, value, key], got ${list.length} tensor${list.length === 1 ? '' : 's'}`,
+      );
     return list.length === 3 ? list : [list[0], list[1], list[1]];
   }
 
@@ -89,7 +105,12 @@ abstract class AttentionBase extends Layer {
     const call: CallOptions = {};
     if (options.training !== undefined) call.training = options.training;
     call.useCausalMask = bool(`${this.where}.apply`, 'useCausalMask', options.useCausalMask, false);
-    call.returnAttentionScores = bool(`${this.where}.apply`, 'returnAttentionScores', options.returnAttentionScores, false);
+    call.returnAttentionScores = bool(
+      `${this.where}.apply`,
+      'returnAttentionScores',
+      options.returnAttentionScores,
+      false,
+    );
     return call;
   }
 
@@ -98,12 +119,20 @@ abstract class AttentionBase extends Layer {
     const names = ['query', 'value', 'key'];
     for (let i = 0; i < 3; i++) {
       const s = inputs[i];
-      if (!s || s.length !== 2) throw new LstmWasmError(`${this.where}: the ${names[i]} must be a sequence [batch, steps, features], got ${s ? shapeString([null, ...s]) : 'nothing'}`);
-      if (s[1] === null) throw new LstmWasmError(`${this.where}: the last size of the ${names[i]} must be known, got ${shapeString([null, ...s])}`);
+      if (!s || s.length !== 2)
+        throw new LstmWasmError(
+          `${this.where}: the ${names[i]} must be a sequence [batch, steps, features], got ${s ? shapeString([null, ...s]) : 'nothing'}`,
+        );
+      if (s[1] === null)
+        throw new LstmWasmError(
+          `${this.where}: the last size of the ${names[i]} must be known, got ${shapeString([null, ...s])}`,
+        );
     }
     const [q, v, k] = inputs;
     if (v[0] !== null && k[0] !== null && v[0] !== k[0]) {
-      throw new LstmWasmError(`${this.where}: value and key must have the same number of steps; value is ${shapeString([null, ...v])}, key is ${shapeString([null, ...k])}`);
+      throw new LstmWasmError(
+        `${this.where}: value and key must have the same number of steps; value is ${shapeString([null, ...v])}, key is ${shapeString([null, ...k])}`,
+      );
     }
     return [q, v, k];
   }
@@ -118,8 +147,12 @@ abstract class AttentionBase extends Layer {
 }
 
 function checkMaskShape(where: string, what: string, s: Shape | undefined, want: (number | null)[]): void {
-  const ok = s !== undefined && s.length === want.length && s.every((d, i) => d === null || want[i] === null || d === want[i]);
-  if (!ok) throw new LstmWasmError(`${where}: the ${what} must have shape ${shapeString([null, ...want])}, got ${s ? shapeString([null, ...s]) : 'nothing'}`);
+  const ok =
+    s !== undefined && s.length === want.length && s.every((d, i) => d === null || want[i] === null || d === want[i]);
+  if (!ok)
+    throw new LstmWasmError(
+      `${where}: the ${what} must have shape ${shapeString([null, ...want])}, got ${s ? shapeString([null, ...s]) : 'nothing'}`,
+    );
 }
 
 /** Options of AdditiveAttention: `useScale`, `dropout`. */
@@ -153,7 +186,10 @@ abstract class DenseAttention extends AttentionBase {
     return ['mask', ...super.callOptionNames];
   }
 
-  protected collectInputs(list: SymbolicTensor[], options: AttentionApplyOptions): { inputs: SymbolicTensor[]; call: CallOptions } {
+  protected collectInputs(
+    list: SymbolicTensor[],
+    options: AttentionApplyOptions,
+  ): { inputs: SymbolicTensor[]; call: CallOptions } {
     const qvk = this.qvk(list, options);
     const call = this.baseCall(options);
     const extra: SymbolicTensor[] = [];
@@ -161,11 +197,17 @@ abstract class DenseAttention extends AttentionBase {
     call.valueMask = false;
     if (options.mask !== undefined && options.mask !== null) {
       const m = options.mask;
-      if (!Array.isArray(m) || m.length < 1 || m.length > 3) throw new LstmWasmError(`${this.where}.apply: option 'mask' must be [queryMask, valueMask] (symbolic tensors [batch, steps], or null), got ${describe(m)}`);
+      if (!Array.isArray(m) || m.length < 1 || m.length > 3)
+        throw new LstmWasmError(
+          `${this.where}.apply: option 'mask' must be [queryMask, valueMask] (symbolic tensors [batch, steps], or null), got ${describe(m)}`,
+        );
       m.forEach((t, i) => {
         // A third entry (the key's mask) is ignored, as in Keras: the value's mask masks the keys.
         if (t === null || t === undefined || i === 2) return;
-        if (!isSymbolic(t)) throw new LstmWasmError(`${this.where}.apply: mask[${i}] must be a symbolic tensor [batch, steps] or null, got ${describe(t)}`);
+        if (!isSymbolic(t))
+          throw new LstmWasmError(
+            `${this.where}.apply: mask[${i}] must be a symbolic tensor [batch, steps] or null, got ${describe(t)}`,
+          );
         extra.push(t);
         if (i === 0) call.queryMask = true;
         else call.valueMask = true;
@@ -177,10 +219,13 @@ abstract class DenseAttention extends AttentionBase {
   computeOutputShapes(inputs: Shape[], call: CallOptions = {}): Shape[] {
     const [q, v, k] = this.sequences(inputs);
     if (q[1] !== k[1]) {
-      throw new LstmWasmError(`${this.where}: the query and the key (the value, when no key is given) must have the same number of features (${this.additive ? 'their sum goes through tanh' : 'their dot product is the score'}); query is ${shapeString([null, ...q])}, key is ${shapeString([null, ...k])}`);
+      throw new LstmWasmError(
+        `${this.where}: the query and the key (the value, when no key is given) must have the same number of features (${this.additive ? 'their sum goes through tanh' : 'their dot product is the score'}); query is ${shapeString([null, ...q])}, key is ${shapeString([null, ...k])}`,
+      );
     }
     const want = 3 + (call.queryMask ? 1 : 0) + (call.valueMask ? 1 : 0);
-    if (inputs.length !== want) throw new LstmWasmError(`${this.where}: expected ${want} input tensors for this call, got ${inputs.length}`);
+    if (inputs.length !== want)
+      throw new LstmWasmError(`${this.where}: expected ${want} input tensors for this call, got ${inputs.length}`);
     let i = 3;
     if (call.queryMask) checkMaskShape(this.where, 'query mask (mask[0])', inputs[i++], [q[0]]);
     if (call.valueMask) checkMaskShape(this.where, 'value mask (mask[1])', inputs[i++], [v[0]]);
@@ -189,7 +234,13 @@ abstract class DenseAttention extends AttentionBase {
     return out;
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, node?: Node): AttentionRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    node?: Node,
+  ): AttentionRunner {
     const call = node?.call ?? {};
     const { k, arena } = ctx;
     const [B, Tq, D] = inShapes[0];
@@ -203,17 +254,31 @@ abstract class DenseAttention extends AttentionBase {
     const useScale = this.useScale;
     const scaleSlot = useScale ? params[0] : null;
     const concatSlot = concat ? params[useScale ? 1 : 0] : null;
-    const nS = B * Tq * Tv, nO = B * Tq * Dv;
-    const S = arena.alloc(nS), P = arena.alloc(nS), O = arena.alloc(nO);
+    const nS = B * Tq * Tv,
+      nO = B * Tq * Dv;
+    const S = arena.alloc(nS),
+      P = arena.alloc(nS),
+      O = arena.alloc(nO);
     const dropout = this.dropout > 0;
-    const keep = dropout ? arena.alloc(nS) : 0, Pd = dropout ? arena.alloc(nS) : 0;
-    const qmBuf = arena.alloc(B * Tq), vmBuf = arena.alloc(B * Tv), qExp = arena.alloc(nO), dOq = arena.alloc(nO);
-    const dPd = arena.alloc(nS), dS = arena.alloc(nS);
-    const dQ = arena.alloc(B * Tq * D), dK = arena.alloc(B * Tv * D), dV = arena.alloc(B * Tv * Dv);
+    const keep = dropout ? arena.alloc(nS) : 0,
+      Pd = dropout ? arena.alloc(nS) : 0;
+    const qmBuf = arena.alloc(B * Tq),
+      vmBuf = arena.alloc(B * Tv),
+      qExp = arena.alloc(nO),
+      dOq = arena.alloc(nO);
+    const dPd = arena.alloc(nS),
+      dS = arena.alloc(nS);
+    const dQ = arena.alloc(B * Tq * D),
+      dK = arena.alloc(B * Tv * D),
+      dV = arena.alloc(B * Tv * Dv);
     const dac = arena.alloc(2);
     const scratch = arena.alloc(k.attn_scratch_size(Tq, Tv, D, Dv));
     const read = (s: ParamSlot | null) => (s ? arena.f32(s.ptr, 1)[0] : 1);
-    let xs: number[] = [], qm = 0, vm = 0, Pused = 0, dotScale = 1;
+    let xs: number[] = [],
+      qm = 0,
+      vm = 0,
+      Pused = 0,
+      dotScale = 1;
     const outs = [O, ...(withScores ? [P] : [])];
     const outMasks = [0, ...(withScores ? [0] : [])];
     const self = this;
@@ -228,8 +293,14 @@ abstract class DenseAttention extends AttentionBase {
         qm = masks[0];
         vm = masks[1];
         // Explicit masks win over the ones that came with the tensors, as in Keras; made 0/1.
-        if (qmIdx >= 0) { k.mask_from_values(B, Tq, 1, xs[qmIdx], 0, qmBuf); qm = qmBuf; }
-        if (vmIdx >= 0) { k.mask_from_values(B, Tv, 1, xs[vmIdx], 0, vmBuf); vm = vmBuf; }
+        if (qmIdx >= 0) {
+          k.mask_from_values(B, Tq, 1, xs[qmIdx], 0, qmBuf);
+          qm = qmBuf;
+        }
+        if (vmIdx >= 0) {
+          k.mask_from_values(B, Tv, 1, xs[vmIdx], 0, vmBuf);
+          vm = vmBuf;
+        }
         if (additive) {
           // concat: c · Σ tanh(a·(q + k)), a = scale (or 1), c = concat_score_weight; additive: Σ scale_d · tanh(q + k)
           if (concat) k.attn_additive_scores(B, Tq, Tv, D, q, key, 0, read(scaleSlot), read(concatSlot), S);
@@ -254,7 +325,10 @@ abstract class DenseAttention extends AttentionBase {
         const [dY, dScores] = dys;
         if (dY) {
           let g = dY;
-          if (qm) { k.mul_f32(nO, dY, qExp, dOq); g = dOq; }
+          if (qm) {
+            k.mul_f32(nO, dY, qExp, dOq);
+            g = dOq;
+          }
           k.attn_apply_backward(B, 1, Tq, Tv, Dv, Pused, v, Dv, g, Dv, dPd, needDx[1] ? dV : 0, 0, scratch);
         } else {
           k.fill_f32(nS, dPd, 0);
@@ -263,14 +337,31 @@ abstract class DenseAttention extends AttentionBase {
         if (withScores && dScores) k.add_f32(nS, dPd, dScores, dPd);
         if (Pused !== P) k.mul_f32(nS, dPd, keep, dPd);
         const dscale = k.attn_softmax_backward(B, 1, Tq, Tv, dotScale, S, P, dPd, vm, 0, 0, causal, dS);
-        const gq = needDx[0] ? dQ : 0, gk = needDx[2] ? dK : 0;
+        const gq = needDx[0] ? dQ : 0,
+          gk = needDx[2] ? dK : 0;
         if (additive) {
           if (concat) {
             k.attn_additive_backward(B, Tq, Tv, D, q, key, 0, read(scaleSlot), read(concatSlot), dS, gq, gk, 0, 0, dac);
             if (scaleSlot) k.copy_f32(1, dac, scaleSlot.grad);
             k.copy_f32(1, dac + 4, concatSlot!.grad);
           } else {
-            k.attn_additive_backward(B, Tq, Tv, D, q, key, scaleSlot ? scaleSlot.ptr : 0, 1, 1, dS, gq, gk, 0, scaleSlot ? scaleSlot.grad : 0, 0);
+            k.attn_additive_backward(
+              B,
+              Tq,
+              Tv,
+              D,
+              q,
+              key,
+              scaleSlot ? scaleSlot.ptr : 0,
+              1,
+              1,
+              dS,
+              gq,
+              gk,
+              0,
+              scaleSlot ? scaleSlot.grad : 0,
+              0,
+            );
           }
         } else {
           k.attn_scores_backward(B, 1, Tq, Tv, D, q, D, key, D, dS, gq, gk, 0, scratch);
@@ -288,13 +379,16 @@ abstract class DenseAttention extends AttentionBase {
 
 /** Luong (dot-product) attention: apply([query, value]) or apply([query, value, key]); each query step gets the softmax-weighted mean of the values. Masks from Embedding/Masking and `mask`, `useCausalMask`, `returnAttentionScores` as Keras. */
 export class Attention extends DenseAttention {
-  get className(): string { return 'Attention'; }
+  get className(): string {
+    return 'Attention';
+  }
   readonly scoreMode: 'dot' | 'concat';
 
   constructor(args: AttentionArgs = {}) {
     super(args, 'attention', ['scoreMode']);
     const m = (args ?? {}).scoreMode ?? 'dot';
-    if (m !== 'dot' && m !== 'concat') throw new LstmWasmError(`${this.where}: option 'scoreMode' must be 'dot' or 'concat', got ${describe(m)}`);
+    if (m !== 'dot' && m !== 'concat')
+      throw new LstmWasmError(`${this.where}: option 'scoreMode' must be 'dot' or 'concat', got ${describe(m)}`);
     this.scoreMode = m;
   }
 
@@ -318,7 +412,9 @@ export class Attention extends DenseAttention {
 
 /** Bahdanau (additive) attention: scores are sums of tanh(query + key) weighted by a learned `scale`; applied as Attention. */
 export class AdditiveAttention extends DenseAttention {
-  get className(): string { return 'AdditiveAttention'; }
+  get className(): string {
+    return 'AdditiveAttention';
+  }
 
   constructor(args: DenseAttentionArgs = {}) {
     super(args, 'additive_attention', []);
@@ -360,7 +456,9 @@ function kernelInit(name: InitializerName, shape: number[]): InitializerSpec {
 
 /** Multi-head attention as Keras: query, key and value projected into `numHeads` heads of `keyDim`, scaled dot-product attention per head (masks, causal), the heads joined by an output projection. */
 export class MultiHeadAttention extends AttentionBase {
-  get className(): string { return 'MultiHeadAttention'; }
+  get className(): string {
+    return 'MultiHeadAttention';
+  }
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
@@ -372,13 +470,29 @@ export class MultiHeadAttention extends AttentionBase {
   constructor(args: MultiHeadAttentionArgs) {
     super(args ?? ({} as MultiHeadAttentionArgs), 'multi_head_attention');
     const a = args ?? ({} as MultiHeadAttentionArgs);
-    this.checkOptions(a, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer']);
+    this.checkOptions(a, [
+      'numHeads',
+      'keyDim',
+      'valueDim',
+      'dropout',
+      'useBias',
+      'outputShape',
+      'kernelInitializer',
+      'biasInitializer',
+    ]);
     const w = this.where;
-    if (a.numHeads === undefined) throw new LstmWasmError(`${w}: option 'numHeads' is required (the number of attention heads), e.g. { numHeads: 4, keyDim: 32 }`);
+    if (a.numHeads === undefined)
+      throw new LstmWasmError(
+        `${w}: option 'numHeads' is required (the number of attention heads), e.g. { numHeads: 4, keyDim: 32 }`,
+      );
     this.numHeads = positiveInt(w, 'numHeads', a.numHeads);
-    if (a.keyDim === undefined) throw new LstmWasmError(`${w}: option 'keyDim' is required (the size of each head's query and key), e.g. { numHeads: ${this.numHeads}, keyDim: 32 }`);
+    if (a.keyDim === undefined)
+      throw new LstmWasmError(
+        `${w}: option 'keyDim' is required (the size of each head's query and key), e.g. { numHeads: ${this.numHeads}, keyDim: 32 }`,
+      );
     this.keyDim = positiveInt(w, 'keyDim', a.keyDim);
-    this.valueDim = a.valueDim === undefined || a.valueDim === null ? this.keyDim : positiveInt(w, 'valueDim', a.valueDim);
+    this.valueDim =
+      a.valueDim === undefined || a.valueDim === null ? this.keyDim : positiveInt(w, 'valueDim', a.valueDim);
     this.useBias = bool(w, 'useBias', a.useBias, true);
     let os = a.outputShape as unknown;
     if (Array.isArray(os) && os.length === 1) os = os[0];
@@ -391,13 +505,19 @@ export class MultiHeadAttention extends AttentionBase {
     return ['attentionMask', ...super.callOptionNames];
   }
 
-  protected collectInputs(list: SymbolicTensor[], options: AttentionApplyOptions): { inputs: SymbolicTensor[]; call: CallOptions } {
+  protected collectInputs(
+    list: SymbolicTensor[],
+    options: AttentionApplyOptions,
+  ): { inputs: SymbolicTensor[]; call: CallOptions } {
     const qvk = this.qvk(list, options);
     const call = this.baseCall(options);
     call.attentionMask = false;
     const m = options.attentionMask;
     if (m !== undefined && m !== null) {
-      if (!isSymbolic(m)) throw new LstmWasmError(`${this.where}.apply: option 'attentionMask' must be a symbolic tensor [batch, Tq, Tv], got ${describe(m)}`);
+      if (!isSymbolic(m))
+        throw new LstmWasmError(
+          `${this.where}.apply: option 'attentionMask' must be a symbolic tensor [batch, Tq, Tv], got ${describe(m)}`,
+        );
       call.attentionMask = true;
       return { inputs: [...qvk, m], call };
     }
@@ -407,7 +527,8 @@ export class MultiHeadAttention extends AttentionBase {
   computeOutputShapes(inputs: Shape[], call: CallOptions = {}): Shape[] {
     const [q, v] = this.sequences(inputs);
     const want = call.attentionMask ? 4 : 3;
-    if (inputs.length !== want) throw new LstmWasmError(`${this.where}: expected ${want} input tensors for this call, got ${inputs.length}`);
+    if (inputs.length !== want)
+      throw new LstmWasmError(`${this.where}: expected ${want} input tensors for this call, got ${inputs.length}`);
     if (call.attentionMask) checkMaskShape(this.where, 'attentionMask', inputs[3], [q[0], v[0]]);
     const out: Shape[] = [[q[0], this.outputShape ?? q[1]]];
     if (call.returnAttentionScores) out.push([this.numHeads, q[0], v[0]]);
@@ -417,48 +538,98 @@ export class MultiHeadAttention extends AttentionBase {
   /** Keras order: query, key, value kernels [dim, heads, keyDim|valueDim] (+ biases [heads, ·]), output kernel [heads, valueDim, out] (+ bias). */
   paramSpecsFor(inputs: Shape[]): ParamSpec[] {
     const [q, v, k] = this.sequences(inputs);
-    const H = this.numHeads, dk = this.keyDim, dv = this.valueDim, dOut = this.outputShape ?? (q[1] as number);
+    const H = this.numHeads,
+      dk = this.keyDim,
+      dv = this.valueDim,
+      dOut = this.outputShape ?? (q[1] as number);
     const specs: ParamSpec[] = [];
     const proj = (name: string, dim: number, size: number) => {
-      specs.push({ name: `${name}/kernel`, shape: [dim, H, size], init: kernelInit(this.kernelInitializer, [dim, H, size]) });
-      if (this.useBias) specs.push({ name: `${name}/bias`, shape: [H, size], init: initSpec(this.biasInitializer, [H, size]) });
+      specs.push({
+        name: `${name}/kernel`,
+        shape: [dim, H, size],
+        init: kernelInit(this.kernelInitializer, [dim, H, size]),
+      });
+      if (this.useBias)
+        specs.push({ name: `${name}/bias`, shape: [H, size], init: initSpec(this.biasInitializer, [H, size]) });
     };
     proj('query', q[1] as number, dk);
     proj('key', k[1] as number, dk);
     proj('value', v[1] as number, dv);
-    specs.push({ name: 'attention_output/kernel', shape: [H, dv, dOut], init: kernelInit(this.kernelInitializer, [H, dv, dOut]) });
-    if (this.useBias) specs.push({ name: 'attention_output/bias', shape: [dOut], init: initSpec(this.biasInitializer, [dOut]) });
+    specs.push({
+      name: 'attention_output/kernel',
+      shape: [H, dv, dOut],
+      init: kernelInit(this.kernelInitializer, [H, dv, dOut]),
+    });
+    if (this.useBias)
+      specs.push({ name: 'attention_output/bias', shape: [dOut], init: initSpec(this.biasInitializer, [dOut]) });
     return specs;
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, node?: Node): AttentionRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    node?: Node,
+  ): AttentionRunner {
     const call = node?.call ?? {};
     const { k, arena } = ctx;
     const [B, Tq, Dq] = inShapes[0];
     const [, Tv, DvIn] = inShapes[1];
     const DkIn = inShapes[2][2];
-    const H = this.numHeads, dk = this.keyDim, dv = this.valueDim;
+    const H = this.numHeads,
+      dk = this.keyDim,
+      dv = this.valueDim;
     const dOut = this.outputShape ?? Dq;
     const causal = call.useCausalMask ? 1 : 0;
     const withScores = !!call.returnAttentionScores;
     const hasAmask = !!call.attentionMask;
     const nb = this.useBias ? 2 : 1;
     const slot = (i: number) => ({ W: params[i * nb], b: this.useBias ? params[i * nb + 1] : null });
-    const Wq = slot(0), Wk = slot(1), Wv = slot(2), Wo = slot(3);
-    const Mq = B * Tq, Mv = B * Tv, HK = H * dk, HV = H * dv;
+    const Wq = slot(0),
+      Wk = slot(1),
+      Wv = slot(2),
+      Wo = slot(3);
+    const Mq = B * Tq,
+      Mv = B * Tv,
+      HK = H * dk,
+      HV = H * dv;
     const nS = B * H * Tq * Tv;
-    const Qp = arena.alloc(Mq * HK), Kp = arena.alloc(Mv * HK), Vp = arena.alloc(Mv * HV);
-    const S = arena.alloc(nS), P = arena.alloc(nS), O = arena.alloc(Mq * HV), Y = arena.alloc(Mq * dOut);
+    const Qp = arena.alloc(Mq * HK),
+      Kp = arena.alloc(Mv * HK),
+      Vp = arena.alloc(Mv * HV);
+    const S = arena.alloc(nS),
+      P = arena.alloc(nS),
+      O = arena.alloc(Mq * HV),
+      Y = arena.alloc(Mq * dOut);
     const dropout = this.dropout > 0;
-    const keep = dropout ? arena.alloc(nS) : 0, Pd = dropout ? arena.alloc(nS) : 0;
+    const keep = dropout ? arena.alloc(nS) : 0,
+      Pd = dropout ? arena.alloc(nS) : 0;
     const kmBuf = arena.alloc(Mv);
-    const dO = arena.alloc(Mq * HV), dP = arena.alloc(nS), dQp = arena.alloc(Mq * HK), dKp = arena.alloc(Mv * HK), dVp = arena.alloc(Mv * HV);
-    const dxq = arena.alloc(Mq * Dq), dxv = arena.alloc(Mv * DvIn), dxk = arena.alloc(Mv * DkIn);
+    const dO = arena.alloc(Mq * HV),
+      dP = arena.alloc(nS),
+      dQp = arena.alloc(Mq * HK),
+      dKp = arena.alloc(Mv * HK),
+      dVp = arena.alloc(Mv * HV);
+    const dxq = arena.alloc(Mq * Dq),
+      dxv = arena.alloc(Mv * DvIn),
+      dxk = arena.alloc(Mv * DkIn);
     const scratch = arena.alloc(k.attn_scratch_size(Tq, Tv, dk, dv));
-    const dsc = arena.alloc(Math.max(k.dense_scratch_size(Mq, HK, Dq), k.dense_scratch_size(Mv, HK, DkIn), k.dense_scratch_size(Mv, HV, DvIn), k.dense_scratch_size(Mq, dOut, HV)));
+    const dsc = arena.alloc(
+      Math.max(
+        k.dense_scratch_size(Mq, HK, Dq),
+        k.dense_scratch_size(Mv, HK, DkIn),
+        k.dense_scratch_size(Mv, HV, DvIn),
+        k.dense_scratch_size(Mq, dOut, HV),
+      ),
+    );
     const scale = 1 / Math.sqrt(dk);
     const ptrOf = (b: ParamSlot | null, f: 'ptr' | 'grad') => (b ? b[f] : 0);
-    let xs: number[] = [], km = 0, qm = 0, am = 0, Pused = 0;
+    let xs: number[] = [],
+      km = 0,
+      qm = 0,
+      am = 0,
+      Pused = 0;
     const outMasks = [0, ...(withScores ? [0] : [])];
     const self = this;
     return {
@@ -477,7 +648,10 @@ export class MultiHeadAttention extends AttentionBase {
         qm = masks[0];
         km = masks[1];
         if (masks[2] && masks[2] !== masks[1]) {
-          if (km) { k.mul_f32(Mv, masks[1], masks[2], kmBuf); km = kmBuf; } else km = masks[2];
+          if (km) {
+            k.mul_f32(Mv, masks[1], masks[2], kmBuf);
+            km = kmBuf;
+          } else km = masks[2];
         }
         am = hasAmask ? xs[3] : 0;
         k.attn_softmax(B, H, Tq, Tv, scale, S, km, qm, am, causal, P);
@@ -501,9 +675,48 @@ export class MultiHeadAttention extends AttentionBase {
         if (withScores && dScores) k.add_f32(nS, dP, dScores, dP); // Keras returns the weights before dropout
         k.attn_softmax_backward(B, H, Tq, Tv, scale, 0, P, dP, km, qm, am, causal, dP);
         k.attn_scores_backward(B, H, Tq, Tv, dk, Qp, HK, Kp, HK, dP, dQp, dKp, 0, scratch);
-        k.dense_backward(Mq, HK, Dq, ACT_LINEAR, q, Wq.W.ptr, Qp, dQp, Wq.W.grad, ptrOf(Wq.b, 'grad'), needDx[0] ? dxq : 0, dsc);
-        k.dense_backward(Mv, HK, DkIn, ACT_LINEAR, key, Wk.W.ptr, Kp, dKp, Wk.W.grad, ptrOf(Wk.b, 'grad'), needDx[2] ? dxk : 0, dsc);
-        k.dense_backward(Mv, HV, DvIn, ACT_LINEAR, v, Wv.W.ptr, Vp, dVp, Wv.W.grad, ptrOf(Wv.b, 'grad'), needDx[1] ? dxv : 0, dsc);
+        k.dense_backward(
+          Mq,
+          HK,
+          Dq,
+          ACT_LINEAR,
+          q,
+          Wq.W.ptr,
+          Qp,
+          dQp,
+          Wq.W.grad,
+          ptrOf(Wq.b, 'grad'),
+          needDx[0] ? dxq : 0,
+          dsc,
+        );
+        k.dense_backward(
+          Mv,
+          HK,
+          DkIn,
+          ACT_LINEAR,
+          key,
+          Wk.W.ptr,
+          Kp,
+          dKp,
+          Wk.W.grad,
+          ptrOf(Wk.b, 'grad'),
+          needDx[2] ? dxk : 0,
+          dsc,
+        );
+        k.dense_backward(
+          Mv,
+          HV,
+          DvIn,
+          ACT_LINEAR,
+          v,
+          Wv.W.ptr,
+          Vp,
+          dVp,
+          Wv.W.grad,
+          ptrOf(Wv.b, 'grad'),
+          needDx[1] ? dxv : 0,
+          dsc,
+        );
         return xs.map((_, i) => (!needDx[i] ? 0 : i === 0 ? dxq : i === 1 ? dxv : i === 2 ? dxk : 0));
       },
     };
@@ -511,8 +724,14 @@ export class MultiHeadAttention extends AttentionBase {
 
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = {
-      ...this.baseConfig(), numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, dropout: this.dropout, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...this.baseConfig(),
+      numHeads: this.numHeads,
+      keyDim: this.keyDim,
+      valueDim: this.valueDim,
+      dropout: this.dropout,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
     };
     if (this.outputShape !== null) c.outputShape = this.outputShape;
     return c;

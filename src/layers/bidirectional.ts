@@ -3,7 +3,17 @@
 // copy's output sequence is reversed back into time order before merging.
 import { LstmWasmError, describe } from '../errors.js';
 import { GRU, LSTM, Recurrent, SimpleRNN, checkInitialStates, planRecurrent } from './recurrent.js';
-import { Layer, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  type LayerArgs,
+  type NodeRunner,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
 
 /** How Bidirectional joins the two directions: 'concat' (default), 'sum', 'mul' or 'ave'. */
@@ -21,7 +31,8 @@ export interface BidirectionalArgs extends LayerArgs {
 
 function cloneReversed(layer: Recurrent): Recurrent {
   const cfg = layer.getConfig();
-  delete cfg.inputShape; delete cfg.batchInputShape;
+  delete cfg.inputShape;
+  delete cfg.batchInputShape;
   const args = { ...cfg, name: `backward_${layer.name}`, goBackwards: !layer.goBackwards } as never;
   if (layer instanceof LSTM) return new LSTM(args);
   if (layer instanceof GRU) return new GRU(args);
@@ -41,19 +52,32 @@ export class Bidirectional extends Layer {
     // Keras's positional form, Bidirectional(LSTM(...), merge_mode=...), as well as { layer }.
     if (args instanceof Layer) args = { ...(more ?? {}), layer: args as Recurrent };
     const a = args ?? ({} as BidirectionalArgs);
-    super({ ...a, name: a.name ?? (a.layer instanceof Layer ? `bidirectional_${a.layer.name}` : undefined) }, 'bidirectional');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`bidirectional: expected { layer: new LSTM({...}) }, got ${describe(args)}`);
+    super(
+      { ...a, name: a.name ?? (a.layer instanceof Layer ? `bidirectional_${a.layer.name}` : undefined) },
+      'bidirectional',
+    );
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`bidirectional: expected { layer: new LSTM({...}) }, got ${describe(args)}`);
     this.checkOptions(args, ['layer', 'mergeMode']);
     if (!(args.layer instanceof Recurrent)) {
-      throw new LstmWasmError(`${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : describe(args.layer)}`);
+      throw new LstmWasmError(
+        `${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : describe(args.layer)}`,
+      );
     }
-    if (args.layer.stateful) throw new LstmWasmError(`${this.where}: a stateful layer cannot be wrapped (the backward pass needs the whole sequence)`);
+    if (args.layer.stateful)
+      throw new LstmWasmError(
+        `${this.where}: a stateful layer cannot be wrapped (the backward pass needs the whole sequence)`,
+      );
     const mode = args.mergeMode ?? 'concat';
-    if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode)) throw new LstmWasmError(`${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ${describe(args.mergeMode)}`);
+    if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode))
+      throw new LstmWasmError(
+        `${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ${describe(args.mergeMode)}`,
+      );
     this.mergeMode = mode;
     this.forwardLayer = args.layer;
     this.backwardLayer = cloneReversed(args.layer);
-    if (this.inputShape === undefined && args.layer.inputShape !== undefined) (this as { inputShape: Shape | undefined }).inputShape = args.layer.inputShape;
+    if (this.inputShape === undefined && args.layer.inputShape !== undefined)
+      (this as { inputShape: Shape | undefined }).inputShape = args.layer.inputShape;
   }
 
   computeOutputShape(input: Shape): Shape {
@@ -76,7 +100,13 @@ export class Bidirectional extends Layer {
     return false;
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return this.planBoth(ctx, inShapes, params);
   }
 
@@ -86,15 +116,29 @@ export class Bidirectional extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: this.forwardLayer.getConfig() } };
+    return {
+      ...this.baseConfig(),
+      mergeMode: this.mergeMode,
+      layer: { className: this.forwardLayer.className, config: this.forwardLayer.getConfig() },
+    };
   }
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
     const r = this.planBoth(ctx, [inShape], params);
     return {
-      outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
-      forward(x, mask, training) { r.forward([x], [mask], training); },
-      backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
+      outShape: r.outShapes[0],
+      get out() {
+        return r.outs[0];
+      },
+      get outMask() {
+        return r.outMasks[0];
+      },
+      forward(x, mask, training) {
+        r.forward([x], [mask], training);
+      },
+      backward(dy, needDx) {
+        return r.backward([dy], [needDx])[0];
+      },
     };
   }
 
@@ -105,9 +149,23 @@ export class Bidirectional extends Layer {
     const S = this.forwardLayer.stateCount;
     const given = inShapes.length > 1;
     const withStates = this.forwardLayer.returnState;
-    const sub = (from: number) => given ? [inShape, ...inShapes.slice(from, from + S)] : [inShape];
-    const fwd = planRecurrent(this.forwardLayer, this.forwardLayer.cell(), ctx, sub(1), params.slice(0, half), withStates);
-    const bwd = planRecurrent(this.backwardLayer, this.backwardLayer.cell(), ctx, sub(1 + S), params.slice(half), withStates);
+    const sub = (from: number) => (given ? [inShape, ...inShapes.slice(from, from + S)] : [inShape]);
+    const fwd = planRecurrent(
+      this.forwardLayer,
+      this.forwardLayer.cell(),
+      ctx,
+      sub(1),
+      params.slice(0, half),
+      withStates,
+    );
+    const bwd = planRecurrent(
+      this.backwardLayer,
+      this.backwardLayer.cell(),
+      ctx,
+      sub(1 + S),
+      params.slice(half),
+      withStates,
+    );
     const seq = this.forwardLayer.returnSequences;
     const [B, T] = inShape;
     const H = this.forwardLayer.units;
@@ -115,7 +173,8 @@ export class Bidirectional extends Layer {
     const mode = MODES[this.mergeMode];
     const outH = mode === 0 ? 2 * H : H;
     const out = arena.alloc(B * Tm * outH);
-    const da = arena.alloc(B * Tm * H), db = arena.alloc(B * Tm * H);
+    const da = arena.alloc(B * Tm * H),
+      db = arena.alloc(B * Tm * H);
     const dx = arena.alloc(inShape.reduce((a, b) => a * b, 1));
     const reverse = seq ? 1 : 0;
     const masks = [0, ...Array.from({ length: withStates ? 2 * S : 0 }, () => 0)];
@@ -124,7 +183,9 @@ export class Bidirectional extends Layer {
     return {
       outShapes: [seq ? [B, T, outH] : [B, outH], ...outs.slice(1).map(() => stateShape)],
       outs,
-      get outMasks() { return masks; },
+      get outMasks() {
+        return masks;
+      },
       forward(xs: number[], ms: number[], training: boolean) {
         masks[0] = seq ? ms[0] : 0;
         fwd.forward(given ? [xs[0], ...xs.slice(1, 1 + S)] : [xs[0]], [ms[0]], training);
@@ -140,7 +201,15 @@ export class Bidirectional extends Layer {
         const rf = fwd.backward(fd, need(1));
         const rb = bwd.backward(bd, need(1 + S));
         const r = [0];
-        if (needDx[0]) { k.add_f32(inShape.reduce((a, b) => a * b, 1), rf[0], rb[0], dx); r[0] = dx; }
+        if (needDx[0]) {
+          k.add_f32(
+            inShape.reduce((a, b) => a * b, 1),
+            rf[0],
+            rb[0],
+            dx,
+          );
+          r[0] = dx;
+        }
         if (given) r.push(...rf.slice(1), ...rb.slice(1));
         return r;
       },

@@ -7,7 +7,21 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { kerasLayerArgs, Layer, bool, regularizer, type InitializerSpec, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  kerasLayerArgs,
+  Layer,
+  bool,
+  regularizer,
+  type InitializerSpec,
+  type LayerArgs,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type Regularizer,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Conv1D padding: 'valid' (no padding), 'same' (output as long as the input at stride 1), 'causal' (left padding: step t sees steps ≤ t). */
 export type ConvPadding = 'valid' | 'same' | 'causal';
@@ -36,7 +50,9 @@ export function size1(where: string, name: string, v: unknown, dflt?: number): n
   }
   const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new LstmWasmError(`${where}: option '${name}' must be a positive integer (or a list of one), got ${describe(v)}`);
+    throw new LstmWasmError(
+      `${where}: option '${name}' must be a positive integer (or a list of one), got ${describe(v)}`,
+    );
   }
   return n;
 }
@@ -44,11 +60,19 @@ export function size1(where: string, name: string, v: unknown, dflt?: number): n
 /** Only channels-last data: [batch, steps, channels]. */
 export function channelsLast(where: string, v: unknown): void {
   if (v === undefined || v === null || v === 'channelsLast' || v === 'channels_last') return;
-  throw new LstmWasmError(`${where}: option 'dataFormat' must be 'channelsLast' (inputs [batch, steps, channels]; lstm-wasm has no channelsFirst), got ${describe(v)}`);
+  throw new LstmWasmError(
+    `${where}: option 'dataFormat' must be 'channelsLast' (inputs [batch, steps, channels]; lstm-wasm has no channelsFirst), got ${describe(v)}`,
+  );
 }
 
 /** Output steps and the zeros before step 0, as TensorFlow ('same': ⌊total/2⌋ before, the rest after). */
-export function convGeometry(T: number, K: number, stride: number, dilation: number, padding: ConvPadding): { To: number; padL: number } {
+export function convGeometry(
+  T: number,
+  K: number,
+  stride: number,
+  dilation: number,
+  padding: ConvPadding,
+): { To: number; padL: number } {
   const span = (K - 1) * dilation + 1;
   if (padding === 'valid') return { To: T >= span ? Math.floor((T - span) / stride) + 1 : 0, padL: 0 };
   if (padding === 'causal') return { To: Math.floor((T - 1) / stride) + 1, padL: (K - 1) * dilation };
@@ -82,7 +106,20 @@ export class Conv1D extends Layer {
   constructor(args: Conv1DArgs) {
     args = kerasLayerArgs<Conv1DArgs>('conv1d', args, undefined, '{ filters: 16, kernelSize: 3 }'); // kernel_size, dilation_rate, …
     super(args ?? ({} as Conv1DArgs), 'conv1d');
-    this.checkOptions(args, ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
+    this.checkOptions(args, [
+      'filters',
+      'kernelSize',
+      'strides',
+      'padding',
+      'dataFormat',
+      'dilationRate',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+      'biasRegularizer',
+    ]);
     const w = this.where;
     if (typeof args.filters !== 'number' || !Number.isInteger(args.filters) || args.filters <= 0) {
       throw new LstmWasmError(`${w}: option 'filters' must be a positive integer, got ${describe(args.filters)}`);
@@ -92,14 +129,26 @@ export class Conv1D extends Layer {
     this.strides = size1(w, 'strides', args.strides, 1);
     this.dilationRate = size1(w, 'dilationRate', args.dilationRate, 1);
     const p = args.padding ?? 'valid';
-    if (p !== 'valid' && p !== 'same' && p !== 'causal') throw new LstmWasmError(`${w}: option 'padding' must be 'valid', 'same' or 'causal', got ${describe(args.padding)}`);
+    if (p !== 'valid' && p !== 'same' && p !== 'causal')
+      throw new LstmWasmError(
+        `${w}: option 'padding' must be 'valid', 'same' or 'causal', got ${describe(args.padding)}`,
+      );
     this.padding = p;
     channelsLast(w, args.dataFormat);
     if (this.strides > 1 && this.dilationRate > 1) {
       // As Keras and TF.js (tf.conv1d): one of the two must be 1.
-      throw new LstmWasmError(`${w}: strides ${this.strides} and dilationRate ${this.dilationRate} cannot both be above 1 (as in Keras and TF.js); use one of them`);
+      throw new LstmWasmError(
+        `${w}: strides ${this.strides} and dilationRate ${this.dilationRate} cannot both be above 1 (as in Keras and TF.js); use one of them`,
+      );
     }
-    this.activation = activation(w, 'activation', args.activation, 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+    this.activation = activation(w, 'activation', args.activation, 'linear', [
+      'linear',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'softmax',
+      'hardSigmoid',
+    ]);
     this.useBias = bool(w, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerName(w, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
     this.biasInitializer = initializerName(w, 'biasInitializer', args.biasInitializer, 'zeros');
@@ -111,30 +160,61 @@ export class Conv1D extends Layer {
     const { To } = convGeometry(T, this.kernelSize, this.strides, this.dilationRate, this.padding);
     if (To <= 0) {
       const span = (this.kernelSize - 1) * this.dilationRate + 1;
-      throw new LstmWasmError(`${this.where}: kernelSize ${this.kernelSize}${this.dilationRate > 1 ? ` with dilationRate ${this.dilationRate} (a span of ${span} steps)` : ''} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or 'causal', a shorter kernel, or longer sequences`);
+      throw new LstmWasmError(
+        `${this.where}: kernelSize ${this.kernelSize}${this.dilationRate > 1 ? ` with dilationRate ${this.dilationRate} (a span of ${span} steps)` : ''} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or 'causal', a shorter kernel, or longer sequences`,
+      );
     }
     return To;
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length !== 2) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps, channels], got ${shapeString([null, ...input])}`);
-    if (input[1] === null) throw new LstmWasmError(`${this.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`);
+    if (input.length !== 2)
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, steps, channels], got ${shapeString([null, ...input])}`,
+      );
+    if (input[1] === null)
+      throw new LstmWasmError(
+        `${this.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`,
+      );
     const T = input[0];
     return [T === null ? null : this.checkSteps(T, input), this.filters];
   }
 
   paramSpecs(input: Shape): ParamSpec[] {
-    const K = this.kernelSize, C = input[input.length - 1] as number, F = this.filters;
-    const specs: ParamSpec[] = [{ name: 'kernel', shape: [K, C, F], init: convInit(this.kernelInitializer, K, C, F), regularizer: this.kernelRegularizer }];
-    if (this.useBias) specs.push({ name: 'bias', shape: [F], init: initSpec(this.biasInitializer, [F]), regularizer: this.biasRegularizer });
+    const K = this.kernelSize,
+      C = input[input.length - 1] as number,
+      F = this.filters;
+    const specs: ParamSpec[] = [
+      {
+        name: 'kernel',
+        shape: [K, C, F],
+        init: convInit(this.kernelInitializer, K, C, F),
+        regularizer: this.kernelRegularizer,
+      },
+    ];
+    if (this.useBias)
+      specs.push({
+        name: 'bias',
+        shape: [F],
+        init: initSpec(this.biasInitializer, [F]),
+        regularizer: this.biasRegularizer,
+      });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = {
-      ...this.baseConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
-      dataFormat: 'channelsLast', dilationRate: [this.dilationRate], activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...this.baseConfig(),
+      filters: this.filters,
+      kernelSize: [this.kernelSize],
+      strides: [this.strides],
+      padding: this.padding,
+      dataFormat: 'channelsLast',
+      dilationRate: [this.dilationRate],
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
     };
     if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
     if (this.biasRegularizer) c.biasRegularizer = this.biasRegularizer;
@@ -149,7 +229,10 @@ export class Conv1D extends Layer {
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
     const { k, arena } = ctx;
     const [B, T, C] = inShape;
-    const F = this.filters, K = this.kernelSize, s = this.strides, d = this.dilationRate;
+    const F = this.filters,
+      K = this.kernelSize,
+      s = this.strides,
+      d = this.dilationRate;
     const To = this.checkSteps(T, inShape.slice(1));
     const { padL } = convGeometry(T, K, s, d, this.padding);
     const [W] = params;
@@ -170,7 +253,24 @@ export class Conv1D extends Layer {
       fusedLogits: fused,
       forward(x: number) {
         if (fused) {
-          k.conv1d_forward(B, T, C, F, K, s, d, padL, To, ACT.linear, x, W.ptr, bias ? bias.ptr : 0, logits, cols, scratch);
+          k.conv1d_forward(
+            B,
+            T,
+            C,
+            F,
+            K,
+            s,
+            d,
+            padL,
+            To,
+            ACT.linear,
+            x,
+            W.ptr,
+            bias ? bias.ptr : 0,
+            logits,
+            cols,
+            scratch,
+          );
           if (act === ACT.softmax) k.softmax_rows(B * To, F, logits, y);
           else k.act_forward(act, n, logits, y);
         } else {
@@ -179,7 +279,26 @@ export class Conv1D extends Layer {
       },
       backward(dy: number, needDx: boolean) {
         // With a fused loss, dy is already the gradient at the logits.
-        k.conv1d_backward(B, T, C, F, K, s, d, padL, To, fused ? ACT.linear : act, W.ptr, y, dy, cols, W.grad, bias ? bias.grad : 0, needDx ? dx : 0, scratch);
+        k.conv1d_backward(
+          B,
+          T,
+          C,
+          F,
+          K,
+          s,
+          d,
+          padL,
+          To,
+          fused ? ACT.linear : act,
+          W.ptr,
+          y,
+          dy,
+          cols,
+          W.grad,
+          bias ? bias.grad : 0,
+          needDx ? dx : 0,
+          scratch,
+        );
         return needDx ? dx : 0;
       },
     };

@@ -4,7 +4,21 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, kerasLayerArgs, positiveInt, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  bool,
+  kerasLayerArgs,
+  positiveInt,
+  regularizer,
+  type LayerArgs,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type Regularizer,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Options of Dense: `units`, `activation` ('linear'), `useBias` (true), `kernelInitializer` (glorotUniform), `biasInitializer` (zeros), regularizers. */
 export interface DenseArgs extends LayerArgs {
@@ -36,11 +50,27 @@ export class Dense extends Layer {
   constructor(unitsOrArgs: number | DenseArgs, options?: Omit<DenseArgs, 'units'>) {
     const args = kerasLayerArgs<DenseArgs>('dense', unitsOrArgs, options, '{ units: 1 }');
     super(args ?? ({} as DenseArgs), 'dense');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${describe(args)}`);
-    this.checkOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`dense: expected an options object such as { units: 1 }, got ${describe(args)}`);
+    this.checkOptions(args, [
+      'units',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+      'biasRegularizer',
+    ]);
     const w = this.where;
     this.units = positiveInt(w, 'units', args.units);
-    this.activation = activation(w, 'activation', args.activation, 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+    this.activation = activation(w, 'activation', args.activation, 'linear', [
+      'linear',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'softmax',
+      'hardSigmoid',
+    ]);
     this.useBias = bool(w, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerName(w, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
     this.biasInitializer = initializerName(w, 'biasInitializer', args.biasInitializer, 'zeros');
@@ -50,21 +80,47 @@ export class Dense extends Layer {
 
   computeOutputShape(input: Shape): Shape {
     if (input.length < 1) {
-      throw new LstmWasmError(`${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ${shapeString([null, ...input])}`);
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ${shapeString([null, ...input])}`,
+      );
     }
-    if (input[input.length - 1] === null) throw new LstmWasmError(`${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`);
+    if (input[input.length - 1] === null)
+      throw new LstmWasmError(
+        `${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`,
+      );
     return [...input.slice(0, -1), this.units];
   }
 
   paramSpecs(input: Shape): ParamSpec[] {
-    const K = input[input.length - 1] as number, N = this.units;
-    const specs: ParamSpec[] = [{ name: 'kernel', shape: [K, N], init: initSpec(this.kernelInitializer, [K, N]), regularizer: this.kernelRegularizer }];
-    if (this.useBias) specs.push({ name: 'bias', shape: [N], init: initSpec(this.biasInitializer, [N]), regularizer: this.biasRegularizer });
+    const K = input[input.length - 1] as number,
+      N = this.units;
+    const specs: ParamSpec[] = [
+      {
+        name: 'kernel',
+        shape: [K, N],
+        init: initSpec(this.kernelInitializer, [K, N]),
+        regularizer: this.kernelRegularizer,
+      },
+    ];
+    if (this.useBias)
+      specs.push({
+        name: 'bias',
+        shape: [N],
+        init: initSpec(this.biasInitializer, [N]),
+        regularizer: this.biasRegularizer,
+      });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
-    const c: Record<string, unknown> = { ...this.baseConfig(), units: this.units, activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer };
+    const c: Record<string, unknown> = {
+      ...this.baseConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
     if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
     if (this.biasRegularizer) c.biasRegularizer = this.biasRegularizer;
     return c;
@@ -77,7 +133,8 @@ export class Dense extends Layer {
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
     const { k, arena } = ctx;
-    const K = inShape[inShape.length - 1], N = this.units;
+    const K = inShape[inShape.length - 1],
+      N = this.units;
     const M = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
     const [W] = params;
     const bias = this.useBias ? params[1] : null;
@@ -87,15 +144,19 @@ export class Dense extends Layer {
     const dx = arena.alloc(M * K);
     const scratch = arena.alloc(k.dense_scratch_size(M, N, K));
     const act = ACT[this.activation];
-    let x = 0, mask = 0;
+    let x = 0,
+      mask = 0;
     return {
       outShape: [...inShape.slice(0, -1), N],
       out: y,
-      get outMask() { return mask; },
+      get outMask() {
+        return mask;
+      },
       logits,
       fusedLogits: fused,
       forward(xIn: number, maskIn: number) {
-        x = xIn; mask = inShape.length === 3 ? maskIn : 0;
+        x = xIn;
+        mask = inShape.length === 3 ? maskIn : 0;
         if (fused) {
           k.dense_forward(M, N, K, ACT.linear, x, W.ptr, bias ? bias.ptr : 0, logits, scratch);
           if (act === ACT.softmax) k.softmax_rows(M, N, logits, y);
@@ -106,7 +167,20 @@ export class Dense extends Layer {
       },
       backward(dy: number, needDx: boolean) {
         // With a fused loss, dy is already the gradient at the logits.
-        k.dense_backward(M, N, K, fused ? ACT.linear : act, x, W.ptr, y, dy, W.grad, bias ? bias.grad : 0, needDx ? dx : 0, scratch);
+        k.dense_backward(
+          M,
+          N,
+          K,
+          fused ? ACT.linear : act,
+          x,
+          W.ptr,
+          y,
+          dy,
+          W.grad,
+          bias ? bias.grad : 0,
+          needDx ? dx : 0,
+          scratch,
+        );
         return needDx ? dx : 0;
       },
     } as Runner;

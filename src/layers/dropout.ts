@@ -1,7 +1,15 @@
 // Dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1/(1-rate);
 // outside training it passes its input on untouched (no copy).
 import { LstmWasmError, describe } from '../errors.js';
-import { kerasLayerArgs, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  kerasLayerArgs,
+  Layer,
+  type LayerArgs,
+  type ParamSpec,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Options of Dropout: `rate` in [0, 1), the fraction of inputs zeroed in training. */
 export interface DropoutArgs extends LayerArgs {
@@ -19,7 +27,8 @@ export class Dropout extends Layer {
   constructor(args: DropoutArgs) {
     args = kerasLayerArgs<DropoutArgs>('dropout', args, undefined, '{ rate: 0.2 }');
     super(args ?? ({} as DropoutArgs), 'dropout');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${describe(args)}`);
     this.checkOptions(args, ['rate', 'seed', 'noiseShape']);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
       throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${describe(args.rate)}`);
@@ -42,17 +51,28 @@ export class Dropout extends Layer {
   plan(ctx: RunContext, inShape: number[]): Runner {
     const { k, arena } = ctx;
     const n = inShape.reduce((a, b) => a * b, 1);
-    const y = arena.alloc(n), keep = arena.alloc(n), dx = arena.alloc(n);
+    const y = arena.alloc(n),
+      keep = arena.alloc(n),
+      dx = arena.alloc(n);
     const rate = this.rate;
-    let out = 0, mask = 0, active = false;
+    let out = 0,
+      mask = 0,
+      active = false;
     return {
       outShape: inShape,
-      get out() { return out; },
-      get outMask() { return mask; },
+      get out() {
+        return out;
+      },
+      get outMask() {
+        return mask;
+      },
       forward(x: number, maskIn: number, training: boolean) {
         mask = maskIn;
         active = training && rate > 0;
-        if (!active) { out = x; return; }
+        if (!active) {
+          out = x;
+          return;
+        }
         k.rng_dropout_mask(ctx.rngState, n, keep, rate);
         k.mul_f32(n, x, keep, y);
         out = y;

@@ -25,13 +25,21 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(args: InputArgs) {
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new LstmWasmError(`input: expected { shape: [steps, features] } (no batch size), got ${describe(args)}`);
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new LstmWasmError(`input: expected { shape: [steps, features] } (no batch size), got ${describe(args)}`);
     checkOptions('input', args, ['shape', 'batchShape', 'name', 'dtype', 'sparse']);
-    if (args.shape === undefined && args.batchShape === undefined) throw new LstmWasmError(`input: give 'shape' (one sample, such as [50, 1]) or 'batchShape' (such as [32, 50, 1])`);
-    if (args.shape !== undefined && args.batchShape !== undefined) throw new LstmWasmError(`input: give 'shape' or 'batchShape', not both`);
+    if (args.shape === undefined && args.batchShape === undefined)
+      throw new LstmWasmError(
+        `input: give 'shape' (one sample, such as [50, 1]) or 'batchShape' (such as [32, 50, 1])`,
+      );
+    if (args.shape !== undefined && args.batchShape !== undefined)
+      throw new LstmWasmError(`input: give 'shape' or 'batchShape', not both`);
     if (args.sparse) throw new LstmWasmError(`input: sparse inputs are not supported`);
     const dtype = args.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'int32') throw new LstmWasmError(`input: option 'dtype' must be 'float32' or 'int32' (token ids), got ${describe(args.dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'int32')
+      throw new LstmWasmError(
+        `input: option 'dtype' must be 'float32' or 'int32' (token ids), got ${describe(args.dtype)}`,
+      );
     const base = args.batchShape !== undefined ? { batchInputShape: args.batchShape } : { inputShape: args.shape };
     super({ name: args.name, ...base }, 'input');
     this.dtype = dtype;
@@ -56,11 +64,18 @@ export class InputLayer extends Layer {
   }
 
   apply(): never {
-    throw new LstmWasmError(`${this.where}: an input layer cannot be applied to tensors; use its output (input() returns it)`);
+    throw new LstmWasmError(
+      `${this.where}: an input layer cannot be applied to tensors; use its output (input() returns it)`,
+    );
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: this.name, batchInputShape: [this.batchSize, ...this.inputShape!], dtype: this.dtype, sparse: false };
+    return {
+      name: this.name,
+      batchInputShape: [this.batchSize, ...this.inputShape!],
+      dtype: this.dtype,
+      sparse: false,
+    };
   }
 }
 

@@ -74,7 +74,12 @@ export interface Runner {
   readonly fusedLogits?: boolean;
 }
 
-export interface Trace { gates: number; gateCount: number; cells: number; hidden: number }
+export interface Trace {
+  gates: number;
+  gateCount: number;
+  cells: number;
+  hidden: number;
+}
 
 /**
  * One node of a layer, planned for its input shapes (batch included): the general form the
@@ -102,15 +107,28 @@ export interface PlanOptions {
 
 /** A single-input runner seen as a node runner. */
 export function nodeRunner(r: Runner): NodeRunner {
-  const outs = [0], masks = [0];
+  const outs = [0],
+    masks = [0];
   return {
     outShapes: [r.outShape],
-    get outs() { outs[0] = r.out; return outs; },
-    get outMasks() { masks[0] = r.outMask; return masks; },
-    forward(xs, masks, training) { r.forward(xs[0], masks[0], training); },
-    backward(dys, needDx) { return [r.backward(dys[0], needDx[0])]; },
+    get outs() {
+      outs[0] = r.out;
+      return outs;
+    },
+    get outMasks() {
+      masks[0] = r.outMask;
+      return masks;
+    },
+    forward(xs, masks, training) {
+      r.forward(xs[0], masks[0], training);
+    },
+    backward(dys, needDx) {
+      return [r.backward(dys[0], needDx[0])];
+    },
     trace: r.trace,
-    get logits() { return r.logits; },
+    get logits() {
+      return r.logits;
+    },
     fusedLogits: r.fusedLogits,
     states: r.states,
   };
@@ -153,11 +171,17 @@ export function kerasLayerArgs<T>(snake: string, first: unknown, rest: unknown, 
       throw new LstmWasmError(`${snake}: expected new ${snake}(units, { ...options }), got options ${describe(rest)}`);
     }
     const r = camelCopy(snake, rest ?? {});
-    if (Object.hasOwn(r, 'units')) throw new LstmWasmError(`${snake}: 'units' is given twice: ${first} first and ${describe((r as { units?: unknown }).units)} in the options`);
+    if (Object.hasOwn(r, 'units'))
+      throw new LstmWasmError(
+        `${snake}: 'units' is given twice: ${first} first and ${describe((r as { units?: unknown }).units)} in the options`,
+      );
     r.units = first;
     return r as T;
   }
-  if (rest !== undefined) throw new LstmWasmError(`${snake}: the first argument must be the number of units or an options object such as ${example}, got ${describe(first)} and then ${describe(rest)}`);
+  if (rest !== undefined)
+    throw new LstmWasmError(
+      `${snake}: the first argument must be the number of units or an options object such as ${example}, got ${describe(first)} and then ${describe(rest)}`,
+    );
   if (first === null || typeof first !== 'object' || Array.isArray(first)) return first as T;
   return camelCopy(snake, first) as T;
 }
@@ -167,7 +191,10 @@ function camelCopy(snake: string, o: object): Record<string, unknown> {
   const names = new Map<string, string>();
   for (const [k, v] of Object.entries(o)) {
     const camel = k.includes('_') ? k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : k;
-    if (Object.hasOwn(out, camel)) throw new LstmWasmError(`${snake}: option '${camel}' is given twice (as '${names.get(camel) ?? camel}' and '${k}')`);
+    if (Object.hasOwn(out, camel))
+      throw new LstmWasmError(
+        `${snake}: option '${camel}' is given twice (as '${names.get(camel) ?? camel}' and '${k}')`,
+      );
     out[camel] = v;
     names.set(camel, k);
   }
@@ -178,10 +205,20 @@ function camelCopy(snake: string, o: object): Record<string, unknown> {
 export const BASE_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'batchSize', 'trainable', 'dtype'] as const;
 
 const EXAMPLE_OPTIONS: Record<string, string> = {
-  lstm: '{ units: 32 }', gru: '{ units: 32 }', simple_rnn: '{ units: 32 }', dense: '{ units: 1 }', dropout: '{ rate: 0.2 }',
-  embedding: '{ inputDim: 1000, outputDim: 32 }', masking: '{ maskValue: 0 }', bidirectional: '{ layer: new LSTM({ units: 32 }) }',
-  repeat_vector: '{ n: 10 }', time_distributed: '{ layer: new Dense({ units: 1 }) }', reshape: '{ targetShape: [10, 2] }',
-  permute: '{ dims: [2, 1] }', activation: "{ activation: 'relu' }", concatenate: '{ axis: -1 }',
+  lstm: '{ units: 32 }',
+  gru: '{ units: 32 }',
+  simple_rnn: '{ units: 32 }',
+  dense: '{ units: 1 }',
+  dropout: '{ rate: 0.2 }',
+  embedding: '{ inputDim: 1000, outputDim: 32 }',
+  masking: '{ maskValue: 0 }',
+  bidirectional: '{ layer: new LSTM({ units: 32 }) }',
+  repeat_vector: '{ n: 10 }',
+  time_distributed: '{ layer: new Dense({ units: 1 }) }',
+  reshape: '{ targetShape: [10, 2] }',
+  permute: '{ dims: [2, 1] }',
+  activation: "{ activation: 'relu' }",
+  concatenate: '{ axis: -1 }',
 };
 
 const counters = new Map<string, number>();
@@ -212,21 +249,28 @@ export abstract class Layer {
 
   constructor(args: LayerArgs, snakeName: string) {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      throw new LstmWasmError(`${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ${describe(args)}`);
+      throw new LstmWasmError(
+        `${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ${describe(args)}`,
+      );
     }
     this.name = args.name ?? uniqueName(snakeName);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new LstmWasmError(`${snakeName}: option 'name' must be a non-empty string, got ${describe(args.name)}`);
     }
     if (args.dtype !== undefined && args.dtype !== 'float32') {
-      throw new LstmWasmError(`${this.describeAs(snakeName)}: option 'dtype' must be 'float32' (the only type lstm-wasm computes in), got ${describe(args.dtype)}`);
+      throw new LstmWasmError(
+        `${this.describeAs(snakeName)}: option 'dtype' must be 'float32' (the only type lstm-wasm computes in), got ${describe(args.dtype)}`,
+      );
     }
     if (args.batchInputShape !== undefined) {
       const b = validateShape(`${this.describeAs(snakeName)}: option 'batchInputShape'`, args.batchInputShape, true);
       this.batchSize = b[0];
       this.inputShape = b.slice(1);
     } else {
-      this.inputShape = args.inputShape === undefined ? undefined : validateShape(`${this.describeAs(snakeName)}: option 'inputShape'`, args.inputShape, false);
+      this.inputShape =
+        args.inputShape === undefined
+          ? undefined
+          : validateShape(`${this.describeAs(snakeName)}: option 'inputShape'`, args.inputShape, false);
       this.batchSize = args.batchSize === undefined ? null : positiveInt(snakeName, 'batchSize', args.batchSize);
     }
     this.trainable = args.trainable ?? true;
@@ -244,10 +288,13 @@ export abstract class Layer {
   protected checkOptions(args: object, allowed: readonly string[]): void {
     const all = [...BASE_OPTIONS, ...allowed];
     const given = SNAKE_NAMES.get(args);
-    if (!given) { checkOptions(this.where, args, all); return; }
+    if (!given) {
+      checkOptions(this.where, args, all);
+      return;
+    }
     // Options that came in snake_case: the known ones pass under our names; an unknown one is
     // named as it was written (its "did you mean" folds the underscores away).
-    const view = Object.fromEntries(Object.keys(args).map((k) => [all.includes(k) ? k : given.get(k) ?? k, true]));
+    const view = Object.fromEntries(Object.keys(args).map((k) => [all.includes(k) ? k : (given.get(k) ?? k), true]));
     checkOptions(this.where, view, all);
   }
 
@@ -272,7 +319,13 @@ export abstract class Layer {
   abstract plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options?: PlanOptions): Runner;
 
   /** Buffers and kernel calls for one node, on its input shapes (batch included). */
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return nodeRunner(this.plan(ctx, inShapes[0], params, options));
   }
 
@@ -325,15 +378,31 @@ export abstract class Layer {
    * output tensor (or tensors, for several outputs), as TF.js's `layer.apply`.
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
-    if (options === null || typeof options !== 'object') throw new LstmWasmError(`${this.where}.apply: options must be an object such as { initialState: [h, c] }, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new LstmWasmError(
+        `${this.where}.apply: options must be an object such as { initialState: [h, c] }, got ${describe(options)}`,
+      );
     const extra = this.callOptionNames;
-    checkOptions(`${this.where}.apply`, options, ['initialState', 'training', ...(extra.includes('mask') ? [] : ['mask']), ...extra]);
-    if ((options as { mask?: unknown }).mask !== undefined && !extra.includes('mask')) throw new LstmWasmError(`${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`);
-    if (options.training !== undefined && typeof options.training !== 'boolean') throw new LstmWasmError(`${this.where}.apply: option 'training' must be true or false, got ${describe(options.training)}`);
+    checkOptions(`${this.where}.apply`, options, [
+      'initialState',
+      'training',
+      ...(extra.includes('mask') ? [] : ['mask']),
+      ...extra,
+    ]);
+    if ((options as { mask?: unknown }).mask !== undefined && !extra.includes('mask'))
+      throw new LstmWasmError(
+        `${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`,
+      );
+    if (options.training !== undefined && typeof options.training !== 'boolean')
+      throw new LstmWasmError(
+        `${this.where}.apply: option 'training' must be true or false, got ${describe(options.training)}`,
+      );
     const list = Array.isArray(inputs) ? inputs : [inputs];
     list.forEach((t, i) => {
       if (!isSymbolic(t)) {
-        throw new LstmWasmError(`${this.where}.apply: ${Array.isArray(inputs) ? `input ${i}` : 'the input'} must be a symbolic tensor from input({ shape }) or another layer's apply(), got ${describe(t)}; to compute on values, build a model and call predict`);
+        throw new LstmWasmError(
+          `${this.where}.apply: ${Array.isArray(inputs) ? `input ${i}` : 'the input'} must be a symbolic tensor from input({ shape }) or another layer's apply(), got ${describe(t)}; to compute on values, build a model and call predict`,
+        );
       }
     });
     if (list.length === 0) throw new LstmWasmError(`${this.where}.apply: expected at least one input tensor, got none`);
@@ -350,12 +419,18 @@ export abstract class Layer {
    * A call's input tensors (in the order the runner takes them) and what it records of its options
    * (JSON: it is saved with the node). The default: the inputs, then the initial states.
    */
-  protected collectInputs(list: SymbolicTensor[], options: ApplyOptions): { inputs: SymbolicTensor[]; call: CallOptions } {
+  protected collectInputs(
+    list: SymbolicTensor[],
+    options: ApplyOptions,
+  ): { inputs: SymbolicTensor[]; call: CallOptions } {
     let states: SymbolicTensor[] = [];
     if (options.initialState !== undefined) {
       states = Array.isArray(options.initialState) ? options.initialState : [options.initialState];
       states.forEach((t, i) => {
-        if (!isSymbolic(t)) throw new LstmWasmError(`${this.where}.apply: initialState[${i}] must be a symbolic tensor, got ${describe(t)}`);
+        if (!isSymbolic(t))
+          throw new LstmWasmError(
+            `${this.where}.apply: initialState[${i}] must be a symbolic tensor, got ${describe(t)}`,
+          );
       });
     }
     return { inputs: [...list, ...states], call: options.training === undefined ? {} : { training: options.training } };
@@ -367,15 +442,24 @@ export abstract class Layer {
     const outShapes = this.computeOutputShapes(shapes, call);
     if (this.buildShapes) {
       // The weights were made for the first call's shapes: later calls must fit them.
-      const want = this.paramSpecsFor(this.buildShapes).map((s) => shapeString(s.shape)).join(',');
-      const got = this.paramSpecsFor(shapes).map((s) => shapeString(s.shape)).join(',');
+      const want = this.paramSpecsFor(this.buildShapes)
+        .map((s) => shapeString(s.shape))
+        .join(',');
+      const got = this.paramSpecsFor(shapes)
+        .map((s) => shapeString(s.shape))
+        .join(',');
       if (want !== got) {
-        throw new LstmWasmError(`${this.where}.apply: the layer was built for input ${this.buildShapes.map((s) => shapeString([null, ...s])).join(', ')}, but is now applied to ${shapes.map((s) => shapeString([null, ...s])).join(', ')}; a layer's weights have one shape, so use a new layer`);
+        throw new LstmWasmError(
+          `${this.where}.apply: the layer was built for input ${this.buildShapes.map((s) => shapeString([null, ...s])).join(', ')}, but is now applied to ${shapes.map((s) => shapeString([null, ...s])).join(', ')}; a layer's weights have one shape, so use a new layer`,
+        );
       }
     }
     const batches = all.map((t) => t.batchSize).filter((b): b is number => b !== null);
     const batch = batches.length ? batches[0] : null;
-    if (batches.some((b) => b !== batch)) throw new LstmWasmError(`${this.where}.apply: the inputs have different fixed batch sizes (${batches.join(', ')})`);
+    if (batches.some((b) => b !== batch))
+      throw new LstmWasmError(
+        `${this.where}.apply: the inputs have different fixed batch sizes (${batches.join(', ')})`,
+      );
     this.checkBatch(batch);
     const node = new Node(this, all, this.nodes.length, call);
     this.nodes.push(node);
@@ -399,7 +483,8 @@ export abstract class Layer {
 
   /** Takes its weights' places in a store (the engine lays them out); initializing them is the engine's. */
   attachWeights(store: WeightStore, slots: ParamSlot[]): void {
-    if (this.store && this.store !== store) throw new LstmWasmError(`${this.where}: its weights already live in another model's memory`);
+    if (this.store && this.store !== store)
+      throw new LstmWasmError(`${this.where}: its weights already live in another model's memory`);
     this.store = store;
     this.slots = slots;
   }
@@ -420,8 +505,12 @@ export abstract class Layer {
   private gone: string | null = null;
 
   private weightsStore(what: string): WeightStore {
-    if (!this.store && this.gone) throw new LstmWasmError(`${this.where}.${what}: its weights are gone: its model ${this.gone}`);
-    if (!this.store) throw new LstmWasmError(`${this.where}.${what}: it has no weights yet: they are made when a model that holds it is built (give the first layer an inputShape, or apply it to an input() and make a model)`);
+    if (!this.store && this.gone)
+      throw new LstmWasmError(`${this.where}.${what}: its weights are gone: its model ${this.gone}`);
+    if (!this.store)
+      throw new LstmWasmError(
+        `${this.where}.${what}: it has no weights yet: they are made when a model that holds it is built (give the first layer an inputShape, or apply it to an input() and make a model)`,
+      );
     if (this.store.disposed) throw new LstmWasmError(`${this.where}.${what}: its model was disposed`);
     return this.store;
   }
@@ -441,17 +530,28 @@ export abstract class Layer {
     if (this.weightless() && Array.isArray(weights) && weights.length === 0) return;
     const store = this.weightsStore('setWeights');
     const f = store.fitting;
-    if (f) throw new LstmWasmError(`${this.where}.setWeights: ${f.where}.fit is running, in epoch ${f.epoch + 1} of ${f.epochs}; setWeights would change the weights under it. Await the promise that fit returned first`);
+    if (f)
+      throw new LstmWasmError(
+        `${this.where}.setWeights: ${f.where}.fit is running, in epoch ${f.epoch + 1} of ${f.epochs}; setWeights would change the weights under it. Await the promise that fit returned first`,
+      );
     const slots = this.slots;
     if (!Array.isArray(weights) || weights.length !== slots.length) {
-      throw new LstmWasmError(`${this.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+      throw new LstmWasmError(
+        `${this.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+      );
     }
     // Check every array before writing any, so a bad one leaves the layer as it was.
     const ts = weights.map((w, i) => {
       const t = toTensor(w as TensorLike, `weights[${i}]`);
       const s = slots[i];
-      if (t.data.length !== s.size || (Array.isArray((w as { shape?: unknown }).shape) || Array.isArray(w)) && shapeString(t.shape) !== shapeString(s.spec.shape)) {
-        throw new LstmWasmError(`${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`);
+      if (
+        t.data.length !== s.size ||
+        ((Array.isArray((w as { shape?: unknown }).shape) || Array.isArray(w)) &&
+          shapeString(t.shape) !== shapeString(s.spec.shape))
+      ) {
+        throw new LstmWasmError(
+          `${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`,
+        );
       }
       checkFinite(t, `${this.where}.setWeights: weights[${i}] (${s.spec.name})`);
       return t;
@@ -475,7 +575,10 @@ export function checkFinite(t: TensorData, where: string): void {
     if (!Number.isFinite(d[i])) {
       const idx: number[] = [];
       let r = i;
-      for (let a = t.shape.length - 1; a >= 0; a--) { idx.unshift(r % t.shape[a]); r = Math.floor(r / t.shape[a]); }
+      for (let a = t.shape.length - 1; a >= 0; a--) {
+        idx.unshift(r % t.shape[a]);
+        r = Math.floor(r / t.shape[a]);
+      }
       throw new LstmWasmError(`${where}: values must be finite, got ${d[i]} at [${idx.join(', ')}]`);
     }
   }
@@ -485,7 +588,9 @@ export { prod as sizeOfShape };
 
 export function validateShape(where: string, s: unknown, withBatch: boolean): (number | null)[] {
   if (!Array.isArray(s) || s.length === 0) {
-    throw new LstmWasmError(`${where} must be a non-empty array of sizes${withBatch ? ' [batch, ...]' : ''}, got ${show(s)}`);
+    throw new LstmWasmError(
+      `${where} must be a non-empty array of sizes${withBatch ? ' [batch, ...]' : ''}, got ${show(s)}`,
+    );
   }
   return s.map((d, i) => {
     // null: not known until data comes (the batch, or the steps of variable-length sequences);
@@ -521,13 +626,15 @@ export function rate(where: string, name: string, v: unknown): number {
 
 export function bool(where: string, name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new LstmWasmError(`${where}: option '${name}' must be true or false, got ${describe(v)}`);
   return v;
 }
 
 export function regularizer(where: string, name: string, v: unknown): Regularizer | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw new LstmWasmError(`${where}: option '${name}' must be { l2: number }, got ${show(v)}`);
+  if (typeof v !== 'object')
+    throw new LstmWasmError(`${where}: option '${name}' must be { l2: number }, got ${show(v)}`);
   checkOptions(`${where}: option '${name}'`, v, ['l2', 'className', 'config']);
   const l2 = (v as Regularizer).l2;
   if (typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) {

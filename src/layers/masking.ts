@@ -2,7 +2,15 @@
 // (they carry their state through it), as in Keras. Its output is its input, untouched.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { kerasLayerArgs, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  kerasLayerArgs,
+  Layer,
+  type LayerArgs,
+  type ParamSpec,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Options of Masking: `maskValue` (0). */
 export interface MaskingArgs extends LayerArgs {
@@ -19,15 +27,20 @@ export class Masking extends Layer {
   constructor(args: MaskingArgs = {}) {
     args = kerasLayerArgs<MaskingArgs>('masking', args, undefined, '{ maskValue: 0 }'); // mask_value
     super(args ?? {}, 'masking');
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${describe(args)}`);
     this.checkOptions(args, ['maskValue']);
     const v = args.maskValue ?? 0;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new LstmWasmError(`${this.where}: option 'maskValue' must be a number, got ${describe(args.maskValue)}`);
+    if (typeof v !== 'number' || Number.isNaN(v))
+      throw new LstmWasmError(`${this.where}: option 'maskValue' must be a number, got ${describe(args.maskValue)}`);
     this.maskValue = v;
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length !== 2) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps, features], got ${shapeString([null, ...input])}`);
+    if (input.length !== 2)
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, steps, features], got ${shapeString([null, ...input])}`,
+      );
     return input;
   }
 
@@ -47,7 +60,9 @@ export class Masking extends Layer {
     let out = 0;
     return {
       outShape: inShape,
-      get out() { return out; },
+      get out() {
+        return out;
+      },
       outMask: mask,
       forward(x: number) {
         out = x;

@@ -6,7 +6,17 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { EW } from '../runtime/abi.js';
-import { Layer, type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  type LayerArgs,
+  type NodeRunner,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -27,12 +37,16 @@ abstract class Merge extends Layer {
   }
 
   computeOutputShape(_input: Shape): Shape {
-    throw new LstmWasmError(`${this.where}: a merge layer takes a list of at least ${this.minInputs} tensors: apply([a, b])`);
+    throw new LstmWasmError(
+      `${this.where}: a merge layer takes a list of at least ${this.minInputs} tensors: apply([a, b])`,
+    );
   }
 
   computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     if (inputs.length < this.minInputs || inputs.length > this.maxInputs) {
-      throw new LstmWasmError(`${this.where}: expected ${this.maxInputs === this.minInputs ? `exactly ${this.minInputs}` : `at least ${this.minInputs}`} input tensors, got ${inputs.length}`);
+      throw new LstmWasmError(
+        `${this.where}: expected ${this.maxInputs === this.minInputs ? `exactly ${this.minInputs}` : `at least ${this.minInputs}`} input tensors, got ${inputs.length}`,
+      );
     }
     return [this.mergedShape(inputs)];
   }
@@ -41,7 +55,9 @@ abstract class Merge extends Layer {
     const first = shapeString(inputs[0]);
     inputs.forEach((s, i) => {
       if (shapeString(s) !== first) {
-        throw new LstmWasmError(`${this.where}: every input must have the same shape; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`);
+        throw new LstmWasmError(
+          `${this.where}: every input must have the same shape; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`,
+        );
       }
     });
     return inputs[0];
@@ -56,7 +72,9 @@ abstract class Merge extends Layer {
   }
 
   plan(): Runner {
-    throw new LstmWasmError(`${this.where}: a merge layer takes several inputs; it runs as a node of a functional model`);
+    throw new LstmWasmError(
+      `${this.where}: a merge layer takes several inputs; it runs as a node of a functional model`,
+    );
   }
 
   getConfig(): Record<string, unknown> {
@@ -80,11 +98,19 @@ abstract class Elementwise extends Merge {
   /** Average scales the sum by 1/n. */
   protected readonly average: boolean = false;
 
-  planNode(ctx: RunContext, inShapes: number[][], _params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    _params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     const { k, arena } = ctx;
     const shape = inShapes[0];
-    const N = prod(shape), m = inShapes.length;
-    const op = this.op, average = this.average;
+    const N = prod(shape),
+      m = inShapes.length;
+    const op = this.op,
+      average = this.average;
     // partial[j] = op(partial[j-1], x[j]), partial[0] = x[0]; the last one is the output (before Average's scale).
     const partial = [0, ...Array.from({ length: m - 1 }, () => arena.alloc(N))];
     const out = average ? arena.alloc(N) : partial[m - 1];
@@ -108,7 +134,10 @@ abstract class Elementwise extends Merge {
       },
       backward(dys: number[], needDx: boolean[]) {
         let gk = dys[0];
-        if (average) { k.scale_f32(N, gk, 1 / m, gScaled); gk = gScaled; }
+        if (average) {
+          k.scale_f32(N, gk, 1 / m, gScaled);
+          gk = gScaled;
+        }
         // Walk the fold back: d partial[j-1] and d x[j] from d partial[j].
         for (let j = m - 1; j >= 1; j--) {
           const into = j === 1 ? dxs[0] : g[j % 2];
@@ -123,46 +152,72 @@ abstract class Elementwise extends Merge {
 
 /** Adds its inputs (two or more, of one shape), elementwise. Masks: the AND of the inputs'. */
 export class Add extends Elementwise {
-  get className(): string { return 'Add'; }
+  get className(): string {
+    return 'Add';
+  }
   protected readonly op = EW.add;
-  constructor(args: LayerArgs = {}) { super(args, 'add'); }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'add');
+  }
 }
 
 /** Subtracts the second input from the first (exactly two, of one shape). */
 export class Subtract extends Elementwise {
-  get className(): string { return 'Subtract'; }
+  get className(): string {
+    return 'Subtract';
+  }
   protected readonly op = EW.subtract;
-  constructor(args: LayerArgs = {}) { super(args, 'subtract'); }
-  protected get maxInputs(): number { return 2; }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'subtract');
+  }
+  protected get maxInputs(): number {
+    return 2;
+  }
 }
 
 /** Multiplies its inputs (two or more, of one shape), elementwise. */
 export class Multiply extends Elementwise {
-  get className(): string { return 'Multiply'; }
+  get className(): string {
+    return 'Multiply';
+  }
   protected readonly op = EW.multiply;
-  constructor(args: LayerArgs = {}) { super(args, 'multiply'); }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'multiply');
+  }
 }
 
 /** The mean of its inputs (two or more, of one shape), elementwise. */
 export class Average extends Elementwise {
-  get className(): string { return 'Average'; }
+  get className(): string {
+    return 'Average';
+  }
   protected readonly op = EW.add;
   protected readonly average = true;
-  constructor(args: LayerArgs = {}) { super(args, 'average'); }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'average');
+  }
 }
 
 /** The elementwise maximum of its inputs; the gradient goes to the first of equal values, as TensorFlow. */
 export class Maximum extends Elementwise {
-  get className(): string { return 'Maximum'; }
+  get className(): string {
+    return 'Maximum';
+  }
   protected readonly op = EW.maximum;
-  constructor(args: LayerArgs = {}) { super(args, 'maximum'); }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'maximum');
+  }
 }
 
 /** The elementwise minimum of its inputs; the gradient goes to the first of equal values, as TensorFlow. */
 export class Minimum extends Elementwise {
-  get className(): string { return 'Minimum'; }
+  get className(): string {
+    return 'Minimum';
+  }
   protected readonly op = EW.minimum;
-  constructor(args: LayerArgs = {}) { super(args, 'minimum'); }
+  constructor(args: LayerArgs = {}) {
+    super(args, 'minimum');
+  }
 }
 
 /** Options of Concatenate: `axis` (default -1, counting the batch as axis 0). */
@@ -173,13 +228,18 @@ export interface ConcatenateArgs extends LayerArgs {
 
 /** Joins its inputs along `axis`; they must match on the other axes. Along the time axis the masks are joined too; else their AND is passed on. */
 export class Concatenate extends Merge {
-  get className(): string { return 'Concatenate'; }
+  get className(): string {
+    return 'Concatenate';
+  }
   readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
     super(args, 'concatenate', ['axis']);
     const axis = (args ?? {}).axis ?? -1;
-    if (!Number.isInteger(axis) || axis === 0) throw new LstmWasmError(`${this.where}: option 'axis' must be a non-zero integer (axis 0 is the batch; -1 is the last), got ${describe((args ?? {}).axis)}`);
+    if (!Number.isInteger(axis) || axis === 0)
+      throw new LstmWasmError(
+        `${this.where}: option 'axis' must be a non-zero integer (axis 0 is the batch; -1 is the last), got ${describe((args ?? {}).axis)}`,
+      );
     this.axis = axis;
   }
 
@@ -190,7 +250,8 @@ export class Concatenate extends Merge {
   /** The axis within one sample (0-based). */
   private sampleAxis(rank: number): number {
     const a = this.axis < 0 ? rank + 1 + this.axis : this.axis;
-    if (a < 1 || a > rank) throw new LstmWasmError(`${this.where}: axis ${this.axis} does not exist for inputs of rank ${rank + 1}`);
+    if (a < 1 || a > rank)
+      throw new LstmWasmError(`${this.where}: axis ${this.axis} does not exist for inputs of rank ${rank + 1}`);
     return a - 1;
   }
 
@@ -199,7 +260,10 @@ export class Concatenate extends Merge {
     const a = this.sampleAxis(rank);
     inputs.forEach((s, i) => {
       const ok = s.length === rank && s.every((d, j) => j === a || d === inputs[0][j]);
-      if (!ok) throw new LstmWasmError(`${this.where}: inputs must match except along axis ${this.axis}; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`);
+      if (!ok)
+        throw new LstmWasmError(
+          `${this.where}: inputs must match except along axis ${this.axis}; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`,
+        );
     });
     const sizes = inputs.map((s) => s[a]);
     const out = [...inputs[0]];
@@ -207,7 +271,13 @@ export class Concatenate extends Merge {
     return out;
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], _params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    _params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     const { k, arena } = ctx;
     const full = inShapes[0];
     const a = this.sampleAxis(full.length - 1) + 1; // axis in the full shape
@@ -238,7 +308,10 @@ export class Concatenate extends Merge {
           // Joined along time: the masks are joined too, ones where an input has none.
           k.fill_f32(B * Math.max(...inShapes.map((s) => s[1])), ones, 1);
           let t0 = 0;
-          inShapes.forEach((s, i) => { k.copy_blocks(B, s[1], ms[i] || ones, s[1], maskOut + t0 * 4, outShape[1]); t0 += s[1]; });
+          inShapes.forEach((s, i) => {
+            k.copy_blocks(B, s[1], ms[i] || ones, s[1], maskOut + t0 * 4, outShape[1]);
+            t0 += s[1];
+          });
           masks[0] = maskOut;
         } else {
           masks[0] = andMasks(ctx, B * full[1], ms, maskOut);

@@ -5,7 +5,18 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
-import { Layer, bool, regularizer, type LayerArgs, type ParamSlot, type ParamSpec, type Regularizer, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  bool,
+  regularizer,
+  type LayerArgs,
+  type ParamSlot,
+  type ParamSpec,
+  type Regularizer,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Options of LayerNormalization: `axis` (-1, the only one supported), `epsilon` (1e-3), `center`, `scale`, initializers and regularizers of beta and gamma. */
 export interface LayerNormalizationArgs extends LayerArgs {
@@ -38,15 +49,27 @@ export class LayerNormalization extends Layer {
   constructor(args: LayerNormalizationArgs = {}) {
     super(args ?? {}, 'layer_normalization');
     const a = args ?? {};
-    this.checkOptions(a, ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer']);
+    this.checkOptions(a, [
+      'axis',
+      'epsilon',
+      'center',
+      'scale',
+      'betaInitializer',
+      'gammaInitializer',
+      'betaRegularizer',
+      'gammaRegularizer',
+    ]);
     const w = this.where;
-    const ax = Array.isArray(a.axis) && a.axis.length === 1 ? a.axis[0] : a.axis ?? -1;
+    const ax = Array.isArray(a.axis) && a.axis.length === 1 ? a.axis[0] : (a.axis ?? -1);
     if (typeof ax !== 'number' || !Number.isInteger(ax) || ax === 0 || ax < -1) {
-      throw new LstmWasmError(`${w}: option 'axis' must be -1 (the last axis; lstm-wasm normalizes over the last axis only), got ${describe(a.axis)}`);
+      throw new LstmWasmError(
+        `${w}: option 'axis' must be -1 (the last axis; lstm-wasm normalizes over the last axis only), got ${describe(a.axis)}`,
+      );
     }
     this.axis = ax;
     const eps = a.epsilon ?? 1e-3;
-    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new LstmWasmError(`${w}: option 'epsilon' must be a positive number, got ${describe(a.epsilon)}`);
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps))
+      throw new LstmWasmError(`${w}: option 'epsilon' must be a positive number, got ${describe(a.epsilon)}`);
     this.epsilon = eps;
     this.center = bool(w, 'center', a.center, true);
     this.scale = bool(w, 'scale', a.scale, true);
@@ -57,26 +80,51 @@ export class LayerNormalization extends Layer {
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length < 1) throw new LstmWasmError(`${this.where}: expected input of shape [batch, ..., features], got ${shapeString([null, ...input])}`);
+    if (input.length < 1)
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, ..., features], got ${shapeString([null, ...input])}`,
+      );
     if (this.axis !== -1 && this.axis !== input.length) {
-      throw new LstmWasmError(`${this.where}: option 'axis' ${this.axis} is not the last axis of input ${shapeString([null, ...input])} (that is -1 or ${input.length}); lstm-wasm normalizes over the last axis only`);
+      throw new LstmWasmError(
+        `${this.where}: option 'axis' ${this.axis} is not the last axis of input ${shapeString([null, ...input])} (that is -1 or ${input.length}); lstm-wasm normalizes over the last axis only`,
+      );
     }
-    if (input[input.length - 1] === null) throw new LstmWasmError(`${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`);
+    if (input[input.length - 1] === null)
+      throw new LstmWasmError(
+        `${this.where}: the last size of the input must be known, got ${shapeString([null, ...input])}`,
+      );
     return input;
   }
 
   paramSpecs(input: Shape): ParamSpec[] {
     const D = input[input.length - 1] as number;
     const specs: ParamSpec[] = [];
-    if (this.scale) specs.push({ name: 'gamma', shape: [D], init: initSpec(this.gammaInitializer, [D]), regularizer: this.gammaRegularizer });
-    if (this.center) specs.push({ name: 'beta', shape: [D], init: initSpec(this.betaInitializer, [D]), regularizer: this.betaRegularizer });
+    if (this.scale)
+      specs.push({
+        name: 'gamma',
+        shape: [D],
+        init: initSpec(this.gammaInitializer, [D]),
+        regularizer: this.gammaRegularizer,
+      });
+    if (this.center)
+      specs.push({
+        name: 'beta',
+        shape: [D],
+        init: initSpec(this.betaInitializer, [D]),
+        regularizer: this.betaRegularizer,
+      });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = {
-      ...this.baseConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
-      betaInitializer: this.betaInitializer, gammaInitializer: this.gammaInitializer,
+      ...this.baseConfig(),
+      axis: this.axis,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      betaInitializer: this.betaInitializer,
+      gammaInitializer: this.gammaInitializer,
     };
     if (this.betaRegularizer) c.betaRegularizer = this.betaRegularizer;
     if (this.gammaRegularizer) c.gammaRegularizer = this.gammaRegularizer;
@@ -90,17 +138,36 @@ export class LayerNormalization extends Layer {
     const gamma = this.scale ? params[0] : null;
     const beta = this.center ? params[this.scale ? 1 : 0] : null;
     const eps = this.epsilon;
-    const y = arena.alloc(M * D), mean = arena.alloc(M), rstd = arena.alloc(M), dx = arena.alloc(M * D);
-    let x = 0, mask = 0;
+    const y = arena.alloc(M * D),
+      mean = arena.alloc(M),
+      rstd = arena.alloc(M),
+      dx = arena.alloc(M * D);
+    let x = 0,
+      mask = 0;
     return {
-      outShape: inShape, out: y,
-      get outMask() { return mask; },
+      outShape: inShape,
+      out: y,
+      get outMask() {
+        return mask;
+      },
       forward(xIn: number, maskIn: number) {
-        x = xIn; mask = maskIn;
+        x = xIn;
+        mask = maskIn;
         k.layer_norm_forward(M, D, eps, x, gamma ? gamma.ptr : 0, beta ? beta.ptr : 0, y, mean, rstd);
       },
       backward(dy: number, needDx: boolean) {
-        k.layer_norm_backward(M, D, x, gamma ? gamma.ptr : 0, mean, rstd, dy, needDx ? dx : 0, gamma ? gamma.grad : 0, beta ? beta.grad : 0);
+        k.layer_norm_backward(
+          M,
+          D,
+          x,
+          gamma ? gamma.ptr : 0,
+          mean,
+          rstd,
+          dy,
+          needDx ? dx : 0,
+          gamma ? gamma.grad : 0,
+          beta ? beta.grad : 0,
+        );
         return needDx ? dx : 0;
       },
     };

@@ -21,15 +21,26 @@ export interface Pooling1DArgs extends LayerArgs {
 }
 
 /** Output steps and the steps of padding before step 0, as TensorFlow. */
-export function poolGeometry(T: number, P: number, stride: number, padding: 'valid' | 'same'): { To: number; padL: number } {
+export function poolGeometry(
+  T: number,
+  P: number,
+  stride: number,
+  padding: 'valid' | 'same',
+): { To: number; padL: number } {
   if (padding === 'valid') return { To: T >= P ? Math.floor((T - P) / stride) + 1 : 0, padL: 0 };
   const To = Math.ceil(T / stride);
   return { To, padL: Math.floor(Math.max((To - 1) * stride + P - T, 0) / 2) };
 }
 
 function sequenceInput(layer: Layer, input: Shape): void {
-  if (input.length !== 2) throw new LstmWasmError(`${layer.where}: expected input of shape [batch, steps, channels], got ${shapeString([null, ...input])}`);
-  if (input[1] === null) throw new LstmWasmError(`${layer.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`);
+  if (input.length !== 2)
+    throw new LstmWasmError(
+      `${layer.where}: expected input of shape [batch, steps, channels], got ${shapeString([null, ...input])}`,
+    );
+  if (input[1] === null)
+    throw new LstmWasmError(
+      `${layer.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`,
+    );
 }
 
 abstract class Pooling1D extends Layer {
@@ -46,14 +57,18 @@ abstract class Pooling1D extends Layer {
     this.poolSize = size1(w, 'poolSize', a.poolSize, 2);
     this.strides = size1(w, 'strides', a.strides, this.poolSize);
     const p = a.padding ?? 'valid';
-    if (p !== 'valid' && p !== 'same') throw new LstmWasmError(`${w}: option 'padding' must be 'valid' or 'same', got ${describe(a.padding)}`);
+    if (p !== 'valid' && p !== 'same')
+      throw new LstmWasmError(`${w}: option 'padding' must be 'valid' or 'same', got ${describe(a.padding)}`);
     this.padding = p;
     channelsLast(w, a.dataFormat);
   }
 
   private checkSteps(T: number, input: Shape): number {
     const { To } = poolGeometry(T, this.poolSize, this.strides, this.padding);
-    if (To <= 0) throw new LstmWasmError(`${this.where}: poolSize ${this.poolSize} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or a smaller poolSize`);
+    if (To <= 0)
+      throw new LstmWasmError(
+        `${this.where}: poolSize ${this.poolSize} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or a smaller poolSize`,
+      );
     return To;
   }
 
@@ -67,20 +82,34 @@ abstract class Pooling1D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), poolSize: [this.poolSize], strides: [this.strides], padding: this.padding, dataFormat: 'channelsLast' };
+    return {
+      ...this.baseConfig(),
+      poolSize: [this.poolSize],
+      strides: [this.strides],
+      padding: this.padding,
+      dataFormat: 'channelsLast',
+    };
   }
 
   plan(ctx: RunContext, inShape: number[]): Runner {
     const { k, arena } = ctx;
     const [B, T, C] = inShape;
-    const P = this.poolSize, s = this.strides, kind = this.kind;
+    const P = this.poolSize,
+      s = this.strides,
+      kind = this.kind;
     const To = this.checkSteps(T, inShape.slice(1));
     const { padL } = poolGeometry(T, P, s, this.padding);
-    const y = arena.alloc(B * To * C), dx = arena.alloc(B * T * C);
+    const y = arena.alloc(B * To * C),
+      dx = arena.alloc(B * T * C);
     let x = 0;
     return {
-      outShape: [B, To, C], out: y, outMask: 0,
-      forward(xIn: number) { x = xIn; k.pool1d_forward(kind, B, T, C, P, s, padL, To, x, y); },
+      outShape: [B, To, C],
+      out: y,
+      outMask: 0,
+      forward(xIn: number) {
+        x = xIn;
+        k.pool1d_forward(kind, B, T, C, P, s, padL, To, x, y);
+      },
       backward(dy: number, needDx: boolean) {
         if (!needDx) return 0;
         k.pool1d_backward(kind, B, T, C, P, s, padL, To, x, dy, dx);
@@ -92,16 +121,24 @@ abstract class Pooling1D extends Layer {
 
 /** The largest value in each window of `poolSize` steps, per channel. */
 export class MaxPooling1D extends Pooling1D {
-  get className(): string { return 'MaxPooling1D'; }
+  get className(): string {
+    return 'MaxPooling1D';
+  }
   protected readonly kind = POOL_MAX;
-  constructor(args: Pooling1DArgs = {}) { super(args, 'max_pooling1d'); }
+  constructor(args: Pooling1DArgs = {}) {
+    super(args, 'max_pooling1d');
+  }
 }
 
 /** The mean of each window of `poolSize` steps, per channel; at the edges of 'same' padding, over the steps present (as Keras). */
 export class AveragePooling1D extends Pooling1D {
-  get className(): string { return 'AveragePooling1D'; }
+  get className(): string {
+    return 'AveragePooling1D';
+  }
   protected readonly kind = POOL_AVG;
-  constructor(args: Pooling1DArgs = {}) { super(args, 'average_pooling1d'); }
+  constructor(args: Pooling1DArgs = {}) {
+    super(args, 'average_pooling1d');
+  }
 }
 
 /** Options of the global pooling layers: `keepdims` (false). */
@@ -146,13 +183,19 @@ abstract class GlobalPooling1D extends Layer {
   plan(ctx: RunContext, inShape: number[]): Runner {
     const { k, arena } = ctx;
     const [B, T, C] = inShape;
-    const kind = this.kind, usesMask = this.usesMask;
-    const y = arena.alloc(B * C), dx = arena.alloc(B * T * C);
-    let x = 0, mask = 0;
+    const kind = this.kind,
+      usesMask = this.usesMask;
+    const y = arena.alloc(B * C),
+      dx = arena.alloc(B * T * C);
+    let x = 0,
+      mask = 0;
     return {
-      outShape: this.keepdims ? [B, 1, C] : [B, C], out: y, outMask: 0,
+      outShape: this.keepdims ? [B, 1, C] : [B, C],
+      out: y,
+      outMask: 0,
       forward(xIn: number, maskIn: number) {
-        x = xIn; mask = usesMask ? maskIn : 0;
+        x = xIn;
+        mask = usesMask ? maskIn : 0;
         k.global_pool1d_forward(kind, B, T, C, x, mask, y);
       },
       backward(dy: number, needDx: boolean) {
@@ -166,15 +209,25 @@ abstract class GlobalPooling1D extends Layer {
 
 /** The mean over all steps, per channel: [batch, steps, channels] → [batch, channels]; masked steps are left out, as Keras. */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
-  get className(): string { return 'GlobalAveragePooling1D'; }
+  get className(): string {
+    return 'GlobalAveragePooling1D';
+  }
   protected readonly kind = POOL_AVG;
-  constructor(args: GlobalPooling1DArgs = {}) { super(args, 'global_average_pooling1d'); }
-  protected get usesMask(): boolean { return true; }
+  constructor(args: GlobalPooling1DArgs = {}) {
+    super(args, 'global_average_pooling1d');
+  }
+  protected get usesMask(): boolean {
+    return true;
+  }
 }
 
 /** The largest value over all steps, per channel: [batch, steps, channels] → [batch, channels]. */
 export class GlobalMaxPooling1D extends GlobalPooling1D {
-  get className(): string { return 'GlobalMaxPooling1D'; }
+  get className(): string {
+    return 'GlobalMaxPooling1D';
+  }
   protected readonly kind = POOL_MAX;
-  constructor(args: GlobalPooling1DArgs = {}) { super(args, 'global_max_pooling1d'); }
+  constructor(args: GlobalPooling1DArgs = {}) {
+    super(args, 'global_max_pooling1d');
+  }
 }

@@ -9,13 +9,25 @@
 import { LstmWasmError } from '../errors.js';
 import { ACT } from './activations.js';
 import { Dense, type DenseArgs } from './dense.js';
-import { GRU, LSTM, SimpleRNN, planRecurrent, type Cell, type GRUArgs, type LSTMArgs, type Recurrent, type RecurrentArgs } from './recurrent.js';
+import {
+  GRU,
+  LSTM,
+  SimpleRNN,
+  planRecurrent,
+  type Cell,
+  type GRUArgs,
+  type LSTMArgs,
+  type Recurrent,
+  type RecurrentArgs,
+} from './recurrent.js';
 import type { NodeRunner, ParamSlot, ParamSpec, PlanOptions, RunContext, Runner, Shape } from './layer.js';
 import type { Node } from '../engine/symbolic.js';
 import { FLAG } from '../runtime/abi.js';
 
 function noTraining(where: string): never {
-  throw new LstmWasmError(`${where}: a quantized layer runs inference only (predict, evaluate, step); train the float model, then quantize() it again`);
+  throw new LstmWasmError(
+    `${where}: a quantized layer runs inference only (predict, evaluate, step); train the float model, then quantize() it again`,
+  );
 }
 
 /** The float layer's parameters, then one scale per output column for the kernel and the recurrent kernel. */
@@ -27,16 +39,34 @@ function recurrentSpecs(float: ParamSpec[], G: number): ParamSpec[] {
 }
 
 /** The shared recurrent runner over a quantized cell: it takes the float layout; the scales (the last two slots) go to the cell. */
-function planQuantized(layer: Recurrent, cell: Cell, ctx: RunContext, inShapes: number[][], params: ParamSlot[], withStates: boolean): NodeRunner {
+function planQuantized(
+  layer: Recurrent,
+  cell: Cell,
+  ctx: RunContext,
+  inShapes: number[][],
+  params: ParamSlot[],
+  withStates: boolean,
+): NodeRunner {
   return planRecurrent(layer, cell, ctx, inShapes, params.slice(0, -2), withStates);
 }
 
 function asRunner(r: NodeRunner): Runner {
   return {
-    outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
-    forward(x, mask, training) { r.forward([x], [mask], training); },
-    backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
-    trace: r.trace, states: r.states,
+    outShape: r.outShapes[0],
+    get out() {
+      return r.outs[0];
+    },
+    get outMask() {
+      return r.outMasks[0];
+    },
+    forward(x, mask, training) {
+      r.forward([x], [mask], training);
+    },
+    backward(dy, needDx) {
+      return r.backward([dy], [needDx])[0];
+    },
+    trace: r.trace,
+    states: r.states,
   };
 }
 
@@ -53,7 +83,8 @@ export class QuantizedDense extends Dense {
   }
 
   paramSpecs(input: Shape): ParamSpec[] {
-    const K = input[input.length - 1] as number, N = this.units;
+    const K = input[input.length - 1] as number,
+      N = this.units;
     const specs: ParamSpec[] = [
       { name: 'kernel', shape: [K, N], init: { kind: 'zeros' } },
       { name: 'kernel_scale', shape: [N], init: { kind: 'zeros' } },
@@ -64,7 +95,8 @@ export class QuantizedDense extends Dense {
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
     const { k, arena } = ctx;
-    const K = inShape[inShape.length - 1], N = this.units;
+    const K = inShape[inShape.length - 1],
+      N = this.units;
     const M = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
     const [W, S] = params;
     const bias = this.useBias ? params[2] : null;
@@ -79,7 +111,9 @@ export class QuantizedDense extends Dense {
     return {
       outShape: [...inShape.slice(0, -1), N],
       out: y,
-      get outMask() { return mask; },
+      get outMask() {
+        return mask;
+      },
       logits,
       fusedLogits: fused,
       forward(x: number, maskIn: number) {
@@ -124,19 +158,54 @@ export class QuantizedLSTM extends LSTM {
 
   /** The cell of the shared recurrent runner, over the int8 kernels and these scales. */
   private quantizedCell(params: ParamSlot[]): Cell {
-    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
-    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const act = ACT[this.activation],
+      rec = ACT[this.recurrentActivation];
+    const sw = params[params.length - 2].ptr,
+      su = params[params.length - 1].ptr;
     const where = this.where;
     return {
-      gateCount: 4, extra: true, extraIsCell: true, flags: this.peephole ? FLAG.peephole : 0,
+      gateCount: 4,
+      extra: true,
+      extraIsCell: true,
+      flags: this.peephole ? FLAG.peephole : 0,
       scratchSize: (k, B, T, I, H, f) => k.lstm_q8_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.lstm_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, sw, c.U, su, c.bias, c.peep, c.h0, c.c0, c.mask,
-        c.gates, c.extra, c.hseq, c.hT, c.cT, c.scratch),
+      forward: (k, c) =>
+        k.lstm_q8_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          sw,
+          c.U,
+          su,
+          c.bias,
+          c.peep,
+          c.h0,
+          c.c0,
+          c.mask,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.hT,
+          c.cT,
+          c.scratch,
+        ),
       backward: () => noTraining(where),
     };
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
   }
 
@@ -155,7 +224,8 @@ export class QuantizedGRU extends GRU {
 
   constructor(args: GRUArgs) {
     super(args);
-    if (!this.resetAfter) throw new LstmWasmError(`${this.where}: only GRUs with resetAfter: true (the Keras default) can be quantized`);
+    if (!this.resetAfter)
+      throw new LstmWasmError(`${this.where}: only GRUs with resetAfter: true (the Keras default) can be quantized`);
   }
 
   paramSpecs(input: Shape): ParamSpec[] {
@@ -163,18 +233,51 @@ export class QuantizedGRU extends GRU {
   }
 
   private quantizedCell(params: ParamSlot[]): Cell {
-    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
-    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const act = ACT[this.activation],
+      rec = ACT[this.recurrentActivation];
+    const sw = params[params.length - 2].ptr,
+      su = params[params.length - 1].ptr;
     const where = this.where;
     return {
-      gateCount: 3, extra: true, extraIsCell: false, flags: FLAG.resetAfter,
+      gateCount: 3,
+      extra: true,
+      extraIsCell: false,
+      flags: FLAG.resetAfter,
       scratchSize: (k, B, T, I, H, f) => k.gru_q8_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.gru_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, sw, c.U, su, c.bias, c.h0, c.mask, c.gates, c.extra, c.hseq, c.hT, c.scratch),
+      forward: (k, c) =>
+        k.gru_q8_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          sw,
+          c.U,
+          su,
+          c.bias,
+          c.h0,
+          c.mask,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.hT,
+          c.scratch,
+        ),
       backward: () => noTraining(where),
     };
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
   }
 
@@ -201,17 +304,46 @@ export class QuantizedSimpleRNN extends SimpleRNN {
 
   private quantizedCell(params: ParamSlot[]): Cell {
     const act = ACT[this.activation];
-    const sw = params[params.length - 2].ptr, su = params[params.length - 1].ptr;
+    const sw = params[params.length - 2].ptr,
+      su = params[params.length - 1].ptr;
     const where = this.where;
     return {
-      gateCount: 0, extra: false, extraIsCell: false, flags: 0,
+      gateCount: 0,
+      extra: false,
+      extraIsCell: false,
+      flags: 0,
       scratchSize: (k, B, T, I, H, f) => k.rnn_q8_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.rnn_q8_forward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, sw, c.U, su, c.bias, c.h0, c.mask, c.hseq, c.hT, c.scratch),
+      forward: (k, c) =>
+        k.rnn_q8_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          c.x,
+          c.W,
+          sw,
+          c.U,
+          su,
+          c.bias,
+          c.h0,
+          c.mask,
+          c.hseq,
+          c.hT,
+          c.scratch,
+        ),
       backward: () => noTraining(where),
     };
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
   }
 

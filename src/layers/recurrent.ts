@@ -6,8 +6,21 @@ import { firstNonFinite, shapeString, toTensor, type TensorLike } from '../tenso
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
 import {
-  Layer, bool, expectRank, positiveInt, rate, regularizer,
-  type LayerArgs, type NodeRunner, type ParamSlot, type ParamSpec, type PlanOptions, type Regularizer, type RunContext, type Runner, type Shape,
+  Layer,
+  bool,
+  expectRank,
+  positiveInt,
+  rate,
+  regularizer,
+  type LayerArgs,
+  type NodeRunner,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type Regularizer,
+  type RunContext,
+  type Runner,
+  type Shape,
   kerasLayerArgs,
 } from './layer.js';
 import type { Kernels } from '../runtime/kernels.js';
@@ -46,16 +59,32 @@ export interface GRUArgs extends RecurrentArgs {
 }
 
 const COMMON_OPTIONS = [
-  'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
-  'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'dropout', 'recurrentDropout',
-  'returnSequences', 'returnState', 'goBackwards', 'stateful', 'unroll', 'implementation',
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'dropout',
+  'recurrentDropout',
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'unroll',
+  'implementation',
 ];
 
 const ELEMENTWISE: ActivationName[] = ['tanh', 'relu', 'sigmoid', 'hardSigmoid', 'linear'];
 
 import { FLAG } from '../runtime/abi.js';
-const FLAG_PEEPHOLE = FLAG.peephole, FLAG_RESET_AFTER = FLAG.resetAfter, FLAG_GO_BACKWARDS = FLAG.goBackwards, FLAG_PACKED = FLAG.packed;
-
+const FLAG_PEEPHOLE = FLAG.peephole,
+  FLAG_RESET_AFTER = FLAG.resetAfter,
+  FLAG_GO_BACKWARDS = FLAG.goBackwards,
+  FLAG_PACKED = FLAG.packed;
 
 export abstract class Recurrent extends Layer {
   readonly units: number;
@@ -81,7 +110,8 @@ export abstract class Recurrent extends Layer {
 
   constructor(args: RecurrentArgs, snake: string, extra: string[]) {
     super(args, snake);
-    if (args === null || typeof args !== 'object') throw new LstmWasmError(`${snake}: expected an options object such as { units: 32 }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new LstmWasmError(`${snake}: expected an options object such as { units: 32 }, got ${describe(args)}`);
     this.checkOptions(args, [...COMMON_OPTIONS, ...extra]);
     const w = this.where;
     this.units = positiveInt(w, 'units', args.units);
@@ -100,13 +130,18 @@ export abstract class Recurrent extends Layer {
     this.goBackwards = bool(w, 'goBackwards', args.goBackwards, false);
     this.stateful = bool(w, 'stateful', args.stateful, false);
     if (this.stateful && this.batchSize === null && this.inputShape !== undefined) {
-      throw new LstmWasmError(`${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, features] instead of 'inputShape' (as in Keras), or apply it to input({ batchShape })`);
+      throw new LstmWasmError(
+        `${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, features] instead of 'inputShape' (as in Keras), or apply it to input({ batchShape })`,
+      );
     }
   }
 
   computeOutputShape(input: Shape): Shape {
     expectRank(this, input, 2, '[batch, steps, features] (rank 3)');
-    if (input[1] === null) throw new LstmWasmError(`${this.where}: the number of features (last size of the input shape) must be known, got ${shapeString([null, ...input])}`);
+    if (input[1] === null)
+      throw new LstmWasmError(
+        `${this.where}: the number of features (last size of the input shape) must be known, got ${shapeString([null, ...input])}`,
+      );
     return this.returnSequences ? [input[0], this.units] : [this.units];
   }
 
@@ -119,13 +154,16 @@ export abstract class Recurrent extends Layer {
   computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     const out = this.computeOutputShape(inputs[0]);
     checkInitialStates(this, inputs.slice(1), this.stateNames, this.units);
-    if (this.stateful && inputs.length > 1) throw new LstmWasmError(`${this.where}: a stateful layer carries its own state; it takes no initialState`);
+    if (this.stateful && inputs.length > 1)
+      throw new LstmWasmError(`${this.where}: a stateful layer carries its own state; it takes no initialState`);
     return this.returnState ? [out, ...this.stateNames.map(() => [this.units])] : [out];
   }
 
   protected checkBatch(batch: number | null): void {
     if (this.stateful && batch === null && this.batchSize === null) {
-      throw new LstmWasmError(`${this.where}: a stateful layer needs a fixed batch size: apply it to input({ batchShape: [batch, steps, features] }), or give it batchInputShape`);
+      throw new LstmWasmError(
+        `${this.where}: a stateful layer needs a fixed batch size: apply it to input({ batchShape: [batch, steps, features] }), or give it batchInputShape`,
+      );
     }
   }
 
@@ -143,14 +181,31 @@ export abstract class Recurrent extends Layer {
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
     const r = planRecurrent(this, this.cell(), ctx, [inShape], params, false);
     return {
-      outShape: r.outShapes[0], get out() { return r.outs[0]; }, get outMask() { return r.outMasks[0]; },
-      forward(x, mask, training) { r.forward([x], [mask], training); },
-      backward(dy, needDx) { return r.backward([dy], [needDx])[0]; },
-      trace: r.trace, states: r.states,
+      outShape: r.outShapes[0],
+      get out() {
+        return r.outs[0];
+      },
+      get outMask() {
+        return r.outMasks[0];
+      },
+      forward(x, mask, training) {
+        r.forward([x], [mask], training);
+      },
+      backward(dy, needDx) {
+        return r.backward([dy], [needDx])[0];
+      },
+      trace: r.trace,
+      states: r.states,
     };
   }
 
-  planNode(ctx: RunContext, inShapes: number[][], params: ParamSlot[], _options: PlanOptions = {}, _node?: Node): NodeRunner {
+  planNode(
+    ctx: RunContext,
+    inShapes: number[][],
+    params: ParamSlot[],
+    _options: PlanOptions = {},
+    _node?: Node,
+  ): NodeRunner {
     return planRecurrent(this, this.cell(), ctx, inShapes, params, this.returnState);
   }
 
@@ -160,12 +215,25 @@ export abstract class Recurrent extends Layer {
 
   /** Keras names and order: kernel, recurrent_kernel, bias. */
   paramSpecs(input: Shape): ParamSpec[] {
-    const I = this.features(input), H = this.units, G = this.blocks;
+    const I = this.features(input),
+      H = this.units,
+      G = this.blocks;
     const specs: ParamSpec[] = [
-      { name: 'kernel', shape: [I, G * H], init: initSpec(this.kernelInitializer, [I, G * H]), regularizer: this.kernelRegularizer },
-      { name: 'recurrent_kernel', shape: [H, G * H], init: initSpec(this.recurrentInitializer, [H, G * H]), regularizer: this.recurrentRegularizer },
+      {
+        name: 'kernel',
+        shape: [I, G * H],
+        init: initSpec(this.kernelInitializer, [I, G * H]),
+        regularizer: this.kernelRegularizer,
+      },
+      {
+        name: 'recurrent_kernel',
+        shape: [H, G * H],
+        init: initSpec(this.recurrentInitializer, [H, G * H]),
+        regularizer: this.recurrentRegularizer,
+      },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: this.biasShape(), init: this.biasInit(), regularizer: this.biasRegularizer });
+    if (this.useBias)
+      specs.push({ name: 'bias', shape: this.biasShape(), init: this.biasInit(), regularizer: this.biasRegularizer });
     return specs;
   }
 
@@ -202,7 +270,11 @@ export abstract class Recurrent extends Layer {
     this.checkStateful('getStates');
     const n = (this.batchSize as number) * this.units;
     const out: { data: Float32Array; shape: number[] }[] = [];
-    for (let i = 0; i < this.stateCount; i++) out.push({ data: this.stateCtx!.arena.read(this.statePtr + i * n * 4, n), shape: [this.batchSize as number, this.units] });
+    for (let i = 0; i < this.stateCount; i++)
+      out.push({
+        data: this.stateCtx!.arena.read(this.statePtr + i * n * 4, n),
+        shape: [this.batchSize as number, this.units],
+      });
     return out;
   }
 
@@ -211,21 +283,32 @@ export abstract class Recurrent extends Layer {
     this.checkStateful('setState');
     const n = (this.batchSize as number) * this.units;
     if (!Number.isInteger(i) || i < 0 || i >= this.stateCount) {
-      throw new LstmWasmError(`${this.where}: setState: state index ${describe(i)} does not exist: it must be ${this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'}`);
+      throw new LstmWasmError(
+        `${this.where}: setState: state index ${describe(i)} does not exist: it must be ${this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'}`,
+      );
     }
     const t = toTensor(values, 'values', `${this.where}: setState`);
-    if (t.data.length !== n) throw new LstmWasmError(`${this.where}: state ${i} must hold ${n} values ([${this.batchSize}, ${this.units}]), got ${t.data.length}`);
+    if (t.data.length !== n)
+      throw new LstmWasmError(
+        `${this.where}: state ${i} must hold ${n} values ([${this.batchSize}, ${this.units}]), got ${t.data.length}`,
+      );
     const bad = firstNonFinite(t.data);
-    if (bad >= 0) throw new LstmWasmError(`${this.where}: setState: values must be finite, got ${t.data[bad]} at ${bad}`);
+    if (bad >= 0)
+      throw new LstmWasmError(`${this.where}: setState: values must be finite, got ${t.data[bad]} at ${bad}`);
     this.stateCtx!.arena.write(this.statePtr + i * n * 4, t.data);
   }
 
   private checkStateful(what: string): void {
-    if (!this.stateful) throw new LstmWasmError(`${this.where}: ${what}() is for stateful layers; this one was made with stateful: false`);
+    if (!this.stateful)
+      throw new LstmWasmError(
+        `${this.where}: ${what}() is for stateful layers; this one was made with stateful: false`,
+      );
     if (!this.stateCtx) {
-      throw new LstmWasmError(this.wasBuilt
-        ? `${this.where}: ${what}(): its model was disposed`
-        : `${this.where}: ${what}() needs the layer to belong to a built model`);
+      throw new LstmWasmError(
+        this.wasBuilt
+          ? `${this.where}: ${what}(): its model was disposed`
+          : `${this.where}: ${what}() needs the layer to belong to a built model`,
+      );
     }
   }
 
@@ -236,17 +319,28 @@ export abstract class Recurrent extends Layer {
   checkPlan(inShape: number[]): [number, number, number] {
     const [B, T, I] = inShape;
     if (this.stateful && B !== this.batchSize) {
-      throw new LstmWasmError(`${this.where}: this stateful layer was built for batches of ${this.batchSize} (batchInputShape), got a batch of ${B}`);
+      throw new LstmWasmError(
+        `${this.where}: this stateful layer was built for batches of ${this.batchSize} (batchInputShape), got a batch of ${B}`,
+      );
     }
     return [B, T, I];
   }
 
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = {
-      ...this.baseConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, recurrentInitializer: this.recurrentInitializer, biasInitializer: this.biasInitializer,
-      dropout: this.dropout, recurrentDropout: this.recurrentDropout, returnSequences: this.returnSequences,
-      returnState: this.returnState, goBackwards: this.goBackwards, stateful: this.stateful,
+      ...this.baseConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      stateful: this.stateful,
     };
     if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
     if (this.recurrentRegularizer) c.recurrentRegularizer = this.recurrentRegularizer;
@@ -255,28 +349,58 @@ export abstract class Recurrent extends Layer {
   }
 }
 
-
 /** Checks initial-state shapes: as many as the cell has states, each [units]. */
 export function checkInitialStates(layer: Layer, states: Shape[], names: string[], units: number): void {
   if (states.length === 0) return;
   if (states.length !== names.length) {
-    throw new LstmWasmError(`${layer.where}: initialState must hold ${names.length} tensor${names.length > 1 ? 's' : ''} (${names.join(', ')}), got ${states.length}`);
+    throw new LstmWasmError(
+      `${layer.where}: initialState must hold ${names.length} tensor${names.length > 1 ? 's' : ''} (${names.join(', ')}), got ${states.length}`,
+    );
   }
   states.forEach((s, i) => {
     if (s.length !== 1 || s[0] !== units) {
-      throw new LstmWasmError(`${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ${shapeString([null, ...s])}`);
+      throw new LstmWasmError(
+        `${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ${shapeString([null, ...s])}`,
+      );
     }
   });
 }
 
 /** Addresses one kernel call takes (0 = absent). */
 interface CellCall {
-  B: number; T: number; I: number; H: number; flags: number;
-  x: number; W: number; U: number; bias: number; peep: number; h0: number; c0: number; mask: number; xDrop: number; hDrop: number;
-  gates: number; extra: number; hseq: number; hT: number; cT: number; scratch: number;
+  B: number;
+  T: number;
+  I: number;
+  H: number;
+  flags: number;
+  x: number;
+  W: number;
+  U: number;
+  bias: number;
+  peep: number;
+  h0: number;
+  c0: number;
+  mask: number;
+  xDrop: number;
+  hDrop: number;
+  gates: number;
+  extra: number;
+  hseq: number;
+  hT: number;
+  cT: number;
+  scratch: number;
 }
 interface CellBackCall extends CellCall {
-  dhseq: number; dhT: number; dcT: number; dW: number; dU: number; db: number; dpeep: number; dx: number; dh0: number; dc0: number;
+  dhseq: number;
+  dhT: number;
+  dcT: number;
+  dW: number;
+  dU: number;
+  db: number;
+  dpeep: number;
+  dx: number;
+  dh0: number;
+  dc0: number;
 }
 
 /** One cell's kernels and the buffers they need beyond the shared ones. */
@@ -310,18 +434,27 @@ class PackedTracker {
  * persistent state. Backward takes the gradients at the output and at the final states, and
  * gives them at x and at the initial states.
  */
-export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inShapes: number[][], params: ParamSlot[], withStates: boolean): NodeRunner {
+export function planRecurrent(
+  layer: Recurrent,
+  cell: Cell,
+  ctx: RunContext,
+  inShapes: number[][],
+  params: ParamSlot[],
+  withStates: boolean,
+): NodeRunner {
   const { k, arena } = ctx;
   const [B, T, I] = layer.checkPlan(inShapes[0]);
   const H = layer.units;
   const S = layer.stateCount;
   const given = inShapes.length > 1;
-  if (given && inShapes.length !== 1 + S) throw new LstmWasmError(`${layer.where}: expected ${S} initial states, got ${inShapes.length - 1}`);
+  if (given && inShapes.length !== 1 + S)
+    throw new LstmWasmError(`${layer.where}: expected ${S} initial states, got ${inShapes.length - 1}`);
   const flags = layer.flags() | cell.flags;
   const seq = layer.returnSequences;
   // The order of these buffers is the one the kernels were tuned with (their distances matter to
   // the cache): the output sequence, the last h, dropout masks, dx, scratch, then per-step state.
-  const hseq = arena.alloc(B * T * H), hT = arena.alloc(B * H);
+  const hseq = arena.alloc(B * T * H),
+    hT = arena.alloc(B * H);
   const xDropBuf = layer.dropout > 0 ? arena.alloc(B * I) : 0;
   const hDropBuf = layer.recurrentDropout > 0 ? arena.alloc(B * H) : 0;
   const dxBuf = arena.alloc(B * T * I);
@@ -330,68 +463,137 @@ export function planRecurrent(layer: Recurrent, cell: Cell, ctx: RunContext, inS
   const extra = cell.extra ? arena.alloc(B * T * H) : 0;
   const cT = S === 2 ? arena.alloc(B * H) : 0;
   const own0 = layer.stateful ? arena.alloc(B * H * S) : 0;
-  const dh0Buf = given ? arena.alloc(B * H) : 0, dc0Buf = given && S === 2 ? arena.alloc(B * H) : 0;
+  const dh0Buf = given ? arena.alloc(B * H) : 0,
+    dc0Buf = given && S === 2 ? arena.alloc(B * H) : 0;
   // returnSequences false: the output is h itself, so its gradient and h's add up.
   const dhSum = !seq && withStates ? arena.alloc(B * H) : 0;
   const [W, U] = params;
   const bias = layer.useBias ? params[2] : null;
   const peep = params.length > (layer.useBias ? 3 : 2) ? params[params.length - 1] : null;
   const packed = new PackedTracker(ctx);
-  let x = 0, mask = 0, h0 = 0, c0 = 0, xDrop = 0, hDrop = 0;
+  let x = 0,
+    mask = 0,
+    h0 = 0,
+    c0 = 0,
+    xDrop = 0,
+    hDrop = 0;
   const out = seq ? hseq : hT;
   const outs = withStates ? (S === 2 ? [out, hT, cT] : [out, hT]) : [out];
   const outShapes = [seq ? [B, T, H] : [B, H], ...(withStates ? Array.from({ length: S }, () => [B, H]) : [])];
   const masks = outs.map(() => 0);
   // One call record, refilled per call (no allocation per step of a stream).
   const rec: CellCall = {
-    B, T, I, H, flags, x, W: W.ptr, U: U.ptr, bias: bias ? bias.ptr : 0, peep: peep ? peep.ptr : 0, h0, c0, mask, xDrop, hDrop,
-    gates, extra, hseq, hT, cT, scratch,
+    B,
+    T,
+    I,
+    H,
+    flags,
+    x,
+    W: W.ptr,
+    U: U.ptr,
+    bias: bias ? bias.ptr : 0,
+    peep: peep ? peep.ptr : 0,
+    h0,
+    c0,
+    mask,
+    xDrop,
+    hDrop,
+    gates,
+    extra,
+    hseq,
+    hT,
+    cT,
+    scratch,
   };
   const back: CellBackCall = {
-    ...rec, dhseq: 0, dhT: 0, dcT: 0, dW: W.grad, dU: U.grad, db: bias ? bias.grad : 0, dpeep: peep ? peep.grad : 0, dx: 0, dh0: 0, dc0: 0,
+    ...rec,
+    dhseq: 0,
+    dhT: 0,
+    dcT: 0,
+    dW: W.grad,
+    dU: U.grad,
+    db: bias ? bias.grad : 0,
+    dpeep: peep ? peep.grad : 0,
+    dx: 0,
+    dh0: 0,
+    dc0: 0,
   };
   const call = (): CellCall => {
-    rec.flags = flags; rec.x = x; rec.h0 = h0; rec.c0 = c0; rec.mask = mask; rec.xDrop = xDrop; rec.hDrop = hDrop;
+    rec.flags = flags;
+    rec.x = x;
+    rec.h0 = h0;
+    rec.c0 = c0;
+    rec.mask = mask;
+    rec.xDrop = xDrop;
+    rec.hDrop = hDrop;
     return rec;
   };
   return {
     outShapes,
     outs,
-    get outMasks() { masks[0] = seq ? mask : 0; return masks; },
+    get outMasks() {
+      masks[0] = seq ? mask : 0;
+      return masks;
+    },
     states: [{ ptr: hT, shape: [B, H] }, ...(cT ? [{ ptr: cT, shape: [B, H] }] : [])],
     trace: { gates, gateCount: cell.gateCount, cells: cell.extraIsCell ? extra : 0, hidden: hseq },
     forward(xs: number[], ms: number[], training: boolean) {
-      x = xs[0]; mask = ms[0];
+      x = xs[0];
+      mask = ms[0];
       if (training) {
         if (xDropBuf) k.rng_dropout_mask(ctx.rngState, B * I, xDropBuf, layer.dropout);
         if (hDropBuf) k.rng_dropout_mask(ctx.rngState, B * H, hDropBuf, layer.recurrentDropout);
-        xDrop = xDropBuf; hDrop = hDropBuf;
-      } else { xDrop = 0; hDrop = 0; }
+        xDrop = xDropBuf;
+        hDrop = hDropBuf;
+      } else {
+        xDrop = 0;
+        hDrop = 0;
+      }
       if (own0) {
         k.copy_f32(B * H * S, layer.statePtr, own0);
-        h0 = own0; c0 = S === 2 ? own0 + B * H * 4 : 0;
-      } else if (given) { h0 = xs[1]; c0 = S === 2 ? xs[2] : 0; }
+        h0 = own0;
+        c0 = S === 2 ? own0 + B * H * 4 : 0;
+      } else if (given) {
+        h0 = xs[1];
+        c0 = S === 2 ? xs[2] : 0;
+      }
       const c = call();
       c.flags |= packed.flag(training);
       cell.forward(k, c);
-      if (own0) { k.copy_f32(B * H, hT, layer.statePtr); if (S === 2) k.copy_f32(B * H, cT, layer.statePtr + B * H * 4); }
+      if (own0) {
+        k.copy_f32(B * H, hT, layer.statePtr);
+        if (S === 2) k.copy_f32(B * H, cT, layer.statePtr + B * H * 4);
+      }
     },
     backward(dys: number[], needDx: boolean[]) {
-      let dhseq = 0, dhT = 0;
+      let dhseq = 0,
+        dhT = 0;
       const dState = withStates ? dys[1] : 0;
-      if (seq) { dhseq = dys[0]; dhT = dState; }
-      else if (dys[0] && dState) { k.add_f32(B * H, dys[0], dState, dhSum); dhT = dhSum; }
-      else dhT = dys[0] || dState;
+      if (seq) {
+        dhseq = dys[0];
+        dhT = dState;
+      } else if (dys[0] && dState) {
+        k.add_f32(B * H, dys[0], dState, dhSum);
+        dhT = dhSum;
+      } else dhT = dys[0] || dState;
       const dcT = withStates && S === 2 ? dys[2] : 0;
       const wantDx = needDx[0];
       const dh0 = given && needDx[1] ? dh0Buf : 0;
       const dc0 = given && S === 2 && needDx[2] ? dc0Buf : 0;
       const b = back;
       Object.assign(b, call());
-      b.dhseq = dhseq; b.dhT = dhT; b.dcT = dcT; b.dx = wantDx ? dxBuf : 0; b.dh0 = dh0; b.dc0 = dc0;
+      b.dhseq = dhseq;
+      b.dhT = dhT;
+      b.dcT = dcT;
+      b.dx = wantDx ? dxBuf : 0;
+      b.dh0 = dh0;
+      b.dc0 = dc0;
       cell.backward(k, b);
       const r = [wantDx ? dxBuf : 0];
-      if (given) { r.push(dh0); if (S === 2) r.push(dc0); }
+      if (given) {
+        r.push(dh0);
+        if (S === 2) r.push(dc0);
+      }
       return r;
     },
   };
@@ -414,14 +616,22 @@ export class LSTM extends Recurrent {
   constructor(unitsOrArgs: number | LSTMArgs, options?: Omit<LSTMArgs, 'units'>) {
     const args = kerasLayerArgs<LSTMArgs>('lstm', unitsOrArgs, options);
     super(args, 'lstm', ['recurrentActivation', 'unitForgetBias', 'peephole']);
-    this.recurrentActivation = activation(this.where, 'recurrentActivation', args.recurrentActivation, 'sigmoid', ELEMENTWISE);
+    this.recurrentActivation = activation(
+      this.where,
+      'recurrentActivation',
+      args.recurrentActivation,
+      'sigmoid',
+      ELEMENTWISE,
+    );
     this.unitForgetBias = bool(this.where, 'unitForgetBias', args.unitForgetBias, true);
     this.peephole = bool(this.where, 'peephole', args.peephole, false);
   }
 
   protected biasInit(): ParamSpec['init'] {
     // Keras: with unitForgetBias the bias starts at zeros except ones on the forget gate.
-    return this.unitForgetBias && this.biasInitializer === 'zeros' ? { kind: 'forgetBias', units: this.units, blocks: 4 } : super.biasInit();
+    return this.unitForgetBias && this.biasInitializer === 'zeros'
+      ? { kind: 'forgetBias', units: this.units, blocks: 4 }
+      : super.biasInit();
   }
 
   /** Peepholes come after the bias: p_i, p_f, p_o. */
@@ -432,18 +642,82 @@ export class LSTM extends Recurrent {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias, peephole: this.peephole };
+    return {
+      ...super.getConfig(),
+      recurrentActivation: this.recurrentActivation,
+      unitForgetBias: this.unitForgetBias,
+      peephole: this.peephole,
+    };
   }
 
   cell(): Cell {
-    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
+    const act = ACT[this.activation],
+      rec = ACT[this.recurrentActivation];
     return {
-      gateCount: 4, extra: true, extraIsCell: true, flags: this.peephole ? FLAG_PEEPHOLE : 0,
+      gateCount: 4,
+      extra: true,
+      extraIsCell: true,
+      flags: this.peephole ? FLAG_PEEPHOLE : 0,
       scratchSize: (k, B, T, I, H, f) => k.lstm_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.lstm_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.peep, c.h0, c.c0, c.mask, c.xDrop, c.hDrop,
-        c.gates, c.extra, c.hseq, c.hT, c.cT, c.scratch),
-      backward: (k, c) => k.lstm_backward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.peep, c.h0, c.c0, c.mask, c.xDrop, c.hDrop,
-        c.gates, c.extra, c.hseq, c.dhseq, c.dhT, c.dcT, c.dW, c.dU, c.db, c.dpeep, c.dx, c.dh0, c.dc0, c.scratch),
+      forward: (k, c) =>
+        k.lstm_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          c.U,
+          c.bias,
+          c.peep,
+          c.h0,
+          c.c0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.hT,
+          c.cT,
+          c.scratch,
+        ),
+      backward: (k, c) =>
+        k.lstm_backward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          c.U,
+          c.peep,
+          c.h0,
+          c.c0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.dhseq,
+          c.dhT,
+          c.dcT,
+          c.dW,
+          c.dU,
+          c.db,
+          c.dpeep,
+          c.dx,
+          c.dh0,
+          c.dc0,
+          c.scratch,
+        ),
     };
   }
 }
@@ -464,7 +738,13 @@ export class GRU extends Recurrent {
   constructor(unitsOrArgs: number | GRUArgs, options?: Omit<GRUArgs, 'units'>) {
     const args = kerasLayerArgs<GRUArgs>('gru', unitsOrArgs, options);
     super(args, 'gru', ['recurrentActivation', 'resetAfter']);
-    this.recurrentActivation = activation(this.where, 'recurrentActivation', args.recurrentActivation, 'sigmoid', ELEMENTWISE);
+    this.recurrentActivation = activation(
+      this.where,
+      'recurrentActivation',
+      args.recurrentActivation,
+      'sigmoid',
+      ELEMENTWISE,
+    );
     this.resetAfter = bool(this.where, 'resetAfter', args.resetAfter, true);
   }
 
@@ -477,13 +757,66 @@ export class GRU extends Recurrent {
   }
 
   cell(): Cell {
-    const act = ACT[this.activation], rec = ACT[this.recurrentActivation];
+    const act = ACT[this.activation],
+      rec = ACT[this.recurrentActivation];
     return {
-      gateCount: 3, extra: true, extraIsCell: false, flags: this.resetAfter ? FLAG_RESET_AFTER : 0,
+      gateCount: 3,
+      extra: true,
+      extraIsCell: false,
+      flags: this.resetAfter ? FLAG_RESET_AFTER : 0,
       scratchSize: (k, B, T, I, H, f) => k.gru_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.gru_forward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.gates, c.extra, c.hseq, c.hT, c.scratch),
-      backward: (k, c) => k.gru_backward(c.B, c.T, c.I, c.H, c.flags, act, rec, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.gates, c.extra, c.hseq,
-        c.dhseq, c.dhT, c.dW, c.dU, c.db, c.dx, c.dh0, c.scratch),
+      forward: (k, c) =>
+        k.gru_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          c.U,
+          c.bias,
+          c.h0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.hT,
+          c.scratch,
+        ),
+      backward: (k, c) =>
+        k.gru_backward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          rec,
+          c.x,
+          c.W,
+          c.U,
+          c.bias,
+          c.h0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.gates,
+          c.extra,
+          c.hseq,
+          c.dhseq,
+          c.dhT,
+          c.dW,
+          c.dU,
+          c.db,
+          c.dx,
+          c.dh0,
+          c.scratch,
+        ),
     };
   }
 }
@@ -507,11 +840,56 @@ export class SimpleRNN extends Recurrent {
   cell(): Cell {
     const act = ACT[this.activation];
     return {
-      gateCount: 0, extra: false, extraIsCell: false, flags: 0,
+      gateCount: 0,
+      extra: false,
+      extraIsCell: false,
+      flags: 0,
       scratchSize: (k, B, T, I, H, f) => k.rnn_scratch_size(B, T, I, H, f),
-      forward: (k, c) => k.rnn_forward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, c.U, c.bias, c.h0, c.mask, c.xDrop, c.hDrop, c.hseq, c.hT, c.scratch),
-      backward: (k, c) => k.rnn_backward(c.B, c.T, c.I, c.H, c.flags, act, c.x, c.W, c.U, c.h0, c.mask, c.xDrop, c.hDrop, c.hseq,
-        c.dhseq, c.dhT, c.dW, c.dU, c.db, c.dx, c.dh0, c.scratch),
+      forward: (k, c) =>
+        k.rnn_forward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          c.x,
+          c.W,
+          c.U,
+          c.bias,
+          c.h0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.hseq,
+          c.hT,
+          c.scratch,
+        ),
+      backward: (k, c) =>
+        k.rnn_backward(
+          c.B,
+          c.T,
+          c.I,
+          c.H,
+          c.flags,
+          act,
+          c.x,
+          c.W,
+          c.U,
+          c.h0,
+          c.mask,
+          c.xDrop,
+          c.hDrop,
+          c.hseq,
+          c.dhseq,
+          c.dhT,
+          c.dW,
+          c.dU,
+          c.db,
+          c.dx,
+          c.dh0,
+          c.scratch,
+        ),
     };
   }
 }

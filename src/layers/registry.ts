@@ -24,9 +24,14 @@ type Config = Record<string, unknown>;
 function inner(where: string, c: Config, allowed?: string[]): Layer {
   const l = c.layer as { className?: unknown; config?: unknown } | undefined;
   if (!l || typeof l !== 'object' || typeof l.className !== 'string' || (allowed && !allowed.includes(l.className))) {
-    throw new LstmWasmError(`${where} needs a wrapped ${allowed ? allowed.join(', ') : ''} layer { className, config }, got ${describe(l)}`);
+    throw new LstmWasmError(
+      `${where} needs a wrapped ${allowed ? allowed.join(', ') : ''} layer { className, config }, got ${describe(l)}`,
+    );
   }
-  if (++depth > MAX_DEPTH) { depth = 0; throw new LstmWasmError(`${where}: layers wrapped more than ${MAX_DEPTH} deep; the file was refused`); }
+  if (++depth > MAX_DEPTH) {
+    depth = 0;
+    throw new LstmWasmError(`${where}: layers wrapped more than ${MAX_DEPTH} deep; the file was refused`);
+  }
   try {
     return layerFromConfig(l.className, l.config ?? {}, where);
   } finally {
@@ -38,7 +43,10 @@ function inner(where: string, c: Config, allowed?: string[]): Layer {
 const MAX_DEPTH = 8;
 let depth = 0;
 
-const without = (c: Config, key: string): Config => { const { [key]: _drop, ...rest } = c; return rest; };
+const without = (c: Config, key: string): Config => {
+  const { [key]: _drop, ...rest } = c;
+  return rest;
+};
 
 const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   LSTM: (c) => new LSTM(c as never),
@@ -52,8 +60,13 @@ const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   Dropout: (c) => new Dropout(c as never),
   Embedding: (c) => new Embedding(c as never),
   Masking: (c) => new Masking(c as never),
-  Bidirectional: (c, w) => new Bidirectional({ ...without(c, 'layer'), layer: inner(`${w}: Bidirectional`, c, ['LSTM', 'GRU', 'SimpleRNN']) as Recurrent } as never),
-  TimeDistributed: (c, w) => new TimeDistributed({ ...without(c, 'layer'), layer: inner(`${w}: TimeDistributed`, c) } as never),
+  Bidirectional: (c, w) =>
+    new Bidirectional({
+      ...without(c, 'layer'),
+      layer: inner(`${w}: Bidirectional`, c, ['LSTM', 'GRU', 'SimpleRNN']) as Recurrent,
+    } as never),
+  TimeDistributed: (c, w) =>
+    new TimeDistributed({ ...without(c, 'layer'), layer: inner(`${w}: TimeDistributed`, c) } as never),
   Concatenate: (c) => new Concatenate(c as never),
   Add: (c) => new Add(c as never),
   Subtract: (c) => new Subtract(c as never),
@@ -75,7 +88,13 @@ const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   GlobalAveragePooling1D: (c) => new GlobalAveragePooling1D(c as never),
   GlobalMaxPooling1D: (c) => new GlobalMaxPooling1D(c as never),
   LayerNormalization: (c) => new LayerNormalization(c as never),
-  InputLayer: (c) => new InputLayer({ batchShape: c.batchInputShape as never, name: c.name as string, dtype: c.dtype as never, sparse: c.sparse as never }),
+  InputLayer: (c) =>
+    new InputLayer({
+      batchShape: c.batchInputShape as never,
+      name: c.name as string,
+      dtype: c.dtype as never,
+      sparse: c.sparse as never,
+    }),
 };
 
 export function layerClassNames(): string[] {
@@ -89,8 +108,11 @@ export function isRegistered(className: unknown): boolean {
 /** Makes a layer from its class name and config (our option names); `where` starts the errors. */
 export function layerFromConfig(className: unknown, config: unknown, where = 'loadModel'): Layer {
   if (!isRegistered(className)) {
-    throw new LstmWasmError(`${where}: unknown layer class ${describe(className)}; supported: ${layerClassNames().join(', ')}`);
+    throw new LstmWasmError(
+      `${where}: unknown layer class ${describe(className)}; supported: ${layerClassNames().join(', ')}`,
+    );
   }
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new LstmWasmError(`${where}: ${className as string} config must be an object, got ${describe(config)}`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new LstmWasmError(`${where}: ${className as string} config must be an object, got ${describe(config)}`);
   return REGISTRY[className as string](config as Config, where);
 }

@@ -5,7 +5,16 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
-import { Layer, positiveInt, type LayerArgs, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  positiveInt,
+  type LayerArgs,
+  type ParamSpec,
+  type PlanOptions,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -22,7 +31,9 @@ export interface RepeatVectorArgs extends LayerArgs {
 
 /** [batch, features] → [batch, n, features]: the same vector at every step (a decoder's input). */
 export class RepeatVector extends NoWeights {
-  get className(): string { return 'RepeatVector'; }
+  get className(): string {
+    return 'RepeatVector';
+  }
   readonly n: number;
 
   constructor(args: RepeatVectorArgs) {
@@ -32,17 +43,26 @@ export class RepeatVector extends NoWeights {
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length !== 1 || input[0] === null) throw new LstmWasmError(`${this.where}: expected input of shape [batch, features], got ${shapeString([null, ...input])}`);
+    if (input.length !== 1 || input[0] === null)
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, features], got ${shapeString([null, ...input])}`,
+      );
     return [this.n, input[0]];
   }
 
   plan(ctx: RunContext, inShape: number[]): Runner {
     const { k, arena } = ctx;
-    const [B, F] = inShape, n = this.n;
-    const out = arena.alloc(B * n * F), dx = arena.alloc(B * F);
+    const [B, F] = inShape,
+      n = this.n;
+    const out = arena.alloc(B * n * F),
+      dx = arena.alloc(B * F);
     return {
-      outShape: [B, n, F], out, outMask: 0,
-      forward(x: number) { k.repeat_forward(B, n, F, x, out); },
+      outShape: [B, n, F],
+      out,
+      outMask: 0,
+      forward(x: number) {
+        k.repeat_forward(B, n, F, x, out);
+      },
       backward(dy: number, needDx: boolean) {
         if (!needDx) return 0;
         k.repeat_backward(B, n, F, dy, dx);
@@ -60,25 +80,39 @@ export class RepeatVector extends NoWeights {
 function alias(outShape: number[]): Runner {
   let out = 0;
   return {
-    outShape, get out() { return out; }, outMask: 0,
-    forward(x: number) { out = x; },
-    backward(dy: number, needDx: boolean) { return needDx ? dy : 0; },
+    outShape,
+    get out() {
+      return out;
+    },
+    outMask: 0,
+    forward(x: number) {
+      out = x;
+    },
+    backward(dy: number, needDx: boolean) {
+      return needDx ? dy : 0;
+    },
   };
 }
 
 /** [batch, ...] → [batch, product of the rest]. */
 export class Flatten extends NoWeights {
-  get className(): string { return 'Flatten'; }
+  get className(): string {
+    return 'Flatten';
+  }
 
   constructor(args: LayerArgs & { dataFormat?: string } = {}) {
     super(args ?? {}, 'flatten');
     this.checkOptions(args ?? {}, ['dataFormat']);
     const f = (args ?? {}).dataFormat;
-    if (f !== undefined && f !== 'channelsLast' && f !== 'channels_last') throw new LstmWasmError(`${this.where}: option 'dataFormat' must be 'channelsLast', got ${describe(f)}`);
+    if (f !== undefined && f !== 'channelsLast' && f !== 'channels_last')
+      throw new LstmWasmError(`${this.where}: option 'dataFormat' must be 'channelsLast', got ${describe(f)}`);
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.some((d) => d === null)) throw new LstmWasmError(`${this.where}: every size of the input but the batch must be known to flatten it, got ${shapeString([null, ...input])}`);
+    if (input.some((d) => d === null))
+      throw new LstmWasmError(
+        `${this.where}: every size of the input but the batch must be known to flatten it, got ${shapeString([null, ...input])}`,
+      );
     return [prod(input as number[])];
   }
 
@@ -99,26 +133,40 @@ export interface ReshapeArgs extends LayerArgs {
 
 /** Gives each sample another shape with as many values (`targetShape`, one size may be -1); the data stays where it is. */
 export class Reshape extends NoWeights {
-  get className(): string { return 'Reshape'; }
+  get className(): string {
+    return 'Reshape';
+  }
   readonly targetShape: number[];
 
   constructor(args: ReshapeArgs) {
     super(args ?? ({} as ReshapeArgs), 'reshape');
     this.checkOptions(args, ['targetShape']);
     const t = args.targetShape;
-    if (!Array.isArray(t) || t.length === 0 || !t.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) || t.filter((d) => d === -1).length > 1) {
-      throw new LstmWasmError(`${this.where}: option 'targetShape' must be a non-empty array of positive sizes with at most one -1, such as [10, 2], got ${describe(t)}`);
+    if (
+      !Array.isArray(t) ||
+      t.length === 0 ||
+      !t.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) ||
+      t.filter((d) => d === -1).length > 1
+    ) {
+      throw new LstmWasmError(
+        `${this.where}: option 'targetShape' must be a non-empty array of positive sizes with at most one -1, such as [10, 2], got ${describe(t)}`,
+      );
     }
     this.targetShape = [...t];
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.some((d) => d === null)) throw new LstmWasmError(`${this.where}: every size of the input but the batch must be known, got ${shapeString([null, ...input])}`);
+    if (input.some((d) => d === null))
+      throw new LstmWasmError(
+        `${this.where}: every size of the input but the batch must be known, got ${shapeString([null, ...input])}`,
+      );
     const n = prod(input as number[]);
     const known = prod(this.targetShape.filter((d) => d !== -1));
     const out = this.targetShape.map((d) => (d === -1 ? n / known : d));
     if (!out.every((d) => Number.isInteger(d) && d > 0) || prod(out) !== n) {
-      throw new LstmWasmError(`${this.where}: cannot reshape ${shapeString([null, ...input])} (${n} values a sample) to ${shapeString([null, ...this.targetShape])}`);
+      throw new LstmWasmError(
+        `${this.where}: cannot reshape ${shapeString([null, ...input])} (${n} values a sample) to ${shapeString([null, ...this.targetShape])}`,
+      );
     }
     return out;
   }
@@ -140,7 +188,9 @@ export interface PermuteArgs extends LayerArgs {
 
 /** Reorders the axes of each sample (`dims`, counted from 1 as in Keras), e.g. [2, 1] swaps steps and features. */
 export class Permute extends NoWeights {
-  get className(): string { return 'Permute'; }
+  get className(): string {
+    return 'Permute';
+  }
   readonly dims: number[];
 
   constructor(args: PermuteArgs) {
@@ -148,28 +198,43 @@ export class Permute extends NoWeights {
     this.checkOptions(args, ['dims']);
     const d = args.dims;
     const ok = Array.isArray(d) && (d.length === 2 || d.length === 3) && [...d].sort().every((v, i) => v === i + 1);
-    if (!ok) throw new LstmWasmError(`${this.where}: option 'dims' must be a permutation of 1..2 or 1..3 (axes of one sample, counted from 1), such as [2, 1], got ${describe(d)}`);
+    if (!ok)
+      throw new LstmWasmError(
+        `${this.where}: option 'dims' must be a permutation of 1..2 or 1..3 (axes of one sample, counted from 1), such as [2, 1], got ${describe(d)}`,
+      );
     this.dims = [...d];
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (input.length !== this.dims.length) throw new LstmWasmError(`${this.where}: dims ${shapeString(this.dims)} needs input of rank ${this.dims.length + 1}, got ${shapeString([null, ...input])}`);
+    if (input.length !== this.dims.length)
+      throw new LstmWasmError(
+        `${this.where}: dims ${shapeString(this.dims)} needs input of rank ${this.dims.length + 1}, got ${shapeString([null, ...input])}`,
+      );
     return this.dims.map((d) => input[d - 1]);
   }
 
   plan(ctx: RunContext, inShape: number[]): Runner {
     const { k, arena } = ctx;
-    const B = inShape[0], s = inShape.slice(1);
+    const B = inShape[0],
+      s = inShape.slice(1);
     const rank = s.length;
     const p = this.dims.map((d) => d - 1);
     const inv = p.map((_, i) => p.indexOf(i));
     const outSample = p.map((a) => s[a]);
     const n = B * prod(s);
-    const out = arena.alloc(n), dx = arena.alloc(n);
-    const d = [...s, 1, 1], P = [...p, 0, 0], Q = [...inv, 0, 0], os = [...outSample, 1, 1];
+    const out = arena.alloc(n),
+      dx = arena.alloc(n);
+    const d = [...s, 1, 1],
+      P = [...p, 0, 0],
+      Q = [...inv, 0, 0],
+      os = [...outSample, 1, 1];
     return {
-      outShape: [B, ...outSample], out, outMask: 0,
-      forward(x: number) { k.permute(B, rank, d[0], d[1], d[2], P[0], P[1], P[2], x, out); },
+      outShape: [B, ...outSample],
+      out,
+      outMask: 0,
+      forward(x: number) {
+        k.permute(B, rank, d[0], d[1], d[2], P[0], P[1], P[2], x, out);
+      },
       backward(dy: number, needDx: boolean) {
         if (!needDx) return 0;
         k.permute(B, rank, os[0], os[1], os[2], Q[0], Q[1], Q[2], dy, dx);
@@ -190,17 +255,27 @@ export interface ActivationArgs extends LayerArgs {
 
 /** An activation on its own ('softmax' over the last axis). */
 export class Activation extends NoWeights {
-  get className(): string { return 'Activation'; }
+  get className(): string {
+    return 'Activation';
+  }
   readonly activation: ActivationName;
 
   constructor(args: ActivationArgs) {
     super(args ?? ({} as ActivationArgs), 'activation');
     this.checkOptions(args, ['activation']);
-    this.activation = activation(this.where, 'activation', args.activation, 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid']);
+    this.activation = activation(this.where, 'activation', args.activation, 'linear', [
+      'linear',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'softmax',
+      'hardSigmoid',
+    ]);
   }
 
   computeOutputShape(input: Shape): Shape {
-    if (this.activation === 'softmax' && input[input.length - 1] === null) throw new LstmWasmError(`${this.where}: softmax needs the last size known, got ${shapeString([null, ...input])}`);
+    if (this.activation === 'softmax' && input[input.length - 1] === null)
+      throw new LstmWasmError(`${this.where}: softmax needs the last size known, got ${shapeString([null, ...input])}`);
     return input;
   }
 
@@ -210,26 +285,39 @@ export class Activation extends NoWeights {
 
   plan(ctx: RunContext, inShape: number[], _params: unknown, options: PlanOptions = {}): Runner {
     const { k, arena } = ctx;
-    const n = prod(inShape), D = inShape[inShape.length - 1], M = n / D;
+    const n = prod(inShape),
+      D = inShape[inShape.length - 1],
+      M = n / D;
     const code = ACT[this.activation];
     const fused = !!options.logits && this.fusableActivation !== null;
     const softmax = this.activation === 'softmax';
-    const y = arena.alloc(n), dx = arena.alloc(n);
-    let x = 0, mask = 0;
+    const y = arena.alloc(n),
+      dx = arena.alloc(n);
+    let x = 0,
+      mask = 0;
     return {
-      outShape: inShape, out: y,
-      get outMask() { return mask; },
-      get logits() { return fused ? x : 0; },
+      outShape: inShape,
+      out: y,
+      get outMask() {
+        return mask;
+      },
+      get logits() {
+        return fused ? x : 0;
+      },
       fusedLogits: fused,
       forward(xIn: number, maskIn: number) {
-        x = xIn; mask = maskIn;
+        x = xIn;
+        mask = maskIn;
         if (softmax) k.softmax_rows(M, D, x, y);
         else k.act_forward(code, n, x, y);
       },
       backward(dy: number, needDx: boolean) {
         if (!needDx) return 0;
         // With a fused loss, dy is already the gradient at the logits, which are the input.
-        if (fused) { k.copy_f32(n, dy, dx); return dx; }
+        if (fused) {
+          k.copy_f32(n, dy, dx);
+          return dx;
+        }
         if (softmax) k.softmax_rows_backward(M, D, y, dy, dx);
         else k.act_backward(code, n, y, dy, dx);
         return dx;

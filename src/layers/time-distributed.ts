@@ -3,7 +3,16 @@
 // and its buffers are read under the outer shape: no copy. Its weights are the inner layer's.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { Layer, type LayerArgs, type ParamSlot, type ParamSpec, type PlanOptions, type RunContext, type Runner, type Shape } from './layer.js';
+import {
+  Layer,
+  type LayerArgs,
+  type ParamSlot,
+  type ParamSpec,
+  type PlanOptions,
+  type RunContext,
+  type Runner,
+  type Shape,
+} from './layer.js';
 
 /** Options of TimeDistributed: `layer`, the layer to apply to every step. */
 export interface TimeDistributedArgs extends LayerArgs {
@@ -12,27 +21,37 @@ export interface TimeDistributedArgs extends LayerArgs {
 
 /** Applies `layer` to every step of [batch, steps, …]: the wrapped layer sees batch × steps rows; its weights are the wrapped layer's. */
 export class TimeDistributed extends Layer {
-  get className(): string { return 'TimeDistributed'; }
+  get className(): string {
+    return 'TimeDistributed';
+  }
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs | Layer, more: LayerArgs = {}) {
     if (args instanceof Layer) args = { ...(more ?? {}), layer: args };
     super(args ?? ({} as TimeDistributedArgs), 'time_distributed');
     this.checkOptions(args, ['layer']);
-    if (!(args.layer instanceof Layer)) throw new LstmWasmError(`${this.where}: option 'layer' must be a layer such as new Dense({ units: 1 }), got ${describe(args.layer)}`);
-    if (args.layer.nodes.length > 0) throw new LstmWasmError(`${this.where}: ${args.layer.where} is already applied elsewhere; wrap a new layer`);
+    if (!(args.layer instanceof Layer))
+      throw new LstmWasmError(
+        `${this.where}: option 'layer' must be a layer such as new Dense({ units: 1 }), got ${describe(args.layer)}`,
+      );
+    if (args.layer.nodes.length > 0)
+      throw new LstmWasmError(`${this.where}: ${args.layer.where} is already applied elsewhere; wrap a new layer`);
     if (args.layer.isStateful()) throw new LstmWasmError(`${this.where}: a stateful layer cannot be wrapped`);
     this.layer = args.layer;
   }
 
   private innerShape(input: Shape): Shape {
-    if (input.length < 2) throw new LstmWasmError(`${this.where}: expected input of shape [batch, steps, ...], got ${shapeString([null, ...input])}`);
+    if (input.length < 2)
+      throw new LstmWasmError(
+        `${this.where}: expected input of shape [batch, steps, ...], got ${shapeString([null, ...input])}`,
+      );
     return input.slice(1);
   }
 
   computeOutputShape(input: Shape): Shape {
     const inner = this.layer.computeOutputShapes([this.innerShape(input)]);
-    if (inner.length !== 1) throw new LstmWasmError(`${this.where}: the wrapped ${this.layer.where} must give one output`);
+    if (inner.length !== 1)
+      throw new LstmWasmError(`${this.where}: the wrapped ${this.layer.where} must give one output`);
     return [input[0], ...inner[0]];
   }
 
@@ -51,9 +70,15 @@ export class TimeDistributed extends Layer {
     let mask = 0;
     return {
       outShape,
-      get out() { return r.outs[0]; },
-      get outMask() { return mask; },
-      get logits() { return r.logits ?? 0; },
+      get out() {
+        return r.outs[0];
+      },
+      get outMask() {
+        return mask;
+      },
+      get logits() {
+        return r.logits ?? 0;
+      },
       fusedLogits: r.fusedLogits,
       forward(x: number, maskIn: number, training: boolean) {
         mask = maskIn;

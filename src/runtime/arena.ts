@@ -31,7 +31,8 @@ export class Arena {
 
   /** Reserves room for n f32 values and returns its address (64-byte aligned, never 0). */
   alloc(n: number): number {
-    if (!Number.isInteger(n) || n < 0) throw new LstmWasmError(`Arena.alloc: expected a non-negative integer count, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new LstmWasmError(`Arena.alloc: expected a non-negative integer count, got ${n}`);
     const ptr = this.top;
     this.top = alignUp(ptr + Math.max(n, 1) * 4, ALIGN);
     this.ensure(this.top);
@@ -54,12 +55,16 @@ export class Arena {
     if (end <= have) return;
     const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
     if (!Number.isFinite(end) || end > MAX_BYTES) {
-      throw new LstmWasmError(`out of memory: this needs ${mib(end)} of WebAssembly memory, more than the ${mib(MAX_BYTES)} one instance can address; use fewer units, shorter sequences or smaller batches`);
+      throw new LstmWasmError(
+        `out of memory: this needs ${mib(end)} of WebAssembly memory, more than the ${mib(MAX_BYTES)} one instance can address; use fewer units, shorter sequences or smaller batches`,
+      );
     }
     try {
       this.k.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
-      throw new LstmWasmError(`out of memory: the runtime refused to grow WebAssembly memory to ${mib(end)}; use fewer units, shorter sequences or smaller batches`);
+      throw new LstmWasmError(
+        `out of memory: the runtime refused to grow WebAssembly memory to ${mib(end)}; use fewer units, shorter sequences or smaller batches`,
+      );
     }
   }
 

@@ -34,8 +34,43 @@ export interface RuntimeInfo {
 // tells whether this runtime has relaxed-SIMD, without compiling anything large.
 const ZERO16 = new Array<number>(16).fill(0);
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x3d, 0x01, 0x3b, 0x00, 0xfd, 0x0c, ...ZERO16, 0xfd, 0x0c, ...ZERO16, 0xfd, 0x0c, ...ZERO16, 0xfd, 0x85, 0x02, 0x0b,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b,
+  0x03,
+  0x02,
+  0x01,
+  0x00,
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00,
+  0xfd,
+  0x0c,
+  ...ZERO16,
+  0xfd,
+  0x0c,
+  ...ZERO16,
+  0xfd,
+  0x0c,
+  ...ZERO16,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b,
 ]);
 
 let compiled: { module: WebAssembly.Module; info: RuntimeInfo } | null = null;
@@ -53,13 +88,27 @@ export function relaxedSimdSupported(): boolean {
 }
 
 function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Module; info: RuntimeInfo } {
-  if (options === null || typeof options !== 'object') throw new LstmWasmError(`init: expected an options object such as { relaxedSimd: 'auto' }, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new LstmWasmError(
+      `init: expected an options object such as { relaxedSimd: 'auto' }, got ${describe(options)}`,
+    );
   checkOptions('init', options, ['wasm', 'relaxedSimd']);
   if (options.wasm !== undefined) {
-    if (!(options.wasm instanceof WebAssembly.Module || ArrayBuffer.isView(options.wasm) || options.wasm instanceof ArrayBuffer)) {
-      throw new LstmWasmError(`init: option 'wasm' must be an ArrayBuffer, a typed array or a WebAssembly.Module, got ${typeof options.wasm}`);
+    if (
+      !(
+        options.wasm instanceof WebAssembly.Module ||
+        ArrayBuffer.isView(options.wasm) ||
+        options.wasm instanceof ArrayBuffer
+      )
+    ) {
+      throw new LstmWasmError(
+        `init: option 'wasm' must be an ArrayBuffer, a typed array or a WebAssembly.Module, got ${typeof options.wasm}`,
+      );
     }
-    return { bytes: options.wasm as BufferSource | WebAssembly.Module, info: { build: 'custom', simd: true, relaxedSimd: false } };
+    return {
+      bytes: options.wasm as BufferSource | WebAssembly.Module,
+      info: { build: 'custom', simd: true, relaxedSimd: false },
+    };
   }
   const want = options.relaxedSimd ?? 'auto';
   if (want !== 'auto' && typeof want !== 'boolean') {
@@ -67,7 +116,9 @@ function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Modul
   }
   const relaxed = want === 'auto' ? relaxedSimdSupported() : want;
   if (relaxed && !relaxedSimdSupported()) {
-    throw new LstmWasmError("init: relaxedSimd: true was asked for, but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+    throw new LstmWasmError(
+      'init: relaxedSimd: true was asked for, but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
+    );
   }
   return relaxed
     ? { bytes: decodeBase64(RELAXED_WASM_BASE64), info: { build: 'relaxed-simd', simd: true, relaxedSimd: true } }
@@ -76,7 +127,8 @@ function choose(options: InitOptions): { bytes: BufferSource | WebAssembly.Modul
 
 /** Compiles the WebAssembly module once; later calls return at once. */
 export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
-  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0) return compiled.info;
+  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0)
+    return compiled.info;
   const { bytes, info } = choose(options);
   const module = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
   compiled = { module, info };
@@ -85,7 +137,8 @@ export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
 
 /** The synchronous form of init(), for runtimes that allow synchronous compilation (Node, Deno, workers). */
 export function initSync(options: InitOptions = {}): RuntimeInfo {
-  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0) return compiled.info;
+  if (compiled && options !== null && typeof options === 'object' && Object.keys(options).length === 0)
+    return compiled.info;
   const { bytes, info } = choose(options);
   const module = bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes);
   compiled = { module, info };
