@@ -5,6 +5,7 @@ import { LstmWasmError, describe } from '../errors.js';
 import { GRU, LSTM, Recurrent, SimpleRNN, checkInitialStates, planRecurrent } from './recurrent.js';
 import {
   Layer,
+  singleRunner,
   type LayerArgs,
   type NodeRunner,
   type ParamSlot,
@@ -124,22 +125,7 @@ export class Bidirectional extends Layer {
   }
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    const r = this.planBoth(ctx, [inShape], params);
-    return {
-      outShape: r.outShapes[0],
-      get out() {
-        return r.outs[0];
-      },
-      get outMask() {
-        return r.outMasks[0];
-      },
-      forward(x, mask, training) {
-        r.forward([x], [mask], training);
-      },
-      backward(dy, needDx) {
-        return r.backward([dy], [needDx])[0];
-      },
-    };
+    return singleRunner(this.planBoth(ctx, [inShape], params));
   }
 
   private planBoth(ctx: RunContext, inShapes: number[][], params: ParamSlot[]): NodeRunner {

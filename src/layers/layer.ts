@@ -134,6 +134,27 @@ export function nodeRunner(r: Runner): NodeRunner {
   };
 }
 
+/** A node runner of one input and one output seen as a single-input runner (the inverse of nodeRunner). */
+export function singleRunner(r: NodeRunner): Runner {
+  return {
+    outShape: r.outShapes[0],
+    get out() {
+      return r.outs[0];
+    },
+    get outMask() {
+      return r.outMasks[0];
+    },
+    forward(x, mask, training) {
+      r.forward([x], [mask], training);
+    },
+    backward(dy, needDx) {
+      return r.backward([dy], [needDx])[0];
+    },
+    trace: r.trace,
+    states: r.states,
+  };
+}
+
 /** Where a layer's weights live: a store's arena (see src/engine/store.ts). */
 export interface WeightStore extends RunContext {
   readonly disposed: boolean;

@@ -9,19 +9,8 @@
 import { LstmWasmError } from '../errors.js';
 import { ACT } from './activations.js';
 import { Dense, type DenseArgs } from './dense.js';
-import {
-  GRU,
-  LSTM,
-  SimpleRNN,
-  planRecurrent,
-  type Cell,
-  type GRUArgs,
-  type LSTMArgs,
-  type Recurrent,
-  type RecurrentArgs,
-} from './recurrent.js';
-import type { NodeRunner, ParamSlot, ParamSpec, PlanOptions, RunContext, Runner, Shape } from './layer.js';
-import type { Node } from '../engine/symbolic.js';
+import { GRU, LSTM, SimpleRNN, type Cell, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
+import type { ParamSlot, ParamSpec, PlanOptions, RunContext, Runner, Shape } from './layer.js';
 import { FLAG } from '../runtime/abi.js';
 
 function noTraining(where: string): never {
@@ -38,37 +27,8 @@ function recurrentSpecs(float: ParamSpec[], G: number): ParamSpec[] {
   return specs;
 }
 
-/** The shared recurrent runner over a quantized cell: it takes the float layout; the scales (the last two slots) go to the cell. */
-function planQuantized(
-  layer: Recurrent,
-  cell: Cell,
-  ctx: RunContext,
-  inShapes: number[][],
-  params: ParamSlot[],
-  withStates: boolean,
-): NodeRunner {
-  return planRecurrent(layer, cell, ctx, inShapes, params.slice(0, -2), withStates);
-}
-
-function asRunner(r: NodeRunner): Runner {
-  return {
-    outShape: r.outShapes[0],
-    get out() {
-      return r.outs[0];
-    },
-    get outMask() {
-      return r.outMasks[0];
-    },
-    forward(x, mask, training) {
-      r.forward([x], [mask], training);
-    },
-    backward(dy, needDx) {
-      return r.backward([dy], [needDx])[0];
-    },
-    trace: r.trace,
-    states: r.states,
-  };
-}
+/** The quantized recurrent layers: the float runner over a quantized cell; the scales (the last two slots) go to the cell. */
+const floatSlots = (params: ParamSlot[]): ParamSlot[] => params.slice(0, -2);
 
 /** Dense with int8 weights: kernel [K, N] (int8 values), kernel_scale [N], bias [N]. */
 export class QuantizedDense extends Dense {
@@ -157,7 +117,7 @@ export class QuantizedLSTM extends LSTM {
   }
 
   /** The cell of the shared recurrent runner, over the int8 kernels and these scales. */
-  private quantizedCell(params: ParamSlot[]): Cell {
+  cell(params: ParamSlot[] = []): Cell {
     const act = ACT[this.activation],
       rec = ACT[this.recurrentActivation];
     const sw = params[params.length - 2].ptr,
@@ -199,18 +159,8 @@ export class QuantizedLSTM extends LSTM {
     };
   }
 
-  planNode(
-    ctx: RunContext,
-    inShapes: number[][],
-    params: ParamSlot[],
-    _options: PlanOptions = {},
-    _node?: Node,
-  ): NodeRunner {
-    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
-  }
-
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  protected runnerParams(params: ParamSlot[]): ParamSlot[] {
+    return floatSlots(params);
   }
 }
 
@@ -232,7 +182,7 @@ export class QuantizedGRU extends GRU {
     return recurrentSpecs(super.paramSpecs(input), 3 * this.units);
   }
 
-  private quantizedCell(params: ParamSlot[]): Cell {
+  cell(params: ParamSlot[] = []): Cell {
     const act = ACT[this.activation],
       rec = ACT[this.recurrentActivation];
     const sw = params[params.length - 2].ptr,
@@ -271,18 +221,8 @@ export class QuantizedGRU extends GRU {
     };
   }
 
-  planNode(
-    ctx: RunContext,
-    inShapes: number[][],
-    params: ParamSlot[],
-    _options: PlanOptions = {},
-    _node?: Node,
-  ): NodeRunner {
-    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
-  }
-
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  protected runnerParams(params: ParamSlot[]): ParamSlot[] {
+    return floatSlots(params);
   }
 }
 
@@ -302,7 +242,7 @@ export class QuantizedSimpleRNN extends SimpleRNN {
     return recurrentSpecs(super.paramSpecs(input), this.units);
   }
 
-  private quantizedCell(params: ParamSlot[]): Cell {
+  cell(params: ParamSlot[] = []): Cell {
     const act = ACT[this.activation];
     const sw = params[params.length - 2].ptr,
       su = params[params.length - 1].ptr;
@@ -337,17 +277,7 @@ export class QuantizedSimpleRNN extends SimpleRNN {
     };
   }
 
-  planNode(
-    ctx: RunContext,
-    inShapes: number[][],
-    params: ParamSlot[],
-    _options: PlanOptions = {},
-    _node?: Node,
-  ): NodeRunner {
-    return planQuantized(this, this.quantizedCell(params), ctx, inShapes, params, this.returnState);
-  }
-
-  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    return asRunner(planQuantized(this, this.quantizedCell(params), ctx, [inShape], params, false));
+  protected runnerParams(params: ParamSlot[]): ParamSlot[] {
+    return floatSlots(params);
   }
 }

@@ -22,6 +22,7 @@ import {
   type Runner,
   type Shape,
   kerasLayerArgs,
+  singleRunner,
 } from './layer.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
@@ -175,28 +176,16 @@ export abstract class Recurrent extends Layer {
     return true;
   }
 
-  /** What the shared runner needs to know of this cell. */
-  abstract cell(): Cell;
+  /** The cell's kernels; `params` are the layer's slots as planned (quantized cells read their scales there). */
+  abstract cell(params?: ParamSlot[]): Cell;
+
+  /** The slots the shared runner takes: the float layout (quantized layers keep their scales after it). */
+  protected runnerParams(params: ParamSlot[]): ParamSlot[] {
+    return params;
+  }
 
   plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
-    const r = planRecurrent(this, this.cell(), ctx, [inShape], params, false);
-    return {
-      outShape: r.outShapes[0],
-      get out() {
-        return r.outs[0];
-      },
-      get outMask() {
-        return r.outMasks[0];
-      },
-      forward(x, mask, training) {
-        r.forward([x], [mask], training);
-      },
-      backward(dy, needDx) {
-        return r.backward([dy], [needDx])[0];
-      },
-      trace: r.trace,
-      states: r.states,
-    };
+    return singleRunner(planRecurrent(this, this.cell(params), ctx, [inShape], this.runnerParams(params), false));
   }
 
   planNode(
@@ -206,7 +195,7 @@ export abstract class Recurrent extends Layer {
     _options: PlanOptions = {},
     _node?: Node,
   ): NodeRunner {
-    return planRecurrent(this, this.cell(), ctx, inShapes, params, this.returnState);
+    return planRecurrent(this, this.cell(params), ctx, inShapes, this.runnerParams(params), this.returnState);
   }
 
   protected features(input: Shape): number {

@@ -7,7 +7,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Masking } from './masking.js';
-import { GRU, LSTM, Recurrent, SimpleRNN } from './recurrent.js';
+import { GRU, LSTM, type Recurrent, SimpleRNN } from './recurrent.js';
 import { Bidirectional } from './bidirectional.js';
 import { TimeDistributed } from './time-distributed.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
