@@ -661,4 +661,7 @@ export interface Kernels {
     weights: number,
     R: number,
   ): number;
+  prune_mask_scratch_size(n: number): number;
+  prune_mask(n: number, w: number, keep: number, mask: number, scratch: number): number;
+  prune_apply(n: number, x: number, mask: number): void;
 }
