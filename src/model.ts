@@ -94,6 +94,47 @@ export function checkSeed(where: string, seed: unknown): number | undefined {
   return seed as number;
 }
 
+/** One batch for the training loop: rows [start, start + size) of xs and ys (through `order` when shuffled), and their sample weights. */
+interface RunBatch {
+  xs: TensorData[];
+  ys: TensorData[];
+  start: number;
+  size: number;
+  order: Int32Array | null;
+  weights: Float32Array | null;
+}
+
+type EvalResult = { loss: number; losses: number[]; metrics: number[] };
+
+/** What fit and fitDataset hand the shared training loop (Model.runTraining). */
+interface TrainingRun {
+  where: string;
+  c: Compiled;
+  epochs: number;
+  initialEpoch: number;
+  verbose: 0 | 1 | 2;
+  callbacks: Callback[];
+  /** History.params, and what setParams tells the callbacks. */
+  params: Record<string, unknown>;
+  seed: number | undefined;
+  yieldEvery: number | 'never';
+  /** Called after the onEpochBegin callbacks: the epoch's batches in order. */
+  epochBatches(epoch: number): Iterable<RunBatch> | AsyncIterable<RunBatch>;
+  /** The validation results at an epoch's end (null: no validation). */
+  validate: (() => EvalResult | Promise<EvalResult>) | null;
+}
+
+/** fit's `callbacks` option as a list, each checked. */
+function callbackList(where: string, callbacks: unknown): Callback[] {
+  const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+  for (const cb of list)
+    if (cb === null || typeof cb !== 'object')
+      throw new LstmWasmError(
+        `${where}: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`,
+      );
+  return list as Callback[];
+}
+
 /** A model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and TF.js's functional model). `model({ inputs, outputs })` or `new Model(...)`; Sequential is one whose graph is a chain. compile, fit, evaluate, predict, trainOnBatch, step, inspect, weights, summary, save, dispose. */
 export class Model {
   readonly name: string;
@@ -1123,17 +1164,57 @@ export class Model {
         this.plan(this.shapesFor(val[0], Math.min(B, val[0][0].shape[0]))),
         'fit validationData[1]',
       );
-    const callbacks =
-      args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    for (const cb of callbacks)
-      if (cb === null || typeof cb !== 'object')
-        throw new LstmWasmError(
-          `fit: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`,
-        );
-    const terminateOnNaN = callbacks.some((cb) => cb instanceof TerminateOnNaN);
+    const callbacks = callbackList('fit', args.callbacks);
     const batches = Math.ceil(n / B);
+    const store = this.s;
+    const order = new Int32Array(n);
+    const batchWeights = new Float32Array(weights ? B : 0);
+    // fit's batches of one epoch, shuffled (in WASM, from the model's seeded RNG) as the epoch begins.
+    const epochBatches = (): Iterable<RunBatch> => {
+      if (shuffle) {
+        // The order is drawn in WASM (the model's seeded RNG) above the plans, then copied out.
+        const p = store.arena.mark();
+        store.arena.ensure(p + n * 4 + 64);
+        store.k.rng_shuffle_indices(store.rngState, n, p);
+        store.generation++;
+        order.set(store.arena.i32(p, n));
+      }
+      return (function* () {
+        for (let bi = 0; bi < batches; bi++) {
+          const start = bi * B,
+            b = Math.min(B, n - start);
+          if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
+          const w = weights ? batchWeights.subarray(0, b) : null;
+          yield { xs, ys, start, size: b, order: shuffle ? order : null, weights: w };
+        }
+      })();
+    };
+    return this.runTraining({
+      where: 'fit',
+      c,
+      epochs,
+      initialEpoch,
+      verbose,
+      callbacks,
+      params: { epochs, batchSize: B, samples: n, steps: batches, verbose },
+      seed: args.seed,
+      yieldEvery,
+      epochBatches,
+      validate: val ? () => this.evaluateLists(val![0], val![1], B, 'fit validation', valWeights) : null,
+    });
+  }
+
+  /**
+   * The training loop of fit and fitDataset: callbacks, epochs, per batch the plan, the copy into
+   * it (after the onBatchBegin callbacks), one trainStep, the logs; validation at each epoch's end.
+   * `epochBatches(epoch)` gives the batches of one epoch in order (a sync or async iterator); it is
+   * asked for the next batch only while training goes on.
+   */
+  private async runTraining(run: TrainingRun): Promise<History> {
+    const { c, epochs, initialEpoch, verbose, callbacks } = run;
+    const terminateOnNaN = callbacks.some((cb) => cb instanceof TerminateOnNaN);
     const history = new History();
-    history.params = { epochs, batchSize: B, samples: n, steps: batches, verbose };
+    history.params = run.params;
     // verbose 1 and 2 show a ProgbarLogger, unless the callbacks hold one already (as Keras).
     const progbar =
       verbose && !callbacks.some((cb) => cb instanceof ProgbarLogger) ? [new ProgbarLogger({ verbose })] : [];
@@ -1143,13 +1224,12 @@ export class Model {
       cb.setParams?.(history.params);
     }
     const store = this.s;
-    this.notDuringFit('fit'); // checked again: reading the data may have built the model
+    this.notDuringFit(run.where); // checked again: reading the data may have built the model
     const running = { where: this.where, epoch: initialEpoch, epochs };
     store.fitting = running;
+    const yieldEvery = run.yieldEvery;
     try {
-      if (args.seed !== undefined) store.k.rng_seed(store.rngState, args.seed >>> 0);
-      const order = new Int32Array(n);
-      const batchWeights = new Float32Array(weights ? B : 0);
+      if (run.seed !== undefined) store.k.rng_seed(store.rngState, run.seed >>> 0);
       const keys = resultKeys(c);
       let lastYield = Date.now();
       this.stopTraining = false;
@@ -1157,34 +1237,31 @@ export class Model {
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         running.epoch = epoch;
         for (const cb of all) await cb.onEpochBegin?.(epoch);
-        if (shuffle) {
-          // The order is drawn in WASM (the model's seeded RNG) above the plans, then copied out.
-          const p = store.arena.mark();
-          store.arena.ensure(p + n * 4 + 64);
-          store.k.rng_shuffle_indices(store.rngState, n, p);
-          store.generation++;
-          order.set(store.arena.i32(p, n));
-        }
+        const source = run.epochBatches(epoch);
+        const it = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
+          | Iterator<RunBatch>
+          | AsyncIterator<RunBatch>;
         let seen = 0;
         const sums = keys.map(() => 0);
-        for (let bi = 0; bi < batches && !this.stopTraining; bi++) {
-          const start = bi * B,
-            b = Math.min(B, n - start);
+        for (let bi = 0; !this.stopTraining; bi++) {
+          const next = it.next();
+          const item = next instanceof Promise ? await next : next;
+          if (item.done) break;
+          const { xs, ys, start, size: b, order, weights } = item.value;
           for (const cb of all) await cb.onBatchBegin?.(bi, { batch: bi, size: b });
           // The batch goes into the plan's buffers after the callbacks: a predict or evaluate they
           // run uses the same memory (every plan of a store starts at the same address).
           const plan = this.plan(this.shapesFor(xs, b));
-          this.loadBatch(plan, xs, ys, start, b, shuffle ? order : null);
+          this.loadBatch(plan, xs, ys, start, b, order);
           const lr = c.optimizer.learningRate;
-          if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
-          const r = this.trainStep(plan, weights ? batchWeights.subarray(0, b) : null);
+          const r = this.trainStep(plan, weights);
           if (!r.ok) {
             if (terminateOnNaN) {
               this.stopTraining = true;
               break;
             }
             throw new LstmWasmError(
-              `fit: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`,
+              `${run.where}: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`,
             );
           }
           const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
@@ -1202,8 +1279,9 @@ export class Model {
         }
         const logs: Logs = {};
         keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
-        if (val && seen) {
-          const v = this.evaluateLists(val[0], val[1], B, 'fit validation', valWeights);
+        if (run.validate && seen) {
+          const pending = run.validate();
+          const v = pending instanceof Promise ? await pending : pending;
           const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
           keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
         }
