@@ -38,6 +38,14 @@ export const LOSS_CCE_LOGITS: i32 = 5;
 // Sparse categorical cross-entropy (yTrue: class ids) on probabilities / from logits.
 export const LOSS_SPARSE_CCE: i32 = 6;
 export const LOSS_SPARSE_CCE_LOGITS: i32 = 7;
+// Huber (its delta is the loss kernels' param), log-cosh, mean absolute percentage error,
+// mean squared logarithmic error, Kullback-Leibler divergence, Poisson: Keras 3's formulas.
+export const LOSS_HUBER: i32 = 8;
+export const LOSS_LOG_COSH: i32 = 9;
+export const LOSS_MAPE: i32 = 10;
+export const LOSS_MSLE: i32 = 11;
+export const LOSS_KLD: i32 = 12;
+export const LOSS_POISSON: i32 = 13;
 
 // Metric kinds (metric_sum).
 export const METRIC_MAE: i32 = 0;
@@ -45,6 +53,16 @@ export const METRIC_MSE: i32 = 1;
 export const METRIC_BINARY_ACC: i32 = 2;
 export const METRIC_CATEGORICAL_ACC: i32 = 3;
 export const METRIC_SPARSE_ACC: i32 = 4;
+// Top-5 accuracy (Keras's default k): the target class (argmax of yTrue, or the id) scores among the 5 highest.
+export const METRIC_TOP_K_CATEGORICAL: i32 = 5;
+export const METRIC_SPARSE_TOP_K_CATEGORICAL: i32 = 6;
+// Kept over an epoch (metric_state_acc, metric_state_result): Keras's stateful metrics.
+export const METRIC_RMSE: i32 = 7;
+export const METRIC_PRECISION: i32 = 8;
+export const METRIC_RECALL: i32 = 9;
+export const METRIC_AUC: i32 = 10;
+// Keras AUC's num_thresholds.
+export const AUC_THRESHOLDS: i32 = 200;
 
 // Bidirectional merge modes (merge_forward, merge_backward).
 export const MERGE_CONCAT: i32 = 0;

@@ -18,3 +18,5 @@ export { attn_scratch_size, attn_scores, attn_scores_backward, attn_softmax, att
 export { i8_row_stride, i8_packed_size, quantize_cols_i8, quantize_rows_i8, i8_pack_b, gemm_i8, gemv_i8, dense_q8_scratch_size, dense_q8_forward, lstm_q8_scratch_size, lstm_q8_forward, gru_q8_scratch_size, gru_q8_forward, rnn_q8_scratch_size, rnn_q8_forward } from "./int8";
 export { loss_forward_backward_weighted } from "./losses";
 export { prune_mask_scratch_size, prune_mask, prune_apply } from "./prune";
+export { adamw_update, nadam_update, adagrad_update, adamax_update, weight_decay_f32 } from "./optimizers";
+export { metric_state_size, metric_state_acc, metric_state_result } from "./losses";

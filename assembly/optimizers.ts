@@ -221,3 +221,157 @@ export function l2_penalty_grad(n: i32, w: usize, g: usize, l2: f32): f64 {
   }
   return <f64>l2 * s;
 }
+
+// Keras 3 AdamW (and Adam as Keras 3 writes it): m += (g - m)(1-β1), v += (g² - v)(1-β2),
+// w -= α·m / (sqrt(v) + eps) with α = lr·sqrt(1-β2^t)/(1-β1^t). Unlike adam_update (TF.js), eps is
+// not scaled by the bias correction. The decoupled weight decay is weight_decay_f32, called first.
+export function adamw_update(n: i32, w: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32): void {
+  const t = <f64>max<i32>(step, 1);
+  const alpha = <f32>(<f64>lr * Math.sqrt(1.0 - Math.pow(<f64>beta2, t)) / (1.0 - Math.pow(<f64>beta1, t)));
+  const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
+  const nav = f32x4.splat(-alpha), epsv = f32x4.splat(eps);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const m0 = v128.load(m + o), v0 = v128.load(v + o);
+    const mt = madd(f32x4.sub(gv, m0), ob1, m0);
+    const vt = madd(f32x4.sub(f32x4.mul(gv, gv), v0), ob2, v0);
+    v128.store(m + o, mt);
+    v128.store(v + o, vt);
+    v128.store(w + o, madd(nav, f32x4.div(mt, f32x4.add(f32x4.sqrt(vt), epsv)), v128.load(w + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const m0 = load<f32>(m + o), v0 = load<f32>(v + o);
+    const mt = m0 + (gs - m0) * (1 - beta1);
+    const vt = v0 + (gs * gs - v0) * (1 - beta2);
+    store<f32>(m + o, mt);
+    store<f32>(v + o, vt);
+    store<f32>(w + o, load<f32>(w + o) - alpha * (mt / (Mathf.sqrt(vt) + eps)));
+  }
+}
+
+// Keras 3 Nadam. u_s = β1·(1 - 0.5·0.96^s); at step t (1-based) with P_t = u_1···u_t:
+// m̂ = u_{t+1}·m / (1 - P_t·u_{t+1}) + (1 - u_t)·g / (1 - P_t), v̂ = v / (1 - β2^t),
+// w -= lr·m̂ / (sqrt(v̂) + eps). P_t is the product Keras keeps in a variable; here it is recomputed
+// from t (its factors are exactly β1 in f64 once 0.5·0.96^s < 2^-53, s > 940), so Nadam needs no
+// state beyond m and v and the step count.
+export function nadam_update(n: i32, w: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32): void {
+  const t = max<i32>(step, 1);
+  const b1 = <f64>beta1;
+  let prod: f64 = 1, p96: f64 = 1;
+  const exact = min<i32>(t, 1000);
+  for (let s = 1; s <= exact; s++) {
+    p96 *= 0.96;
+    prod *= b1 * (1.0 - 0.5 * p96);
+  }
+  if (t > exact) prod *= Math.pow(b1, <f64>(t - exact));
+  const ut = b1 * (1.0 - 0.5 * Math.pow(0.96, <f64>t));
+  const ut1 = b1 * (1.0 - 0.5 * Math.pow(0.96, <f64>(t + 1)));
+  const cm = <f32>(ut1 / (1.0 - prod * ut1));
+  const cg = <f32>((1.0 - ut) / (1.0 - prod));
+  const cv = <f32>(1.0 / (1.0 - Math.pow(<f64>beta2, <f64>t)));
+  const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
+  const cmv = f32x4.splat(cm), cgv = f32x4.splat(cg), cvv = f32x4.splat(cv);
+  const nlr = f32x4.splat(-lr), epsv = f32x4.splat(eps);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const m0 = v128.load(m + o), v0 = v128.load(v + o);
+    const mt = madd(f32x4.sub(gv, m0), ob1, m0);
+    const vt = madd(f32x4.sub(f32x4.mul(gv, gv), v0), ob2, v0);
+    v128.store(m + o, mt);
+    v128.store(v + o, vt);
+    const mh = madd(cmv, mt, f32x4.mul(cgv, gv));
+    const vh = f32x4.mul(vt, cvv);
+    v128.store(w + o, madd(nlr, f32x4.div(mh, f32x4.add(f32x4.sqrt(vh), epsv)), v128.load(w + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const m0 = load<f32>(m + o), v0 = load<f32>(v + o);
+    const mt = m0 + (gs - m0) * (1 - beta1);
+    const vt = v0 + (gs * gs - v0) * (1 - beta2);
+    store<f32>(m + o, mt);
+    store<f32>(v + o, vt);
+    const mh = cm * mt + cg * gs;
+    store<f32>(w + o, load<f32>(w + o) - lr * (mh / (Mathf.sqrt(vt * cv) + eps)));
+  }
+}
+
+// Keras 3 / TF.js Adagrad: acc += g², w -= lr·g / sqrt(acc + eps), acc starting at
+// initial_accumulator_value. The slot holds acc - init (zero-initialized slots then need no fill;
+// src/ adds init back when it reads the state out), so the kernel adds `init` before the sqrt.
+export function adagrad_update(n: i32, w: usize, g: usize, acc: usize, lr: f32, init: f32, eps: f32): void {
+  const nlr = f32x4.splat(-lr), off = f32x4.splat(init + eps);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const a = madd(gv, gv, v128.load(acc + o));
+    v128.store(acc + o, a);
+    v128.store(w + o, madd(nlr, f32x4.div(gv, f32x4.sqrt(f32x4.add(a, off))), v128.load(w + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const a = load<f32>(acc + o) + gs * gs;
+    store<f32>(acc + o, a);
+    store<f32>(w + o, load<f32>(w + o) - lr * (gs / Mathf.sqrt(a + init + eps)));
+  }
+}
+
+// Keras 3 / TF.js Adamax: m += (g - m)(1-β1), u = max(β2·u, |g|), w -= lr·m / ((1-β1^t)(u + eps)).
+export function adamax_update(n: i32, w: usize, g: usize, m: usize, u: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32): void {
+  const t = <f64>max<i32>(step, 1);
+  const k = <f32>(<f64>lr / (1.0 - Math.pow(<f64>beta1, t)));
+  const ob1 = f32x4.splat(1 - beta1), b2 = f32x4.splat(beta2);
+  const nk = f32x4.splat(-k), epsv = f32x4.splat(eps);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const m0 = v128.load(m + o);
+    const mt = madd(f32x4.sub(gv, m0), ob1, m0);
+    const ut = f32x4.max(f32x4.mul(b2, v128.load(u + o)), f32x4.abs(gv));
+    v128.store(m + o, mt);
+    v128.store(u + o, ut);
+    v128.store(w + o, madd(nk, f32x4.div(mt, f32x4.add(ut, epsv)), v128.load(w + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const m0 = load<f32>(m + o);
+    const mt = m0 + (gs - m0) * (1 - beta1);
+    const ut = max<f32>(beta2 * load<f32>(u + o), Mathf.abs(gs));
+    store<f32>(m + o, mt);
+    store<f32>(u + o, ut);
+    store<f32>(w + o, load<f32>(w + o) - k * (mt / (ut + eps)));
+  }
+}
+
+// Keras 3's decoupled weight decay (every optimizer's weight_decay; AdamW's default 0.004):
+// w -= w·d with d = lr·weight_decay, before the update. Written as a subtraction, not w·(1-d),
+// so a small d is not rounded away by 1-d.
+export function weight_decay_f32(n: i32, w: usize, d: f32): void {
+  const nd = f32x4.splat(-d);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(w + o);
+    v128.store(w + o, madd(nd, x, x));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(w + o);
+    store<f32>(w + o, x - x * d);
+  }
+}

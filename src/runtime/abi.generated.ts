@@ -34,6 +34,14 @@ export const LOSS_CCE_LOGITS = 5;
 // Sparse categorical cross-entropy (yTrue: class ids) on probabilities / from logits.
 export const LOSS_SPARSE_CCE = 6;
 export const LOSS_SPARSE_CCE_LOGITS = 7;
+// Huber (its delta is the loss kernels' param), log-cosh, mean absolute percentage error,
+// mean squared logarithmic error, Kullback-Leibler divergence, Poisson: Keras 3's formulas.
+export const LOSS_HUBER = 8;
+export const LOSS_LOG_COSH = 9;
+export const LOSS_MAPE = 10;
+export const LOSS_MSLE = 11;
+export const LOSS_KLD = 12;
+export const LOSS_POISSON = 13;
 
 // Metric kinds (metric_sum).
 export const METRIC_MAE = 0;
@@ -41,6 +49,16 @@ export const METRIC_MSE = 1;
 export const METRIC_BINARY_ACC = 2;
 export const METRIC_CATEGORICAL_ACC = 3;
 export const METRIC_SPARSE_ACC = 4;
+// Top-5 accuracy (Keras's default k): the target class (argmax of yTrue, or the id) scores among the 5 highest.
+export const METRIC_TOP_K_CATEGORICAL = 5;
+export const METRIC_SPARSE_TOP_K_CATEGORICAL = 6;
+// Kept over an epoch (metric_state_acc, metric_state_result): Keras's stateful metrics.
+export const METRIC_RMSE = 7;
+export const METRIC_PRECISION = 8;
+export const METRIC_RECALL = 9;
+export const METRIC_AUC = 10;
+// Keras AUC's num_thresholds.
+export const AUC_THRESHOLDS = 200;
 
 // Bidirectional merge modes (merge_forward, merge_backward).
 export const MERGE_CONCAT = 0;

@@ -224,6 +224,8 @@ export interface Kernels {
     yTrue: number,
     grad: number,
     gradScale: number,
+    /** The loss's parameter (Huber's delta); the other kinds ignore it, so it may be left out for them. */
+    param?: number,
   ): number;
   metric_sum(kind: number, N: number, D: number, yPred: number, yTrue: number, fromLogits: number): number;
   sgd_update(n: number, w: number, g: number, vel: number, lr: number, momentum: number, nesterov: number): void;
@@ -250,6 +252,47 @@ export interface Kernels {
     eps: number,
     momentum: number,
   ): void;
+  adamw_update(
+    n: number,
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+  ): void;
+  nadam_update(
+    n: number,
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+  ): void;
+  adagrad_update(n: number, w: number, g: number, acc: number, lr: number, init: number, eps: number): void;
+  adamax_update(
+    n: number,
+    w: number,
+    g: number,
+    m: number,
+    u: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+  ): void;
+  weight_decay_f32(n: number, w: number, d: number): void;
+  metric_state_size(kind: number): number;
+  metric_state_acc(kind: number, N: number, D: number, yPred: number, yTrue: number, state: number): void;
+  metric_state_result(kind: number, state: number): number;
   sum_squares(n: number, p: number): number;
   scale_inplace(n: number, p: number, s: number): void;
   clip_by_value(n: number, p: number, c: number): void;
@@ -660,6 +703,8 @@ export interface Kernels {
     gradScale: number,
     weights: number,
     R: number,
+    /** As loss_forward_backward's param (Huber's delta). */
+    param?: number,
   ): number;
   prune_mask_scratch_size(n: number): number;
   prune_mask(n: number, w: number, keep: number, mask: number, scratch: number): number;
