@@ -103,3 +103,4 @@ export { toOnnx, fromOnnx, readOnnx } from './io/onnx.js';
 export type { ToOnnxOptions, FromOnnxOptions, OnnxModel } from './io/onnx.js';
 export { toCategorical, padSequences, timeseriesWindows, Tokenizer } from './data/index.js';
 export type { PadSequencesOptions, TimeseriesWindowsOptions, TokenizerOptions } from './data/index.js';
+export type { DatasetSource, DatasetBatch, FitDatasetArgs } from './engine/dataset.js';

@@ -8,7 +8,7 @@
 //   engine/data.ts      x and y as one tensor, an array or an object by name; their checks
 // Sequential (sequential.ts) is a Model whose graph is a chain.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
-import { Tensor, shapeString, toTensor, type TensorData, type TensorLike } from './tensor.js';
+import { Tensor, looksLikeTensor, shapeString, toTensor, type TensorData, type TensorLike } from './tensor.js';
 import { Layer, type ParamSlot, type Shape } from './layers/layer.js';
 import { initialize } from './layers/initializers.js';
 import { buildGraph, type Graph } from './engine/graph.js';
@@ -17,6 +17,15 @@ import { makePlan, runBackward, runForward, type Plan } from './engine/executor.
 import { kerasOptions, resolveCompile, resultKeys, type CompileArgs, type Compiled } from './engine/trainer.js';
 import { checkSamples, checkTargets, checkValues, dataList, type DataArg } from './engine/data.js';
 import type { SymbolicTensor } from './engine/symbolic.js';
+import {
+  FIT_DATASET_OPTIONS,
+  batchParts,
+  batchStream,
+  nextOf,
+  type BatchStream,
+  type DatasetSource,
+  type FitDatasetArgs,
+} from './engine/dataset.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
 import { History, ProgbarLogger, TerminateOnNaN, type Callback, type Logs } from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
@@ -133,6 +142,11 @@ function callbackList(where: string, callbacks: unknown): Callback[] {
         `${where}: every callback must be an object with onEpochEnd/onBatchEnd/… methods, got ${describe(cb)}`,
       );
   return list as Callback[];
+}
+
+/** Whether v looks like one { xs, ys } batch (validationData given as an array of batches, not [xVal, yVal]). */
+function isBatch(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'xs' in v && 'ys' in v;
 }
 
 /** A model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and TF.js's functional model). `model({ inputs, outputs })` or `new Model(...)`; Sequential is one whose graph is a chain. compile, fit, evaluate, predict, trainOnBatch, step, inspect, weights, summary, save, dispose. */
@@ -1293,6 +1307,195 @@ export class Model {
     // Training is over: onTrainEnd may change the weights (EarlyStopping restores the best ones).
     for (const cb of all) await cb.onTrainEnd?.();
     return history;
+  }
+
+  /**
+   * Trains on batches from a stream, as TF.js's fitDataset: `source` is any sync or async iterable
+   * of `{ xs, ys }` batches (xs and ys as fit takes x and y), a function returning a fresh iterator
+   * per epoch, or an object with `iterator()` (a TF.js Dataset). Without `batchesPerEpoch` an
+   * epoch is one pass of the source; with it, one iterator is read across the epochs. The batches
+   * train in the source's order, through the same loop, callbacks and History as fit. Each batch is
+   * checked as it comes; a bad one stops training before its step, naming it.
+   */
+  async fitDataset(source: DatasetSource, args: FitDatasetArgs = {}): Promise<History> {
+    this.usable();
+    this.notDuringFit('fitDataset');
+    const where = 'fitDataset';
+    const dataLike = Array.isArray(args) || ArrayBuffer.isView(args) || looksLikeTensor(args);
+    if (args === null || typeof args !== 'object' || dataLike)
+      throw new LstmWasmError(
+        `${where}: expected options such as { epochs: 10, batchesPerEpoch: 100 }, got ${describe(args)}${dataLike ? ' (fitDataset takes batches { xs, ys } from one source; for x and y use fit(x, y, options))' : ''}`,
+      );
+    args = kerasOptions(where, args, FIT_DATASET_OPTIONS) as FitDatasetArgs;
+    const stream = batchStream(source, where);
+    const count = (name: keyof FitDatasetArgs, min: number, dflt: number | undefined): number | undefined => {
+      const v = args[name] ?? dflt;
+      if (v !== undefined && (!Number.isInteger(v) || (v as number) < min))
+        throw new LstmWasmError(
+          `${where}: option '${name}' must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${describe(args[name])}`,
+        );
+      return v as number | undefined;
+    };
+    const epochs = count('epochs', 0, 1)!;
+    const initialEpoch = count('initialEpoch', 0, 0)!;
+    const batchesPerEpoch = count('batchesPerEpoch', 1, undefined);
+    const validationBatches = count('validationBatches', 1, undefined);
+    const verbose = args.verbose ?? 1;
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+      throw new LstmWasmError(`${where}: option 'verbose' must be 0, 1 or 2, got ${describe(args.verbose)}`);
+    const yieldEvery = args.yieldEvery ?? 25;
+    if (yieldEvery !== 'never' && (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)))
+      throw new LstmWasmError(
+        `${where}: option 'yieldEvery' must be a number of milliseconds or 'never', got ${describe(args.yieldEvery)}`,
+      );
+    checkSeed(where, args.seed);
+    const callbacks = callbackList(where, args.callbacks);
+    const vd = args.validationData;
+    const valTuple = Array.isArray(vd) && (vd.length === 2 || vd.length === 3) && !isBatch(vd[0]);
+    const valStream = vd === undefined || valTuple ? null : batchStream(vd, `${where} validationData`);
+    if (validationBatches !== undefined && !valStream)
+      throw new LstmWasmError(`${where}: option 'validationBatches' needs validationData to be a source of batches`);
+    if (valStream && !valStream.reopens && epochs - initialEpoch > 1)
+      throw new LstmWasmError(
+        `${where}: validationData is an iterator that can be read once (a generator object), but it is read at the end of each of ${epochs - initialEpoch} epochs; give an array of batches, a function returning a fresh iterator, or a dataset with iterator()`,
+      );
+    // The first batch, read now: a Sequential without inputShape builds from it, and compile resolves.
+    let it = await stream.open();
+    let pending: IteratorResult<unknown> | null = await nextOf(it);
+    if (pending.done)
+      throw new LstmWasmError(`${where}: the source gave no batches; each epoch needs at least one { xs, ys }`);
+    const firstXs = batchParts(pending.value, `${where}: batch 1 of epoch ${initialEpoch + 1}`).xs;
+    if (this.pendingCompile) this.prepare(firstXs);
+    const c = this.requireCompiled(where);
+    this.prepare(firstXs);
+    this.build();
+    let val: [TensorData[], TensorData[]] | null = null;
+    let valWeights: Float32Array | null = null;
+    if (valTuple) {
+      const t = vd as unknown[];
+      val = [
+        this.xList(t[0] as DataArg, `${where} validationData[0]`),
+        this.yList(t[1] as DataArg, `${where} validationData[1]`),
+      ];
+      const nv = val[0][0].shape[0];
+      this.checkYs(val[1], nv, this.plan(this.shapesFor(val[0], Math.min(32, nv))), `${where} validationData[1]`);
+      if (t.length === 3 && t[2] !== undefined)
+        valWeights = this.sampleWeights(`${where} validationData[2]`, { sampleWeight: t[2] }, val[1], nv);
+    }
+    // Each batch: its parts, checked against the model's input and output shapes as fit checks x
+    // and y (a batch whose feature width differs from the model's, which a Sequential without
+    // inputShape took from the first batch, is refused by name; free sizes, such as the steps of
+    // inputShape [null, F], may vary from batch to batch).
+    let trained = 0;
+    const toBatch = (value: unknown, at: string): RunBatch => {
+      try {
+        const { xs: bx, ys: by } = batchParts(value, `${where}: ${at}`);
+        const xs = this.xList(bx, `${at} xs`);
+        const ys = this.yList(by, `${at} ys`);
+        const n = xs[0].shape[0];
+        ys.forEach((t, j) => {
+          if (t.shape[0] !== n)
+            throw new LstmWasmError(
+              `${where}: ${at}: xs and ys must hold as many samples: xs has ${n}, ys${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]}`,
+            );
+        });
+        const fixed = this.fixedBatch();
+        if (fixed !== null && n !== fixed)
+          throw new LstmWasmError(
+            `${where}: ${at}: this model was built for batches of ${fixed} (batchInputShape), the batch has ${n} samples`,
+          );
+        this.checkYs(ys, n, this.plan(this.shapesFor(xs, n)), `${at} ys`);
+        const weights =
+          args.classWeight !== undefined ? this.sampleWeights(where, { classWeight: args.classWeight }, ys, n) : null;
+        return { xs, ys, start: 0, size: n, order: null, weights };
+      } catch (e) {
+        if (e instanceof LstmWasmError && trained > 0)
+          throw new LstmWasmError(
+            `${e.message} (training stopped before this batch: the model keeps the weights of the ${trained} batch${trained === 1 ? '' : 'es'} before it)`,
+          );
+        throw e;
+      }
+    };
+    // Progress bars need the steps of an epoch: the source's size when it says, else counted in
+    // the first epoch (shown as the batches so far until then).
+    const params: Record<string, unknown> = { epochs, steps: batchesPerEpoch ?? stream.size ?? undefined, verbose };
+    const bars = callbacks.filter((cb): cb is ProgbarLogger => cb instanceof ProgbarLogger);
+    const all = verbose && !bars.length ? [new ProgbarLogger({ verbose }), ...callbacks] : callbacks;
+    if (verbose && !bars.length) bars.push(all[0] as ProgbarLogger);
+    const model = this;
+    async function* epochBatches(epoch: number): AsyncGenerator<RunBatch> {
+      if (epoch > initialEpoch && batchesPerEpoch === undefined) it = await stream.open(); // a fresh pass
+      const counting = params.steps === undefined;
+      for (let bi = 0; batchesPerEpoch === undefined || bi < batchesPerEpoch; bi++) {
+        const item = pending ?? (await nextOf(it));
+        pending = null;
+        if (item.done) {
+          if (batchesPerEpoch !== undefined) {
+            // As TF.js: a source that runs out before epochs × batchesPerEpoch stops training.
+            console.warn(
+              `${where}: the source ran out of data after ${bi} of ${batchesPerEpoch} batches in epoch ${epoch + 1}; training stopped. Make sure it gives at least batchesPerEpoch × epochs batches (${batchesPerEpoch * (epochs - initialEpoch)} here)`,
+            );
+            model.stopTraining = true;
+          } else if (bi === 0)
+            throw new LstmWasmError(
+              `${where}: the source gave no batches in epoch ${epoch + 1}${stream.reopens ? '' : ': a generator object can be read once; give a function returning a fresh iterator per epoch (() => gen()), an array of batches, or batchesPerEpoch'}`,
+            );
+          if (counting) params.steps = bi;
+          return;
+        }
+        if (counting) for (const b of bars) b.setParams({ steps: bi + 1 });
+        const batch = toBatch(item.value, `batch ${bi + 1} of epoch ${epoch + 1}`);
+        yield batch;
+        trained++;
+      }
+    }
+    const validate = val
+      ? () => this.evaluateLists(val![0], val![1], 32, `${where} validation`, valWeights)
+      : valStream
+        ? () => this.evaluateStream(valStream, validationBatches, `${where} validationData`)
+        : null;
+    return this.runTraining({
+      where,
+      c,
+      epochs,
+      initialEpoch,
+      verbose: 0, // the progress bar, if any, is in `all` already
+      callbacks: all,
+      params,
+      seed: args.seed,
+      yieldEvery,
+      epochBatches,
+      validate,
+    });
+  }
+
+  /** evaluate over the batches of a source (up to `limit`), weighting each by its samples. */
+  private async evaluateStream(stream: BatchStream, limit: number | undefined, where: string): Promise<EvalResult> {
+    const it = await stream.open();
+    let n = 0,
+      loss = 0;
+    let losses: number[] = [],
+      metrics: number[] = [];
+    for (let bi = 0; limit === undefined || bi < limit; bi++) {
+      const item = await nextOf(it);
+      if (item.done) break;
+      const at = `${where} batch ${bi + 1}`;
+      const { xs: bx, ys: by } = batchParts(item.value, at);
+      const xs = this.xList(bx, `${at} xs`),
+        ys = this.yList(by, `${at} ys`);
+      const b = xs[0].shape[0];
+      const r = this.evaluateLists(xs, ys, b, at);
+      if (n === 0) {
+        losses = r.losses.map(() => 0);
+        metrics = r.metrics.map(() => 0);
+      }
+      n += b;
+      loss += r.loss * b;
+      r.losses.forEach((v, i) => (losses[i] += v * b));
+      r.metrics.forEach((v, i) => (metrics[i] += v * b));
+    }
+    if (n === 0) throw new LstmWasmError(`${where}: the source gave no batches to validate on`);
+    return { loss: loss / n, losses: losses.map((v) => v / n), metrics: metrics.map((v) => v / n) };
   }
 
   // ---- weights -----------------------------------------------------------------------------
