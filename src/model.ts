@@ -166,6 +166,17 @@ export class Model {
   private compiled: Compiled | null = null;
   private disposed = false;
   private lastGradNorm = NaN;
+  /**
+   * Called after every optimizer update (fit and trainOnBatch), before the weights are read again.
+   * Pruning (src/prune.ts) re-applies its masks here, to the weights and to their optimizer slots.
+   */
+  readonly updateHooks = new Set<() => void>();
+
+  /** The addresses of a parameter's two optimizer slots (the Adam moments, momentum…), or null if it is not one of this model's. */
+  optimizerSlots(slot: ParamSlot): [number, number] | null {
+    const p = this.params.find((q) => q.slot === slot);
+    return p ? [this.slot1 + p.at * 4, this.slot2 + p.at * 4] : null;
+  }
 
   constructor(args: ModelArgs, kind = 'model') {
     if (args === null || typeof args !== 'object')
@@ -926,6 +937,7 @@ export class Model {
       opt.apply(k, r.n, r.w, r.g, this.slot1 + r.at * 4, this.slot2 + r.at * 4);
     }
     opt.iterations = it + 1;
+    for (const hook of this.updateHooks) hook();
     store.generation++; // the weights changed
     return { loss, losses, metrics, gradNorm, ok: true };
   }

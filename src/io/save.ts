@@ -11,11 +11,13 @@
 //                 with weightsDtype 'float16', IEEE half floats (u16 little-endian, rounded to nearest
 //                 even) instead, read back into f32. Files without weightsDtype are float32. A weight
 //                 whose spec says dtype 'int8' (the int8 kernels of quantize()'s layers) is one signed
-//                 byte per value, whatever weightsDtype says.
+//                 byte per value, whatever weightsDtype says. A weight whose spec says encoding 'sparse'
+//                 (a pruned kernel) is a bit mask and its `nonzero` stored values (src/io/sparse.ts).
 import { LstmWasmError, describe, show } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
 import { halfToFloat, swapToLE } from './bytes.js';
+import { countStored, isPrunable, readSparse, sparseSize, writeSparse } from './sparse.js';
 
 export const MAGIC = 'LSTMWASM';
 /** 2: the topology is a graph (Model) or a chain (Sequential). Files of version 1 (Sequential only) still load. */
@@ -43,6 +45,10 @@ export interface WeightSpec {
   shape: number[];
   /** 'int8': stored as one signed byte per value (integers in [-128, 127]); absent: the file's weightsDtype. */
   dtype?: 'int8';
+  /** 'sparse': a bit mask, then the `nonzero` values that are not +0 (src/io/sparse.ts); absent: dense. */
+  encoding?: 'sparse';
+  /** With encoding 'sparse': how many values are stored. */
+  nonzero?: number;
 }
 
 export interface Header {
@@ -143,11 +149,22 @@ function f16Bytes(parts: Float32Array[], where: (part: number) => string): Uint8
 /** Weights stored as int8 values (one byte each), and the f32 or f16 rest, in spec order. */
 function mixedBytes(parts: Float32Array[], specs: WeightSpec[], f16: boolean): Uint8Array {
   const size = (j: number) => (specs[j].dtype === 'int8' ? 1 : f16 ? 2 : 4);
-  const out = new Uint8Array(parts.reduce((s, p, j) => s + p.length * size(j), 0));
+  const bytes = (p: Float32Array, j: number) =>
+    specs[j].encoding === 'sparse' ? sparseSize(p.length, specs[j].nonzero!, size(j)) : p.length * size(j);
+  const out = new Uint8Array(parts.reduce((s, p, j) => s + bytes(p, j), 0));
   const dv = new DataView(out.buffer);
   let at = 0;
   parts.forEach((p, j) => {
     const sp = specs[j];
+    if (sp.encoding === 'sparse') {
+      at = writeSparse(out, at, p, (o, v) => {
+        if (sp.dtype === 'int8') dv.setInt8(o, v);
+        else if (f16) dv.setUint16(o, toFloat16Bits(v), true);
+        else dv.setFloat32(o, v, true);
+        return o + size(j);
+      });
+      return;
+    }
     for (let i = 0; i < p.length; i++) {
       const v = p[i];
       if (sp.dtype === 'int8') {
@@ -197,8 +214,16 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
       });
     }
   }
+  // A pruned kernel is stored as a mask and its non-zero values when that takes fewer bytes (sparse.ts).
+  specs.forEach((sp, j) => {
+    if (!isPrunable(sp.name)) return;
+    const per = sp.dtype === 'int8' ? 1 : dtype === 'float16' ? 2 : 4;
+    const n = weights[j].length,
+      stored = countStored(weights[j]);
+    if (sparseSize(n, stored, per) < n * per) Object.assign(sp, { encoding: 'sparse', nonzero: stored });
+  });
   const names = [...specs, ...states].map((s) => `layer '${s.layer}' ${s.name}`);
-  const mixed = specs.some((sp) => sp.dtype === 'int8');
+  const mixed = specs.some((sp) => sp.dtype === 'int8' || sp.encoding === 'sparse');
   const data = mixed
     ? mixedBytes(weights, [...specs, ...states], dtype === 'float16')
     : dtype === 'float16'
@@ -238,6 +263,18 @@ function checkSpec(s: unknown, what: string): void {
   }
   if (spec.dtype !== undefined && spec.dtype !== 'int8')
     fail(`${what} (${spec.layer} ${spec.name}): 'dtype' must be 'int8' (or absent), got ${describe(spec.dtype)}`);
+  if (spec.encoding !== undefined && spec.encoding !== 'sparse')
+    fail(
+      `${what} (${spec.layer} ${spec.name}): 'encoding' must be 'sparse' (or absent), got ${describe(spec.encoding)}`,
+    );
+  if (spec.encoding === 'sparse') {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(spec.nonzero) || (spec.nonzero as number) < 0 || (spec.nonzero as number) > n)
+      fail(
+        `${what} (${spec.layer} ${spec.name}) is stored sparse: 'nonzero' must be an integer in [0, ${n}], got ${describe(spec.nonzero)}`,
+      );
+  } else if (spec.nonzero !== undefined)
+    fail(`${what} (${spec.layer} ${spec.name}) has 'nonzero' but is not stored sparse`);
 }
 
 export function fail(why: string): never {
@@ -311,7 +348,7 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
     fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
   if (header.weightsDtype !== undefined && header.weightsDtype !== 'float16')
     fail(`'weightsDtype' must be 'float16' (or absent, for float32), got ${describe(header.weightsDtype)}`);
-  if (header.weightSpecs.some((sp) => sp.dtype === 'int8')) {
+  if (header.weightSpecs.some((sp) => sp.dtype === 'int8' || sp.encoding === 'sparse')) {
     // Sizes differ per weight: read each spec's values in turn (the states follow the weights).
     const f16 = header.weightsDtype === 'float16';
     const all = [...header.weightSpecs, ...(header.states ?? [])];
@@ -321,7 +358,11 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
         fail(`${sp.layer} ${sp.name} has a bad shape ${show(sp.shape)}`);
       return n;
     });
-    const need = all.reduce((s, sp, j) => s + counts[j] * (sp.dtype === 'int8' ? 1 : f16 ? 2 : 4), 0);
+    const per = (sp: WeightSpec) => (sp.dtype === 'int8' ? 1 : f16 ? 2 : 4);
+    const sizes = all.map((sp, j) =>
+      sp.encoding === 'sparse' ? sparseSize(counts[j], sp.nonzero!, per(sp)) : counts[j] * per(sp),
+    );
+    const need = sizes.reduce((a, b) => a + b, 0);
     if (need !== data.length)
       fail(`the weight list needs ${need} bytes, the file has ${data.length}: the data is damaged`);
     const floats = new Float32Array(counts.reduce((a, b) => a + b, 0));
@@ -329,6 +370,17 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
     let at = 0,
       k = 0;
     all.forEach((sp, j) => {
+      if (sp.encoding === 'sparse') {
+        const get = (o: number): [number, number] =>
+          sp.dtype === 'int8'
+            ? [dv.getInt8(o), o + 1]
+            : f16
+              ? [fromFloat16Bits(dv.getUint16(o, true)), o + 2]
+              : [dv.getFloat32(o, true), o + 4];
+        at = readSparse(data, at, counts[j], sp.nonzero!, floats, k, get, `${sp.layer} ${sp.name}`);
+        k += counts[j];
+        return;
+      }
       for (let i = 0; i < counts[j]; i++) {
         if (sp.dtype === 'int8') floats[k++] = dv.getInt8(at++);
         else if (f16) {
