@@ -3,6 +3,8 @@
 // progress display (ProgbarLogger) that fit's `verbose` option turns on.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { kerasOptions } from './engine/trainer.js';
+import { crc32 } from './io/crc32.js';
+import { fromLE, leBytes } from './io/bytes.js';
 
 /** The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch also `size`, `gradNorm` and `lr`. */
 export type Logs = Record<string, number>;
@@ -20,6 +22,49 @@ export interface Callback {
   setModel?(model: TrainableModel): void;
   /** Called by fit before training with { epochs, batchSize, samples, steps, verbose }. */
   setParams?(params: Record<string, unknown>): void;
+  /** Called by fit before training with where its loop stands and the training state (BackupAndRestore uses it). */
+  setFitLoop?(loop: FitLoop): void;
+}
+
+/**
+ * Everything a training step changes, copied out of WebAssembly memory: the parameters (in
+ * getWeights order, flat), the optimizer's slots and iteration count, its rate (null when a
+ * schedule gives it from the iterations), the RNG state (4 words: shuffles and dropout masks) and
+ * the states of stateful layers.
+ */
+export interface TrainingState {
+  weights: Float32Array;
+  slots: Float32Array;
+  iterations: number;
+  learningRate: number | null;
+  rng: Int32Array;
+  states: Float32Array[];
+}
+
+/**
+ * A place in fit's loop, as where a run resumed there would go on: epoch `epoch` (0-based) with its
+ * first `batch` batches done, in `order` (the epoch's shuffled sample order; null without shuffle),
+ * `seen` samples so far whose logs' values summed (each times its batch size) to `sums`.
+ */
+export interface FitPosition {
+  epoch: number;
+  batch: number;
+  order: Int32Array | null;
+  seen: number;
+  sums: number[];
+}
+
+/**
+ * What fit shows a callback through setFitLoop: where its loop stands (read in onBatchEnd: the
+ * batch just done counted; in onEpochEnd: the next epoch's start), a copy of the training state,
+ * and (in onTrainBegin only) a way to put a state back and continue from a position.
+ */
+export interface FitLoop {
+  readonly position: Readonly<FitPosition>;
+  /** The names of `position.sums`, in order (loss, then metrics). */
+  readonly keys: readonly string[];
+  capture(): TrainingState;
+  resume(state: TrainingState, at: FitPosition): void;
 }
 
 /** What a callback may do to the model it watches. */
@@ -499,6 +544,9 @@ export interface SyncFs {
   unlinkSync(path: string): void;
   existsSync(path: string): boolean;
   statSync(path: string): { isDirectory(): boolean };
+  readFileSync?(path: string): Uint8Array;
+  mkdirSync?(path: string, options: { recursive: boolean }): unknown;
+  readdirSync?(path: string): string[];
 }
 
 let fsPromise: Promise<SyncFs | null> | null = null;
@@ -878,5 +926,315 @@ export class ModelCheckpoint implements Callback {
   /** The model file (loadModel reads it; its weights are what setWeights takes back). */
   private weightsOnly(): Uint8Array {
     return this.model!.save!();
+  }
+}
+
+// ---- backup and restore --------------------------------------------------------------------
+
+/** Options of BackupAndRestore: `backupDir`, `saveFreq` ('epoch' or a batch count), `deleteCheckpoint` (true). */
+export interface BackupAndRestoreArgs {
+  /** The folder of the backup (made if missing); one file in it, `backup.lstmbak`. */
+  backupDir: string;
+  /** 'epoch' (default): back up at each epoch's end; a number: every this many batches. */
+  saveFreq?: 'epoch' | number;
+  /** Delete the backup when fit ends normally (default true), as Keras. */
+  deleteCheckpoint?: boolean;
+}
+
+const BACKUP_MAGIC = 0x4b42574c; // "LWBK" read little-endian
+const BACKUP_VERSION = 1;
+/** The backup's file name in backupDir. */
+export const BACKUP_FILE = 'backup.lstmbak';
+
+interface BackupHeader {
+  epoch: number;
+  batch: number;
+  seen: number;
+  sums: number[];
+  keys: string[];
+  iterations: number;
+  learningRate: number | null;
+  samples: number;
+  batchSize: number;
+  weightShapes: number[][];
+  slots: number;
+  order: number;
+  states: number[];
+}
+
+/** A backup as bytes: magic, version, header length, the header (JSON), then rng, weights, slots, order, states (little-endian), and a CRC-32 of all before it. */
+export function encodeBackup(
+  state: TrainingState,
+  at: FitPosition,
+  meta: { keys: readonly string[]; samples: number; batchSize: number; weightShapes: number[][] },
+): Uint8Array {
+  const header: BackupHeader = {
+    epoch: at.epoch,
+    batch: at.batch,
+    seen: at.seen,
+    sums: at.sums,
+    keys: [...meta.keys],
+    iterations: state.iterations,
+    learningRate: state.learningRate,
+    samples: meta.samples,
+    batchSize: meta.batchSize,
+    weightShapes: meta.weightShapes,
+    slots: state.slots.length,
+    order: at.order ? at.order.length : -1,
+    states: state.states.map((s) => s.length),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const parts: Uint8Array[] = [
+    leBytes(state.rng, 4),
+    leBytes(state.weights, 4),
+    leBytes(state.slots, 4),
+    at.order ? leBytes(at.order, 4) : new Uint8Array(0),
+    ...state.states.map((s) => leBytes(s, 4)),
+  ];
+  const pad = (4 - (json.length % 4)) % 4;
+  const total = 12 + json.length + pad + parts.reduce((s, p) => s + p.length, 0) + 4;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, BACKUP_MAGIC, true);
+  dv.setUint32(4, BACKUP_VERSION, true);
+  dv.setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.fill(0x20, 12 + json.length, 12 + json.length + pad);
+  let off = 12 + json.length + pad;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  dv.setUint32(off, crc32(out.subarray(0, off)), true);
+  return out;
+}
+
+/** A backup's bytes back into a state and a position; a damaged or foreign file is an LstmWasmError saying what is wrong. */
+export function decodeBackup(
+  bytes: Uint8Array,
+  where: string,
+): { state: TrainingState; at: FitPosition; header: BackupHeader } {
+  const bad = (why: string): never => {
+    throw new LstmWasmError(`${where}: ${why}`);
+  };
+  if (bytes.length < 16) bad(`the file holds ${bytes.length} bytes, too few for a backup: it is cut short`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(0, true) !== BACKUP_MAGIC)
+    bad(`the file is not a BackupAndRestore backup (its first bytes are wrong)`);
+  const version = dv.getUint32(4, true);
+  if (version !== BACKUP_VERSION)
+    bad(`the backup has format version ${version}; this version of lstm-wasm reads ${BACKUP_VERSION}`);
+  const stored = dv.getUint32(bytes.length - 4, true);
+  const actual = crc32(bytes.subarray(0, bytes.length - 4));
+  if (stored !== actual)
+    bad(
+      `the backup's checksum does not match (crc32 ${actual} instead of ${stored}): the file is damaged or cut short`,
+    );
+  const jsonLength = dv.getUint32(8, true);
+  if (12 + jsonLength > bytes.length - 4) bad(`the backup's header runs past its end`);
+  let h: BackupHeader;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength))) as BackupHeader;
+  } catch {
+    return bad(`the backup's header is not JSON`);
+  }
+  const ints = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+  if (
+    h === null ||
+    typeof h !== 'object' ||
+    !ints(h.epoch, 0) ||
+    !ints(h.batch, 0) ||
+    !ints(h.seen, 0) ||
+    !ints(h.iterations, 0) ||
+    !ints(h.samples, 0) ||
+    !ints(h.batchSize, 1) ||
+    !ints(h.slots, 0) ||
+    !ints(h.order, -1) ||
+    !Array.isArray(h.sums) ||
+    !Array.isArray(h.keys) ||
+    !Array.isArray(h.states) ||
+    !h.states.every((n) => ints(n, 0)) ||
+    !Array.isArray(h.weightShapes) ||
+    !h.weightShapes.every((s) => Array.isArray(s) && s.every((d) => ints(d, 0))) ||
+    (h.learningRate !== null && typeof h.learningRate !== 'number')
+  )
+    bad(`the backup's header is malformed`);
+  const nWeights = h.weightShapes.reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
+  const words = 4 + nWeights + h.slots + Math.max(0, h.order) + h.states.reduce((a, b) => a + b, 0);
+  let off = 12 + jsonLength + ((4 - (jsonLength % 4)) % 4);
+  if (off + words * 4 + 4 !== bytes.length)
+    bad(`the backup holds ${bytes.length} bytes; its header describes ${off + words * 4 + 4}`);
+  const take = <T extends Float32Array | Int32Array>(n: number, make: (b: ArrayBuffer) => T): T => {
+    const v = make(fromLE(bytes.subarray(off, off + n * 4), 4));
+    off += n * 4;
+    return v;
+  };
+  const rng = take(4, (b) => new Int32Array(b));
+  const weights = take(nWeights, (b) => new Float32Array(b));
+  const slots = take(h.slots, (b) => new Float32Array(b));
+  const order = h.order >= 0 ? take(h.order, (b) => new Int32Array(b)) : null;
+  const states = h.states.map((n) => take(n, (b) => new Float32Array(b)));
+  return {
+    state: { weights, slots, iterations: h.iterations, learningRate: h.learningRate, rng, states },
+    at: { epoch: h.epoch, batch: h.batch, order, seen: h.seen, sums: h.sums },
+    header: h,
+  };
+}
+
+/**
+ * As Keras's BackupAndRestore: backs training up to `backupDir` at each epoch's end (or every
+ * `saveFreq` batches), and a fit that is run again after an interruption (a crash, a kill, a
+ * power cut) resumes where the last backup was made, at that epoch and batch. It puts back
+ * everything that training changes: the weights, the optimizer's slots, iteration count and rate,
+ * the RNG state (shuffles, dropout) and the epoch's shuffled order, and stateful layers' states,
+ * so the resumed run ends with the same weights, bit for bit, as one never interrupted. The file
+ * is written atomically (a temporary file, fsync, rename): a kill at any moment leaves the
+ * previous backup whole. A backup that is damaged, or that another model or other data made, is
+ * an error naming the file when fit starts (delete it to start over); it is never skipped quietly,
+ * since starting again from scratch would throw away the training it holds. When fit ends
+ * normally the backup is deleted (deleteCheckpoint: false keeps it). Node, Deno and Bun.
+ * Other callbacks' own counters (EarlyStopping's patience, ReduceLROnPlateau's wait) start
+ * afresh, as in Keras; put this callback after any that changes the rate at an epoch's end.
+ */
+export class BackupAndRestore implements Callback {
+  readonly backupDir: string;
+  readonly saveFreq: 'epoch' | number;
+  readonly deleteCheckpoint: boolean;
+  private model: TrainableModel | null = null;
+  private loop: FitLoop | null = null;
+  private fs: SyncFs | null = null;
+  private params: Record<string, unknown> = {};
+  private batchesSeen = 0;
+  /** The position fit resumed from at the last onTrainBegin (null: it started afresh). */
+  resumedFrom: { epoch: number; batch: number } | null = null;
+
+  constructor(args: BackupAndRestoreArgs) {
+    const w = 'BackupAndRestore';
+    if (typeof args === 'string') args = { backupDir: args };
+    const a = callbackArgs(w, args, ['backupDir', 'saveFreq', 'deleteCheckpoint']);
+    if (typeof a.backupDir !== 'string' || a.backupDir === '')
+      throw new LstmWasmError(
+        `${w}: 'backupDir' must be a non-empty string naming a folder such as 'backup', got ${describe(a.backupDir)}`,
+      );
+    this.backupDir = a.backupDir;
+    const f = a.saveFreq ?? 'epoch';
+    if (f !== 'epoch' && (!Number.isInteger(f) || (f as number) <= 0))
+      throw new LstmWasmError(
+        `${w}: 'saveFreq' must be 'epoch' or a positive integer number of batches, got ${describe(a.saveFreq)}`,
+      );
+    this.saveFreq = f as 'epoch' | number;
+    if (a.deleteCheckpoint !== undefined && typeof a.deleteCheckpoint !== 'boolean')
+      throw new LstmWasmError(`${w}: 'deleteCheckpoint' must be true or false, got ${describe(a.deleteCheckpoint)}`);
+    this.deleteCheckpoint = (a.deleteCheckpoint as boolean | undefined) ?? true;
+  }
+
+  /** The backup file's path. */
+  get path(): string {
+    return `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE}`;
+  }
+
+  setModel(model: TrainableModel): void {
+    this.model = model;
+  }
+
+  setParams(params: Record<string, unknown>): void {
+    this.params = params;
+  }
+
+  setFitLoop(loop: FitLoop): void {
+    this.loop = loop;
+  }
+
+  async onTrainBegin(): Promise<void> {
+    const w = 'BackupAndRestore';
+    this.batchesSeen = 0;
+    this.resumedFrom = null;
+    if (!this.loop || !this.model)
+      throw new LstmWasmError(`${w}: it works inside model.fit (fit gives it the training loop); got no loop`);
+    const fs = await nodeFs();
+    if (!fs || !fs.readFileSync || !fs.mkdirSync)
+      throw new LstmWasmError(`${w}: backing up needs a file system (Node, Deno or Bun)`);
+    this.fs = fs;
+    try {
+      fs.mkdirSync(this.backupDir, { recursive: true });
+    } catch (e) {
+      throw new LstmWasmError(
+        `${w}: cannot make the folder 'backupDir' = '${this.backupDir}': ${(e as Error).message}`,
+      );
+    }
+    if (!fs.statSync(this.backupDir).isDirectory())
+      throw new LstmWasmError(`${w}: 'backupDir' = '${this.backupDir}' is a file, not a folder`);
+    this.removeTemporaries();
+    if (!fs.existsSync(this.path)) return;
+    const where = `${w}: the backup '${this.path}'`;
+    const { state, at, header } = decodeBackup(fs.readFileSync(this.path), where);
+    const mismatch = (what: string, was: unknown, is: unknown): never => {
+      throw new LstmWasmError(
+        `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, this fit's is ${JSON.stringify(is)}; delete the file to start over`,
+      );
+    };
+    const shapes = this.model.getWeights().map((t) => t.shape);
+    if (JSON.stringify(shapes) !== JSON.stringify(header.weightShapes))
+      mismatch('list of weight shapes', header.weightShapes, shapes);
+    if (header.samples !== this.params.samples)
+      mismatch('number of training samples', header.samples, this.params.samples);
+    if (header.batchSize !== this.params.batchSize) mismatch('batch size', header.batchSize, this.params.batchSize);
+    if (JSON.stringify(header.keys) !== JSON.stringify(this.loop.keys))
+      mismatch('loss and metrics', header.keys, this.loop.keys);
+    if (at.order !== null && at.order.length !== header.samples)
+      mismatch('shuffled order length', at.order.length, header.samples);
+    this.loop.resume(state, at);
+    this.resumedFrom = { epoch: at.epoch, batch: at.batch };
+  }
+
+  async onBatchEnd(): Promise<void> {
+    if (this.saveFreq === 'epoch') return;
+    if (++this.batchesSeen % this.saveFreq === 0) this.backup();
+  }
+
+  async onEpochEnd(): Promise<void> {
+    if (this.saveFreq !== 'epoch') return;
+    this.backup();
+  }
+
+  onTrainEnd(): void {
+    if (!this.deleteCheckpoint || !this.fs) return;
+    try {
+      if (this.fs.existsSync(this.path)) this.fs.unlinkSync(this.path);
+    } catch {
+      /* gone already */
+    }
+  }
+
+  private backup(): void {
+    const loop = this.loop!;
+    const p = loop.position;
+    const at: FitPosition = {
+      epoch: p.epoch,
+      batch: p.batch,
+      order: p.batch > 0 ? p.order : null,
+      seen: p.seen,
+      sums: [...p.sums],
+    };
+    const bytes = encodeBackup(loop.capture(), at, {
+      keys: loop.keys,
+      samples: this.params.samples as number,
+      batchSize: this.params.batchSize as number,
+      weightShapes: this.model!.getWeights().map((t) => t.shape),
+    });
+    writeFileAtomic(this.fs!, this.path, bytes);
+  }
+
+  /** Temporary files a kill during a write left behind: never read, removed. */
+  private removeTemporaries(): void {
+    const fs = this.fs!;
+    if (!fs.readdirSync) return;
+    for (const name of fs.readdirSync(this.backupDir))
+      if (name.startsWith(`${BACKUP_FILE}.tmp-`))
+        try {
+          fs.unlinkSync(`${this.backupDir.replace(/[\\/]+$/, '')}/${name}`);
+        } catch {
+          /* another process took it */
+        }
   }
 }

@@ -55,6 +55,7 @@ export {
   CSVLogger,
   LambdaCallback,
   ModelCheckpoint,
+  BackupAndRestore,
 } from './callbacks.js';
 export type {
   Callback,
@@ -64,6 +65,10 @@ export type {
   CSVLoggerArgs,
   LambdaCallbackArgs,
   ModelCheckpointArgs,
+  BackupAndRestoreArgs,
+  FitLoop,
+  FitPosition,
+  TrainingState,
 } from './callbacks.js';
 export type { OptimizerConfig, Optimizer, LearningRate } from './optimizers.js';
 export {

@@ -27,7 +27,16 @@ import {
   type FitDatasetArgs,
 } from './engine/dataset.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
-import { History, ProgbarLogger, TerminateOnNaN, type Callback, type Logs } from './callbacks.js';
+import {
+  History,
+  ProgbarLogger,
+  TerminateOnNaN,
+  type Callback,
+  type FitLoop,
+  type FitPosition,
+  type Logs,
+  type TrainingState,
+} from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
 
 export type { CompileArgs } from './engine/trainer.js';
@@ -129,9 +138,14 @@ interface TrainingRun {
   yieldEvery: number | 'never';
   /** Called after the onEpochBegin callbacks: the epoch's batches in order. */
   epochBatches(epoch: number): Iterable<RunBatch> | AsyncIterable<RunBatch>;
+  /** An epoch resumed from a backup (BackupAndRestore) in its `at.order`, from batch `at.batch`; checks `at` when called. Absent: resuming within an epoch is refused. */
+  resumeEpoch?(at: FitPosition): Iterable<RunBatch>;
   /** The validation results at an epoch's end (null: no validation). */
   validate: (() => EvalResult | Promise<EvalResult>) | null;
 }
+
+/** A fit resuming from a backup: where, the rate then, and the resumed epoch's batches (null: at an epoch's start). */
+type Resumed = { at: FitPosition; learningRate: number | null; source: Iterable<RunBatch> | null };
 
 /** fit's `callbacks` option as a list, each checked. */
 function callbackList(where: string, callbacks: unknown): Callback[] {
@@ -1205,15 +1219,25 @@ export class Model {
         store.generation++;
         order.set(store.arena.i32(p, n));
       }
-      return (function* () {
-        for (let bi = 0; bi < batches; bi++) {
-          const start = bi * B,
-            b = Math.min(B, n - start);
-          if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
-          const w = weights ? batchWeights.subarray(0, b) : null;
-          yield { xs, ys, start, size: b, order: shuffle ? order : null, weights: w };
-        }
-      })();
+      return batchesFrom(0);
+    };
+    function* batchesFrom(first: number): Generator<RunBatch> {
+      for (let bi = first; bi < batches; bi++) {
+        const start = bi * B,
+          b = Math.min(B, n - start);
+        if (weights) for (let i = 0; i < b; i++) batchWeights[i] = weights[shuffle ? order[start + i] : start + i];
+        const w = weights ? batchWeights.subarray(0, b) : null;
+        yield { xs, ys, start, size: b, order: shuffle ? order : null, weights: w };
+      }
+    }
+    // A backed-up epoch resumed (BackupAndRestore): its order as it was drawn, from the batch it reached.
+    const resumeEpoch = (at: FitPosition): Iterable<RunBatch> => {
+      if ((at.order !== null) !== shuffle || (at.order && at.order.length !== n) || at.batch > batches)
+        throw new LstmWasmError(
+          `fit: the backup to resume from was made ${at.order ? `with shuffle over ${at.order.length} samples` : 'without shuffle'} and ${at.batch} batches into its epoch; this fit has shuffle ${shuffle}, ${n} samples and ${batches} batches per epoch`,
+        );
+      if (at.order) order.set(at.order);
+      return batchesFrom(at.batch);
     };
     return this.runTraining({
       where: 'fit',
@@ -1226,6 +1250,7 @@ export class Model {
       seed: args.seed,
       yieldEvery,
       epochBatches,
+      resumeEpoch,
       validate: val ? () => this.evaluateLists(val![0], val![1], B, 'fit validation', valWeights) : null,
     });
   }
@@ -1245,9 +1270,32 @@ export class Model {
     const progbar =
       verbose && !callbacks.some((cb) => cb instanceof ProgbarLogger) ? [new ProgbarLogger({ verbose })] : [];
     const all: Callback[] = [...progbar, ...callbacks, history];
+    const keys = resultKeys(c);
+    // Where the loop stands, as a resumed run would go on from it (BackupAndRestore reads it).
+    const pos: FitPosition = { epoch: initialEpoch, batch: 0, order: null, seen: 0, sums: keys.map(() => 0) };
+    let resumed: Resumed | null = null;
+    let inTrainBegin = false;
+    const loop: FitLoop = {
+      position: pos,
+      keys,
+      capture: () => this.captureTraining(),
+      resume: (state, at) => {
+        if (!inTrainBegin) throw new LstmWasmError(`${run.where}: a fit can resume from a backup only in onTrainBegin`);
+        if (!Array.isArray(at.sums) || at.sums.length !== keys.length)
+          throw new LstmWasmError(`${run.where}: the backup's sums must be one per log key (${keys.join(', ')})`);
+        if (at.batch > 0 && !run.resumeEpoch)
+          throw new LstmWasmError(
+            `${run.where} resumes from a backup at an epoch's start only; this one is ${at.batch} batches into epoch ${at.epoch + 1} (back up with saveFreq: 'epoch')`,
+          );
+        const source = at.batch > 0 ? run.resumeEpoch!(at) : null; // checks at before anything changes
+        this.restoreTraining(state);
+        resumed = { at, learningRate: state.learningRate, source };
+      },
+    };
     for (const cb of all) {
       cb.setModel?.(this);
       cb.setParams?.(history.params);
+      cb.setFitLoop?.(loop);
     }
     const store = this.s;
     this.notDuringFit(run.where); // checked again: reading the data may have built the model
@@ -1256,20 +1304,29 @@ export class Model {
     const yieldEvery = run.yieldEvery;
     try {
       if (run.seed !== undefined) store.k.rng_seed(store.rngState, run.seed >>> 0);
-      const keys = resultKeys(c);
       let lastYield = Date.now();
       this.stopTraining = false;
-      for (const cb of all) await cb.onTrainBegin?.();
-      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+      inTrainBegin = true;
+      try {
+        for (const cb of all) await cb.onTrainBegin?.();
+      } finally {
+        inTrainBegin = false;
+      }
+      const from = resumed as Resumed | null;
+      for (let epoch = from ? from.at.epoch : initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         running.epoch = epoch;
+        const cont = from?.source && from.at.epoch === epoch ? from : null;
         for (const cb of all) await cb.onEpochBegin?.(epoch);
-        const source = run.epochBatches(epoch);
+        // A resumed epoch keeps the rate it had (a schedule in onEpochBegin would apply twice).
+        if (cont && cont.learningRate !== null && !c.optimizer.schedule) c.optimizer.learningRate = cont.learningRate;
+        const source = cont ? cont.source! : run.epochBatches(epoch);
         const it = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
           | Iterator<RunBatch>
           | AsyncIterator<RunBatch>;
-        let seen = 0;
-        const sums = keys.map(() => 0);
-        for (let bi = 0; !this.stopTraining; bi++) {
+        let seen = cont ? cont.at.seen : 0;
+        const sums = cont ? [...cont.at.sums] : keys.map(() => 0);
+        Object.assign(pos, { epoch, batch: cont ? cont.at.batch : 0, order: cont?.at.order ?? null, seen, sums });
+        for (let bi = cont ? cont.at.batch : 0; !this.stopTraining; bi++) {
           const next = it.next();
           const item = next instanceof Promise ? await next : next;
           if (item.done) break;
@@ -1297,6 +1354,7 @@ export class Model {
           keys.forEach((key, i) => (logs[key] = values[i]));
           logs.gradNorm = r.gradNorm;
           logs.lr = lr; // the rate this batch's update used
+          Object.assign(pos, { batch: bi + 1, order, seen });
           for (const cb of all) await cb.onBatchEnd?.(bi, logs);
           if (yieldEvery !== 'never' && Date.now() - lastYield >= yieldEvery) {
             await yieldToEventLoop();
@@ -1311,6 +1369,7 @@ export class Model {
           const values = [v.loss, ...(c.outputs.length > 1 ? v.losses : []), ...v.metrics];
           keys.forEach((key, i) => (logs[`val_${key}`] = values[i]));
         }
+        Object.assign(pos, { epoch: epoch + 1, batch: 0, order: null, seen: 0, sums: keys.map(() => 0) });
         for (const cb of all) await cb.onEpochEnd?.(epoch, logs);
       }
     } finally {
@@ -1508,6 +1567,62 @@ export class Model {
     }
     if (n === 0) throw new LstmWasmError(`${where}: the source gave no batches to validate on`);
     return { loss: loss / n, losses: losses.map((v) => v / n), metrics: metrics.map((v) => v / n) };
+  }
+
+  /** A copy of everything a training step changes (for BackupAndRestore): see TrainingState. */
+  private captureTraining(): TrainingState {
+    const store = this.s;
+    const weights = new Float32Array(this.P);
+    for (const p of this.params) weights.set(store.arena.f32(p.slot.ptr, p.slot.size), p.at);
+    const opt = this.compiled!.optimizer;
+    return {
+      weights,
+      slots: store.arena.read(this.slot1, 2 * Math.max(1, this.P)),
+      iterations: opt.iterations,
+      learningRate: opt.schedule ? null : opt.learningRate,
+      rng: store.arena.i32(store.rngState, 4).slice(),
+      states: this.statefulLayers().flatMap((l) => l.getStates().map((t) => t.data)),
+    };
+  }
+
+  /** Puts a captured TrainingState back, after checking that it fits this model (nothing changes if it does not). */
+  private restoreTraining(s: TrainingState): void {
+    const store = this.s;
+    const where = `${this.where}: the training state to restore`;
+    const slots = 2 * Math.max(1, this.P);
+    const stateful = this.statefulLayers();
+    const stateSizes = stateful.flatMap((l) => l.getStates().map((t) => t.data.length));
+    if (!(s.weights instanceof Float32Array) || s.weights.length !== this.P)
+      throw new LstmWasmError(`${where} holds ${s.weights?.length} weights; this model has ${this.P}`);
+    if (!(s.slots instanceof Float32Array) || s.slots.length !== slots)
+      throw new LstmWasmError(`${where} holds ${s.slots?.length} optimizer slot values; this model has ${slots}`);
+    if (!(s.rng instanceof Int32Array) || s.rng.length !== 4)
+      throw new LstmWasmError(`${where}: its RNG state must be 4 words, got ${s.rng?.length}`);
+    if (!Number.isInteger(s.iterations) || s.iterations < 0)
+      throw new LstmWasmError(`${where}: its iteration count must be an integer ≥ 0, got ${describe(s.iterations)}`);
+    if (s.states.length !== stateSizes.length || s.states.some((t, i) => t.length !== stateSizes[i]))
+      throw new LstmWasmError(
+        `${where} holds states of sizes [${s.states.map((t) => t.length).join(', ')}]; this model's stateful layers have [${stateSizes.join(', ')}]`,
+      );
+    for (const p of this.params) store.arena.write(p.slot.ptr, s.weights.subarray(p.at, p.at + p.slot.size));
+    store.arena.write(this.slot1, s.slots);
+    store.arena.i32(store.rngState, 4).set(s.rng);
+    const opt = this.compiled!.optimizer;
+    opt.iterations = s.iterations;
+    if (s.learningRate !== null && !opt.schedule) opt.learningRate = s.learningRate;
+    let i = 0;
+    for (const l of stateful) l.getStates().forEach((_t, j) => l.setState(j, s.states[i++]));
+    store.generation++; // the weights changed
+  }
+
+  /** The stateful layers whose state can be read and set (recurrent layers with stateful: true). */
+  private statefulLayers(): (Layer & {
+    getStates(): { data: Float32Array; shape: number[] }[];
+    setState(i: number, v: Float32Array): void;
+  })[] {
+    return this.weightLayers().filter(
+      (l) => l.isStateful() && typeof (l as { getStates?: unknown }).getStates === 'function',
+    ) as never;
   }
 
   // ---- weights -----------------------------------------------------------------------------

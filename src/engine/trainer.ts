@@ -3,7 +3,7 @@
 // is fused with its output layer's activation, and the keys History uses (Keras's).
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { lossInfo, metricInfo, type LossInfo, type MetricInfo } from '../losses.js';
+import { isLossConfig, lossInfo, metricInfo, type LossConfig, type LossInfo, type MetricInfo } from '../losses.js';
 import { makeOptimizer, type Optimizer, type OptimizerConfig } from '../optimizers.js';
 import type { Graph } from './graph.js';
 
@@ -11,8 +11,8 @@ export type PerOutput<T> = T | T[] | Record<string, T>;
 
 export interface CompileArgs {
   optimizer: OptimizerConfig | string;
-  /** One loss for every output, an array in output order, or an object keyed by output name. */
-  loss: PerOutput<string>;
+  /** One loss for every output, an array in output order, or an object keyed by output name; a loss is a name or a config ({ className: 'Huber', config: { delta } }). */
+  loss: PerOutput<string | LossConfig>;
   /** An array of metric names for every output, or an object of arrays keyed by output name. */
   metrics?: string | string[] | Record<string, string | string[]>;
   /** Weights of the outputs' losses in the total: an array in output order, or an object by name. */
@@ -91,7 +91,12 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
   if (args.loss === undefined)
     throw new LstmWasmError(`compile: option 'loss' is required, such as 'meanSquaredError'`);
   const many = outputNames.length > 1;
-  const losses = perOutput('loss', args.loss, outputNames, (x) => x === null || typeof x !== 'object').map((l) =>
+  const losses = perOutput(
+    'loss',
+    args.loss,
+    outputNames,
+    (x) => x === null || typeof x !== 'object' || isLossConfig(x),
+  ).map((l) =>
     lossInfo(l),
   );
   const weights =
