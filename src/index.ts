@@ -110,4 +110,39 @@ export { toOnnx, fromOnnx, readOnnx } from './io/onnx.js';
 export type { ToOnnxOptions, FromOnnxOptions, OnnxModel } from './io/onnx.js';
 export { toCategorical, padSequences, timeseriesWindows, Tokenizer } from './data/index.js';
 export type { PadSequencesOptions, TimeseriesWindowsOptions, TokenizerOptions } from './data/index.js';
+export {
+  trainTestSplit,
+  MinMaxScaler,
+  StandardScaler,
+  scalerFromJSON,
+  fillMissing,
+  findOutliers,
+  clipOutliers,
+  resample,
+  difference,
+  inverseDifference,
+} from './data/index.js';
+export type {
+  TrainTestSplitOptions,
+  WindowsSplit,
+  SeriesSplit,
+  Windows,
+  SeriesLike,
+  SeriesValue,
+  SameForm,
+  MinMaxScalerArgs,
+  StandardScalerArgs,
+  ScalerCallOptions,
+  ScalerJSON,
+  FillMethod,
+  FillMissingOptions,
+  OutlierMethod,
+  OutlierOptions,
+  Aggregate,
+  ResampleOptions,
+  Resampled,
+  DifferenceOptions,
+} from './data/index.js';
+export { readMetadata } from './io/metadata.js';
+export type { MetadataValue } from './io/metadata.js';
 export type { DatasetSource, DatasetBatch, FitDatasetArgs } from './engine/dataset.js';

@@ -1668,7 +1668,7 @@ export class Model {
       throw new LstmWasmError(
         `save: expected an options object such as { includeState: true }, got ${describe(options)}`,
       );
-    checkOptions('save', options, ['includeState', 'weights']);
+    checkOptions('save', options, ['includeState', 'weights', 'metadata']);
     if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
       throw new LstmWasmError(
         `save: option 'includeState' must be true or false, got ${describe(options.includeState)}`,

@@ -78,7 +78,7 @@ export class QuantizedModel extends Model {
       throw new LstmWasmError(
         `save: expected an options object such as { weights: 'float16' }, got ${describe(options)}`,
       );
-    checkOptions('save', options, ['includeState', 'weights']);
+    checkOptions('save', options, ['includeState', 'weights', 'metadata']);
     if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
       throw new LstmWasmError(
         `save: option 'includeState' must be true or false, got ${describe(options.includeState)}`,

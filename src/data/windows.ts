@@ -1,6 +1,8 @@
 // A time series → supervised pairs: `window` steps in, the next `horizon` steps out.
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
-import { Tensor, firstNonFinite, shapeString, toTensor, unravelIndex, type TensorLike } from '../tensor.js';
+import { kerasOptions } from '../engine/trainer.js';
+import { Tensor, firstNonFinite, isTensor, shapeString, toTensor, unravelIndex, type TensorLike } from '../tensor.js';
+import { type SameForm, type SeriesLike, optionsObject, readSeries, writeSeries } from './series.js';
 
 export interface TimeseriesWindowsOptions {
   /** Steps in each input window. */
@@ -102,4 +104,115 @@ function targetColumns(v: unknown, F: number): number[] {
     if (list.indexOf(c) !== i) throw new LstmWasmError(`${WHERE}: option 'targetColumns' names column ${c} twice`);
   });
   return list as number[];
+}
+
+/** Options of trainTestSplit. */
+export interface TrainTestSplitOptions {
+  /** The test part: a fraction of the rows in (0, 1) (rounded to the nearest row), or a whole number of rows ≥ 1 (default 0.2); also `test_size`. */
+  testSize?: number;
+  /** Rows left out between the train and the test part (default 0): with windows of horizon h, a gap of h - 1 keeps every test target out of the training targets. */
+  gap?: number;
+}
+
+/** What trainTestSplit gives for windows. */
+export interface WindowsSplit {
+  /** The first windows' inputs. */
+  xTrain: Tensor;
+  /** Their targets. */
+  yTrain: Tensor;
+  /** The last windows' inputs, after the train part and the gap. */
+  xTest: Tensor;
+  /** Their targets. */
+  yTest: Tensor;
+}
+
+/** What trainTestSplit gives for a series (in the form it was given). */
+export interface SeriesSplit<S> {
+  /** The first rows. */
+  train: SameForm<S>;
+  /** The last rows, after the train part and the gap. */
+  test: SameForm<S>;
+}
+
+const SPLIT = 'trainTestSplit';
+
+/**
+ * Splits by time, with no shuffling: the test part is the last rows, the train part the rows before
+ * it, less `gap` rows between them. Given the `{ x, y }` of timeseriesWindows it splits both alike
+ * and gives `{ xTrain, yTrain, xTest, yTest }`; given a series (any form of SeriesLike, or a Tensor
+ * split along its first axis) it gives `{ train, test }` in the form it was given.
+ */
+export function trainTestSplit(
+  windows: Windows | { x: TensorLike; y: TensorLike },
+  options?: TrainTestSplitOptions,
+): WindowsSplit;
+export function trainTestSplit<S extends SeriesLike>(series: S, options?: TrainTestSplitOptions): SeriesSplit<S>;
+export function trainTestSplit(
+  data: SeriesLike | { x: TensorLike; y: TensorLike },
+  options: TrainTestSplitOptions = {},
+): WindowsSplit | SeriesSplit<SeriesLike> {
+  const o = kerasOptions(SPLIT, optionsObject(SPLIT, options, '{ testSize: 0.2 }'), [
+    'testSize',
+    'gap',
+  ]) as TrainTestSplitOptions;
+  const gap = o.gap ?? 0;
+  if (typeof gap !== 'number' || !Number.isInteger(gap) || gap < 0)
+    throw new LstmWasmError(`${SPLIT}: option 'gap' must be a whole number of rows ≥ 0, got ${describe(gap)}`);
+  const testSize = o.testSize ?? 0.2;
+  if (
+    typeof testSize !== 'number' ||
+    !Number.isFinite(testSize) ||
+    testSize <= 0 ||
+    (testSize >= 1 && !Number.isInteger(testSize))
+  )
+    throw new LstmWasmError(
+      `${SPLIT}: option 'testSize' must be a fraction in (0, 1) or a whole number of rows ≥ 1, got ${describe(testSize)}`,
+    );
+  const sizes = (n: number) => {
+    const nTest = testSize < 1 ? Math.round(n * testSize) : testSize;
+    const nTrain = n - nTest - gap;
+    if (nTest < 1 || nTrain < 1)
+      throw new LstmWasmError(
+        `${SPLIT}: ${n} rows are too few for a test part of ${nTest}${testSize < 1 ? ` (testSize ${testSize})` : ''} and a gap of ${gap} with at least one row left to train on`,
+      );
+    return { nTrain, from: nTrain + gap };
+  };
+  const isWindows =
+    data !== null &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    !ArrayBuffer.isView(data) &&
+    'x' in data &&
+    'y' in data;
+  if (isWindows) {
+    const w = data as { x: TensorLike; y: TensorLike };
+    const x = toTensor(w.x, 'x', SPLIT);
+    const y = toTensor(w.y, 'y', SPLIT);
+    if (x.shape.length === 0 || y.shape.length === 0 || x.shape[0] !== y.shape[0])
+      throw new LstmWasmError(
+        `${SPLIT}: x and y must have as many rows (windows), got x of shape ${shapeString(x.shape)} and y of shape ${shapeString(y.shape)}`,
+      );
+    const { nTrain, from } = sizes(x.shape[0]);
+    const rows = (t: { data: Float32Array; shape: number[] }, a: number, b: number) => {
+      const per = t.shape.slice(1).reduce((p, d) => p * d, 1);
+      return new Tensor(t.data.slice(a * per, b * per), [b - a, ...t.shape.slice(1)]);
+    };
+    const n = x.shape[0];
+    return { xTrain: rows(x, 0, nTrain), yTrain: rows(y, 0, nTrain), xTest: rows(x, from, n), yTest: rows(y, from, n) };
+  }
+  if (isTensor(data) && data.shape.length > 2) {
+    const { nTrain, from } = sizes(data.shape[0]);
+    const per = data.shape.slice(1).reduce((p, d) => p * d, 1);
+    const n = data.shape[0];
+    return {
+      train: new Tensor(data.data.slice(0, nTrain * per), [nTrain, ...data.shape.slice(1)]),
+      test: new Tensor(data.data.slice(from * per, n * per), [n - from, ...data.shape.slice(1)]),
+    } as never;
+  }
+  const g = readSeries(data, SPLIT);
+  const { nTrain, from } = sizes(g.T);
+  return {
+    train: writeSeries(g, g.data.subarray(0, nTrain * g.F), nTrain),
+    test: writeSeries(g, g.data.subarray(from * g.F), g.T - from),
+  } as SeriesSplit<SeriesLike>;
 }

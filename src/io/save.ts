@@ -17,6 +17,7 @@ import { LstmWasmError, describe, show } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
 import { halfToFloat, swapToLE } from './bytes.js';
+import { checkMetadata } from './metadata.js';
 import { countStored, isPrunable, readSparse, sparseSize, writeSparse } from './sparse.js';
 
 export const MAGIC = 'LSTMWASM';
@@ -34,6 +35,7 @@ const HEADER_KEYS = [
   'states',
   'training',
   'weightsDtype',
+  'userDefinedMetadata',
 ];
 /** The types weights may be stored in (header field weightsDtype; absent means float32). */
 export const WEIGHT_DTYPES = ['float32', 'float16'] as const;
@@ -68,6 +70,8 @@ export interface Header {
   training?: Record<string, unknown> | null;
   /** How the weight bytes are stored; absent: float32. */
   weightsDtype?: 'float16';
+  /** What save({ metadata }) was given (plain JSON; readMetadata reads it). */
+  userDefinedMetadata?: Record<string, unknown>;
 }
 
 /** Options of model.save(): `includeState` (stateful layers' states), `weights` ('float32' or 'float16'). */
@@ -76,6 +80,8 @@ export interface SaveOptions {
   includeState?: boolean;
   /** The type the weights are stored in: 'float32' (default) or 'float16' (half the bytes; loadModel reads them back into f32). */
   weights?: WeightDtype;
+  /** Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 }; readMetadata(bytes) gives it back. */
+  metadata?: Record<string, unknown>;
 }
 
 function f32Bytes(parts: Float32Array[]): Uint8Array {
@@ -239,6 +245,7 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
     states: states.length ? states : undefined,
     training: model.training,
     ...(dtype === 'float16' ? { weightsDtype: 'float16' as const } : {}),
+    ...(options.metadata !== undefined ? { userDefinedMetadata: checkMetadata(options.metadata) } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(PREFIX + json.length + data.length);
@@ -348,6 +355,9 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
     fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);
   if (header.weightsDtype !== undefined && header.weightsDtype !== 'float16')
     fail(`'weightsDtype' must be 'float16' (or absent, for float32), got ${describe(header.weightsDtype)}`);
+  const meta = header.userDefinedMetadata;
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta)))
+    fail(`'userDefinedMetadata' must be an object, got ${describe(meta)}`);
   if (header.weightSpecs.some((sp) => sp.dtype === 'int8' || sp.encoding === 'sparse')) {
     // Sizes differ per weight: read each spec's values in turn (the states follow the weights).
     const f16 = header.weightsDtype === 'float16';
