@@ -39,6 +39,10 @@ import {
   type Runner,
   type Shape,
 } from './layer.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
+import { kerasOptions } from '../engine/trainer.js';
+
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const ACT_LINEAR = ACT.linear;
@@ -83,6 +87,16 @@ abstract class AttentionBase extends Layer {
 
   protected get callOptionNames(): string[] {
     return ['useCausalMask', 'returnAttentionScores'];
+  }
+
+  /** As Layer.apply, reading Keras's call options too: `use_causal_mask`, `return_attention_scores`, `attention_mask`. */
+  apply(
+    inputs: SymbolicTensor | SymbolicTensor[],
+    options: AttentionApplyOptions = {},
+  ): SymbolicTensor | SymbolicTensor[] {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return super.apply(inputs, options);
+    const names = ['initialState', 'training', 'mask', ...this.callOptionNames];
+    return super.apply(inputs, kerasOptions(`${this.where}.apply`, options, names) as AttentionApplyOptions);
   }
 
   /** model.inspect() reads the runner's `attention` (the weights after the softmax of the last forward pass). */
@@ -155,9 +169,12 @@ function checkMaskShape(where: string, what: string, s: Shape | undefined, want:
     );
 }
 
-/** Options of AdditiveAttention: `useScale`, `dropout`. */
+/** Options of AdditiveAttention: `useScale` (true, as Keras), `dropout`. */
 export interface DenseAttentionArgs extends LayerArgs {
-  /** Attention: a trainable scalar `scale` multiplies the scores; AdditiveAttention: a trainable `scale` [dim] weighs them. */
+  /**
+   * Attention: a trainable scalar `scale` multiplies the scores (default false); AdditiveAttention:
+   * a trainable `scale` [dim] weighs them (default true, as Keras).
+   */
   useScale?: boolean;
   /** Rate of dropout on the attention weights (training only). */
   dropout?: number;
@@ -173,10 +190,11 @@ export interface AttentionArgs extends DenseAttentionArgs {
 abstract class DenseAttention extends AttentionBase {
   readonly useScale: boolean;
 
-  constructor(args: DenseAttentionArgs, snake: string, extra: string[]) {
+  /** `useScaleDefault`: Keras's default of use_scale (Attention false, AdditiveAttention true). */
+  constructor(args: DenseAttentionArgs, snake: string, extra: string[], useScaleDefault: boolean) {
     super(args ?? {}, snake);
     this.checkOptions(args ?? {}, ['useScale', 'dropout', ...extra]);
-    this.useScale = bool(this.where, 'useScale', (args ?? {}).useScale, false);
+    this.useScale = bool(this.where, 'useScale', (args ?? {}).useScale, useScaleDefault);
   }
 
   /** concat or additive scores (tanh of sums), else dot products. */
@@ -384,8 +402,23 @@ export class Attention extends DenseAttention {
   }
   readonly scoreMode: 'dot' | 'concat';
 
-  constructor(args: AttentionArgs = {}) {
-    super(args, 'attention', ['scoreMode']);
+  /** `new Attention({ useScale: true })`, or as Keras: `new Attention(true, 'concat', { ... })` (snake_case names too). */
+  constructor(useScale: boolean, scoreMode?: 'dot' | 'concat', options?: Omit<AttentionArgs, 'useScale' | 'scoreMode'>);
+  constructor(useScale: boolean, options?: Omit<AttentionArgs, 'useScale'>);
+  constructor(args?: AttentionArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<AttentionArgs>(
+      'attention',
+      'Attention',
+      "{ scoreMode: 'dot' }",
+      [
+        { name: 'useScale', is: isBool },
+        { name: 'scoreMode', is: (v) => typeof v === 'string' },
+        { name: 'dropout', is: isNumber },
+      ],
+      given,
+    );
+    super(args, 'attention', ['scoreMode'], false);
     const m = (args ?? {}).scoreMode ?? 'dot';
     if (m !== 'dot' && m !== 'concat')
       throw new LstmWasmError(`${this.where}: option 'scoreMode' must be 'dot' or 'concat', got ${describe(m)}`);
@@ -416,8 +449,22 @@ export class AdditiveAttention extends DenseAttention {
     return 'AdditiveAttention';
   }
 
-  constructor(args: DenseAttentionArgs = {}) {
-    super(args, 'additive_attention', []);
+  /** `new AdditiveAttention({ useScale: false })`, or as Keras: `new AdditiveAttention(false, { ... })` (snake_case names too). */
+  constructor(useScale: boolean, dropout?: number, options?: Omit<DenseAttentionArgs, 'useScale' | 'dropout'>);
+  constructor(useScale: boolean, options?: Omit<DenseAttentionArgs, 'useScale'>);
+  constructor(args?: DenseAttentionArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<DenseAttentionArgs>(
+      'additive_attention',
+      'AdditiveAttention',
+      '{ useScale: true }',
+      [
+        { name: 'useScale', is: isBool },
+        { name: 'dropout', is: isNumber },
+      ],
+      given,
+    );
+    super(args, 'additive_attention', [], true);
   }
 
   protected get additive(): boolean {
@@ -467,7 +514,21 @@ export class MultiHeadAttention extends AttentionBase {
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
 
-  constructor(args: MultiHeadAttentionArgs) {
+  /** `new MultiHeadAttention({ numHeads: 4, keyDim: 32 })`, or as Keras: `new MultiHeadAttention(4, 32, { ... })` (snake_case names too). */
+  constructor(numHeads: number, keyDim: number, options?: Omit<MultiHeadAttentionArgs, 'numHeads' | 'keyDim'>);
+  constructor(numHeads: number, options: Omit<MultiHeadAttentionArgs, 'numHeads'>);
+  constructor(args: MultiHeadAttentionArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<MultiHeadAttentionArgs>(
+      'multi_head_attention',
+      'MultiHeadAttention',
+      '{ numHeads: 4, keyDim: 32 }',
+      [
+        { name: 'numHeads', is: isNumber },
+        { name: 'keyDim', is: isNumber },
+      ],
+      given,
+    );
     super(args ?? ({} as MultiHeadAttentionArgs), 'multi_head_attention');
     const a = args ?? ({} as MultiHeadAttentionArgs);
     this.checkOptions(a, [

@@ -16,6 +16,7 @@ import {
   type Shape,
 } from './layer.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
+import { kerasPositionalArgs } from './keras-args.js';
 
 /** How Bidirectional joins the two directions: 'concat' (default), 'sum', 'mul' or 'ave'. */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -49,9 +50,22 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: Recurrent;
   readonly mergeMode: MergeMode;
 
-  constructor(args: BidirectionalArgs | Recurrent, more: Omit<BidirectionalArgs, 'layer'> = {}) {
+  /** `new Bidirectional({ layer, mergeMode })`, or as Keras: `new Bidirectional(layer, 'sum', { ... })` (snake_case names too). */
+  constructor(layer: Recurrent, options?: Omit<BidirectionalArgs, 'layer'>);
+  constructor(layer: Recurrent, mergeMode: MergeMode, options?: Omit<BidirectionalArgs, 'layer' | 'mergeMode'>);
+  constructor(args: BidirectionalArgs);
+  constructor(...given: unknown[]) {
     // Keras's positional form, Bidirectional(LSTM(...), merge_mode=...), as well as { layer }.
-    if (args instanceof Layer) args = { ...(more ?? {}), layer: args as Recurrent };
+    const args = kerasPositionalArgs<BidirectionalArgs>(
+      'bidirectional',
+      'Bidirectional',
+      '{ layer: new LSTM({ units: 32 }) }',
+      [
+        { name: 'layer', is: (v) => v instanceof Layer },
+        { name: 'mergeMode', is: (v) => typeof v === 'string' },
+      ],
+      given,
+    );
     const a = args ?? ({} as BidirectionalArgs);
     super(
       { ...a, name: a.name ?? (a.layer instanceof Layer ? `bidirectional_${a.layer.name}` : undefined) },

@@ -18,13 +18,16 @@ import {
   type Shape,
 } from './layer.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 abstract class Merge extends Layer {
-  constructor(args: LayerArgs, snake: string, extra: string[] = []) {
-    super(args ?? {}, snake);
-    this.checkOptions(args ?? {}, extra);
+  /** `read`: the options are as the user gave them (snake_case names read here); else already read. */
+  constructor(args: LayerArgs, snake: string, extra: string[] = [], read = true) {
+    const a = read ? kerasPositionalArgs<LayerArgs>(snake, '', '{}', [], [args]) : args;
+    super(a ?? {}, snake);
+    this.checkOptions(a ?? {}, extra);
   }
 
   /** Fewest inputs the merge takes. */
@@ -233,8 +236,18 @@ export class Concatenate extends Merge {
   }
   readonly axis: number;
 
-  constructor(args: ConcatenateArgs = {}) {
-    super(args, 'concatenate', ['axis']);
+  /** `new Concatenate({ axis: 1 })`, or as Keras: `new Concatenate(1, { ... })` (snake_case names too). */
+  constructor(axis: number, options?: Omit<ConcatenateArgs, 'axis'>);
+  constructor(args?: ConcatenateArgs);
+  constructor(axisOrArgs?: number | ConcatenateArgs, options?: Omit<ConcatenateArgs, 'axis'>) {
+    const args = kerasPositionalArgs<ConcatenateArgs>(
+      'concatenate',
+      'Concatenate',
+      '{ axis: -1 }',
+      [{ name: 'axis', is: isNumber }],
+      [axisOrArgs, options],
+    );
+    super(args ?? {}, 'concatenate', ['axis'], false);
     const axis = (args ?? {}).axis ?? -1;
     if (!Number.isInteger(axis) || axis === 0)
       throw new LstmWasmError(

@@ -17,6 +17,16 @@ import {
   type Runner,
   type Shape,
 } from './layer.js';
+import { isNumber, isNumberOrList, kerasPositionalArgs, type Positional } from './keras-args.js';
+
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
+/** Keras's LayerNormalization(axis, epsilon, center, scale) positional arguments. */
+const POSITIONAL: Positional[] = [
+  { name: 'axis', is: isNumberOrList },
+  { name: 'epsilon', is: isNumber },
+  { name: 'center', is: isBool },
+  { name: 'scale', is: isBool },
+];
 
 /** Options of LayerNormalization: `axis` (-1, the only one supported), `epsilon` (1e-3), `center`, `scale`, initializers and regularizers of beta and gamma. */
 export interface LayerNormalizationArgs extends LayerArgs {
@@ -30,6 +40,9 @@ export interface LayerNormalizationArgs extends LayerArgs {
   betaRegularizer?: Regularizer;
   gammaRegularizer?: Regularizer;
 }
+
+/** The options after Keras's positional arguments of LayerNormalization (those given by position may not be repeated). */
+type NormOptions = Omit<LayerNormalizationArgs, 'axis'>;
 
 /** Normalizes each position over its last axis to mean 0 and variance 1, then scales by gamma and shifts by beta (weights [gamma, beta], as Keras). */
 export class LayerNormalization extends Layer {
@@ -46,7 +59,23 @@ export class LayerNormalization extends Layer {
   readonly betaRegularizer?: Regularizer;
   readonly gammaRegularizer?: Regularizer;
 
-  constructor(args: LayerNormalizationArgs = {}) {
+  /** `new LayerNormalization({ epsilon: 1e-6 })`, or as Keras: `new LayerNormalization(-1, 1e-6, { ... })` (snake_case names too). */
+  constructor(
+    axis: number | number[],
+    epsilon?: number | NormOptions,
+    center?: boolean | NormOptions,
+    scale?: boolean | NormOptions,
+    options?: NormOptions,
+  );
+  constructor(args?: LayerNormalizationArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<LayerNormalizationArgs>(
+      'layer_normalization',
+      'LayerNormalization',
+      '{ epsilon: 1e-6 }',
+      POSITIONAL,
+      given,
+    );
     super(args ?? {}, 'layer_normalization');
     const a = args ?? {};
     this.checkOptions(a, [

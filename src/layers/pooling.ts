@@ -10,6 +10,17 @@ import { shapeString } from '../tensor.js';
 import { POOL_AVG, POOL_MAX } from '../runtime/abi.generated.js';
 import { bool, Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 import { channelsLast, size1 } from './conv.js';
+import { isNumberOrList, kerasPositionalArgs, type Positional } from './keras-args.js';
+
+const isString = (v: unknown): boolean => typeof v === 'string';
+/** Keras's MaxPooling1D(pool_size, strides, padding) and AveragePooling1D(…) positional arguments. */
+const POOL_POSITIONAL: Positional[] = [
+  { name: 'poolSize', is: isNumberOrList },
+  { name: 'strides', is: isNumberOrList },
+  { name: 'padding', is: isString },
+];
+/** Keras's GlobalAveragePooling1D(data_format) and GlobalMaxPooling1D(…). */
+const GLOBAL_POSITIONAL: Positional[] = [{ name: 'dataFormat', is: isString }];
 
 /** Options of MaxPooling1D and AveragePooling1D: `poolSize` (2), `strides` (poolSize), `padding` ('valid', 'same'). */
 export interface Pooling1DArgs extends LayerArgs {
@@ -19,6 +30,9 @@ export interface Pooling1DArgs extends LayerArgs {
   padding?: 'valid' | 'same';
   dataFormat?: 'channelsLast';
 }
+
+/** The options left after Keras's three positional arguments of MaxPooling1D and AveragePooling1D. */
+type PoolOptions = Omit<Pooling1DArgs, 'poolSize' | 'strides' | 'padding'>;
 
 /** Output steps and the steps of padding before step 0, as TensorFlow. */
 export function poolGeometry(
@@ -49,7 +63,9 @@ abstract class Pooling1D extends Layer {
   readonly strides: number;
   readonly padding: 'valid' | 'same';
 
-  constructor(args: Pooling1DArgs, snake: string) {
+  /** `given`: the constructor's arguments, as Keras's positional ones or one options object. */
+  constructor(given: unknown[], snake: string, className: string) {
+    const args = kerasPositionalArgs<Pooling1DArgs>(snake, className, '{ poolSize: 2 }', POOL_POSITIONAL, given);
     super(args ?? {}, snake);
     const a = args ?? {};
     this.checkOptions(a, ['poolSize', 'strides', 'padding', 'dataFormat']);
@@ -125,8 +141,22 @@ export class MaxPooling1D extends Pooling1D {
     return 'MaxPooling1D';
   }
   protected readonly kind = POOL_MAX;
-  constructor(args: Pooling1DArgs = {}) {
-    super(args, 'max_pooling1d');
+  /** `new MaxPooling1D({ poolSize: 2 })`, or as Keras: `new MaxPooling1D(2)`, `new MaxPooling1D(2, 1, 'same')`, then options (snake_case names too). */
+  constructor(poolSize: number | [number], options?: Omit<Pooling1DArgs, 'poolSize'>);
+  constructor(
+    poolSize: number | [number],
+    strides: number | [number],
+    options?: Omit<Pooling1DArgs, 'poolSize' | 'strides'>,
+  );
+  constructor(
+    poolSize: number | [number],
+    strides: number | [number],
+    padding: 'valid' | 'same',
+    options?: PoolOptions,
+  );
+  constructor(args?: Pooling1DArgs);
+  constructor(...given: unknown[]) {
+    super(given, 'max_pooling1d', 'MaxPooling1D');
   }
 }
 
@@ -136,8 +166,22 @@ export class AveragePooling1D extends Pooling1D {
     return 'AveragePooling1D';
   }
   protected readonly kind = POOL_AVG;
-  constructor(args: Pooling1DArgs = {}) {
-    super(args, 'average_pooling1d');
+  /** `new AveragePooling1D({ poolSize: 2 })`, or as Keras: `new AveragePooling1D(2)`, `new AveragePooling1D(2, 1, 'same')`, then options (snake_case names too). */
+  constructor(poolSize: number | [number], options?: Omit<Pooling1DArgs, 'poolSize'>);
+  constructor(
+    poolSize: number | [number],
+    strides: number | [number],
+    options?: Omit<Pooling1DArgs, 'poolSize' | 'strides'>,
+  );
+  constructor(
+    poolSize: number | [number],
+    strides: number | [number],
+    padding: 'valid' | 'same',
+    options?: PoolOptions,
+  );
+  constructor(args?: Pooling1DArgs);
+  constructor(...given: unknown[]) {
+    super(given, 'average_pooling1d', 'AveragePooling1D');
   }
 }
 
@@ -152,7 +196,15 @@ abstract class GlobalPooling1D extends Layer {
   protected abstract readonly kind: number;
   readonly keepdims: boolean;
 
-  constructor(args: GlobalPooling1DArgs, snake: string) {
+  /** `given`: the constructor's arguments, as Keras's positional data_format or one options object. */
+  constructor(given: unknown[], snake: string, className: string) {
+    const args = kerasPositionalArgs<GlobalPooling1DArgs>(
+      snake,
+      className,
+      '{ keepdims: true }',
+      GLOBAL_POSITIONAL,
+      given,
+    );
     super(args ?? {}, snake);
     const a = args ?? {};
     this.checkOptions(a, ['dataFormat', 'keepdims']);
@@ -213,8 +265,11 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
     return 'GlobalAveragePooling1D';
   }
   protected readonly kind = POOL_AVG;
-  constructor(args: GlobalPooling1DArgs = {}) {
-    super(args, 'global_average_pooling1d');
+  /** `new GlobalAveragePooling1D()`, `new GlobalAveragePooling1D({ keepdims: true })`, or as Keras: `new GlobalAveragePooling1D('channels_last', { ... })` (snake_case names too). */
+  constructor(dataFormat: string, options?: Omit<GlobalPooling1DArgs, 'dataFormat'>);
+  constructor(args?: GlobalPooling1DArgs);
+  constructor(...given: unknown[]) {
+    super(given, 'global_average_pooling1d', 'GlobalAveragePooling1D');
   }
   protected get usesMask(): boolean {
     return true;
@@ -227,7 +282,10 @@ export class GlobalMaxPooling1D extends GlobalPooling1D {
     return 'GlobalMaxPooling1D';
   }
   protected readonly kind = POOL_MAX;
-  constructor(args: GlobalPooling1DArgs = {}) {
-    super(args, 'global_max_pooling1d');
+  /** `new GlobalMaxPooling1D()`, `new GlobalMaxPooling1D({ keepdims: true })`, or as Keras: `new GlobalMaxPooling1D('channels_last', { ... })` (snake_case names too). */
+  constructor(dataFormat: string, options?: Omit<GlobalPooling1DArgs, 'dataFormat'>);
+  constructor(args?: GlobalPooling1DArgs);
+  constructor(...given: unknown[]) {
+    super(given, 'global_max_pooling1d', 'GlobalMaxPooling1D');
   }
 }

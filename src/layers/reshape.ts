@@ -15,6 +15,7 @@ import {
   type Runner,
   type Shape,
 } from './layer.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -36,7 +37,17 @@ export class RepeatVector extends NoWeights {
   }
   readonly n: number;
 
-  constructor(args: RepeatVectorArgs) {
+  /** `new RepeatVector({ n: 10 })`, or as Keras: `new RepeatVector(10, { ... })` (snake_case names too). */
+  constructor(n: number, options?: Omit<RepeatVectorArgs, 'n'>);
+  constructor(args: RepeatVectorArgs);
+  constructor(nOrArgs: number | RepeatVectorArgs, options?: Omit<RepeatVectorArgs, 'n'>) {
+    const args = kerasPositionalArgs<RepeatVectorArgs>(
+      'repeat_vector',
+      'RepeatVector',
+      '{ n: 10 }',
+      [{ name: 'n', is: isNumber }],
+      [nOrArgs, options],
+    );
     super(args ?? ({} as RepeatVectorArgs), 'repeat_vector');
     this.checkOptions(args, ['n']);
     this.n = positiveInt(this.where, 'n', args.n);
@@ -94,13 +105,28 @@ function alias(outShape: number[]): Runner {
   };
 }
 
+/** Options of Flatten: `dataFormat` ('channelsLast', the only layout, as Keras's 'channels_last'). */
+type FlattenArgs = LayerArgs & { dataFormat?: string };
+
+const isString = (v: unknown): boolean => typeof v === 'string';
+
 /** [batch, ...] → [batch, product of the rest]. */
 export class Flatten extends NoWeights {
   get className(): string {
     return 'Flatten';
   }
 
-  constructor(args: LayerArgs & { dataFormat?: string } = {}) {
+  /** `new Flatten()`, `new Flatten({ ... })`, or as Keras: `new Flatten('channels_last')` (snake_case names too). */
+  constructor(dataFormat: string, options?: LayerArgs);
+  constructor(args?: FlattenArgs);
+  constructor(formatOrArgs?: string | FlattenArgs, options?: LayerArgs) {
+    const args = kerasPositionalArgs<FlattenArgs>(
+      'flatten',
+      'Flatten',
+      '{}',
+      [{ name: 'dataFormat', is: isString }],
+      [formatOrArgs, options],
+    );
     super(args ?? {}, 'flatten');
     this.checkOptions(args ?? {}, ['dataFormat']);
     const f = (args ?? {}).dataFormat;
@@ -138,7 +164,17 @@ export class Reshape extends NoWeights {
   }
   readonly targetShape: number[];
 
-  constructor(args: ReshapeArgs) {
+  /** `new Reshape({ targetShape: [10, 2] })`, or as Keras: `new Reshape([10, 2], { ... })` (snake_case names too). */
+  constructor(targetShape: number[], options?: Omit<ReshapeArgs, 'targetShape'>);
+  constructor(args: ReshapeArgs);
+  constructor(shapeOrArgs: number[] | ReshapeArgs, options?: Omit<ReshapeArgs, 'targetShape'>) {
+    const args = kerasPositionalArgs<ReshapeArgs>(
+      'reshape',
+      'Reshape',
+      '{ targetShape: [10, 2] }',
+      [{ name: 'targetShape', is: Array.isArray }],
+      [shapeOrArgs, options],
+    );
     super(args ?? ({} as ReshapeArgs), 'reshape');
     this.checkOptions(args, ['targetShape']);
     const t = args.targetShape;
@@ -193,7 +229,17 @@ export class Permute extends NoWeights {
   }
   readonly dims: number[];
 
-  constructor(args: PermuteArgs) {
+  /** `new Permute({ dims: [2, 1] })`, or as Keras: `new Permute([2, 1], { ... })` (snake_case names too). */
+  constructor(dims: number[], options?: Omit<PermuteArgs, 'dims'>);
+  constructor(args: PermuteArgs);
+  constructor(dimsOrArgs: number[] | PermuteArgs, options?: Omit<PermuteArgs, 'dims'>) {
+    const args = kerasPositionalArgs<PermuteArgs>(
+      'permute',
+      'Permute',
+      '{ dims: [2, 1] }',
+      [{ name: 'dims', is: Array.isArray }],
+      [dimsOrArgs, options],
+    );
     super(args ?? ({} as PermuteArgs), 'permute');
     this.checkOptions(args, ['dims']);
     const d = args.dims;
@@ -260,7 +306,17 @@ export class Activation extends NoWeights {
   }
   readonly activation: ActivationName;
 
-  constructor(args: ActivationArgs) {
+  /** `new Activation({ activation: 'relu' })`, or as Keras: `new Activation('relu', { ... })` (snake_case names too). */
+  constructor(activation: ActivationName | string, options?: Omit<ActivationArgs, 'activation'>);
+  constructor(args: ActivationArgs);
+  constructor(nameOrArgs: ActivationName | string | ActivationArgs, options?: Omit<ActivationArgs, 'activation'>) {
+    const args = kerasPositionalArgs<ActivationArgs>(
+      'activation',
+      'Activation',
+      "{ activation: 'relu' }",
+      [{ name: 'activation', is: isString }],
+      [nameOrArgs, options],
+    );
     super(args ?? ({} as ActivationArgs), 'activation');
     this.checkOptions(args, ['activation']);
     this.activation = activation(this.where, 'activation', args.activation, 'linear', [

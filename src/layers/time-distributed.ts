@@ -13,6 +13,7 @@ import {
   type Runner,
   type Shape,
 } from './layer.js';
+import { kerasPositionalArgs } from './keras-args.js';
 
 /** Options of TimeDistributed: `layer`, the layer to apply to every step. */
 export interface TimeDistributedArgs extends LayerArgs {
@@ -26,8 +27,17 @@ export class TimeDistributed extends Layer {
   }
   readonly layer: Layer;
 
-  constructor(args: TimeDistributedArgs | Layer, more: LayerArgs = {}) {
-    if (args instanceof Layer) args = { ...(more ?? {}), layer: args };
+  /** `new TimeDistributed({ layer })`, or as Keras: `new TimeDistributed(layer, { ... })` (snake_case names too). */
+  constructor(layer: Layer, options?: LayerArgs);
+  constructor(args: TimeDistributedArgs);
+  constructor(layerOrArgs: Layer | TimeDistributedArgs, options?: LayerArgs) {
+    const args = kerasPositionalArgs<TimeDistributedArgs>(
+      'time_distributed',
+      'TimeDistributed',
+      '{ layer: new Dense({ units: 1 }) }',
+      [{ name: 'layer', is: (v) => v instanceof Layer }],
+      [layerOrArgs, options],
+    );
     super(args ?? ({} as TimeDistributedArgs), 'time_distributed');
     this.checkOptions(args, ['layer']);
     if (!(args.layer instanceof Layer))
