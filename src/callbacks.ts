@@ -197,17 +197,66 @@ export class TerminateOnNaN implements Callback {
   onTrainBegin(): void {}
 }
 
-/** Formats a number as Keras does in its logs. */
-function fmt(v: number): string {
-  if (v === 0) return '0.0000e+00';
-  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(4);
+/**
+ * Python's `f"{v:.{digits}f}"`: JavaScript's toFixed, except that an exact tie (0.03125 to 4
+ * places) goes to the even digit as Python's does, not up; and nan, inf as Python spells them.
+ */
+function pyFixed(v: number, digits: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  // From 1e21 toFixed turns scientific; such doubles are integers, which BigInt writes out exactly.
+  let s = a < 1e21 ? v.toFixed(digits) : `${BigInt(v)}${digits ? `.${'0'.repeat(digits)}` : ''}`;
+  if (a < 1e21) {
+    // The exact decimal expansion: a tie ends in 5 right after the kept digits, then nothing.
+    const exact = a.toFixed(Math.min(100, digits + 60));
+    const dot = exact.indexOf('.');
+    const rest = exact.slice(dot + 1 + digits);
+    if (/^50*$/.test(rest)) {
+      const kept = exact.slice(0, dot + 1 + digits).replace(/\.$/, '');
+      const last = Number(kept[kept.length - 1]);
+      if (last % 2 === 0) s = (v < 0 || Object.is(v, -0) ? '-' : '') + kept; // round down to even
+    }
+  }
+  if (Object.is(v, -0) || (v < 0 && !s.startsWith('-'))) s = `-${s}`;
+  return s;
 }
 
-function fmtTime(s: number): string {
+/** Python's `f"{v:.4e}"`: two exponent digits at least (1.2340e-05). */
+function pyExp4(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const s = pyExp(Math.abs(v).toExponential(4));
+  return v < 0 || Object.is(v, -0) ? `-${s}` : s;
+}
+
+/**
+ * A log value as Keras's progress bar prints it: 4 decimals when |v| > 1e-3 (`loss: 0.0123`,
+ * `1234.5678`), else scientific with 4 (`loss: 1.2340e-05`, `0.0000e+00`); nan and inf as Python.
+ */
+export function formatLogValue(v: number): string {
+  return Math.abs(v) > 1e-3 || !Number.isFinite(v) ? pyFixed(v, 4) : pyExp4(v);
+}
+
+/** Time per step as Keras prints it: `2s/step` from a second up (or 0), `12ms/step` from a millisecond, else `345us/step`. */
+export function formatStepTime(seconds: number, unit = 'step'): string {
+  if (seconds >= 1 || seconds === 0) return `${pyFixed(seconds, 0)}s/${unit}`;
+  if (seconds >= 1e-3) return `${pyFixed(seconds * 1e3, 0)}ms/${unit}`;
+  return `${pyFixed(seconds * 1e6, 0)}us/${unit}`;
+}
+
+/** An ETA as Keras prints it: `1:02:03`, `2:03`, `12s`. */
+function fmtEta(s: number): string {
   if (s >= 3600)
     return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
   if (s >= 60) return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-  return `${s.toFixed(s < 10 ? 1 : 0)}s`;
+  return `${Math.floor(s)}s`;
+}
+
+/** Seconds, from a clock finer than a millisecond where there is one. */
+function nowSeconds(): number {
+  const p = (globalThis as { performance?: { now(): number } }).performance;
+  return (p ? p.now() : Date.now()) / 1000;
 }
 
 interface Out {
@@ -240,6 +289,9 @@ const HIDDEN = new Set(['batch', 'size', 'gradNorm', 'lr', 'learning_rate']);
 export class ProgbarLogger implements Callback {
   private readonly out: Out;
   private epochStart = 0;
+  /** When the epoch's first batch ended (Keras leaves the first step, which plans, out of the time per step). */
+  private afterFirst = 0;
+  private done = 0;
   private lastDraw = 0;
   private seen = 0;
   private sums: Logs = {};
@@ -271,7 +323,9 @@ export class ProgbarLogger implements Callback {
   }
 
   onEpochBegin(epoch: number): void {
-    this.epochStart = Date.now();
+    this.epochStart = nowSeconds();
+    this.afterFirst = 0;
+    this.done = 0;
     this.lastDraw = 0;
     this.seen = 0;
     this.sums = {};
@@ -281,18 +335,20 @@ export class ProgbarLogger implements Callback {
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const size = logs.size ?? 1;
     this.seen += size;
+    this.done++;
+    if (this.done === 1) this.afterFirst = nowSeconds();
     for (const [key, v] of Object.entries(logs))
       if (!HIDDEN.has(key)) this.sums[key] = (this.sums[key] ?? 0) + v * size;
-    if (this.verbose !== 1 || !this.out.isTTY) return;
-    const now = Date.now();
-    if (now - this.lastDraw < 100 && batch + 1 < this.batches) return;
+    // The last batch's bar is drawn by onEpochEnd, with the epoch's time and logs.
+    if (this.verbose !== 1 || !this.out.isTTY || batch + 1 >= this.batches) return;
+    const now = nowSeconds();
+    if (now - this.lastDraw < 0.1) return;
     this.lastDraw = now;
     const done = batch + 1;
     const width = 30;
     const filled = Math.floor((width * done) / this.batches);
     const bar = '='.repeat(Math.max(0, filled - 1)) + (done < this.batches ? '>' : '=') + '.'.repeat(width - filled);
-    const elapsed = (now - this.epochStart) / 1000;
-    const eta = done < this.batches ? ` - ETA: ${fmtTime((elapsed / done) * (this.batches - done))}` : '';
+    const eta = done < this.batches ? ` - ETA: ${fmtEta(this.perStep(now) * (this.batches - done))}` : '';
     this.out.write(
       `\r${String(done).padStart(String(this.batches).length)}/${this.batches} [${bar}]${eta}${this.metrics()}\x1b[K`,
     );
@@ -302,19 +358,26 @@ export class ProgbarLogger implements Callback {
     const src = logs ?? Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.seen)]));
     return Object.entries(src)
       .filter(([k]) => !HIDDEN.has(k))
-      .map(([k, v]) => ` - ${k}: ${fmt(v)}`)
+      .map(([k, v]) => ` - ${k}: ${formatLogValue(v)}`)
       .join('');
   }
 
+  /** Keras's estimate: from the end of the first step when more than one ran, else from the epoch's start. */
+  private perStep(now: number): number {
+    if (this.done > 1) return (now - this.afterFirst) / (this.done - 1);
+    return this.done ? (now - this.epochStart) / this.done : 0;
+  }
+
   onEpochEnd(epoch: number, logs: Logs = {}): void {
-    const t = (Date.now() - this.epochStart) / 1000;
-    const perStep = `${Math.round((t * 1000) / Math.max(1, this.batches))}ms/step`;
+    const now = nowSeconds();
+    const t = `${pyFixed(now - this.epochStart, 0)}s`;
+    const perStep = formatStepTime(this.perStep(now));
     if (this.verbose === 1) {
       const bar = '='.repeat(30);
-      const line = `${this.batches}/${this.batches} [${bar}] - ${fmtTime(t)} ${perStep}${this.metrics(logs)}`;
+      const line = `${this.batches}/${this.batches} [${bar}] - ${t} ${perStep}${this.metrics(logs)}`;
       this.out.write(this.out.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
     } else {
-      this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${fmtTime(t)} - ${perStep}${this.metrics(logs)}\n`);
+      this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${t} - ${perStep}${this.metrics(logs)}\n`);
     }
   }
 }
