@@ -6,7 +6,18 @@
 // training, beside the naive forecast "next month = this month".
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { init, runtimeInfo, Sequential, LSTM, Dense, timeseriesWindows } from 'lstm-wasm';
+import {
+  init,
+  runtimeInfo,
+  Sequential,
+  LSTM,
+  Dense,
+  resample,
+  difference,
+  trainTestSplit,
+  StandardScaler,
+  timeseriesWindows,
+} from 'lstm-wasm';
 import { loadCo2 } from './lib/data.js';
 import { lineChart } from './lib/svg.js';
 
@@ -14,27 +25,25 @@ const WINDOW = 24;
 const EPOCHS = Number(process.env.EPOCHS ?? 60);
 
 await init();
-// The record misses five months (1958 and 1964); they are filled by linear interpolation so
-// that every row is one month after the last.
-const { dates, values } = loadCo2({ fillGaps: true });
-console.log(`Mauna Loa CO2, monthly: ${values.length} months, ${dates[0]} to ${dates[dates.length - 1]} (Scripps CO2 Program, via vega-datasets; see examples/data/README.md)`);
+// The record as published misses five months (1958 and 1964). Resampled onto calendar months,
+// those are empty buckets, filled by linear interpolation, so that every row is one month after the last.
+const raw = loadCo2();
+const monthly = resample(raw.values, raw.dates.map((d) => new Date(`${d}-01T00:00:00Z`)), { every: '1month', fill: 'linear' });
+const values = monthly.values;
+const dates = monthly.times.map((t) => t.toISOString().slice(0, 7));
+console.log(`Mauna Loa CO2, monthly: ${values.length} months, ${dates[0]} to ${dates[dates.length - 1]}, ${values.length - raw.values.length} missing months interpolated (Scripps CO2 Program, via vega-datasets; see examples/data/README.md)`);
 console.log(`lstm-wasm build: ${runtimeInfo().build}`);
 
-// Monthly changes, scaled by their spread on the training part only.
-const diffs = values.slice(1).map((v, i) => v - values[i]);
-const nTest = Math.round(diffs.length * 0.2);
-const trainDiffs = diffs.slice(0, diffs.length - nTest);
-const mean = trainDiffs.reduce((a, b) => a + b, 0) / trainDiffs.length;
-const std = Math.sqrt(trainDiffs.reduce((a, b) => a + (b - mean) ** 2, 0) / trainDiffs.length);
-const scaled = diffs.map((d) => (d - mean) / std);
+// Monthly changes, scaled by their mean and spread on the training part only (the last 20% is the test).
+const diffs = difference(values);
+const { train: trainDiffs, test: testDiffs } = trainTestSplit(diffs, { testSize: 0.2 });
+const scaler = new StandardScaler().fit(trainDiffs);
 
-// Windows: x = 24 scaled changes, y = the next one. Window i predicts diffs[i + WINDOW].
-const { x, y } = timeseriesWindows(scaled, { window: WINDOW });
-const n = x.shape[0];
-const firstTest = diffs.length - nTest - WINDOW; // windows whose target is in the test part
-const take = (t, a, b) => { const per = t.data.length / t.shape[0]; return { data: t.data.slice(a * per, b * per), shape: [b - a, ...t.shape.slice(1)] }; };
-const xTrain = take(x, 0, firstTest), yTrain = take(y, 0, firstTest);
-const xTest = take(x, firstTest, n), yTest = take(y, firstTest, n);
+// Windows: x = 24 scaled changes, y = the next one. Window i predicts diffs[i + WINDOW]; the last
+// testDiffs.length windows are those whose target is in the test part.
+const windows = timeseriesWindows(scaler.transform(diffs), { window: WINDOW });
+const { xTrain, yTrain, xTest } = trainTestSplit(windows, { testSize: testDiffs.length });
+const firstTest = windows.x.shape[0] - xTest.shape[0];
 
 const model = new Sequential({ seed: 7 });
 model.add(new LSTM({ units: 32, inputShape: [WINDOW, 1] }));
@@ -47,13 +56,13 @@ const history = await model.fit(xTrain, yTrain, { epochs: EPOCHS, batchSize: 32,
 const trainSeconds = (performance.now() - t0) / 1000;
 
 // Back to ppm: forecast = this month's value + predicted change.
-const pred = model.predict(xTest).data;
+const predDiffs = scaler.inverseTransform(Array.from(model.predict(xTest).data)); // ppm per month
 const truth = [], forecast = [], naive = [], when = [];
 for (let i = 0; i < xTest.shape[0]; i++) {
   const target = firstTest + i + WINDOW; // index into diffs
   const now = values[target]; // diffs[target] = values[target + 1] - values[target]
   truth.push(values[target + 1]);
-  forecast.push(now + pred[i] * std + mean);
+  forecast.push(now + predDiffs[i]);
   naive.push(now);
   when.push(dates[target + 1]);
 }
