@@ -146,3 +146,12 @@ export type {
 export { readMetadata } from './io/metadata.js';
 export type { MetadataValue } from './io/metadata.js';
 export type { DatasetSource, DatasetBatch, FitDatasetArgs } from './engine/dataset.js';
+export { tune, HyperParameters, hyperbandBrackets } from './tune.js';
+export type {
+  TuneArgs,
+  TuneResult,
+  Trial,
+  HyperParameterSpec,
+  HyperParameterValues,
+  HyperbandBracket,
+} from './tune.js';
