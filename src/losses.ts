@@ -141,7 +141,9 @@ export function lossInfo(v: unknown): LossInfo {
     given = v.className;
     const cfg = v.config ?? {};
     if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg))
-      throw new LstmWasmError(`compile: loss ${JSON.stringify(v.className)}: 'config' must be an object, got ${describe(cfg)}`);
+      throw new LstmWasmError(
+        `compile: loss ${JSON.stringify(v.className)}: 'config' must be an object, got ${describe(cfg)}`,
+      );
     const extra = Object.keys(v).filter((k) => k !== 'className' && k !== 'config');
     if (extra.length)
       throw new LstmWasmError(`compile: loss config takes { className, config }, got also '${extra.join("', '")}'`);

@@ -2,7 +2,7 @@
 // model's whole parameter block (assembly/optimizers.ts).
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 import type { Kernels } from './runtime/kernels.js';
-import { LearningRateSchedule, scheduleConfig, toSchedule } from './schedules.js';
+import { type LearningRateSchedule, scheduleConfig, toSchedule } from './schedules.js';
 
 /** A fixed rate, or a schedule (an instance, or its config { className, config }). */
 export type LearningRate = number | LearningRateSchedule | { className: string; config: Record<string, unknown> };
@@ -34,10 +34,27 @@ export type OptimizerConfig =
   | ({ name: 'adam'; learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number } & OptimizerCommon)
   | ({ name: 'adamw'; learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number } & OptimizerCommon)
   | ({ name: 'nadam'; learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number } & OptimizerCommon)
-  | ({ name: 'adamax'; learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number } & OptimizerCommon)
-  | ({ name: 'adagrad'; learningRate?: LearningRate; initialAccumulatorValue?: number; epsilon?: number } & OptimizerCommon)
+  | ({
+      name: 'adamax';
+      learningRate?: LearningRate;
+      beta1?: number;
+      beta2?: number;
+      epsilon?: number;
+    } & OptimizerCommon)
+  | ({
+      name: 'adagrad';
+      learningRate?: LearningRate;
+      initialAccumulatorValue?: number;
+      epsilon?: number;
+    } & OptimizerCommon)
   | ({ name: 'sgd'; learningRate?: LearningRate; momentum?: number; nesterov?: boolean } & OptimizerCommon)
-  | ({ name: 'rmsprop'; learningRate?: LearningRate; rho?: number; momentum?: number; epsilon?: number } & OptimizerCommon);
+  | ({
+      name: 'rmsprop';
+      learningRate?: LearningRate;
+      rho?: number;
+      momentum?: number;
+      epsilon?: number;
+    } & OptimizerCommon);
 
 /** A compiled model's optimizer (`model.optimizer`): its name, config, current `learningRate` and `iterations`. */
 export interface Optimizer {

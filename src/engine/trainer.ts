@@ -96,9 +96,7 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
     args.loss,
     outputNames,
     (x) => x === null || typeof x !== 'object' || isLossConfig(x),
-  ).map((l) =>
-    lossInfo(l),
-  );
+  ).map((l) => lossInfo(l));
   const weights =
     args.lossWeights === undefined
       ? outputNames.map(() => 1)
