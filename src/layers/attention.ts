@@ -52,7 +52,10 @@ export interface AttentionRunner extends NodeRunner {
   readonly attention: { ptr: number; shape: number[] };
 }
 
-/** Call options of the attention layers' apply(): `mask` ([queryMask, valueMask]; Attention, AdditiveAttention), `attentionMask` ([batch, Tq, Tv]; MultiHeadAttention), `useCausalMask`, `returnAttentionScores`. */
+/**
+ * Call options of the attention layers' apply(): `mask` ([queryMask, valueMask]; Attention, AdditiveAttention),
+ * `attentionMask` ([batch, Tq, Tv]; MultiHeadAttention), `useCausalMask`, `returnAttentionScores`.
+ */
 export interface AttentionApplyOptions extends ApplyOptions {
   /** Attention, AdditiveAttention: [queryMask [batch, Tq], valueMask [batch, Tv]], either may be null. */
   mask?: (SymbolicTensor | null | undefined)[];
@@ -89,7 +92,9 @@ abstract class AttentionBase extends Layer {
     return ['useCausalMask', 'returnAttentionScores'];
   }
 
-  /** As Layer.apply, reading Keras's call options too: `use_causal_mask`, `return_attention_scores`, `attention_mask`. */
+  /**
+   * As Layer.apply, reading Keras's call options too: `use_causal_mask`, `return_attention_scores`, `attention_mask`.
+   */
   apply(
     inputs: SymbolicTensor | SymbolicTensor[],
     options: AttentionApplyOptions = {},
@@ -110,7 +115,8 @@ abstract class AttentionBase extends Layer {
       throw new LstmWasmError(`${this.where}.apply: option 'initialState' is for recurrent layers`);
     if (list.length < 2 || list.length > 3)
       throw new LstmWasmError(
-        `${this.where}.apply: expected [query, value] or [query, value, key], got ${list.length} tensor${list.length === 1 ? '' : 's'}`,
+        `${this.where}.apply: expected [query, value] or [query, value, key], got ${list.length} ` +
+          `tensor${list.length === 1 ? '' : 's'}`,
       );
     return list.length === 3 ? list : [list[0], list[1], list[1]];
   }
@@ -135,7 +141,8 @@ abstract class AttentionBase extends Layer {
       const s = inputs[i];
       if (!s || s.length !== 2)
         throw new LstmWasmError(
-          `${this.where}: the ${names[i]} must be a sequence [batch, steps, features], got ${s ? shapeString([null, ...s]) : 'nothing'}`,
+          `${this.where}: the ${names[i]} must be a sequence [batch, steps, features], got ` +
+            `${s ? shapeString([null, ...s]) : 'nothing'}`,
         );
       if (s[1] === null)
         throw new LstmWasmError(
@@ -145,7 +152,8 @@ abstract class AttentionBase extends Layer {
     const [q, v, k] = inputs;
     if (v[0] !== null && k[0] !== null && v[0] !== k[0]) {
       throw new LstmWasmError(
-        `${this.where}: value and key must have the same number of steps; value is ${shapeString([null, ...v])}, key is ${shapeString([null, ...k])}`,
+        `${this.where}: value and key must have the same number of steps; value is ${shapeString([null, ...v])}, ` +
+          `key is ${shapeString([null, ...k])}`,
       );
     }
     return [q, v, k];
@@ -165,7 +173,8 @@ function checkMaskShape(where: string, what: string, s: Shape | undefined, want:
     s !== undefined && s.length === want.length && s.every((d, i) => d === null || want[i] === null || d === want[i]);
   if (!ok)
     throw new LstmWasmError(
-      `${where}: the ${what} must have shape ${shapeString([null, ...want])}, got ${s ? shapeString([null, ...s]) : 'nothing'}`,
+      `${where}: the ${what} must have shape ${shapeString([null, ...want])}, got ` +
+        `${s ? shapeString([null, ...s]) : 'nothing'}`,
     );
 }
 
@@ -180,9 +189,15 @@ export interface DenseAttentionArgs extends LayerArgs {
   dropout?: number;
 }
 
-/** Options of Attention: `useScale` (a trainable scale of the scores), `scoreMode` ('dot', 'concat'), `dropout` (on the weights, in training). */
+/**
+ * Options of Attention: `useScale` (a trainable scale of the scores), `scoreMode` ('dot', 'concat'), `dropout` (on the
+ * weights, in training).
+ */
 export interface AttentionArgs extends DenseAttentionArgs {
-  /** 'dot' (default): q·k; 'concat': Σ tanh(q + k) (scaled by `scale` inside the tanh with useScale), times `concat_score_weight`. */
+  /**
+   * 'dot' (default): q·k; 'concat': Σ tanh(q + k) (scaled by `scale` inside the tanh with useScale), times
+   * `concat_score_weight`.
+   */
   scoreMode?: 'dot' | 'concat';
 }
 
@@ -217,7 +232,8 @@ abstract class DenseAttention extends AttentionBase {
       const m = options.mask;
       if (!Array.isArray(m) || m.length < 1 || m.length > 3)
         throw new LstmWasmError(
-          `${this.where}.apply: option 'mask' must be [queryMask, valueMask] (symbolic tensors [batch, steps], or null), got ${describe(m)}`,
+          `${this.where}.apply: option 'mask' must be [queryMask, valueMask] (symbolic tensors [batch, steps], or ` +
+            `null), got ${describe(m)}`,
         );
       m.forEach((t, i) => {
         // A third entry (the key's mask) is ignored, as in Keras: the value's mask masks the keys.
@@ -238,7 +254,9 @@ abstract class DenseAttention extends AttentionBase {
     const [q, v, k] = this.sequences(inputs);
     if (q[1] !== k[1]) {
       throw new LstmWasmError(
-        `${this.where}: the query and the key (the value, when no key is given) must have the same number of features (${this.additive ? 'their sum goes through tanh' : 'their dot product is the score'}); query is ${shapeString([null, ...q])}, key is ${shapeString([null, ...k])}`,
+        `${this.where}: the query and the key (the value, when no key is given) must have the same number of ` +
+          `features (${this.additive ? 'their sum goes through tanh' : 'their dot product is the score'}); query is ` +
+          `${shapeString([null, ...q])}, key is ${shapeString([null, ...k])}`,
       );
     }
     const want = 3 + (call.queryMask ? 1 : 0) + (call.valueMask ? 1 : 0);
@@ -320,7 +338,8 @@ abstract class DenseAttention extends AttentionBase {
           vm = vmBuf;
         }
         if (additive) {
-          // concat: c · Σ tanh(a·(q + k)), a = scale (or 1), c = concat_score_weight; additive: Σ scale_d · tanh(q + k)
+          // concat: c · Σ tanh(a·(q + k)), a = scale (or 1), c = concat_score_weight;
+          // additive: Σ scale_d · tanh(q + k)
           if (concat) k.attn_additive_scores(B, Tq, Tv, D, q, key, 0, read(scaleSlot), read(concatSlot), S);
           else k.attn_additive_scores(B, Tq, Tv, D, q, key, scaleSlot ? scaleSlot.ptr : 0, 1, 1, S);
           dotScale = 1;
@@ -395,14 +414,20 @@ abstract class DenseAttention extends AttentionBase {
   }
 }
 
-/** Luong (dot-product) attention: apply([query, value]) or apply([query, value, key]); each query step gets the softmax-weighted mean of the values. Masks from Embedding/Masking and `mask`, `useCausalMask`, `returnAttentionScores` as Keras. */
+/**
+ * Luong (dot-product) attention: apply([query, value]) or apply([query, value, key]); each query step gets the
+ * softmax-weighted mean of the values. Masks from Embedding/Masking and `mask`, `useCausalMask`,
+ * `returnAttentionScores` as Keras.
+ */
 export class Attention extends DenseAttention {
   get className(): string {
     return 'Attention';
   }
   readonly scoreMode: 'dot' | 'concat';
 
-  /** `new Attention({ useScale: true })`, or as Keras: `new Attention(true, 'concat', { ... })` (snake_case names too). */
+  /**
+   * `new Attention({ useScale: true })`, or as Keras: `new Attention(true, 'concat', { ... })` (snake_case names too).
+   */
   constructor(useScale: boolean, scoreMode?: 'dot' | 'concat', options?: Omit<AttentionArgs, 'useScale' | 'scoreMode'>);
   constructor(useScale: boolean, options?: Omit<AttentionArgs, 'useScale'>);
   constructor(args?: AttentionArgs);
@@ -443,13 +468,19 @@ export class Attention extends DenseAttention {
   }
 }
 
-/** Bahdanau (additive) attention: scores are sums of tanh(query + key) weighted by a learned `scale`; applied as Attention. */
+/**
+ * Bahdanau (additive) attention: scores are sums of tanh(query + key) weighted by a learned `scale`; applied as
+ * Attention.
+ */
 export class AdditiveAttention extends DenseAttention {
   get className(): string {
     return 'AdditiveAttention';
   }
 
-  /** `new AdditiveAttention({ useScale: false })`, or as Keras: `new AdditiveAttention(false, { ... })` (snake_case names too). */
+  /**
+   * `new AdditiveAttention({ useScale: false })`, or as Keras: `new AdditiveAttention(false, { ... })` (snake_case
+   * names too).
+   */
   constructor(useScale: boolean, dropout?: number, options?: Omit<DenseAttentionArgs, 'useScale' | 'dropout'>);
   constructor(useScale: boolean, options?: Omit<DenseAttentionArgs, 'useScale'>);
   constructor(args?: DenseAttentionArgs);
@@ -479,7 +510,10 @@ export class AdditiveAttention extends DenseAttention {
   }
 }
 
-/** Options of MultiHeadAttention: `numHeads`, `keyDim`, `valueDim` (keyDim), `dropout`, `useBias` (true), `outputShape` (the query's width), initializers. */
+/**
+ * Options of MultiHeadAttention: `numHeads`, `keyDim`, `valueDim` (keyDim), `dropout`, `useBias` (true), `outputShape`
+ * (the query's width), initializers.
+ */
 export interface MultiHeadAttentionArgs extends LayerArgs {
   numHeads: number;
   /** Size of each head's query and key. */
@@ -501,7 +535,10 @@ function kernelInit(name: InitializerName, shape: number[]): InitializerSpec {
   return initSpec(name, [shape[shape.length - 2] * rf, shape[shape.length - 1] * rf]);
 }
 
-/** Multi-head attention as Keras: query, key and value projected into `numHeads` heads of `keyDim`, scaled dot-product attention per head (masks, causal), the heads joined by an output projection. */
+/**
+ * Multi-head attention as Keras: query, key and value projected into `numHeads` heads of `keyDim`, scaled dot-product
+ * attention per head (masks, causal), the heads joined by an output projection.
+ */
 export class MultiHeadAttention extends AttentionBase {
   get className(): string {
     return 'MultiHeadAttention';
@@ -514,7 +551,10 @@ export class MultiHeadAttention extends AttentionBase {
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
 
-  /** `new MultiHeadAttention({ numHeads: 4, keyDim: 32 })`, or as Keras: `new MultiHeadAttention(4, 32, { ... })` (snake_case names too). */
+  /**
+   * `new MultiHeadAttention({ numHeads: 4, keyDim: 32 })`, or as Keras: `new MultiHeadAttention(4, 32, { ... })`
+   * (snake_case names too).
+   */
   constructor(numHeads: number, keyDim: number, options?: Omit<MultiHeadAttentionArgs, 'numHeads' | 'keyDim'>);
   constructor(numHeads: number, options: Omit<MultiHeadAttentionArgs, 'numHeads'>);
   constructor(args: MultiHeadAttentionArgs);
@@ -549,7 +589,8 @@ export class MultiHeadAttention extends AttentionBase {
     this.numHeads = positiveInt(w, 'numHeads', a.numHeads);
     if (a.keyDim === undefined)
       throw new LstmWasmError(
-        `${w}: option 'keyDim' is required (the size of each head's query and key), e.g. { numHeads: ${this.numHeads}, keyDim: 32 }`,
+        `${w}: option 'keyDim' is required (the size of each head's query and key), e.g. { numHeads: ` +
+          `${this.numHeads}, keyDim: 32 }`,
       );
     this.keyDim = positiveInt(w, 'keyDim', a.keyDim);
     this.valueDim =
@@ -596,7 +637,10 @@ export class MultiHeadAttention extends AttentionBase {
     return out;
   }
 
-  /** Keras order: query, key, value kernels [dim, heads, keyDim|valueDim] (+ biases [heads, ·]), output kernel [heads, valueDim, out] (+ bias). */
+  /**
+   * Keras order: query, key, value kernels [dim, heads, keyDim|valueDim] (+ biases [heads, ·]), output kernel [heads,
+   * valueDim, out] (+ bias).
+   */
   paramSpecsFor(inputs: Shape[]): ParamSpec[] {
     const [q, v, k] = this.sequences(inputs);
     const H = this.numHeads,

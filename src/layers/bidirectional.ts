@@ -41,7 +41,10 @@ function cloneReversed(layer: Recurrent): Recurrent {
   return new SimpleRNN(args);
 }
 
-/** Runs a recurrent layer forwards and a copy of it backwards over the sequence and joins their outputs (`mergeMode`). With returnState, apply gives [output, forward states…, backward states…]. */
+/**
+ * Runs a recurrent layer forwards and a copy of it backwards over the sequence and joins their outputs (`mergeMode`).
+ * With returnState, apply gives [output, forward states…, backward states…].
+ */
 export class Bidirectional extends Layer {
   get className(): string {
     return 'Bidirectional';
@@ -50,7 +53,10 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: Recurrent;
   readonly mergeMode: MergeMode;
 
-  /** `new Bidirectional({ layer, mergeMode })`, or as Keras: `new Bidirectional(layer, 'sum', { ... })` (snake_case names too). */
+  /**
+   * `new Bidirectional({ layer, mergeMode })`, or as Keras: `new Bidirectional(layer, 'sum', { ... })` (snake_case
+   * names too).
+   */
   constructor(layer: Recurrent, options?: Omit<BidirectionalArgs, 'layer'>);
   constructor(layer: Recurrent, mergeMode: MergeMode, options?: Omit<BidirectionalArgs, 'layer' | 'mergeMode'>);
   constructor(args: BidirectionalArgs);
@@ -76,7 +82,8 @@ export class Bidirectional extends Layer {
     this.checkOptions(args, ['layer', 'mergeMode']);
     if (!(args.layer instanceof Recurrent)) {
       throw new LstmWasmError(
-        `${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : describe(args.layer)}`,
+        `${this.where}: option 'layer' must be an LSTM, GRU or SimpleRNN layer, got ` +
+          `${(args.layer as unknown) instanceof Layer ? (args.layer as Layer).where : describe(args.layer)}`,
       );
     }
     if (args.layer.stateful)
@@ -86,7 +93,8 @@ export class Bidirectional extends Layer {
     const mode = args.mergeMode ?? 'concat';
     if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode))
       throw new LstmWasmError(
-        `${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ${describe(args.mergeMode)}`,
+        `${this.where}: option 'mergeMode' must be one of 'concat', 'sum', 'mul', 'ave', got ` +
+          `${describe(args.mergeMode)}`,
       );
     this.mergeMode = mode;
     this.forwardLayer = args.layer;

@@ -28,7 +28,10 @@ export interface InputArgs {
   sparse?: boolean;
 }
 
-/** The layer behind `input()`: it makes the symbolic tensor a functional model starts from. Keras lists it in `model.layers`. */
+/**
+ * The layer behind `input()`: it makes the symbolic tensor a functional model starts from. Keras lists it in
+ * `model.layers`.
+ */
 export class InputLayer extends Layer {
   get className(): string {
     return 'InputLayer';
@@ -131,7 +134,10 @@ function oneOf(args: InputArgs, a: keyof InputArgs, b: keyof InputArgs): unknown
   return args[a] ?? args[b];
 }
 
-/** A symbolic input tensor, as TF.js's tf.input({ shape, batchShape, name, dtype }) or Keras's Input(shape, batch_size=…). */
+/**
+ * A symbolic input tensor, as TF.js's tf.input({ shape, batchShape, name, dtype }) or Keras's Input(shape,
+ * batch_size=…).
+ */
 export function input(shapeOrArgs: Shape | InputArgs, options?: Omit<InputArgs, 'shape'>): SymbolicTensor {
   return new InputLayer(shapeOrArgs as Shape, options).output;
 }

@@ -47,9 +47,8 @@ abstract class Merge extends Layer {
 
   computeOutputShapes(inputs: Shape[], _call: CallOptions = {}): Shape[] {
     if (inputs.length < this.minInputs || inputs.length > this.maxInputs) {
-      throw new LstmWasmError(
-        `${this.where}: expected ${this.maxInputs === this.minInputs ? `exactly ${this.minInputs}` : `at least ${this.minInputs}`} input tensors, got ${inputs.length}`,
-      );
+      const want = this.maxInputs === this.minInputs ? `exactly ${this.minInputs}` : `at least ${this.minInputs}`;
+      throw new LstmWasmError(`${this.where}: expected ${want} input tensors, got ${inputs.length}`);
     }
     return [this.mergedShape(inputs)];
   }
@@ -59,7 +58,8 @@ abstract class Merge extends Layer {
     inputs.forEach((s, i) => {
       if (shapeString(s) !== first) {
         throw new LstmWasmError(
-          `${this.where}: every input must have the same shape; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`,
+          `${this.where}: every input must have the same shape; input 0 is ${shapeString([null, ...inputs[0]])}, ` +
+            `input ${i} is ${shapeString([null, ...s])}`,
         );
       }
     });
@@ -229,7 +229,10 @@ export interface ConcatenateArgs extends LayerArgs {
   axis?: number;
 }
 
-/** Joins its inputs along `axis`; they must match on the other axes. Along the time axis the masks are joined too; else their AND is passed on. */
+/**
+ * Joins its inputs along `axis`; they must match on the other axes. Along the time axis the masks are joined too; else
+ * their AND is passed on.
+ */
 export class Concatenate extends Merge {
   get className(): string {
     return 'Concatenate';
@@ -251,7 +254,8 @@ export class Concatenate extends Merge {
     const axis = (args ?? {}).axis ?? -1;
     if (!Number.isInteger(axis) || axis === 0)
       throw new LstmWasmError(
-        `${this.where}: option 'axis' must be a non-zero integer (axis 0 is the batch; -1 is the last), got ${describe((args ?? {}).axis)}`,
+        `${this.where}: option 'axis' must be a non-zero integer (axis 0 is the batch; -1 is the last), got ` +
+          `${describe((args ?? {}).axis)}`,
       );
     this.axis = axis;
   }
@@ -275,7 +279,8 @@ export class Concatenate extends Merge {
       const ok = s.length === rank && s.every((d, j) => j === a || d === inputs[0][j]);
       if (!ok)
         throw new LstmWasmError(
-          `${this.where}: inputs must match except along axis ${this.axis}; input 0 is ${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`,
+          `${this.where}: inputs must match except along axis ${this.axis}; input 0 is ` +
+            `${shapeString([null, ...inputs[0]])}, input ${i} is ${shapeString([null, ...s])}`,
         );
     });
     const sizes = inputs.map((s) => s[a]);

@@ -28,7 +28,10 @@ const POSITIONAL: Positional[] = [
   { name: 'scale', is: isBool },
 ];
 
-/** Options of LayerNormalization: `axis` (-1, the only one supported), `epsilon` (1e-3), `center`, `scale`, initializers and regularizers of beta and gamma. */
+/**
+ * Options of LayerNormalization: `axis` (-1, the only one supported), `epsilon` (1e-3), `center`, `scale`, initializers
+ * and regularizers of beta and gamma.
+ */
 export interface LayerNormalizationArgs extends LayerArgs {
   /** -1 (the last axis), or the last axis's index counted with the batch, or a list of it. */
   axis?: number | number[];
@@ -41,10 +44,15 @@ export interface LayerNormalizationArgs extends LayerArgs {
   gammaRegularizer?: Regularizer;
 }
 
-/** The options after Keras's positional arguments of LayerNormalization (those given by position may not be repeated). */
+/**
+ * The options after Keras's positional arguments of LayerNormalization (those given by position may not be repeated).
+ */
 type NormOptions = Omit<LayerNormalizationArgs, 'axis'>;
 
-/** Normalizes each position over its last axis to mean 0 and variance 1, then scales by gamma and shifts by beta (weights [gamma, beta], as Keras). */
+/**
+ * Normalizes each position over its last axis to mean 0 and variance 1, then scales by gamma and shifts by beta
+ * (weights [gamma, beta], as Keras).
+ */
 export class LayerNormalization extends Layer {
   get className(): string {
     return 'LayerNormalization';
@@ -59,7 +67,10 @@ export class LayerNormalization extends Layer {
   readonly betaRegularizer?: Regularizer;
   readonly gammaRegularizer?: Regularizer;
 
-  /** `new LayerNormalization({ epsilon: 1e-6 })`, or as Keras: `new LayerNormalization(-1, 1e-6, { ... })` (snake_case names too). */
+  /**
+   * `new LayerNormalization({ epsilon: 1e-6 })`, or as Keras: `new LayerNormalization(-1, 1e-6, { ... })` (snake_case
+   * names too).
+   */
   constructor(
     axis: number | number[],
     epsilon?: number | NormOptions,
@@ -92,7 +103,8 @@ export class LayerNormalization extends Layer {
     const ax = Array.isArray(a.axis) && a.axis.length === 1 ? a.axis[0] : (a.axis ?? -1);
     if (typeof ax !== 'number' || !Number.isInteger(ax) || ax === 0 || ax < -1) {
       throw new LstmWasmError(
-        `${w}: option 'axis' must be -1 (the last axis; lstm-wasm normalizes over the last axis only), got ${describe(a.axis)}`,
+        `${w}: option 'axis' must be -1 (the last axis; lstm-wasm normalizes over the last axis only), got ` +
+          `${describe(a.axis)}`,
       );
     }
     this.axis = ax;
@@ -115,7 +127,8 @@ export class LayerNormalization extends Layer {
       );
     if (this.axis !== -1 && this.axis !== input.length) {
       throw new LstmWasmError(
-        `${this.where}: option 'axis' ${this.axis} is not the last axis of input ${shapeString([null, ...input])} (that is -1 or ${input.length}); lstm-wasm normalizes over the last axis only`,
+        `${this.where}: option 'axis' ${this.axis} is not the last axis of input ${shapeString([null, ...input])} ` +
+          `(that is -1 or ${input.length}); lstm-wasm normalizes over the last axis only`,
       );
     }
     if (input[input.length - 1] === null)

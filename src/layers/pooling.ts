@@ -53,7 +53,8 @@ function sequenceInput(layer: Layer, input: Shape): void {
     );
   if (input[1] === null)
     throw new LstmWasmError(
-      `${layer.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`,
+      `${layer.where}: the number of channels (the last size of the input) must be known, got ` +
+        `${shapeString([null, ...input])}`,
     );
 }
 
@@ -83,7 +84,8 @@ abstract class Pooling1D extends Layer {
     const { To } = poolGeometry(T, this.poolSize, this.strides, this.padding);
     if (To <= 0)
       throw new LstmWasmError(
-        `${this.where}: poolSize ${this.poolSize} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or a smaller poolSize`,
+        `${this.where}: poolSize ${this.poolSize} is longer than the input's ${T} steps with padding 'valid' (input ` +
+          `${shapeString([null, ...input])}); use padding 'same' or a smaller poolSize`,
       );
     return To;
   }
@@ -141,7 +143,10 @@ export class MaxPooling1D extends Pooling1D {
     return 'MaxPooling1D';
   }
   protected readonly kind = POOL_MAX;
-  /** `new MaxPooling1D({ poolSize: 2 })`, or as Keras: `new MaxPooling1D(2)`, `new MaxPooling1D(2, 1, 'same')`, then options (snake_case names too). */
+  /**
+   * `new MaxPooling1D({ poolSize: 2 })`, or as Keras: `new MaxPooling1D(2)`, `new MaxPooling1D(2, 1, 'same')`, then
+   * options (snake_case names too).
+   */
   constructor(poolSize: number | [number], options?: Omit<Pooling1DArgs, 'poolSize'>);
   constructor(
     poolSize: number | [number],
@@ -160,13 +165,19 @@ export class MaxPooling1D extends Pooling1D {
   }
 }
 
-/** The mean of each window of `poolSize` steps, per channel; at the edges of 'same' padding, over the steps present (as Keras). */
+/**
+ * The mean of each window of `poolSize` steps, per channel; at the edges of 'same' padding, over the steps present (as
+ * Keras).
+ */
 export class AveragePooling1D extends Pooling1D {
   get className(): string {
     return 'AveragePooling1D';
   }
   protected readonly kind = POOL_AVG;
-  /** `new AveragePooling1D({ poolSize: 2 })`, or as Keras: `new AveragePooling1D(2)`, `new AveragePooling1D(2, 1, 'same')`, then options (snake_case names too). */
+  /**
+   * `new AveragePooling1D({ poolSize: 2 })`, or as Keras: `new AveragePooling1D(2)`, `new AveragePooling1D(2, 1,
+   * 'same')`, then options (snake_case names too).
+   */
   constructor(poolSize: number | [number], options?: Omit<Pooling1DArgs, 'poolSize'>);
   constructor(
     poolSize: number | [number],
@@ -259,13 +270,19 @@ abstract class GlobalPooling1D extends Layer {
   }
 }
 
-/** The mean over all steps, per channel: [batch, steps, channels] → [batch, channels]; masked steps are left out, as Keras. */
+/**
+ * The mean over all steps, per channel: [batch, steps, channels] → [batch, channels]; masked steps are left out, as
+ * Keras.
+ */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   get className(): string {
     return 'GlobalAveragePooling1D';
   }
   protected readonly kind = POOL_AVG;
-  /** `new GlobalAveragePooling1D()`, `new GlobalAveragePooling1D({ keepdims: true })`, or as Keras: `new GlobalAveragePooling1D('channels_last', { ... })` (snake_case names too). */
+  /**
+   * `new GlobalAveragePooling1D()`, `new GlobalAveragePooling1D({ keepdims: true })`, or as Keras: `new
+   * GlobalAveragePooling1D('channels_last', { ... })` (snake_case names too).
+   */
   constructor(dataFormat: string, options?: Omit<GlobalPooling1DArgs, 'dataFormat'>);
   constructor(args?: GlobalPooling1DArgs);
   constructor(...given: unknown[]) {
@@ -282,7 +299,10 @@ export class GlobalMaxPooling1D extends GlobalPooling1D {
     return 'GlobalMaxPooling1D';
   }
   protected readonly kind = POOL_MAX;
-  /** `new GlobalMaxPooling1D()`, `new GlobalMaxPooling1D({ keepdims: true })`, or as Keras: `new GlobalMaxPooling1D('channels_last', { ... })` (snake_case names too). */
+  /**
+   * `new GlobalMaxPooling1D()`, `new GlobalMaxPooling1D({ keepdims: true })`, or as Keras: `new
+   * GlobalMaxPooling1D('channels_last', { ... })` (snake_case names too).
+   */
   constructor(dataFormat: string, options?: Omit<GlobalPooling1DArgs, 'dataFormat'>);
   constructor(args?: GlobalPooling1DArgs);
   constructor(...given: unknown[]) {

@@ -137,7 +137,8 @@ export class Flatten extends NoWeights {
   computeOutputShape(input: Shape): Shape {
     if (input.some((d) => d === null))
       throw new LstmWasmError(
-        `${this.where}: every size of the input but the batch must be known to flatten it, got ${shapeString([null, ...input])}`,
+        `${this.where}: every size of the input but the batch must be known to flatten it, got ` +
+          `${shapeString([null, ...input])}`,
       );
     return [prod(input as number[])];
   }
@@ -157,7 +158,9 @@ export interface ReshapeArgs extends LayerArgs {
   targetShape: number[];
 }
 
-/** Gives each sample another shape with as many values (`targetShape`, one size may be -1); the data stays where it is. */
+/**
+ * Gives each sample another shape with as many values (`targetShape`, one size may be -1); the data stays where it is.
+ */
 export class Reshape extends NoWeights {
   get className(): string {
     return 'Reshape';
@@ -185,7 +188,8 @@ export class Reshape extends NoWeights {
       t.filter((d) => d === -1).length > 1
     ) {
       throw new LstmWasmError(
-        `${this.where}: option 'targetShape' must be a non-empty array of positive sizes with at most one -1, such as [10, 2], got ${describe(t)}`,
+        `${this.where}: option 'targetShape' must be a non-empty array of positive sizes with at most one -1, such ` +
+          `as [10, 2], got ${describe(t)}`,
       );
     }
     this.targetShape = [...t];
@@ -201,7 +205,8 @@ export class Reshape extends NoWeights {
     const out = this.targetShape.map((d) => (d === -1 ? n / known : d));
     if (!out.every((d) => Number.isInteger(d) && d > 0) || prod(out) !== n) {
       throw new LstmWasmError(
-        `${this.where}: cannot reshape ${shapeString([null, ...input])} (${n} values a sample) to ${shapeString([null, ...this.targetShape])}`,
+        `${this.where}: cannot reshape ${shapeString([null, ...input])} (${n} values a sample) to ` +
+          `${shapeString([null, ...this.targetShape])}`,
       );
     }
     return out;
@@ -246,7 +251,8 @@ export class Permute extends NoWeights {
     const ok = Array.isArray(d) && (d.length === 2 || d.length === 3) && [...d].sort().every((v, i) => v === i + 1);
     if (!ok)
       throw new LstmWasmError(
-        `${this.where}: option 'dims' must be a permutation of 1..2 or 1..3 (axes of one sample, counted from 1), such as [2, 1], got ${describe(d)}`,
+        `${this.where}: option 'dims' must be a permutation of 1..2 or 1..3 (axes of one sample, counted from 1), ` +
+          `such as [2, 1], got ${describe(d)}`,
       );
     this.dims = [...d];
   }
@@ -254,7 +260,8 @@ export class Permute extends NoWeights {
   computeOutputShape(input: Shape): Shape {
     if (input.length !== this.dims.length)
       throw new LstmWasmError(
-        `${this.where}: dims ${shapeString(this.dims)} needs input of rank ${this.dims.length + 1}, got ${shapeString([null, ...input])}`,
+        `${this.where}: dims ${shapeString(this.dims)} needs input of rank ${this.dims.length + 1}, got ` +
+          `${shapeString([null, ...input])}`,
       );
     return this.dims.map((d) => input[d - 1]);
   }
@@ -306,7 +313,9 @@ export class Activation extends NoWeights {
   }
   readonly activation: ActivationName;
 
-  /** `new Activation({ activation: 'relu' })`, or as Keras: `new Activation('relu', { ... })` (snake_case names too). */
+  /**
+   * `new Activation({ activation: 'relu' })`, or as Keras: `new Activation('relu', { ... })` (snake_case names too).
+   */
   constructor(activation: ActivationName | string, options?: Omit<ActivationArgs, 'activation'>);
   constructor(args: ActivationArgs);
   constructor(nameOrArgs: ActivationName | string | ActivationArgs, options?: Omit<ActivationArgs, 'activation'>) {

@@ -20,7 +20,10 @@ export interface TimeDistributedArgs extends LayerArgs {
   layer: Layer;
 }
 
-/** Applies `layer` to every step of [batch, steps, …]: the wrapped layer sees batch × steps rows; its weights are the wrapped layer's. */
+/**
+ * Applies `layer` to every step of [batch, steps, …]: the wrapped layer sees batch × steps rows; its weights are the
+ * wrapped layer's.
+ */
 export class TimeDistributed extends Layer {
   get className(): string {
     return 'TimeDistributed';
