@@ -423,6 +423,16 @@ describe('findOutliers and clipOutliers', () => {
     expect(found).toBeGreaterThan(10); // the case finds something to compare
   });
 
+  it('take a window longer than the series as the whole series', () => {
+    const x = [3, 1, 4, 1, 5, 9, 2];
+    expect(findOutliers(x, { method: 'hampel', window: 100 })).toEqual(referenceOutliers(x, 'hampel', 3, undefined).idx);
+    expect(findOutliers(x, { method: 'zscore', window: 50, threshold: 1.5 })).toEqual(
+      findOutliers(x, { method: 'zscore', threshold: 1.5 }),
+    );
+    expect(findOutliers(x, { method: 'zscore', threshold: 1.5 })).toEqual([5]);
+    expect(clipOutliers([7], { method: 'iqr', window: 9 })).toEqual([7]);
+  });
+
   it('give a list per feature for a multivariate series', () => {
     const rows = [
       [1, 5],
@@ -518,6 +528,16 @@ describe('resample', () => {
         if (Number.isNaN(want)) expect(r.values[b][f]).toBeNaN();
         else expect(Math.abs(r.values[b][f] - want)).toBeLessThan(1e-12);
       }
+  });
+
+  it('gives one bucket for one row, and keeps a Float32Array of several features', () => {
+    expect(resample([5], [new Date(Date.UTC(2020, 1, 3, 7))], { every: '1d' }).times).toEqual([
+      new Date(Date.UTC(2020, 1, 3)),
+    ]);
+    const r = resample(new Float32Array([1, 10, 3, 30, 8, 80]), [0, 1, 5], { every: 2, features: 2, aggregate: 'sum', fill: 0 });
+    expect(r.values).toBeInstanceOf(Float32Array);
+    expect(Array.from(r.values)).toEqual([4, 40, 0, 0, 8, 80]);
+    expect(r.times).toEqual([0, 2, 4]);
   });
 
   it('refuses bad input by name', () => {
