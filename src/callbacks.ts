@@ -5,6 +5,7 @@ import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { kerasOptions } from './engine/trainer.js';
 import { crc32 } from './io/crc32.js';
 import { fromLE, leBytes } from './io/bytes.js';
+import { indexedDbKey, isIndexedDbUrl, saveToIndexedDb } from './io/indexeddb.js';
 
 /** The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch also `size`, `gradNorm` and `lr`. */
 export type Logs = Record<string, number>;
@@ -834,10 +835,21 @@ export class LambdaCallback implements Callback {
   }
 }
 
-/** Options of ModelCheckpoint: `filepath` ({epoch}, {val_loss:.4f} …), `monitor`, `mode`, `saveBestOnly`, `saveWeightsOnly`, `saveFreq` ('epoch' or a batch count), `write` (a function instead of a file, in a browser). */
+/** What a ModelCheckpoint `filepath` function gets with the bytes: the epoch (from 1, as `{epoch}`), the batch within it (with saveFreq in batches), and the logs. */
+export interface CheckpointInfo {
+  epoch: number;
+  batch?: number;
+  logs: Logs;
+}
+
+/** Options of ModelCheckpoint: `filepath` (a path with {epoch}, {val_loss:.4f} …; 'indexeddb://name' in a browser; or a function (bytes, info)), `monitor`, `mode`, `saveBestOnly`, `saveWeightsOnly`, `saveFreq` ('epoch' or a batch count), `write`. */
 export interface ModelCheckpointArgs {
-  /** Where to save; `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}` … are filled in (as Keras). */
-  filepath: string;
+  /**
+   * Where to save: a file path, where `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}` … are filled in
+   * (as Keras); `'indexeddb://name'` (placeholders too) for the browser's IndexedDB, as TF.js spells
+   * it (loadModel reads it back); or a function that gets the bytes and a CheckpointInfo.
+   */
+  filepath: string | ((bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>);
   monitor?: string;
   verbose?: number;
   saveBestOnly?: boolean;
@@ -856,10 +868,13 @@ export interface ModelCheckpointArgs {
  * As Keras: saves the model (loadModel reads the file) at the end of every epoch, or every saveFreq
  * batches, or only when `monitor` improved (saveBestOnly). In Node, Deno and Bun the file is written
  * atomically: a temporary file, fsync, rename, so a crash at any moment leaves the previous good
- * file. A filepath in a folder that does not exist is an error when fit starts.
+ * file. A filepath in a folder that does not exist is an error when fit starts. In a browser,
+ * `filepath: 'indexeddb://name'` saves to IndexedDB in one transaction (a tab closed mid-save
+ * leaves the previous record; `loadModel('indexeddb://name')` reads it), and a function
+ * `filepath: (bytes, info) => ...` gets the bytes to keep anywhere.
  */
 export class ModelCheckpoint implements Callback {
-  readonly filepath: string;
+  readonly filepath: string | ((bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>);
   readonly monitor: string;
   readonly saveBestOnly: boolean;
   readonly saveWeightsOnly: boolean;
@@ -873,12 +888,13 @@ export class ModelCheckpoint implements Callback {
   private best = Infinity;
   private batchesSeen = 0;
   private epoch = 0;
-  /** Paths written, in order. */
+  private batch = -1;
+  /** Paths (or indexeddb:// URLs) written, in order; nothing for a filepath function. */
   readonly saved: string[] = [];
 
   constructor(args: ModelCheckpointArgs) {
     const w = 'ModelCheckpoint';
-    if (typeof args === 'string') args = { filepath: args };
+    if (typeof args === 'string' || typeof args === 'function') args = { filepath: args };
     const a = callbackArgs(w, args, [
       'filepath',
       'monitor',
@@ -890,11 +906,14 @@ export class ModelCheckpoint implements Callback {
       'initialValueThreshold',
       'write',
     ]);
-    if (typeof a.filepath !== 'string' || a.filepath === '')
+    if (typeof a.filepath !== 'function' && (typeof a.filepath !== 'string' || a.filepath === ''))
       throw new LstmWasmError(
-        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm', got ${describe(a.filepath)}`,
+        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm' or 'indexeddb://my-model', or a function (bytes, info) => ..., got ${describe(a.filepath)}`,
       );
-    this.filepath = a.filepath;
+    this.filepath = a.filepath as ModelCheckpoint['filepath'];
+    if (typeof this.filepath === 'function' && a.write !== undefined)
+      throw new LstmWasmError(`${w}: give 'filepath' as a function or 'write', not both`);
+    if (isIndexedDbUrl(this.filepath)) indexedDbKey(w, this.filepath);
     this.monitor = monitorName(w, a.monitor);
     for (const b of ['saveBestOnly', 'saveWeightsOnly'] as const)
       if (a[b] !== undefined && typeof a[b] !== 'boolean')
@@ -923,11 +942,12 @@ export class ModelCheckpoint implements Callback {
       throw new LstmWasmError(`${w}: 'write' must be a function (path, bytes) => void, got ${describe(a.write)}`);
     this.writer = a.write as ModelCheckpointArgs['write'];
     // Placeholders are checked for their format now; their values come with the logs.
-    formatFilepath(
-      w,
-      this.filepath.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}/g, (_m, _k, spec) => `{x${spec ?? ''}}`),
-      { x: 1 },
-    );
+    if (typeof this.filepath === 'string')
+      formatFilepath(
+        w,
+        this.filepath.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}/g, (_m, _k, spec) => `{x${spec ?? ''}}`),
+        { x: 1 },
+      );
   }
 
   setModel(model: TrainableModel): void {
@@ -938,7 +958,15 @@ export class ModelCheckpoint implements Callback {
     if (!this.model?.save) throw new LstmWasmError(`ModelCheckpoint: the model cannot be saved`);
     this.best = this.threshold === undefined ? Infinity : this.sign * this.threshold;
     this.batchesSeen = 0;
-    if (this.writer) return;
+    if (this.writer || typeof this.filepath === 'function') return;
+    if (isIndexedDbUrl(this.filepath)) {
+      // Checked now, not after the first epoch: a runtime without IndexedDB cannot save there.
+      if (!(globalThis as { indexedDB?: unknown }).indexedDB)
+        throw new LstmWasmError(
+          `ModelCheckpoint: '${this.filepath}' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a file path`,
+        );
+      return;
+    }
     const fs = await nodeFs();
     if (!fs)
       throw new LstmWasmError(
@@ -954,14 +982,16 @@ export class ModelCheckpoint implements Callback {
     this.epoch = epoch;
   }
 
-  async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
+  async onBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
     if (this.saveFreq === 'epoch') return;
     this.batchesSeen++;
+    this.batch = batch;
     if (this.batchesSeen % this.saveFreq === 0) await this.maybeSave(logs);
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     this.epoch = epoch;
+    this.batch = -1;
     if (this.saveFreq === 'epoch') await this.maybeSave(logs);
   }
 
@@ -975,9 +1005,17 @@ export class ModelCheckpoint implements Callback {
       }
       this.best = score;
     }
-    const path = formatFilepath('ModelCheckpoint', this.filepath, { ...logs, epoch: this.epoch + 1 });
     const bytes = this.saveWeightsOnly ? this.weightsOnly() : this.model!.save!();
+    if (typeof this.filepath === 'function') {
+      const info: CheckpointInfo = { epoch: this.epoch + 1, logs: { ...logs } };
+      if (this.batch >= 0) info.batch = this.batch;
+      await this.filepath(bytes, info);
+      if (this.verbose) console.log(`Epoch ${this.epoch + 1}: handing the model to the filepath function`);
+      return;
+    }
+    const path = formatFilepath('ModelCheckpoint', this.filepath, { ...logs, epoch: this.epoch + 1 });
     if (this.writer) await this.writer(path, bytes);
+    else if (isIndexedDbUrl(path)) await saveToIndexedDb('ModelCheckpoint', path, bytes, { epoch: this.epoch + 1 });
     else {
       checkDirectory(this.fs!, 'ModelCheckpoint', path);
       writeFileAtomic(this.fs!, path, bytes);

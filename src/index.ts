@@ -66,6 +66,7 @@ export type {
   LambdaCallbackArgs,
   ModelCheckpointArgs,
   BackupAndRestoreArgs,
+  CheckpointInfo,
   FitLoop,
   FitPosition,
   TrainingState,

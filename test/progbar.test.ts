@@ -99,7 +99,7 @@ describe('ProgbarLogger in fit', () => {
     const writes: string[] = [];
     const out = { write: (s: string) => void writes.push(s), isTTY: true };
     // Slow steps (15 ms each) so that the bar redraws mid-epoch (it redraws every 100 ms at most).
-    const slow = { onBatchEnd: () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 15) };
+    const slow = { onBatchEnd: () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 15) };
     await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [slow, new ProgbarLogger({ out })] });
     expect(writes[0]).toBe('Epoch 1/1\n');
     const draws = writes.slice(1, -1);

@@ -11,10 +11,16 @@ import { Model } from '../model.js';
 import { Sequential } from '../sequential.js';
 import type { CallOptions, SymbolicTensor } from '../engine/symbolic.js';
 import { decodeModel, fail, type Header, type SavedModel, type WeightSpec } from './save.js';
+import { isIndexedDbUrl, loadFromIndexedDb } from './indexeddb.js';
 
-/** A model from the bytes model.save() gave (format 1 or 2), checked before anything is built: a damaged, cut-short or foreign file is an error. */
-export async function loadModel(saved: SavedModel): Promise<Model> {
-  return loadModelSync(saved);
+/**
+ * A model from the bytes model.save() gave (format 1 or 2), checked before anything is built: a
+ * damaged, cut-short or foreign file is an error. In a browser, `'indexeddb://name'` reads the
+ * model ModelCheckpoint saved there (as TF.js's URL).
+ */
+export async function loadModel(saved: SavedModel | string): Promise<Model> {
+  if (isIndexedDbUrl(saved)) return loadModelSync(await loadFromIndexedDb('loadModel', saved));
+  return loadModelSync(saved as SavedModel);
 }
 
 type Ref = [string, number, number];
