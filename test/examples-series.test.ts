@@ -64,7 +64,7 @@ describe('examples/messy-series.js, quick run', () => {
     const scaler = scalerFromJSON(meta.scaler);
     expect(scaler.nFeaturesIn).toBe(3);
     const [lo, hi] = metrics(out, /change (-?[\d.]+) to (-?[\d.]+) ppm → -1 to 1/);
-    const json = scaler.toJSON() as { dataMin: number[]; dataMax: number[] };
+    const json = scaler.toJSON() as unknown as { dataMin: number[]; dataMax: number[] };
     expect(json.dataMin[0]).toBeCloseTo(lo, 2);
     expect(json.dataMax[0]).toBeCloseTo(hi, 2);
   });

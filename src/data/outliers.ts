@@ -134,12 +134,14 @@ function iqrBounds(a: Float64Array, n: number, t: number): [number, number] {
 
 /**
  * The steps of `series` whose value is an outlier by `method` (see OutlierOptions), ascending. A
- * univariate series gives one list; a multivariate one ([time, features]) gives a list per feature.
+ * flat series (number[], a typed array of one feature, a tensor of shape [time]) gives one list; a
+ * series of rows (number[][], [time, features]) gives a list per feature.
  */
 export function findOutliers(
   series: readonly (readonly (number | null | undefined)[])[],
   options?: OutlierOptions,
 ): number[][];
+export function findOutliers(series: readonly (number | null | undefined)[], options?: OutlierOptions): number[];
 export function findOutliers(series: SeriesLike, options?: OutlierOptions): number[] | number[][];
 export function findOutliers(series: SeriesLike, options?: OutlierOptions): number[] | number[][] {
   const { indices, g } = judge('findOutliers', series, options);
