@@ -721,3 +721,14 @@ describe('a scaler saved with a model', () => {
     loaded.dispose();
   });
 });
+
+describe('timeseriesWindows in Keras spelling', () => {
+  it('takes target_columns as targetColumns', () => {
+    const rows = [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ];
+    expect(Array.from(timeseriesWindows(rows, { window: 2, target_columns: 1 } as never).y.data)).toEqual([30]);
+  });
+});

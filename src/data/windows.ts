@@ -1,5 +1,5 @@
 // A time series → supervised pairs: `window` steps in, the next `horizon` steps out.
-import { LstmWasmError, checkOptions, describe } from '../errors.js';
+import { LstmWasmError, describe } from '../errors.js';
 import { kerasOptions } from '../engine/trainer.js';
 import { Tensor, firstNonFinite, isTensor, shapeString, toTensor, unravelIndex, type TensorLike } from '../tensor.js';
 import { type SameForm, type SeriesLike, optionsObject, readSeries, writeSeries } from './series.js';
@@ -11,7 +11,7 @@ export interface TimeseriesWindowsOptions {
   horizon?: number;
   /** Steps between the starts of consecutive windows (1). */
   stride?: number;
-  /** Columns of a multivariate series to predict (all of them); a single index is also taken. */
+  /** Columns of a multivariate series to predict (all of them); a single index is also taken; also `target_columns`. */
   targetColumns?: number | readonly number[];
 }
 
@@ -43,7 +43,12 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesWindows
       `${WHERE}: expected options with at least a window length, such as { window: 24 }, got ${describe(options)}`,
     );
   }
-  checkOptions(WHERE, options, ['window', 'horizon', 'stride', 'targetColumns']);
+  options = kerasOptions(WHERE, options, [
+    'window',
+    'horizon',
+    'stride',
+    'targetColumns',
+  ]) as unknown as TimeseriesWindowsOptions;
   const s = toTensor(series, 'series', WHERE);
   if (s.shape.length !== 1 && s.shape.length !== 2) {
     throw new LstmWasmError(
