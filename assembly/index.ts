@@ -20,3 +20,4 @@ export { loss_forward_backward_weighted } from "./losses";
 export { prune_mask_scratch_size, prune_mask, prune_apply } from "./prune";
 export { adamw_update, nadam_update, adagrad_update, adamax_update, weight_decay_f32 } from "./optimizers";
 export { metric_state_size, metric_state_acc, metric_state_result } from "./losses";
+export { lstm_step_packed_size, lstm_step_scratch_size, lstm_step_pack, lstm_step, gru_step_packed_size, gru_step_scratch_size, gru_step_pack, gru_step, rnn_step_packed_size, rnn_step_scratch_size, rnn_step_pack, rnn_step, dense_step } from "./step";

@@ -14,6 +14,7 @@ import { initialize } from './layers/initializers.js';
 import { buildGraph, type Graph } from './engine/graph.js';
 import { Store } from './engine/store.js';
 import { makePlan, runBackward, runForward, type Plan } from './engine/executor.js';
+import { cachedStream, streamFor } from './engine/stream.js';
 import { kerasOptions, resolveCompile, resultKeys, type CompileArgs, type Compiled } from './engine/trainer.js';
 import { checkSamples, checkTargets, checkValues, dataList, type DataArg } from './engine/data.js';
 import type { SymbolicTensor } from './engine/symbolic.js';
@@ -774,31 +775,39 @@ export class Model {
 
   /**
    * One time step of a stateful model: `xt` is [batch, features] (or [features] for a batch of
-   * one); returns the output for that step. The recurrent state stays in WASM between calls.
+   * one); returns the output for that step, [batch, output features]. The recurrent state stays in
+   * WASM between calls. `out`: a Float32Array of batch × output features to write the output into
+   * (the returned tensor's data is then `out`), so a stream of steps allocates no output arrays.
    */
-  step(xt: TensorLike): Tensor {
+  step(xt: TensorLike, out?: Float32Array): Tensor {
     this.usable();
     this.build();
     const graph = this.graph();
-    const B = this.fixedBatch();
-    if (B === null || !this.weightLayers().some((l) => l.isStateful())) {
-      throw new LstmWasmError(
-        `${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`,
-      );
+    const store = this.s;
+    // The fast path (engine/stream.ts) for the chains it runs, decided once per graph and layout.
+    let fast = cachedStream(this, store, graph);
+    let B: number, per: number, isId: boolean;
+    if (fast) {
+      B = fast.B;
+      per = fast.F;
+      isId = false;
+    } else {
+      const fixed = this.fixedBatch();
+      if (fixed === null || !this.weightLayers().some((l) => l.isStateful())) {
+        throw new LstmWasmError(
+          `${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`,
+        );
+      }
+      if (graph.inputs.length !== 1 || graph.outputs.length !== 1)
+        throw new LstmWasmError(
+          `${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`,
+        );
+      B = fixed;
+      const inShape = graph.inputs[0].sampleShape;
+      isId = inShape.length === 1;
+      per = isId ? 1 : (inShape[inShape.length - 1] as number);
+      if (fast === undefined) fast = streamFor(this, store, graph, B);
     }
-    if (graph.inputs.length !== 1 || graph.outputs.length !== 1)
-      throw new LstmWasmError(
-        `${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`,
-      );
-    const inShape = graph.inputs[0].sampleShape;
-    const isId = inShape.length === 1;
-    const F = inShape[inShape.length - 1] as number;
-    const per = isId ? 1 : F;
-    // The streaming step's plan, kept while the memory layout holds (plan() would rebuild its key each call).
-    const plan =
-      this.stepPlan && this.stepPlan.epoch === this.s.epoch && this.plans.get(this.stepPlan.key) === this.stepPlan
-        ? this.stepPlan
-        : (this.stepPlan = this.plan([isId ? [B, 1] : [B, 1, F]]));
     let data: Float32Array;
     if (xt instanceof Float32Array) data = xt;
     else {
@@ -820,12 +829,30 @@ export class Model {
     for (let i = 0; i < data.length; i++)
       if (!Number.isFinite(data[i]))
         throw new LstmWasmError(`${this.where}.step: xt values must be finite, got ${data[i]} at ${i}`);
+    const checkOut = (D: number) => {
+      if (out !== undefined && !(out instanceof Float32Array && out.length === B * D))
+        throw new LstmWasmError(
+          `${this.where}.step: out must be a Float32Array of ${B} × ${D} values ([batch, output features] = [${B}, ${D}]), got ${out instanceof Float32Array ? `one of ${out.length}` : describe(out)}`,
+        );
+    };
+    if (fast) {
+      if (out !== undefined) checkOut(fast.D);
+      return fast.run(data, out);
+    }
     if (isId) checkValues({ data, shape: [B, 1] }, graph.inputs[0], `${this.where}.step xt`, graph);
-    this.s.arena.f32(plan.inputs[0].ptr, data.length).set(data);
-    runForward(this.s, plan, false);
+    // The generic path: the step's plan, kept while the memory layout holds (plan() would rebuild its key each call).
+    const plan =
+      this.stepPlan && this.stepPlan.epoch === store.epoch && this.plans.get(this.stepPlan.key) === this.stepPlan
+        ? this.stepPlan
+        : (this.stepPlan = this.plan([isId ? [B, 1] : [B, 1, per]]));
     const o = plan.outputs[0];
     const D = o.shape[o.shape.length - 1];
-    return new Tensor(this.s.arena.read(plan.ptr[o.idx], B * D), [B, D]);
+    checkOut(D);
+    store.arena.f32(plan.inputs[0].ptr, data.length).set(data);
+    runForward(store, plan, false);
+    if (out === undefined) return new Tensor(store.arena.read(plan.ptr[o.idx], B * D), [B, D]);
+    out.set(store.arena.f32(plan.ptr[o.idx], B * D));
+    return new Tensor(out, [B, D]);
   }
 
   resetStates(): void {
