@@ -17,6 +17,7 @@ import {
   init,
   inverseDifference,
   loadModel,
+  quantize,
   readMetadata,
   resample,
   scalerFromJSON,
@@ -24,6 +25,7 @@ import {
   timeseriesWindows,
   trainTestSplit,
 } from '../src/index.js';
+import { crc32 } from '../src/io/crc32.js';
 import type { Tensor } from '../src/tensor.js';
 
 function errorOf(f: () => unknown): string {
@@ -717,6 +719,24 @@ describe('a scaler saved with a model', () => {
     expect(errorOf(() => model.save({ metadata: [1] as never }))).toBe(
       "save: option 'metadata' must be a plain object such as { scaler: scaler.toJSON() }, got an array of length 1",
     );
+    // a quantized copy saves metadata the same way
+    const q = quantize(model);
+    expect(readMetadata(q.save({ metadata: { window: 4 } }))).toEqual({ window: 4 });
+    q.dispose();
+    // a damaged header (metadata that is not an object, checksum made to match) is refused by name
+    const json = new TextDecoder().decode(bytes.subarray(20, 20 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true)));
+    const header = JSON.parse(json);
+    header.userDefinedMetadata = [1, 2];
+    const hb = new TextEncoder().encode(JSON.stringify(header));
+    const weights = bytes.subarray(20 + json.length);
+    const bad = new Uint8Array(20 + hb.length + weights.length);
+    bad.set(bytes.subarray(0, 20));
+    bad.set(hb, 20);
+    bad.set(weights, 20 + hb.length);
+    const dv = new DataView(bad.buffer);
+    dv.setUint32(12, hb.length, true);
+    dv.setUint32(16, crc32(hb), true);
+    expect(errorOf(() => readMetadata(bad))).toBe("loadModel: 'userDefinedMetadata' must be an object, got an array of length 2");
     model.dispose();
     loaded.dispose();
   });
