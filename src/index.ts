@@ -71,7 +71,8 @@ export type {
   FitPosition,
   TrainingState,
 } from './callbacks.js';
-export type { OptimizerConfig, Optimizer, LearningRate } from './optimizers.js';
+export type { OptimizerConfig, Optimizer, LearningRate, OptimizerCommon, OptimizerName } from './optimizers.js';
+export type { LossConfig } from './losses.js';
 export {
   LearningRateSchedule,
   ExponentialDecay,

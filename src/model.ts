@@ -39,6 +39,7 @@ import {
   type TrainingState,
 } from './callbacks.js';
 import type { Optimizer } from './optimizers.js';
+import { metricStates, statefulMetric, type MetricState } from './losses.js';
 
 export type { CompileArgs } from './engine/trainer.js';
 
@@ -507,6 +508,8 @@ export class Model {
     this.build();
     this.plans.clear();
     this.compiled = c;
+    // A new optimizer starts from empty slots (Keras: new optimizer variables), not from another's moments.
+    this.s.k.fill_f32(2 * Math.max(1, this.P), this.slot1, 0);
   }
 
   private pendingCompile: CompileArgs | null = null;
@@ -896,24 +899,62 @@ export class Model {
               t.weight / N,
               wPtr,
               N / o.shape[0],
+              t.loss.param,
             )
-          : k.loss_forward_backward(kind, N, D, o.lossInput, o.target, withGrad ? o.dOut : 0, t.weight / N)) / N;
+          : k.loss_forward_backward(
+              kind,
+              N,
+              D,
+              o.lossInput,
+              o.target,
+              withGrad ? o.dOut : 0,
+              t.weight / N,
+              t.loss.param,
+            )) / N;
       total += t.weight * l;
       return l;
     });
     return { total, losses };
   }
 
-  private metricValues(plan: Plan): number[] {
+  /**
+   * Each metric's value on the batch in the plan. Keras's stateful metrics (rmse, precision, recall,
+   * auc) also add the batch into their epoch states, when given (metricStates, in metric order).
+   */
+  private metricValues(plan: Plan, states: (MetricState | null)[] | null = null): number[] {
     const c = this.compiled!;
     const out: number[] = [];
+    // Above the plan's own buffers (as the sample weights, which the loss kernels have read by now).
+    const at = ((this.planEnds.get(plan) ?? this.s.arena.mark()) + 63) & ~63;
     plan.outputs.forEach((o, j) => {
       const D = o.shape[o.shape.length - 1];
       const N = prod(o.shape) / D;
       for (const m of c.outputs[j].metrics)
-        out.push(this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N);
+        out.push(
+          m.stateful
+            ? statefulMetric(
+                this.s.k,
+                this.s.arena,
+                at,
+                m,
+                N,
+                D,
+                plan.ptr[o.idx],
+                o.target,
+                states?.[out.length] ?? null,
+              )
+            : this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N,
+        );
     });
     return out;
+  }
+
+  /** Fresh epoch states for the compiled metrics (null for the batch means). */
+  private metricStates(): (MetricState | null)[] {
+    return metricStates(
+      this.s.k,
+      this.compiled!.outputs.flatMap((o) => o.metrics),
+    );
   }
 
   private penalty(withGrad: boolean): number {
@@ -949,13 +990,14 @@ export class Model {
   private trainStep(
     plan: Plan,
     sampleWeights: Float32Array | null = null,
+    metricStates: (MetricState | null)[] | null = null,
   ): { loss: number; losses: number[]; metrics: number[]; gradNorm: number; ok: boolean } {
     const c = this.compiled!;
     const store = this.s;
     const k = store.k;
     runForward(store, plan, true);
     const { total, losses } = this.lossAndGrad(plan, true, sampleWeights);
-    const metrics = this.metricValues(plan);
+    const metrics = this.metricValues(plan, metricStates);
     runBackward(
       store,
       plan,
@@ -972,6 +1014,11 @@ export class Model {
     if (c.clipNorm && gradNorm > c.clipNorm) for (const r of all) k.scale_inplace(r.n, r.g, c.clipNorm / gradNorm);
     if (c.clipValue) for (const r of all) k.clip_by_value(r.n, r.g, c.clipValue);
     const opt = c.optimizer;
+    // The optimizer's own clipnorm (per weight) / globalClipnorm / clipvalue, after compile's.
+    opt.clipGradients(
+      k,
+      this.params.filter((p) => p.layer.trainable).map((p) => ({ g: p.slot.grad, n: p.slot.size })),
+    );
     const it = opt.iterations;
     for (const r of this.runs(true)) {
       opt.iterations = it;
@@ -1042,6 +1089,7 @@ export class Model {
     let loss = 0;
     let losses: number[] = [],
       metrics: number[] = [];
+    const states = this.metricStates();
     for (let start = 0; start < n; start += B) {
       const b = Math.min(B, n - start);
       const plan = this.plan(this.shapesFor(xs, b));
@@ -1055,12 +1103,13 @@ export class Model {
         metrics = this.compiled!.outputs.flatMap((o) => o.metrics.map(() => 0));
       }
       r.losses.forEach((v, i) => (losses[i] += v * b));
-      this.metricValues(plan).forEach((v, i) => (metrics[i] += v * b));
+      this.metricValues(plan, states).forEach((v, i) => (metrics[i] += v * b));
     }
     return {
       loss: loss / n + this.penalty(false),
       losses: losses.map((v) => v / n),
-      metrics: metrics.map((m) => m / n),
+      // Keras's stateful metrics come from their counts over all batches, not a mean of batch values.
+      metrics: metrics.map((m, i) => (states[i] ? states[i]!.value : m / n)),
     };
   }
 
@@ -1352,6 +1401,7 @@ export class Model {
           | AsyncIterator<RunBatch>;
         let seen = cont ? cont.at.seen : 0;
         const sums = cont ? [...cont.at.sums] : keys.map(() => 0);
+        const mStates = this.metricStates(); // Keras's stateful metrics: counts over the epoch
         Object.assign(pos, { epoch, batch: cont ? cont.at.batch : 0, order: cont?.at.order ?? null, seen, sums });
         for (let bi = cont ? cont.at.batch : 0; !this.stopTraining; bi++) {
           const next = it.next();
@@ -1364,7 +1414,7 @@ export class Model {
           const plan = this.plan(this.shapesFor(xs, b));
           this.loadBatch(plan, xs, ys, start, b, order);
           const lr = c.optimizer.learningRate;
-          const r = this.trainStep(plan, weights);
+          const r = this.trainStep(plan, weights, mStates);
           if (!r.ok) {
             if (terminateOnNaN) {
               this.stopTraining = true;
@@ -1390,6 +1440,9 @@ export class Model {
         }
         const logs: Logs = {};
         keys.forEach((key, i) => (logs[key] = seen ? sums[i] / seen : NaN));
+        mStates.forEach((st, i) => {
+          if (st && seen) logs[keys[keys.length - mStates.length + i]] = st.value;
+        });
         if (run.validate && seen) {
           const pending = run.validate();
           const v = pending instanceof Promise ? await pending : pending;
@@ -1695,14 +1748,23 @@ export class Model {
       throw new LstmWasmError(
         `save: expected an options object such as { includeState: true }, got ${describe(options)}`,
       );
-    checkOptions('save', options, ['includeState', 'weights', 'metadata']);
+    checkOptions('save', options, ['includeState', 'weights', 'metadata', 'includeOptimizer']);
+    if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean')
+      throw new LstmWasmError(
+        `save: option 'includeOptimizer' must be true or false, got ${describe(options.includeOptimizer)}`,
+      );
     if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
       throw new LstmWasmError(
         `save: option 'includeState' must be true or false, got ${describe(options.includeState)}`,
       );
     this.build();
     return encodeModel(
-      { topology: this.topology(), layers: this.weightLayers(), training: this.compileConfig },
+      {
+        topology: this.topology(),
+        layers: this.weightLayers(),
+        training: this.compileConfig,
+        optimizerState: options.includeOptimizer ? this.getOptimizerState() : null,
+      },
       options,
     );
   }
@@ -1754,6 +1816,44 @@ export class Model {
   /** For save(): the optimizer and losses as compiled, if any. */
   get compileConfig(): Record<string, unknown> | null {
     return this.compiled ? this.compiled.config : null;
+  }
+
+  /**
+   * The optimizer's state: its iteration count and its two slot regions (one value per parameter
+   * each, as the kernels hold them; adagrad's accumulator less its initial value), or null before
+   * compile. What save({ includeOptimizer: true }) stores.
+   */
+  getOptimizerState(): { iterations: number; slots: Float32Array } | null {
+    this.usable();
+    if (!this.compiled) return null;
+    this.build();
+    return {
+      iterations: this.compiled.optimizer.iterations,
+      slots: this.s.arena.read(this.slot1, 2 * Math.max(1, this.P)),
+    };
+  }
+
+  /** Puts back a state from getOptimizerState(), checked against this model's parameters (nothing changes if it does not fit). */
+  setOptimizerState(state: { iterations: number; slots: Float32Array }): void {
+    this.usable();
+    this.notDuringFit('setOptimizerState');
+    const c = this.requireCompiled('setOptimizerState');
+    this.build();
+    const n = 2 * Math.max(1, this.P);
+    if (state === null || typeof state !== 'object')
+      throw new LstmWasmError(
+        `${this.where}.setOptimizerState: expected { iterations, slots }, got ${describe(state)}`,
+      );
+    if (!Number.isInteger(state.iterations) || state.iterations < 0)
+      throw new LstmWasmError(
+        `${this.where}.setOptimizerState: 'iterations' must be an integer ≥ 0, got ${describe(state.iterations)}`,
+      );
+    if (!(state.slots instanceof Float32Array) || state.slots.length !== n)
+      throw new LstmWasmError(
+        `${this.where}.setOptimizerState: 'slots' must be a Float32Array of ${n} values (two per parameter), got ${state.slots instanceof Float32Array ? `${state.slots.length} values` : describe(state.slots)}`,
+      );
+    this.s.arena.write(this.slot1, state.slots);
+    c.optimizer.iterations = state.iterations;
   }
 }
 

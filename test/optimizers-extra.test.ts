@@ -403,6 +403,65 @@ describe('saving', () => {
   });
 });
 
+describe('optimizer state through save({ includeOptimizer: true }) and a new compile', () => {
+  beforeAll(() => initForTests());
+  const xs = randTensor([12, 4, 3], 31),
+    ys = randTensor([12, 2], 32);
+  const make = () => {
+    const m = new Sequential({ seed: 3, layers: [new LSTM({ units: 5, inputShape: [4, 3] }), new Dense({ units: 2 })] });
+    return m;
+  };
+  for (const opt of ['adamw', 'nadam', { name: 'adagrad', learningRate: 0.05 }, 'adamax', { name: 'rmsprop', momentum: 0.5 }])
+    it(`${JSON.stringify(opt)}: a model saved mid-training and loaded goes on bit for bit as the uninterrupted one`, async () => {
+      const a = make();
+      a.compile({ optimizer: opt as never, loss: 'mse' });
+      for (let i = 0; i < 3; i++) a.trainOnBatch(xs, ys);
+      const saved = a.save({ includeOptimizer: true });
+      const plain = a.save();
+      for (let i = 0; i < 3; i++) a.trainOnBatch(xs, ys);
+      const b = await loadModel(saved);
+      expect(b.optimizer!.iterations).toBe(3);
+      for (let i = 0; i < 3; i++) b.trainOnBatch(xs, ys);
+      a.getWeights().forEach((w, j) => expect(Array.from(b.getWeights()[j].data)).toEqual(Array.from(w.data)));
+      // Without the optimizer's state the continuation differs (fresh moments, step count 0).
+      const c = await loadModel(plain);
+      expect(c.optimizer!.iterations).toBe(0);
+      for (let i = 0; i < 3; i++) c.trainOnBatch(xs, ys);
+      expect(maxAbsDiff(c.getWeights()[0].data, a.getWeights()[0].data)).toBeGreaterThan(1e-7);
+      [a, b, c].forEach((m) => m.dispose());
+    });
+
+  it('compile again starts the new optimizer from empty slots, as a fresh model', () => {
+    const a = make(),
+      b = make();
+    a.compile({ optimizer: 'adam', loss: 'mse' });
+    for (let i = 0; i < 3; i++) a.trainOnBatch(xs, ys);
+    b.setWeights(a.getWeights());
+    a.compile({ optimizer: { name: 'adagrad', learningRate: 0.1 }, loss: 'mse' });
+    b.compile({ optimizer: { name: 'adagrad', learningRate: 0.1 }, loss: 'mse' });
+    for (let i = 0; i < 2; i++) {
+      a.trainOnBatch(xs, ys);
+      b.trainOnBatch(xs, ys);
+    }
+    a.getWeights().forEach((w, j) => expect(Array.from(b.getWeights()[j].data)).toEqual(Array.from(w.data)));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('bad state and options are refused, naming what was expected', () => {
+    const a = make();
+    expect(() => a.save({ includeOptimizer: true })).toThrow(/includeOptimizer needs a compiled model/);
+    expect(() => a.save({ includeOptimizer: 'yes' as never })).toThrow(/'includeOptimizer' must be true or false/);
+    a.compile({ optimizer: 'nadam', loss: 'mse' });
+    const st = a.getOptimizerState()!;
+    expect(() => a.setOptimizerState({ iterations: 1, slots: st.slots.subarray(1) })).toThrow(
+      /'slots' must be a Float32Array of \d+ values \(two per parameter\), got \d+ values/,
+    );
+    expect(() => a.setOptimizerState({ iterations: -1, slots: st.slots })).toThrow(/'iterations' must be an integer ≥ 0, got -1/);
+    a.dispose();
+  });
+});
+
 describe('bad input', () => {
   beforeAll(() => initForTests());
   const m = () => new Sequential({ layers: [new Dense({ units: 2, inputShape: [3] })] });

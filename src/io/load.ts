@@ -168,6 +168,7 @@ export function loadModelSync(saved: SavedModel): Model {
     const values = take(s, `state ${s.name} of ${l.where}`);
     l.setState(s.name === 'c' ? 1 : 0, values);
   }
+  const optimizerSlots = header.optimizerState ? take(header.optimizerState.slots[0], 'the optimizer state') : null;
   if (at !== floats.length)
     fail(`${floats.length - at} weight values are left over: the file does not match its topology`);
   if (header.training && typeof header.training === 'object' && header.training.optimizer) {
@@ -187,6 +188,14 @@ export function loadModelSync(saved: SavedModel): Model {
       clipNorm: t.clipNorm,
       clipValue: t.clipValue,
     });
+    // save({ includeOptimizer: true }): the optimizer goes on from its saved slots and step count.
+    if (optimizerSlots) {
+      try {
+        model.setOptimizerState({ iterations: header.optimizerState!.iterations, slots: optimizerSlots });
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    }
   }
   return model;
 }

@@ -13,6 +13,9 @@
 //                 whose spec says dtype 'int8' (the int8 kernels of quantize()'s layers) is one signed
 //                 byte per value, whatever weightsDtype says. A weight whose spec says encoding 'sparse'
 //                 (a pruned kernel) is a bit mask and its `nonzero` stored values (src/io/sparse.ts).
+//                 With save({ includeOptimizer: true }), header.optimizerState { iterations, slots }
+//                 names the optimizer's slot values (both slot regions, as the kernels hold them),
+//                 stored after the states; files without it load as before.
 import { LstmWasmError, describe, show } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { crc32 } from './crc32.js';
@@ -33,6 +36,7 @@ const HEADER_KEYS = [
   'weightBytes',
   'crc32',
   'states',
+  'optimizerState',
   'training',
   'weightsDtype',
   'userDefinedMetadata',
@@ -67,6 +71,8 @@ export interface Header {
   weightBytes: number;
   crc32: number;
   states?: WeightSpec[];
+  /** The optimizer's iteration count and its slot values (one spec, after the states), from save({ includeOptimizer: true }). */
+  optimizerState?: { iterations: number; slots: WeightSpec[] };
   training?: Record<string, unknown> | null;
   /** How the weight bytes are stored; absent: float32. */
   weightsDtype?: 'float16';
@@ -80,6 +86,8 @@ export interface SaveOptions {
   includeState?: boolean;
   /** The type the weights are stored in: 'float32' (default) or 'float16' (half the bytes; loadModel reads them back into f32). */
   weights?: WeightDtype;
+  /** Also save the optimizer's state (its slots and iteration count, TF.js's option name; default false), so training goes on where it was. */
+  includeOptimizer?: boolean;
   /** Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 }; readMetadata(bytes) gives it back. */
   metadata?: Record<string, unknown>;
 }
@@ -100,6 +108,8 @@ export interface Saveable {
   topology: { className: string; config: Record<string, unknown> };
   layers: Layer[];
   training: Record<string, unknown> | null;
+  /** The optimizer's state, when save({ includeOptimizer: true }) asks for it. */
+  optimizerState?: { iterations: number; slots: Float32Array } | null;
 }
 
 // f32 ↔ IEEE half float, round to nearest even; beyond ±65504 a value rounds to ±Infinity.
@@ -220,6 +230,16 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
       });
     }
   }
+  const optimizer: WeightSpec[] = [];
+  if (options.includeOptimizer) {
+    const st = model.optimizerState;
+    if (!st || !model.training)
+      throw new LstmWasmError(
+        `save: includeOptimizer needs a compiled model; compile() it first, or save without the option`,
+      );
+    weights.push(st.slots);
+    optimizer.push({ layer: '', name: 'optimizer slots', shape: [st.slots.length] });
+  }
   // A pruned kernel is stored as a mask and its non-zero values when that takes fewer bytes (sparse.ts).
   specs.forEach((sp, j) => {
     if (!isPrunable(sp.name)) return;
@@ -228,10 +248,10 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
       stored = countStored(weights[j]);
     if (sparseSize(n, stored, per) < n * per) Object.assign(sp, { encoding: 'sparse', nonzero: stored });
   });
-  const names = [...specs, ...states].map((s) => `layer '${s.layer}' ${s.name}`);
+  const names = [...specs, ...states, ...optimizer].map((s) => `layer '${s.layer}' ${s.name}`);
   const mixed = specs.some((sp) => sp.dtype === 'int8' || sp.encoding === 'sparse');
   const data = mixed
-    ? mixedBytes(weights, [...specs, ...states], dtype === 'float16')
+    ? mixedBytes(weights, [...specs, ...states, ...optimizer], dtype === 'float16')
     : dtype === 'float16'
       ? f16Bytes(weights, (j) => names[j])
       : f32Bytes(weights);
@@ -243,6 +263,7 @@ export function encodeModel(model: Saveable, options: SaveOptions = {}): Uint8Ar
     weightBytes: data.length,
     crc32: crc32(data),
     states: states.length ? states : undefined,
+    optimizerState: optimizer.length ? { iterations: model.optimizerState!.iterations, slots: optimizer } : undefined,
     training: model.training,
     ...(dtype === 'float16' ? { weightsDtype: 'float16' as const } : {}),
     ...(options.metadata !== undefined ? { userDefinedMetadata: checkMetadata(options.metadata) } : {}),
@@ -346,6 +367,15 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
       seen.add(key);
     }
   }
+  if (header.optimizerState !== undefined) {
+    const o = header.optimizerState;
+    if (o === null || typeof o !== 'object' || !Array.isArray(o.slots) || o.slots.length !== 1)
+      fail(`'optimizerState' must be { iterations, slots: [one spec] }, got ${describe(o)}`);
+    if (!Number.isInteger(o.iterations) || o.iterations < 0)
+      fail(`'optimizerState.iterations' must be an integer ≥ 0, got ${describe(o.iterations)}`);
+    checkSpec(o.slots[0], 'optimizerState.slots[0]');
+    if (!header.training) fail(`the file has an optimizer state but no training config to compile with`);
+  }
   const data = bytes.subarray(PREFIX + hlen);
   if (data.length !== header.weightBytes)
     fail(
@@ -361,7 +391,7 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   if (header.weightSpecs.some((sp) => sp.dtype === 'int8' || sp.encoding === 'sparse')) {
     // Sizes differ per weight: read each spec's values in turn (the states follow the weights).
     const f16 = header.weightsDtype === 'float16';
-    const all = [...header.weightSpecs, ...(header.states ?? [])];
+    const all = [...header.weightSpecs, ...(header.states ?? []), ...(header.optimizerState?.slots ?? [])];
     const counts = all.map((sp) => {
       const n = sp.shape.reduce((a, b) => a * b, 1);
       if (!sp.shape.every((d) => Number.isInteger(d) && d > 0))
