@@ -15,7 +15,7 @@ import { InputLayer } from './layers/input.js';
 import type { Store } from './engine/store.js';
 import { isPrunable } from './io/sparse.js';
 
-/** Options of pruneLowMagnitude (TF-MOT's PolynomialDecay): `targetSparsity`, `initialSparsity` (0), `beginStep` (0), `endStep`, `frequency` (100), `power` (3). Keras spellings (`target_sparsity`, `begin_step`…) are accepted. */
+/** Options of pruneLowMagnitude (TF-MOT's PolynomialDecay): `targetSparsity`, `initialSparsity` (0), `beginStep` (0), `endStep`, `frequency` (100), `power` (3); `minSize` (0): smaller kernels stay dense. Keras spellings (`target_sparsity`, `begin_step`…) are accepted. */
 export interface PruneLowMagnitudeArgs {
   /** The fraction of each kernel's values that are zero at `endStep`, in [0, 1) (TF-MOT's final_sparsity). */
   targetSparsity: number;
@@ -29,6 +29,11 @@ export interface PruneLowMagnitudeArgs {
   frequency?: number;
   /** The schedule's exponent (default 3). */
   power?: number;
+  /**
+   * Kernels with fewer values are left dense (default 0: every kernel is pruned, as TF-MOT does). An
+   * LSTM reading one feature has one input weight per gate unit: pruning them cuts units off its input.
+   */
+  minSize?: number;
 }
 
 export { isPrunable };
@@ -46,13 +51,17 @@ class Pruning {
   readonly hook: () => void;
   readonly store: Store;
 
-  constructor(readonly model: Model) {
+  constructor(
+    readonly model: Model,
+    minSize: number,
+  ) {
     const layers = model.layers.filter((l) => !(l instanceof InputLayer) && l.trainable && l.slots.length);
     for (const l of layers)
-      for (const slot of l.slots) if (isPrunable(slot.spec.name)) this.masks.push({ layer: l, slot, mask: 0 });
+      for (const slot of l.slots)
+        if (isPrunable(slot.spec.name) && slot.size >= minSize) this.masks.push({ layer: l, slot, mask: 0 });
     if (!this.masks.length)
       throw new LstmWasmError(
-        `pruneLowMagnitude: ${whereOf(model)} has no trainable kernels to prune (Dense, Conv1D, LSTM, GRU, SimpleRNN, Embedding, attention)`,
+        `pruneLowMagnitude: ${whereOf(model)} has no trainable kernels to prune${minSize > 0 ? ` of at least minSize (${minSize}) values` : ''} (Dense, Conv1D, LSTM, GRU, SimpleRNN, Embedding, attention)`,
       );
     this.store = layers[0].store as unknown as Store;
     const total = this.masks.reduce((s, m) => s + m.slot.size, 0);
@@ -128,6 +137,7 @@ export class PruneLowMagnitude implements Callback {
   readonly endStep: number;
   readonly frequency: number;
   readonly power: number;
+  readonly minSize: number;
   /** The next optimizer update's step (0 before the first). */
   step = 0;
   /** The sparsity of the masks now (0 before the first pruning step). */
@@ -147,6 +157,7 @@ export class PruneLowMagnitude implements Callback {
       'endStep',
       'frequency',
       'power',
+      'minSize',
     ]) as Partial<PruneLowMagnitudeArgs>;
     if (a.targetSparsity === undefined)
       throw new LstmWasmError(`${where}: option 'targetSparsity' is required (the fraction of zeros, in [0, 1))`);
@@ -165,6 +176,7 @@ export class PruneLowMagnitude implements Callback {
     if (typeof power !== 'number' || !Number.isFinite(power) || power <= 0)
       throw new LstmWasmError(`${where}: option 'power' must be a finite number > 0, got ${describe(power)}`);
     this.power = power;
+    this.minSize = step(where, 'minSize', a.minSize ?? 0, 0);
   }
 
   /**
@@ -191,7 +203,7 @@ export class PruneLowMagnitude implements Callback {
   onTrainBegin(): void {
     const m = this.model;
     if (!m) throw new LstmWasmError('pruneLowMagnitude: fit did not give this callback its model');
-    if (!pruning.has(m)) pruning.set(m, new Pruning(m));
+    if (!pruning.has(m)) pruning.set(m, new Pruning(m, this.minSize));
   }
 
   onBatchBegin(): void {

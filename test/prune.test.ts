@@ -187,6 +187,20 @@ describe('pruneLowMagnitude in fit', () => {
     });
   });
 
+  it('minSize leaves smaller kernels dense', async () => {
+    const m = smallModel(6);
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    const { x, y } = data(16, 2);
+    await m.fit(x, y, { epochs: 1, batchSize: 8, callbacks: [pruneLowMagnitude({ targetSparsity: 0.5, initialSparsity: 0.5, endStep: 2, min_size: 100 } as never)] });
+    // LSTM kernel 156 and recurrent kernel 676 values: pruned; the Dense kernels (65, 5): not
+    const z = m.layers.flatMap((l) => l.getWeights().map((w, i) => [l.slots[i].spec.name, zeros(w.data) / w.data.length] as const));
+    expect(z.filter(([n]) => n.endsWith('kernel')).map(([, f]) => f >= 0.49)).toEqual([true, true, false, false]);
+    expect(() => pruneLowMagnitude({ targetSparsity: 0.5, endStep: 2, minSize: -1 })).toThrow(/'minSize' must be an integer ≥ 0, got -1/);
+    const big = smallModel(6);
+    big.compile({ optimizer: 'adam', loss: 'mse' });
+    await expect(big.fit(x, y, { epochs: 1, batchSize: 8, callbacks: [pruneLowMagnitude({ targetSparsity: 0.5, endStep: 2, minSize: 10000 })] })).rejects.toThrow(/no trainable kernels to prune of at least minSize \(10000\) values/);
+  });
+
   it('a model with nothing to prune, and a callback reused on another model, are errors', async () => {
     const { x, y } = data(8, 2);
     const cb = pruneLowMagnitude({ targetSparsity: 0.5, endStep: 4 });

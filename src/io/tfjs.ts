@@ -41,6 +41,7 @@ import { LayerNormalization } from '../layers/normalization.js';
 import { AdditiveAttention, Attention, MultiHeadAttention } from '../layers/attention.js';
 import type { ActivationName } from '../layers/activations.js';
 import type { InitializerName } from '../layers/initializers.js';
+import { toFloat16Bits } from './save.js';
 
 // ---- the format ----------------------------------------------------------------------------
 
@@ -2003,10 +2004,60 @@ function weightNames(l: Layer): string[] {
   return names.map((n) => `${l.name}/${n}`);
 }
 
-/** Options of toLayersModel() and saveLayersModel(): `shardBytes`, the largest weight shard (4 MiB, as TF.js). */
+/** Options of toLayersModel() and saveLayersModel(): `shardBytes`, the largest weight shard (4 MiB, as TF.js); `quantization` ('uint8', 'uint16', 'float16'), TF.js's own quantized weights. */
 export interface ToLayersModelOptions {
   /** Largest weight shard in bytes (default 4 MiB, as TF.js). */
   shardBytes?: number;
+  /**
+   * Store the weights as the TF.js converter's quantization does (tf.loadLayersModel dequantizes them
+   * on load): 'uint8' or 'uint16' (affine per weight tensor: value = q·scale + min, with 0 exact),
+   * or 'float16'. Default: float32.
+   */
+  quantization?: 'uint8' | 'uint16' | 'float16';
+}
+
+/**
+ * One weight as TF.js's quantized forms: uint8/uint16 affine over the tensor's [min, max] with min
+ * nudged so that 0 is a level (pruned zeros stay zero), or float16; returns its bytes and entry.
+ */
+function quantizeEntry(
+  values: Float32Array,
+  dtype: 'uint8' | 'uint16' | 'float16',
+  where: string,
+): { bytes: Uint8Array; quantization: WeightQuantization } {
+  const n = values.length;
+  if (dtype === 'float16') {
+    const bytes = new Uint8Array(2 * n);
+    const dv = new DataView(bytes.buffer);
+    for (let i = 0; i < n; i++) {
+      if (Math.abs(values[i]) > 65504)
+        throw new LstmWasmError(
+          `toLayersModel: ${where} holds ${values[i]} (at ${i}), beyond float16's range (±65504); export without quantization`,
+        );
+      dv.setUint16(2 * i, toFloat16Bits(values[i]), true);
+    }
+    return { bytes, quantization: { dtype: 'float16', original_dtype: 'float32' } };
+  }
+  const levels = dtype === 'uint8' ? 255 : 65535;
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    lo = Math.min(lo, values[i]);
+    hi = Math.max(hi, values[i]);
+  }
+  if (n === 0) lo = hi = 0;
+  const bytes = new Uint8Array(n * (dtype === 'uint8' ? 1 : 2));
+  if (lo === hi) return { bytes, quantization: { dtype, scale: 1, min: lo, original_dtype: 'float32' } };
+  const scale = (hi - lo) / levels;
+  // 0 on a level when the range holds it: min = -zeroPoint·scale (moves min by at most scale/2)
+  const min = lo <= 0 && hi >= 0 ? -Math.round(-lo / scale) * scale : lo;
+  const dv = new DataView(bytes.buffer);
+  for (let i = 0; i < n; i++) {
+    const q = Math.min(levels, Math.max(0, Math.round((values[i] - min) / scale)));
+    if (dtype === 'uint8') bytes[i] = q;
+    else dv.setUint16(2 * i, q, true);
+  }
+  return { bytes, quantization: { dtype, scale, min, original_dtype: 'float32' } };
 }
 
 /**
@@ -2029,6 +2080,11 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   if (!Number.isInteger(shardBytes) || shardBytes < 4)
     throw new LstmWasmError(
       `${where}: option 'shardBytes' must be an integer ≥ 4, got ${describe(options.shardBytes)}`,
+    );
+  const quantization = options.quantization;
+  if (quantization !== undefined && !['uint8', 'uint16', 'float16'].includes(quantization))
+    throw new LstmWasmError(
+      `${where}: option 'quantization' must be 'uint8', 'uint16' or 'float16' (TF.js's quantized weights), got ${describe(quantization)}`,
     );
   model.build();
   const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
@@ -2060,11 +2116,23 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
       parts.push(ws[j].data);
     });
   }
-  const n = parts.reduce((s, p) => s + p.length, 0);
-  const data = new Uint8Array(n * 4);
-  const dv = new DataView(data.buffer);
-  let at = 0;
-  for (const p of parts) for (let i = 0; i < p.length; i++, at += 4) dv.setFloat32(at, p[i], true);
+  let data: Uint8Array;
+  if (quantization) {
+    const qs = parts.map((p, j) => quantizeEntry(p, quantization, `weight '${specs[j].name}'`));
+    qs.forEach((q, j) => (specs[j].quantization = q.quantization));
+    data = new Uint8Array(qs.reduce((s, q) => s + q.bytes.length, 0));
+    let at = 0;
+    for (const q of qs) {
+      data.set(q.bytes, at);
+      at += q.bytes.length;
+    }
+  } else {
+    const n = parts.reduce((s, p) => s + p.length, 0);
+    data = new Uint8Array(n * 4);
+    const dv = new DataView(data.buffer);
+    let at = 0;
+    for (const p of parts) for (let i = 0; i < p.length; i++, at += 4) dv.setFloat32(at, p[i], true);
+  }
   const count = Math.max(1, Math.ceil(data.length / shardBytes));
   const shards = Array.from({ length: count }, (_, i) => ({
     path: `group1-shard${i + 1}of${count}.bin`,
@@ -2079,7 +2147,7 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   };
   return {
     modelJson,
-    weightData: data.buffer,
+    weightData: data.buffer as ArrayBuffer,
     modelTopology,
     weightSpecs: specs,
     format: 'layers-model',
