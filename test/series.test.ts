@@ -533,6 +533,10 @@ describe('resample', () => {
   });
 
   it('gives one bucket for one row, and keeps a Float32Array of several features', () => {
+    // typed by the times given: Dates give Dates, milliseconds give numbers (tsc checks these lines)
+    const asDates: Date[] = resample([1], [new Date(0)], { every: 1 }).times;
+    const asMs: number[] = resample([1], [0], { every: 1 }).times;
+    expect([asDates[0] instanceof Date, typeof asMs[0]]).toEqual([true, 'number']);
     expect(resample([5], [new Date(Date.UTC(2020, 1, 3, 7))], { every: '1d' }).times).toEqual([
       new Date(Date.UTC(2020, 1, 3)),
     ]);

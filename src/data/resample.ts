@@ -36,11 +36,11 @@ export interface ResampleOptions {
 }
 
 /** What resample gives: the bucketed series (in the form it was given) and each bucket's start. */
-export interface Resampled<S> {
+export interface Resampled<S, T = number | Date> {
   /** One row per bucket, from the first timestamp's bucket to the last's. */
   values: SameForm<S>;
   /** Each bucket's start, in milliseconds since the epoch (Dates if the times were Dates). */
-  times: number[] | Date[];
+  times: T extends Date ? Date[] : number[];
 }
 
 const WHERE = 'resample';
@@ -81,11 +81,11 @@ function timeOf(t: unknown, i: number): number {
  * values by `aggregate`, and fills the empty buckets by `fill`. Works per feature; returns
  * `{ values, times }` with one row per bucket from the first timestamp's to the last's.
  */
-export function resample<S extends SeriesLike>(
+export function resample<S extends SeriesLike, T extends number | Date>(
   series: S,
-  times: readonly (number | Date)[],
+  times: readonly T[],
   options: ResampleOptions,
-): Resampled<S> {
+): Resampled<S, T> {
   if (options === undefined)
     throw new LstmWasmError(`${WHERE}: expected options with at least a bucket length, such as { every: '1d' }`);
   const o = kerasOptions(WHERE, optionsObject(WHERE, options, "{ every: '1d' }"), [
@@ -172,6 +172,6 @@ export function resample<S extends SeriesLike>(
   const dates = times.length > 0 && times[0] instanceof Date;
   return {
     values: writeSeries(g, out, B) as SameForm<S>,
-    times: dates ? starts.map((t) => new Date(t)) : starts,
+    times: (dates ? starts.map((t) => new Date(t)) : starts) as Resampled<S, T>['times'],
   };
 }
