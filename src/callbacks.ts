@@ -1040,12 +1040,18 @@ export interface BackupAndRestoreArgs {
   saveFreq?: 'epoch' | number;
   /** Delete the backup when fit ends normally (default true), as Keras. */
   deleteCheckpoint?: boolean;
+  /**
+   * Keep the backup before the last one too (default false), as Keras 3's double_checkpoint: when
+   * the last one cannot be read (damaged), fit resumes from the one before, with a warning.
+   */
+  doubleCheckpoint?: boolean;
 }
 
 const BACKUP_MAGIC = 0x4b42574c; // "LWBK" read little-endian
 const BACKUP_VERSION = 1;
-/** The backup's file name in backupDir. */
+/** The backup's file name in backupDir (and, with doubleCheckpoint, the one before it). */
 export const BACKUP_FILE = 'backup.lstmbak';
+export const BACKUP_FILE_PREVIOUS = 'backup.previous.lstmbak';
 
 interface BackupHeader {
   epoch: number;
@@ -1190,10 +1196,13 @@ export function decodeBackup(
  * the RNG state (shuffles, dropout) and the epoch's shuffled order, and stateful layers' states,
  * so the resumed run ends with the same weights, bit for bit, as one never interrupted. The file
  * is written atomically (a temporary file, fsync, rename): a kill at any moment leaves the
- * previous backup whole. A backup that is damaged, or that another model or other data made, is
- * an error naming the file when fit starts (delete it to start over); it is never skipped quietly,
- * since starting again from scratch would throw away the training it holds. When fit ends
- * normally the backup is deleted (deleteCheckpoint: false keeps it). Node, Deno and Bun.
+ * previous backup whole, and temporary files a kill left are ignored. A backup that is damaged
+ * (its CRC-32 fails), or that another model or other data made, is an error naming the file when
+ * fit starts (delete it to start over); it is never skipped quietly, since starting again from
+ * scratch would throw away the training it holds. With doubleCheckpoint: true (Keras 3's
+ * double_checkpoint) the backup before the last is kept too, and a damaged last one gives way to
+ * it, with a warning. When fit ends normally the backups are deleted (deleteCheckpoint: false
+ * keeps them). Node, Deno and Bun; fit(x, y), not fitDataset.
  * Other callbacks' own counters (EarlyStopping's patience, ReduceLROnPlateau's wait) start
  * afresh, as in Keras; put this callback after any that changes the rate at an epoch's end.
  */
@@ -1201,6 +1210,7 @@ export class BackupAndRestore implements Callback {
   readonly backupDir: string;
   readonly saveFreq: 'epoch' | number;
   readonly deleteCheckpoint: boolean;
+  readonly doubleCheckpoint: boolean;
   private model: TrainableModel | null = null;
   private loop: FitLoop | null = null;
   private fs: SyncFs | null = null;
@@ -1212,7 +1222,7 @@ export class BackupAndRestore implements Callback {
   constructor(args: BackupAndRestoreArgs) {
     const w = 'BackupAndRestore';
     if (typeof args === 'string') args = { backupDir: args };
-    const a = callbackArgs(w, args, ['backupDir', 'saveFreq', 'deleteCheckpoint']);
+    const a = callbackArgs(w, args, ['backupDir', 'saveFreq', 'deleteCheckpoint', 'doubleCheckpoint']);
     if (typeof a.backupDir !== 'string' || a.backupDir === '')
       throw new LstmWasmError(
         `${w}: 'backupDir' must be a non-empty string naming a folder such as 'backup', got ${describe(a.backupDir)}`,
@@ -1227,11 +1237,19 @@ export class BackupAndRestore implements Callback {
     if (a.deleteCheckpoint !== undefined && typeof a.deleteCheckpoint !== 'boolean')
       throw new LstmWasmError(`${w}: 'deleteCheckpoint' must be true or false, got ${describe(a.deleteCheckpoint)}`);
     this.deleteCheckpoint = (a.deleteCheckpoint as boolean | undefined) ?? true;
+    if (a.doubleCheckpoint !== undefined && typeof a.doubleCheckpoint !== 'boolean')
+      throw new LstmWasmError(`${w}: 'doubleCheckpoint' must be true or false, got ${describe(a.doubleCheckpoint)}`);
+    this.doubleCheckpoint = (a.doubleCheckpoint as boolean | undefined) ?? false;
   }
 
   /** The backup file's path. */
   get path(): string {
     return `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE}`;
+  }
+
+  /** The path of the backup before the last (doubleCheckpoint). */
+  get previousPath(): string {
+    return `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE_PREVIOUS}`;
   }
 
   setModel(model: TrainableModel): void {
@@ -1252,6 +1270,11 @@ export class BackupAndRestore implements Callback {
     this.resumedFrom = null;
     if (!this.loop || !this.model)
       throw new LstmWasmError(`${w}: it works inside model.fit (fit gives it the training loop); got no loop`);
+    // fitDataset's batches come from a stream: it cannot be rewound to the batch a backup reached.
+    if (!Number.isInteger(this.params.samples) || !Number.isInteger(this.params.batchSize))
+      throw new LstmWasmError(
+        `${w}: it works in fit(x, y), which can draw the same batches again from the data; fitDataset's batches come from a stream that cannot be rewound to the batch a backup reached`,
+      );
     const fs = await nodeFs();
     if (!fs || !fs.readFileSync || !fs.mkdirSync)
       throw new LstmWasmError(`${w}: backing up needs a file system (Node, Deno or Bun)`);
@@ -1266,9 +1289,9 @@ export class BackupAndRestore implements Callback {
     if (!fs.statSync(this.backupDir).isDirectory())
       throw new LstmWasmError(`${w}: 'backupDir' = '${this.backupDir}' is a file, not a folder`);
     this.removeTemporaries();
-    if (!fs.existsSync(this.path)) return;
-    const where = `${w}: the backup '${this.path}'`;
-    const { state, at, header } = decodeBackup(fs.readFileSync(this.path), where);
+    const found = this.readBackup();
+    if (!found) return;
+    const { state, at, header, where } = found;
     const mismatch = (what: string, was: unknown, is: unknown): never => {
       throw new LstmWasmError(
         `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, this fit's is ${JSON.stringify(is)}; delete the file to start over`,
@@ -1288,6 +1311,29 @@ export class BackupAndRestore implements Callback {
     this.resumedFrom = { epoch: at.epoch, batch: at.batch };
   }
 
+  /**
+   * The last backup, decoded (null if there is none). A damaged one is an error, unless
+   * doubleCheckpoint kept the one before, which is then used (with a warning).
+   */
+  private readBackup(): (ReturnType<typeof decodeBackup> & { where: string }) | null {
+    const fs = this.fs!;
+    const read = (path: string) => {
+      const where = `BackupAndRestore: the backup '${path}'`;
+      return { ...decodeBackup(fs.readFileSync!(path), where), where };
+    };
+    const hasLast = fs.existsSync(this.path);
+    const hasPrevious = this.doubleCheckpoint && fs.existsSync(this.previousPath);
+    if (!hasLast) return hasPrevious ? read(this.previousPath) : null; // killed between the two renames
+    try {
+      return read(this.path);
+    } catch (e) {
+      if (!hasPrevious || !(e instanceof LstmWasmError)) throw e;
+      const previous = read(this.previousPath);
+      console.warn(`${e.message}; resuming from the backup before it, '${this.previousPath}'`);
+      return previous;
+    }
+  }
+
   async onBatchEnd(): Promise<void> {
     if (this.saveFreq === 'epoch') return;
     if (++this.batchesSeen % this.saveFreq === 0) this.backup();
@@ -1300,11 +1346,12 @@ export class BackupAndRestore implements Callback {
 
   onTrainEnd(): void {
     if (!this.deleteCheckpoint || !this.fs) return;
-    try {
-      if (this.fs.existsSync(this.path)) this.fs.unlinkSync(this.path);
-    } catch {
-      /* gone already */
-    }
+    for (const path of [this.path, this.previousPath])
+      try {
+        if (this.fs.existsSync(path)) this.fs.unlinkSync(path);
+      } catch {
+        /* gone already */
+      }
   }
 
   private backup(): void {
@@ -1323,6 +1370,9 @@ export class BackupAndRestore implements Callback {
       batchSize: this.params.batchSize as number,
       weightShapes: this.model!.getWeights().map((t) => t.shape),
     });
+    // With doubleCheckpoint the last backup becomes the previous one first: a kill between the
+    // two renames leaves the previous one, which onTrainBegin then reads.
+    if (this.doubleCheckpoint && this.fs!.existsSync(this.path)) this.fs!.renameSync(this.path, this.previousPath);
     writeFileAtomic(this.fs!, this.path, bytes);
   }
 

@@ -9,8 +9,19 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupAndRestore, Dense, Dropout, LambdaCallback, LSTM, LstmWasmError, Sequential } from '../src/index.js';
-import { BACKUP_FILE, decodeBackup } from '../src/callbacks.js';
+import {
+  BackupAndRestore,
+  Dense,
+  Dropout,
+  ExponentialDecay,
+  LambdaCallback,
+  LearningRateScheduler,
+  LSTM,
+  LstmWasmError,
+  Sequential,
+  type Callback,
+} from '../src/index.js';
+import { BACKUP_FILE, BACKUP_FILE_PREVIOUS, decodeBackup } from '../src/callbacks.js';
 import { ROOT, requireDist } from './platforms/tools.js';
 import { initForTests, randTensor } from './util/tfjs.js';
 import { rng } from './util/kernels.js';
@@ -224,6 +235,70 @@ describe('BackupAndRestore in one process', () => {
     }
   });
 
+  it('bit-identical too with a rate schedule, a LearningRateScheduler that reads the rate, and a stateful LSTM', async () => {
+    const variants: [string, () => Sequential, Record<string, unknown>, () => Callback[]][] = [
+      [
+        'ExponentialDecay',
+        () => {
+          const m = make();
+          m.compile({
+            optimizer: { name: 'adam', learningRate: new ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.7 }) },
+            loss: 'mse',
+          });
+          return m;
+        },
+        {},
+        () => [],
+      ],
+      ['LearningRateScheduler(lr · 0.8)', make, {}, () => [new LearningRateScheduler((e, lr) => (e === 0 ? lr : lr * 0.8))]],
+      [
+        'stateful LSTM',
+        () => {
+          const m = new Sequential({
+            seed: 4,
+            layers: [new LSTM({ units: 3, batchInputShape: [4, 5, 3], stateful: true }), new Dense({ units: 2 })],
+          });
+          m.compile({ optimizer: 'adam', loss: 'mse' });
+          return m;
+        },
+        { batchSize: 4, shuffle: false },
+        () => [],
+      ],
+    ];
+    const x36 = { data: x.data.subarray(0, 36 * 15), shape: [36, 5, 3] },
+      y36 = { data: y.data.subarray(0, 72), shape: [36, 2] };
+    for (const [name, build, extra, more] of variants) {
+      const args = { ...fitArgs, ...extra };
+      const plain = build();
+      await plain.fit(x36, y36, { ...args, callbacks: more() });
+      const d = join(dir, `variant-${name.replace(/\W+/g, '-')}`);
+      await expect(
+        build().fit(x36, y36, {
+          ...args,
+          callbacks: [...more(), new BackupAndRestore({ backupDir: d, saveFreq: 2 }), interruptAt(2, 4)],
+        }),
+      ).rejects.toThrow(Interrupt);
+      const second = build();
+      const cb = new BackupAndRestore({ backupDir: d, saveFreq: 2 });
+      await second.fit(x36, y36, { ...args, callbacks: [...more(), cb] });
+      expect(cb.resumedFrom, name).toEqual({ epoch: 2, batch: 5 - (((2 * Math.ceil(36 / args.batchSize) + 5) % 2) as number) });
+      expect(bits(flat(second)), name).toEqual(bits(flat(plain)));
+      expect(second.optimizer!.learningRate, name).toBe(plain.optimizer!.learningRate);
+      if (name === 'stateful LSTM') {
+        const states = (m: Sequential) => (m.layers[0] as LSTM).getStates().flatMap((t) => [...t.data]);
+        expect(states(second)).toEqual(states(plain));
+      }
+    }
+  });
+
+  it('fitDataset: refused by name when training starts (a stream cannot be rewound to a batch)', async () => {
+    const m = make();
+    const batches = [{ xs: { data: x.data.subarray(0, 6 * 15), shape: [6, 5, 3] }, ys: { data: y.data.subarray(0, 12), shape: [6, 2] } }];
+    await expect(
+      m.fitDataset(batches, { epochs: 1, verbose: 0, callbacks: [new BackupAndRestore({ backupDir: join(dir, 'ds') })] }),
+    ).rejects.toThrow(/BackupAndRestore: it works in fit\(x, y\).*fitDataset's batches come from a stream/);
+  });
+
   it('a damaged or cut-short backup is an error naming the file when fit starts, and the model is unchanged', async () => {
     const d = join(dir, 'damaged');
     const m = make();
@@ -253,6 +328,37 @@ describe('BackupAndRestore in one process', () => {
       expect((err as Error).message, what).toContain(file);
       expect(bits(flat(fresh)), what).toEqual(before);
     }
+  });
+
+  it('doubleCheckpoint (Keras 3): a damaged last backup gives way to the one before, with a warning, and the run still ends bit-identical', async () => {
+    const plain = make();
+    await plain.fit(x, y, fitArgs);
+    const d = join(dir, 'double');
+    const cb = () => new BackupAndRestore({ backupDir: d, saveFreq: 2, double_checkpoint: true } as never);
+    await expect(make().fit(x, y, { ...fitArgs, callbacks: [cb(), interruptAt(1, 4)] })).rejects.toThrow(Interrupt);
+    expect(readdirSync(d).sort()).toEqual([BACKUP_FILE, BACKUP_FILE_PREVIOUS]);
+    const last = decodeBackup(readFileSync(join(d, BACKUP_FILE)), 't').at;
+    const previous = decodeBackup(readFileSync(join(d, BACKUP_FILE_PREVIOUS)), 't').at;
+    // 7 batches per epoch, a backup every 2: the last after batch 5 of epoch 1 (0-based), the one before after batch 3.
+    expect([last.epoch, last.batch, previous.epoch, previous.batch]).toEqual([1, 5, 1, 3]);
+    const bytes = readFileSync(join(d, BACKUP_FILE));
+    bytes[bytes.length - 9] ^= 0x10;
+    writeFileSync(join(d, BACKUP_FILE), bytes);
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => void warnings.push(m);
+    try {
+      const m = make();
+      const c = cb();
+      await m.fit(x, y, { ...fitArgs, callbacks: [c] });
+      expect(c.resumedFrom).toEqual({ epoch: 1, batch: 3 });
+      expect(bits(flat(m))).toEqual(bits(flat(plain)));
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/checksum does not match.*; resuming from the backup before it, '.*backup\.previous\.lstmbak'/);
+    expect(readdirSync(d)).toEqual([]);
   });
 
   it('a backup made by another training run (other layers, batch size or data) is an error saying which; nothing changes', async () => {
