@@ -296,8 +296,9 @@ function argmax_row(D: i32, p: usize): i32 {
 }
 
 // mae and mse ignore fromLogits (they compare outputs); accuracies threshold at 0.5, or at 0 for
-// logits, and argmax is the same for logits and probabilities.
-export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize, fromLogits: i32): f64 {
+// logits, and argmax is the same for logits and probabilities. param: top-k's k (a positive
+// integer; anything else, NaN included, means Keras's default 5); the other kinds ignore it.
+export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize, fromLogits: i32, param: f32): f64 {
   if (N <= 0 || D <= 0) return 0;
   const n = N * D;
   switch (kind) {
@@ -326,6 +327,7 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
     case METRIC_SPARSE_TOP_K_CATEGORICAL: {
       // As tf.math.in_top_k (Keras's top_k_categorical_accuracy, k = 5): a hit when fewer than k
       // entries score strictly higher than the target class, so ties at the boundary count as in.
+      const k: i32 = param >= 1 && param < 2147483647 ? <i32>param : 5;
       let hits = 0;
       for (let r = 0; r < N; r++) {
         const pRow = yPred + (<usize>r * D << 2);
@@ -337,7 +339,7 @@ export function metric_sum(kind: i32, N: i32, D: i32, yPred: usize, yTrue: usize
         if (pc != pc) continue;
         let above = 0;
         for (let j = 0; j < D; j++) if (load<f32>(pRow + (<usize>j << 2)) > pc) above++;
-        if (above < 5) hits++;
+        if (above < k) hits++;
       }
       return <f64>hits;
     }

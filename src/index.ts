@@ -72,7 +72,7 @@ export type {
   TrainingState,
 } from './callbacks.js';
 export type { OptimizerConfig, Optimizer, LearningRate, OptimizerCommon, OptimizerName } from './optimizers.js';
-export type { LossConfig } from './losses.js';
+export type { LossConfig, MetricConfig } from './losses.js';
 export {
   LearningRateSchedule,
   ExponentialDecay,

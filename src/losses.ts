@@ -195,6 +195,18 @@ export interface MetricInfo {
   kind: number;
   /** Kept over an epoch as Keras keeps it (rmse, precision, recall, auc): see {@link MetricState}. */
   stateful?: boolean;
+  /** The kernel's metric parameter: top-k accuracy's k (absent: 5). */
+  param?: number;
+}
+
+/**
+ * A metric with options, in Keras's serialized form: `{ className: 'TopKCategoricalAccuracy', config: { k: 3 } }`;
+ * `config.name` sets its key in the logs. Precision and recall take Keras's defaults only (thresholds
+ * 0.5), AUC its defaults only (200 thresholds, ROC, 'interpolation').
+ */
+export interface MetricConfig {
+  className: string;
+  config?: { name?: string; k?: number; [key: string]: unknown };
 }
 
 const METRIC_KIND = {
@@ -205,7 +217,72 @@ const METRIC_KIND = {
   sparseCategoricalAccuracy: METRIC_SPARSE_ACC,
 };
 
+/** A metric given as a config object; checks its options against what the kernels compute. */
+function metricFromConfig(v: MetricConfig, loss: LossInfo): MetricInfo {
+  const where = `compile: metric ${JSON.stringify(v.className)}`;
+  const base = metricInfo(v.className, loss);
+  const cfg = v.config ?? {};
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg))
+    throw new LstmWasmError(`${where}: 'config' must be an object, got ${describe(cfg)}`);
+  const extra = Object.keys(v).filter((k) => k !== 'className' && k !== 'config');
+  if (extra.length)
+    throw new LstmWasmError(`${where}: a metric config takes { className, config }, got also '${extra.join("', '")}'`);
+  const out: MetricInfo = { ...base };
+  const topK = base.kind === METRIC_TOP_K_CATEGORICAL || base.kind === METRIC_SPARSE_TOP_K_CATEGORICAL;
+  // Keras's defaults, which is what the kernels compute: a config may restate them.
+  const defaults: Record<string, unknown[]> =
+    base.kind === METRIC_AUC
+      ? {
+          numThresholds: [200],
+          num_thresholds: [200],
+          curve: ['ROC'],
+          summationMethod: ['interpolation'],
+          summation_method: ['interpolation'],
+          multiLabel: [false],
+          multi_label: [false],
+          thresholds: [null],
+          labelWeights: [null],
+          label_weights: [null],
+          fromLogits: [false],
+          from_logits: [false],
+        }
+      : base.kind === METRIC_PRECISION || base.kind === METRIC_RECALL
+        ? { thresholds: [null, 0.5], topK: [null], top_k: [null], classId: [null], class_id: [null] }
+        : {};
+  for (const [key, val] of Object.entries(cfg)) {
+    if (key === 'name') {
+      if (typeof val !== 'string' || !val)
+        throw new LstmWasmError(`${where}: 'name' must be a non-empty string, got ${describe(val)}`);
+      out.key = val;
+    } else if (key === 'dtype') {
+      if (val !== 'float32' && val !== null)
+        throw new LstmWasmError(`${where}: 'dtype' must be 'float32', got ${describe(val)}`);
+    } else if (key === 'k' && topK) {
+      if (typeof val !== 'number' || !Number.isInteger(val) || val < 1)
+        throw new LstmWasmError(`${where}: 'k' must be a positive integer, got ${describe(val)}`);
+      out.param = val;
+    } else if (Object.hasOwn(defaults, key)) {
+      if (!defaults[key].includes(val as never))
+        throw new LstmWasmError(
+          `${where}: '${key}' must be ${defaults[key].map((d) => JSON.stringify(d)).join(' or ')} (Keras's default, the one computed here), got ${describe(val)}`,
+        );
+    } else
+      throw new LstmWasmError(
+        `${where} does not take option '${key}'; it takes 'name'${topK ? ", 'k'" : ''}${
+          Object.keys(defaults).length
+            ? ` and Keras's defaults of ${Object.keys(defaults)
+                .filter((d) => !d.includes('_'))
+                .map((d) => `'${d}'`)
+                .join(', ')}`
+            : ''
+        }`,
+      );
+  }
+  return out;
+}
+
 export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
+  if (isLossConfig(v)) return metricFromConfig(v, loss);
   switch (v) {
     case 'accuracy':
     case 'acc': {

@@ -943,7 +943,7 @@ export class Model {
                 o.target,
                 states?.[out.length] ?? null,
               )
-            : this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0) / N,
+            : this.s.k.metric_sum(m.kind, N, D, plan.ptr[o.idx], o.target, 0, m.param) / N,
         );
     });
     return out;

@@ -455,6 +455,44 @@ describe('stateful metrics in fit and evaluate (Keras: counts over the epoch, no
     m.dispose();
   });
 
+  it("metric configs: TopKCategoricalAccuracy's k and name, Keras's defaults restated, others refused", () => {
+    const D = 9,
+      N = 23;
+    const xs = randTensor([N, I], 16);
+    const rr = rng(17);
+    const ids = Array.from({ length: N }, () => Math.floor(rr() * D));
+    const yy: TensorData = { data: Float32Array.from({ length: N * D }, (_, i) => (ids[Math.floor(i / D)] === i % D ? 1 : 0)), shape: [N, D] };
+    const m = new Sequential({ layers: [new Dense({ units: D, activation: 'softmax', inputShape: [I] })] });
+    m.layers[0].setWeights(m.layers[0].getWeights().map((w, j) => randTensor(w.shape, 18 + j, 2)));
+    m.compile({
+      optimizer: 'adam',
+      loss: 'categoricalCrossentropy',
+      metrics: [
+        { className: 'TopKCategoricalAccuracy', config: { k: 1, name: 'top1' } },
+        { className: 'TopKCategoricalAccuracy', config: { k: 3, name: 'top3', dtype: 'float32' } },
+        'topKCategoricalAccuracy',
+        { className: 'AUC', config: { num_thresholds: 200, curve: 'ROC', name: 'roc' } },
+        { className: 'Precision', config: { thresholds: 0.5 } },
+      ],
+    });
+    const [, top1, top3, top5, roc, prec] = m.evaluate(xs, yy, { batchSize: 6 }) as number[];
+    const pred = (m.predict(xs) as TensorData).data;
+    for (const [k, got] of [
+      [1, top1],
+      [3, top3],
+      [5, top5],
+    ])
+      expect(got, `k ${k}`).toBeCloseTo(topKHits(N, D, pred, (row) => ids[row], k) / N, 10);
+    expect(top1).toBeLessThan(top3);
+    expect(roc).toBeCloseTo(kerasAuc(pred, yy.data), 10);
+    expect(prec).toBeCloseTo(precisionRecall(pred, yy.data).precision, 10);
+    const h = m.fit(xs, yy, { epochs: 1, batchSize: 6, verbose: 0 });
+    return h.then((hist) => {
+      expect(Object.keys(hist.history).sort()).toEqual(['loss', 'precision', 'roc', 'top1', 'top3', 'topKCategoricalAccuracy']);
+      m.dispose();
+    });
+  });
+
   it('sample weights with the new losses: evaluate is Σ w·loss / n (the weighted kernel)', () => {
     const yy = randTensor([n, 2], 15, 0.5);
     const w = Array.from({ length: n }, (_, i) => (i % 3) * 0.75);
@@ -504,6 +542,19 @@ describe('bad input', () => {
     // Keras's own serialized config (name, the default reduction) is accepted.
     m().compile({ optimizer: 'sgd', loss: { className: 'Huber', config: { delta: 2, name: 'huber_loss', reduction: 'sum_over_batch_size' } } });
   });
+  it('metric configs with options the kernels do not compute are refused', () => {
+    const c = (metric: unknown) => () => m().compile({ optimizer: 'sgd', loss: 'mse', metrics: [metric as never] });
+    bad(c({ className: 'TopKCategoricalAccuracy', config: { k: 0 } }), /metric "TopKCategoricalAccuracy": 'k' must be a positive integer, got 0/);
+    bad(c({ className: 'AUC', config: { num_thresholds: 100 } }), /metric "AUC": 'num_thresholds' must be 200 \(Keras's default, the one computed here\), got 100/);
+    bad(c({ className: 'AUC', config: { curve: 'PR' } }), /'curve' must be "ROC"/);
+    bad(c({ className: 'Precision', config: { thresholds: 0.7 } }), /'thresholds' must be null or 0.5/);
+    bad(c({ className: 'Recall', config: { class_id: 2 } }), /'class_id' must be null/);
+    bad(c({ className: 'RootMeanSquaredError', config: { k: 2 } }), /does not take option 'k'; it takes 'name'/);
+    bad(c({ className: 'AUCC' }), /unknown metric "AUCC"/);
+    // One config for every output, not an object keyed by output name.
+    m().compile({ optimizer: 'sgd', loss: 'mse', metrics: { className: 'RootMeanSquaredError', config: { name: 'r' } } as never });
+  });
+
   it('a loss config per output still works as an object keyed by output name', () => {
     const model = m();
     model.compile({ optimizer: 'sgd', loss: [{ className: 'Huber', config: { delta: 0.5 } }] });

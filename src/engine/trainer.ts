@@ -3,7 +3,15 @@
 // is fused with its output layer's activation, and the keys History uses (Keras's).
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import { isLossConfig, lossInfo, metricInfo, type LossConfig, type LossInfo, type MetricInfo } from '../losses.js';
+import {
+  isLossConfig,
+  lossInfo,
+  metricInfo,
+  type LossConfig,
+  type LossInfo,
+  type MetricConfig,
+  type MetricInfo,
+} from '../losses.js';
 import { makeOptimizer, type Optimizer, type OptimizerConfig } from '../optimizers.js';
 import type { Graph } from './graph.js';
 
@@ -14,7 +22,11 @@ export interface CompileArgs {
   /** One loss for every output, an array in output order, or an object keyed by output name; a loss is a name or a config ({ className: 'Huber', config: { delta } }). */
   loss: PerOutput<string | LossConfig>;
   /** An array of metric names for every output, or an object of arrays keyed by output name. */
-  metrics?: string | string[] | Record<string, string | string[]>;
+  metrics?:
+    | string
+    | MetricConfig
+    | (string | MetricConfig)[]
+    | Record<string, string | MetricConfig | (string | MetricConfig)[]>;
   /** Weights of the outputs' losses in the total: an array in output order, or an object by name. */
   lossWeights?: number[] | Record<string, number>;
   /** Rescale the whole gradient when its global L2 norm exceeds this. */
@@ -107,8 +119,10 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
         `compile: lossWeights for output '${outputNames[i]}' must be a finite number ≥ 0, got ${describe(w)}`,
       );
   });
-  let metricNames: string[][];
+  let metricNames: (string | MetricConfig)[][];
   if (args.metrics === undefined) metricNames = outputNames.map(() => []);
+  // One metric config ({ className, config }) for every output.
+  else if (isLossConfig(args.metrics)) metricNames = outputNames.map(() => [args.metrics as MetricConfig]);
   // metrics: 'accuracy', a single name, as a Keras user writes it.
   else if (typeof args.metrics === 'string') metricNames = outputNames.map(() => [args.metrics as unknown as string]);
   else if (Array.isArray(args.metrics)) metricNames = outputNames.map(() => args.metrics as string[]);

@@ -49,7 +49,7 @@ export const METRIC_MSE = 1;
 export const METRIC_BINARY_ACC = 2;
 export const METRIC_CATEGORICAL_ACC = 3;
 export const METRIC_SPARSE_ACC = 4;
-// Top-5 accuracy (Keras's default k): the target class (argmax of yTrue, or the id) scores among the 5 highest.
+// Top-k accuracy (metric_sum's param is k, Keras's default 5): the target class (argmax of yTrue, or the id) scores among the k highest.
 export const METRIC_TOP_K_CATEGORICAL = 5;
 export const METRIC_SPARSE_TOP_K_CATEGORICAL = 6;
 // Kept over an epoch (metric_state_acc, metric_state_result): Keras's stateful metrics.

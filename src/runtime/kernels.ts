@@ -227,7 +227,16 @@ export interface Kernels {
     /** The loss's parameter (Huber's delta); the other kinds ignore it, so it may be left out for them. */
     param?: number,
   ): number;
-  metric_sum(kind: number, N: number, D: number, yPred: number, yTrue: number, fromLogits: number): number;
+  /** param: top-k accuracy's k (absent: 5); the other kinds ignore it. */
+  metric_sum(
+    kind: number,
+    N: number,
+    D: number,
+    yPred: number,
+    yTrue: number,
+    fromLogits: number,
+    param?: number,
+  ): number;
   sgd_update(n: number, w: number, g: number, vel: number, lr: number, momentum: number, nesterov: number): void;
   adam_update(
     n: number,
