@@ -42,21 +42,32 @@ import { FLAG_PEEPHOLE } from "./abi";
   return ok && w != 0 ? load<f32>(at(w, i)) : 0;
 }
 
-// The per-row scratch every cell uses: [x, h] (K floats and a vector of slack), then the padded
-// c (LSTM) and the new h, each a whole number of panels.
-function rowScratch(K: i32, Hp: i32): i32 {
+// Rows run in pairs (a last odd row alone): the two rows of a pair share every load of the
+// packed weights, which is what a step of a few rows is bound by. Each row of a pair has a slot of
+// scratch: [x, h] (K floats and a vector of slack), then the padded c (LSTM) and the new h, each a
+// whole number of panels.
+function slotFloats(K: i32, Hp: i32): i32 {
   return r16(K + 8) + 2 * r16(Hp);
 }
 
-// Copies row b's x and h into xh, and its c into a padded buffer (LSTM). False when masked.
+function rowScratch(K: i32, Hp: i32): i32 {
+  return 2 * slotFloats(K, Hp);
+}
+
+// The first row at or after b that the mask keeps (B when none).
 // @ts-ignore: decorator
-@inline function loadRow(b: i32, I: i32, H: i32, x: usize, state: usize, mask: usize, xh: usize): bool {
-  if (mask != 0 && load<f32>(at(mask, b)) == 0) return false;
+@inline function nextLive(b: i32, B: i32, mask: usize): i32 {
+  while (b < B && mask != 0 && load<f32>(at(mask, b)) == 0) b++;
+  return b;
+}
+
+// Copies row b's x and h into xh.
+// @ts-ignore: decorator
+@inline function loadRow(b: i32, I: i32, H: i32, x: usize, state: usize, xh: usize): void {
   memory.copy(xh, at(x, b * I), <usize>I << 2);
   memory.copy(at(xh, I), at(state, b * H), <usize>H << 2);
   // the slack past K is read for padding units only: zeros, never a denormal or NaN
   memory.fill(at(xh, I + H), 0, 32);
-  return true;
 }
 
 // ---- LSTM ------------------------------------------------------------------------------------------
@@ -144,20 +155,61 @@ export function lstm_step_pack(I: i32, H: i32, flags: i32, W: usize, U: usize, b
   }
 }
 
+// Two rows at once: slots s0 and s1 (xh, then cb and hb at cOff and hOff). Per k one load of each
+// weight vector feeds both rows: eight chains, one per gate and row, so no even/odd split.
+// @ts-ignore: decorator
+@inline function lstmPanels2(A: i32, R: i32, P: bool, K: i32, nP: i32, s0: usize, s1: usize, cOff: usize, hOff: usize, pk: usize): void {
+  const pb = <usize>lstmPanelFloats(K) << 2;
+  for (let p = 0; p < nP; p++) {
+    const head = pk + <usize>p * pb;
+    let a0 = v128.load(head), a1 = v128.load(head, 16), a2 = v128.load(head, 32), a3 = v128.load(head, 48);
+    let e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+    let w = head + 128, xa = s0, xb = s1, k = K;
+    let s: v128, t: v128, b0: v128, b1: v128, b2: v128, b3: v128;
+    while (true) {
+      b0 = v128.load(w, 0); b1 = v128.load(w, 16); b2 = v128.load(w, 32); b3 = v128.load(w, 48);
+      s = v128.load32_splat(xa, 0); t = v128.load32_splat(xb, 0);
+      a0 = madd(s, b0, a0); a1 = madd(s, b1, a1); a2 = madd(s, b2, a2); a3 = madd(s, b3, a3);
+      e0 = madd(t, b0, e0); e1 = madd(t, b1, e1); e2 = madd(t, b2, e2); e3 = madd(t, b3, e3);
+      if (--k == 0) break;
+      b0 = v128.load(w, 64); b1 = v128.load(w, 80); b2 = v128.load(w, 96); b3 = v128.load(w, 112);
+      s = v128.load32_splat(xa, 4); t = v128.load32_splat(xb, 4);
+      a0 = madd(s, b0, a0); a1 = madd(s, b1, a1); a2 = madd(s, b2, a2); a3 = madd(s, b3, a3);
+      e0 = madd(t, b0, e0); e1 = madd(t, b1, e1); e2 = madd(t, b2, e2); e3 = madd(t, b3, e3);
+      w += 128; xa += 8; xb += 8;
+      if (--k == 0) break;
+    }
+    const o = <usize>p << 4;
+    lstmCell4(A, R, P, a0, a1, a2, a3, head + 64, s0 + cOff + o, s0 + hOff + o);
+    lstmCell4(A, R, P, e0, e1, e2, e3, head + 64, s1 + cOff + o, s1 + hOff + o);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function lstmRows(A: i32, R: i32, P: bool, B: i32, I: i32, H: i32, x: usize, pk: usize, state: usize, mask: usize, scratch: usize): void {
-  const K = I + H, nP = (H + 3) >> 2, Hb = <usize>H << 2;
-  const xh = scratch, cb = at(xh, r16(K + 8)), hb = at(cb, r16(nP << 2));
+  const K = I + H, nP = (H + 3) >> 2, Hb = <usize>H << 2, Hp = nP << 2;
+  const slot = <usize>slotFloats(K, Hp) << 2;
+  const cOff = <usize>r16(K + 8) << 2, hOff = cOff + (<usize>r16(Hp) << 2);
   const cState = at(state, B * H);
-  for (let b = 0; b < B; b++) {
-    if (!loadRow(b, I, H, x, state, mask, xh)) continue;
-    const cRow = at(cState, b * H);
-    memory.copy(cb, cRow, Hb);
-    // padding units' c: zero each row, so it cannot decay into denormals step after step
-    memory.fill(cb + Hb, 0, (<usize>(nP << 2) << 2) - Hb);
-    lstmPanels(A, R, P, K, nP, xh, pk, cb, hb);
-    memory.copy(at(state, b * H), hb, Hb);
-    memory.copy(cRow, cb, Hb);
+  let b = nextLive(0, B, mask);
+  while (b < B) {
+    const b2 = nextLive(b + 1, B, mask);
+    const n = b2 < B ? 2 : 1;
+    for (let j = 0; j < n; j++) {
+      const r = j == 0 ? b : b2, s = scratch + <usize>j * slot;
+      loadRow(r, I, H, x, state, s);
+      memory.copy(s + cOff, at(cState, r * H), Hb);
+      // padding units' c: zero each row, so it cannot decay into denormals step after step
+      memory.fill(s + cOff + Hb, 0, (<usize>Hp << 2) - Hb);
+    }
+    if (n == 2) lstmPanels2(A, R, P, K, nP, scratch, scratch + slot, cOff, hOff, pk);
+    else lstmPanels(A, R, P, K, nP, scratch, pk, scratch + cOff, scratch + hOff);
+    for (let j = 0; j < n; j++) {
+      const r = j == 0 ? b : b2, s = scratch + <usize>j * slot;
+      memory.copy(at(state, r * H), s + hOff, Hb);
+      memory.copy(at(cState, r * H), s + cOff, Hb);
+    }
+    b = n == 2 ? nextLive(b2 + 1, B, mask) : B;
   }
 }
 
@@ -260,14 +312,61 @@ export function gru_step_pack(I: i32, H: i32, W: usize, U: usize, bias: usize, d
   }
 }
 
+// Two rows at once (slots s0, s1; the new h at hOff): each weight load feeds both rows.
+// @ts-ignore: decorator
+@inline function gruPanels2(A: i32, R: i32, I: i32, K: i32, nP: i32, s0: usize, s1: usize, hOff: usize, pk: usize): void {
+  const pb = <usize>gruPanelFloats(K) << 2;
+  const hp0 = at(s0, I), hp1 = at(s1, I);
+  for (let p = 0; p < nP; p++) {
+    const head = pk + <usize>p * pb;
+    let az = v128.load(head), ar = v128.load(head, 16), ax = v128.load(head, 32);
+    let ez = az, er = ar, ex = ax;
+    let w = head + 64, xa = s0, xb = s1, k = I;
+    let s: v128, t: v128, b0: v128, b1: v128, b2: v128;
+    while (k > 0) {
+      b0 = v128.load(w, 0); b1 = v128.load(w, 16); b2 = v128.load(w, 32);
+      s = v128.load32_splat(xa); t = v128.load32_splat(xb);
+      az = madd(s, b0, az); ar = madd(s, b1, ar); ax = madd(s, b2, ax);
+      ez = madd(t, b0, ez); er = madd(t, b1, er); ex = madd(t, b2, ex);
+      w += 48; xa += 4; xb += 4; k--;
+    }
+    let ah = v128.load(head, 48), eh = ah;
+    k = K - I;
+    while (k > 0) {
+      b0 = v128.load(w, 0); b1 = v128.load(w, 16); b2 = v128.load(w, 32);
+      s = v128.load32_splat(xa); t = v128.load32_splat(xb);
+      az = madd(s, b0, az); ar = madd(s, b1, ar); ah = madd(s, b2, ah);
+      ez = madd(t, b0, ez); er = madd(t, b1, er); eh = madd(t, b2, eh);
+      w += 48; xa += 4; xb += 4; k--;
+    }
+    const o = <usize>p << 4;
+    let z = act_v(R, az), r = act_v(R, ar);
+    let hh = act_v(A, madd(r, ah, ax));
+    v128.store(s0 + hOff + o, madd(z, f32x4.sub(v128.load(hp0 + o), hh), hh));
+    z = act_v(R, ez);
+    r = act_v(R, er);
+    hh = act_v(A, madd(r, eh, ex));
+    v128.store(s1 + hOff + o, madd(z, f32x4.sub(v128.load(hp1 + o), hh), hh));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function gruRows(A: i32, R: i32, B: i32, I: i32, H: i32, x: usize, pk: usize, state: usize, mask: usize, scratch: usize): void {
-  const K = I + H, nP = (H + 3) >> 2, Hb = <usize>H << 2;
-  const xh = scratch, hb = at(at(xh, r16(K + 8)), r16(nP << 2));
-  for (let b = 0; b < B; b++) {
-    if (!loadRow(b, I, H, x, state, mask, xh)) continue;
-    gruPanels(A, R, I, K, nP, xh, pk, hb);
-    memory.copy(at(state, b * H), hb, Hb);
+  const K = I + H, nP = (H + 3) >> 2, Hb = <usize>H << 2, Hp = nP << 2;
+  const slot = <usize>slotFloats(K, Hp) << 2;
+  const hOff = (<usize>r16(K + 8) << 2) + (<usize>r16(Hp) << 2);
+  let b = nextLive(0, B, mask);
+  while (b < B) {
+    const b2 = nextLive(b + 1, B, mask);
+    const n = b2 < B ? 2 : 1;
+    loadRow(b, I, H, x, state, scratch);
+    if (n == 2) {
+      loadRow(b2, I, H, x, state, scratch + slot);
+      gruPanels2(A, R, I, K, nP, scratch, scratch + slot, hOff, pk);
+      memory.copy(at(state, b2 * H), scratch + slot + hOff, Hb);
+    } else gruPanels(A, R, I, K, nP, scratch, pk, scratch + hOff);
+    memory.copy(at(state, b * H), scratch + hOff, Hb);
+    b = n == 2 ? nextLive(b2 + 1, B, mask) : B;
   }
 }
 
@@ -337,14 +436,54 @@ export function rnn_step_pack(I: i32, H: i32, W: usize, U: usize, bias: usize, d
   }
 }
 
+// Two rows at once (slots s0, s1; the new h at hOff): each weight load feeds both rows.
+// @ts-ignore: decorator
+@inline function rnnPanels2(A: i32, K: i32, nP: i32, s0: usize, s1: usize, hOff: usize, pk: usize): void {
+  const pb = <usize>rnnPanelFloats(K) << 2;
+  for (let p = 0; p < nP; p++) {
+    const head = pk + <usize>p * pb;
+    let a0 = v128.load(head), a1 = v128.load(head, 16), a2 = v128.load(head, 32), a3 = v128.load(head, 48);
+    let e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+    let w = head + 64, xa = s0, xb = s1, k = K;
+    let s: v128, t: v128, b0: v128, b1: v128, b2: v128, b3: v128;
+    while (true) {
+      b0 = v128.load(w, 0); b1 = v128.load(w, 16); b2 = v128.load(w, 32); b3 = v128.load(w, 48);
+      s = v128.load32_splat(xa); t = v128.load32_splat(xb);
+      a0 = madd(s, b0, a0); a1 = madd(s, b1, a1); a2 = madd(s, b2, a2); a3 = madd(s, b3, a3);
+      e0 = madd(t, b0, e0); e1 = madd(t, b1, e1); e2 = madd(t, b2, e2); e3 = madd(t, b3, e3);
+      w += 64; xa += 4; xb += 4;
+      if (--k == 0) break;
+    }
+    const o = <usize>p << 6;
+    const y0 = s0 + hOff + o, y1 = s1 + hOff + o;
+    v128.store(y0, act_v(A, a0));
+    v128.store(y0, act_v(A, a1), 16);
+    v128.store(y0, act_v(A, a2), 32);
+    v128.store(y0, act_v(A, a3), 48);
+    v128.store(y1, act_v(A, e0));
+    v128.store(y1, act_v(A, e1), 16);
+    v128.store(y1, act_v(A, e2), 32);
+    v128.store(y1, act_v(A, e3), 48);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function rnnRows(A: i32, B: i32, I: i32, H: i32, x: usize, pk: usize, state: usize, mask: usize, scratch: usize): void {
-  const K = I + H, nP = (H + 15) >> 4, Hb = <usize>H << 2;
-  const xh = scratch, hb = at(at(xh, r16(K + 8)), r16(nP << 4));
-  for (let b = 0; b < B; b++) {
-    if (!loadRow(b, I, H, x, state, mask, xh)) continue;
-    rnnPanels(A, K, nP, xh, pk, hb);
-    memory.copy(at(state, b * H), hb, Hb);
+  const K = I + H, nP = (H + 15) >> 4, Hb = <usize>H << 2, Hp = nP << 4;
+  const slot = <usize>slotFloats(K, Hp) << 2;
+  const hOff = (<usize>r16(K + 8) << 2) + (<usize>r16(Hp) << 2);
+  let b = nextLive(0, B, mask);
+  while (b < B) {
+    const b2 = nextLive(b + 1, B, mask);
+    const n = b2 < B ? 2 : 1;
+    loadRow(b, I, H, x, state, scratch);
+    if (n == 2) {
+      loadRow(b2, I, H, x, state, scratch + slot);
+      rnnPanels2(A, K, nP, scratch, scratch + slot, hOff, pk);
+      memory.copy(at(state, b2 * H), scratch + slot + hOff, Hb);
+    } else rnnPanels(A, K, nP, scratch, pk, scratch + hOff);
+    memory.copy(at(state, b * H), scratch + hOff, Hb);
+    b = n == 2 ? nextLive(b2 + 1, B, mask) : B;
   }
 }
 
