@@ -77,7 +77,7 @@ function atStep(seq: ArrayLike<number>, B: number, T: number, D: number, t: numb
 const B = 3,
   I = 5,
   H = 7,
-  D = 4,
+  D = 5,
   T = 6;
 
 describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
@@ -101,20 +101,20 @@ describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
     m.dispose();
   });
 
-  it('peephole LSTM, GRU (resetAfter) and SimpleRNN (relu) match their references', () => {
+  it('peephole LSTM, GRU (resetAfter), SimpleRNN (relu), hard-sigmoid LSTM without bias, each with another Dense, match their references', () => {
     const cases = [
-      { make: () => new LSTM({ units: H, stateful: true, peephole: true, batchInputShape: [B, null, I] }), kind: 'lstm' },
-      { make: () => new GRU({ units: H, stateful: true, batchInputShape: [B, null, I] }), kind: 'gru' },
-      { make: () => new SimpleRNN({ units: H, activation: 'relu', stateful: true, batchInputShape: [B, null, I] }), kind: 'rnn' },
-      { make: () => new LSTM({ units: 9, stateful: true, useBias: false, recurrentActivation: 'hardSigmoid', batchInputShape: [B, null, I] }), kind: 'lstm-hard' },
+      { make: () => new LSTM({ units: H, stateful: true, peephole: true, batchInputShape: [B, null, I] }), kind: 'lstm', dense: 'tanh', code: TANH, units: D },
+      { make: () => new GRU({ units: H, stateful: true, batchInputShape: [B, null, I] }), kind: 'gru', dense: 'sigmoid', code: SIGMOID, units: D },
+      { make: () => new SimpleRNN({ units: 17, activation: 'relu', stateful: true, batchInputShape: [B, null, I] }), kind: 'rnn', dense: 'relu', code: RELU, units: 3 },
+      { make: () => new LSTM({ units: 9, stateful: true, useBias: false, recurrentActivation: 'hardSigmoid', batchInputShape: [B, null, I] }), kind: 'lstm-hard', dense: 'hardSigmoid', code: 4, units: 1 },
     ];
     for (const c of cases) {
-      const m = built(relaxed, () => new Sequential({ seed: 4, layers: [c.make(), new Dense({ units: D, activation: 'tanh' })] }));
+      const m = built(relaxed, () => new Sequential({ seed: 4, layers: [c.make(), new Dense({ units: c.units, activation: c.dense, useBias: c.units !== 1 })] }));
       randomize(m, 5);
       const rl = m.layers[0] as LSTM;
       const Hc = rl.units;
       const w = weightsOf(rl);
-      const [Wd, bd] = weightsOf(m.layers[1]);
+      const [Wd, bd = null] = weightsOf(m.layers[1]);
       const xs = steps(B, T, I, 6);
       const x = sequence(xs, B, I);
       const hseq =
@@ -128,7 +128,8 @@ describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
       for (let t = 0; t < T; t++) {
         const y = m.step(xs[t]);
         expect(ranFast(m)).toBe(true);
-        const want = denseForward(B, D, Hc, TANH, atStep(hseq, B, T, Hc, t), Wd, bd).y;
+        expect(y.shape).toEqual([B, c.units]);
+        const want = denseForward(B, c.units, Hc, c.code, atStep(hseq, B, T, Hc, t), Wd, bd).y;
         expect(maxAbsDiff(y.data, want), `${c.kind} step ${t}`).toBeLessThan(TOL);
       }
       m.dispose();
@@ -153,7 +154,7 @@ describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
       expect(ranFast(s)).toBe(true);
       expect(maxAbsDiff(y.data, atStep(whole.data, B, T, D, t))).toBeLessThan(TOL);
       // softmax rows sum to 1
-      for (let b = 0; b < B; b++) expect(y.data[b * D] + y.data[b * D + 1] + y.data[b * D + 2] + y.data[b * D + 3]).toBeCloseTo(1, 5);
+      for (let b = 0; b < B; b++) expect(y.data.subarray(b * D, (b + 1) * D).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
     }
     s.dispose();
     p.dispose();
@@ -263,10 +264,10 @@ describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
     const states = () => (m.layers[0] as LSTM).getStates().map((s) => Array.from(s.data));
     const s0 = states();
     const bad: [unknown, RegExp][] = [
-      [new Float32Array(B * D - 1), /Sequential 's'\.step: out must be a Float32Array of 3 × 4 values \(\[batch, output features\] = \[3, 4\]\), got one of 11$/],
-      [new Float32Array(B * D + 1), /got one of 13$/],
-      [new Array(B * D).fill(0), /out must be a Float32Array of 3 × 4 values .*got an array/],
-      [new Float64Array(B * D), /out must be a Float32Array of 3 × 4 values/],
+      [new Float32Array(B * D - 1), /Sequential 's'\.step: out must be a Float32Array of 3 × 5 values \(\[batch, output features\] = \[3, 5\]\), got one of 14$/],
+      [new Float32Array(B * D + 1), /got one of 16$/],
+      [new Array(B * D).fill(0), /out must be a Float32Array of 3 × 5 values .*got an array/],
+      [new Float64Array(B * D), /out must be a Float32Array of 3 × 5 values/],
     ];
     for (const [o, msg] of bad) {
       let err: unknown;
@@ -339,7 +340,7 @@ describe.each(builds)('streaming step, relaxedSimd %s', (relaxed) => {
         expect(y.data).toBe(out);
         expect(maxAbsDiff(y.data, denseForward(c.Bx, D, H, LINEAR, atStep(hseq, c.Bx, T, H, t), Wd, bd).y)).toBeLessThan(TOL);
       }
-      expect(() => s.step(xs[0], new Float32Array(3))).toThrow(/out must be a Float32Array of \d+ × 4 values/);
+      expect(() => s.step(xs[0], new Float32Array(3))).toThrow(/out must be a Float32Array of \d+ × 5 values/);
       s.dispose();
     }
   });
