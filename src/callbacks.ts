@@ -5,7 +5,7 @@ import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { kerasOptions } from './engine/trainer.js';
 import { crc32 } from './io/crc32.js';
 import { fromLE, leBytes } from './io/bytes.js';
-import { indexedDbKey, isIndexedDbUrl, saveToIndexedDb } from './io/indexeddb.js';
+import { deleteFromIndexedDb, indexedDbKey, isIndexedDbUrl, readIndexedDb, saveToIndexedDb } from './io/indexeddb.js';
 
 /** The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch also `size`, `gradNorm` and `lr`. */
 export type Logs = Record<string, number>;
@@ -892,7 +892,8 @@ export class ModelCheckpoint implements Callback {
   /** Paths (or indexeddb:// URLs) written, in order; nothing for a filepath function. */
   readonly saved: string[] = [];
 
-  constructor(args: ModelCheckpointArgs) {
+  /** `new ModelCheckpoint({ filepath, ... })`, or just the filepath (a path, 'indexeddb://name' or a function). */
+  constructor(args: ModelCheckpointArgs | ModelCheckpointArgs['filepath']) {
     const w = 'ModelCheckpoint';
     if (typeof args === 'string' || typeof args === 'function') args = { filepath: args };
     const a = callbackArgs(w, args, [
@@ -1034,7 +1035,10 @@ export class ModelCheckpoint implements Callback {
 
 /** Options of BackupAndRestore: `backupDir`, `saveFreq` ('epoch' or a batch count), `deleteCheckpoint` (true). */
 export interface BackupAndRestoreArgs {
-  /** The folder of the backup (made if missing); one file in it, `backup.lstmbak`. */
+  /**
+   * The folder of the backup (made if missing; the file in it is `backup.lstmbak`), or in a
+   * browser `'indexeddb://name'`: the backup is then an IndexedDB record under that name.
+   */
   backupDir: string;
   /** 'epoch' (default): back up at each epoch's end; a number: every this many batches. */
   saveFreq?: 'epoch' | number;
@@ -1202,7 +1206,9 @@ export function decodeBackup(
  * scratch would throw away the training it holds. With doubleCheckpoint: true (Keras 3's
  * double_checkpoint) the backup before the last is kept too, and a damaged last one gives way to
  * it, with a warning. When fit ends normally the backups are deleted (deleteCheckpoint: false
- * keeps them). Node, Deno and Bun; fit(x, y), not fitDataset.
+ * keeps them). Node, Deno and Bun write files; in a browser, `backupDir: 'indexeddb://name'` keeps
+ * the backup in IndexedDB (each write one transaction), so a closed or crashed tab resumes too.
+ * fit(x, y), not fitDataset.
  * Other callbacks' own counters (EarlyStopping's patience, ReduceLROnPlateau's wait) start
  * afresh, as in Keras; put this callback after any that changes the rate at an epoch's end.
  */
@@ -1214,6 +1220,8 @@ export class BackupAndRestore implements Callback {
   private model: TrainableModel | null = null;
   private loop: FitLoop | null = null;
   private fs: SyncFs | null = null;
+  /** The backups are IndexedDB records (backupDir 'indexeddb://name'), not files. */
+  private readonly idb: boolean;
   private params: Record<string, unknown> = {};
   private batchesSeen = 0;
   /** The position fit resumed from at the last onTrainBegin (null: it started afresh). */
@@ -1228,6 +1236,8 @@ export class BackupAndRestore implements Callback {
         `${w}: 'backupDir' must be a non-empty string naming a folder such as 'backup', got ${describe(a.backupDir)}`,
       );
     this.backupDir = a.backupDir;
+    this.idb = isIndexedDbUrl(this.backupDir);
+    if (this.idb) indexedDbKey(w, this.backupDir);
     const f = a.saveFreq ?? 'epoch';
     if (f !== 'epoch' && (!Number.isInteger(f) || (f as number) <= 0))
       throw new LstmWasmError(
@@ -1242,14 +1252,14 @@ export class BackupAndRestore implements Callback {
     this.doubleCheckpoint = (a.doubleCheckpoint as boolean | undefined) ?? false;
   }
 
-  /** The backup file's path. */
+  /** The backup file's path (or its 'indexeddb://name' URL). */
   get path(): string {
-    return `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE}`;
+    return this.idb ? this.backupDir : `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE}`;
   }
 
-  /** The path of the backup before the last (doubleCheckpoint). */
+  /** The path (or URL) of the backup before the last (doubleCheckpoint). */
   get previousPath(): string {
-    return `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE_PREVIOUS}`;
+    return this.idb ? `${this.backupDir}.previous` : `${this.backupDir.replace(/[\\/]+$/, '')}/${BACKUP_FILE_PREVIOUS}`;
   }
 
   setModel(model: TrainableModel): void {
@@ -1275,26 +1285,35 @@ export class BackupAndRestore implements Callback {
       throw new LstmWasmError(
         `${w}: it works in fit(x, y), which can draw the same batches again from the data; fitDataset's batches come from a stream that cannot be rewound to the batch a backup reached`,
       );
-    const fs = await nodeFs();
-    if (!fs || !fs.readFileSync || !fs.mkdirSync)
-      throw new LstmWasmError(`${w}: backing up needs a file system (Node, Deno or Bun)`);
-    this.fs = fs;
-    try {
-      fs.mkdirSync(this.backupDir, { recursive: true });
-    } catch (e) {
-      throw new LstmWasmError(
-        `${w}: cannot make the folder 'backupDir' = '${this.backupDir}': ${(e as Error).message}`,
-      );
+    if (this.idb) {
+      if (!(globalThis as { indexedDB?: unknown }).indexedDB)
+        throw new LstmWasmError(
+          `${w}: '${this.backupDir}' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a folder`,
+        );
+    } else {
+      const fs = await nodeFs();
+      if (!fs || !fs.readFileSync || !fs.mkdirSync)
+        throw new LstmWasmError(
+          `${w}: backing up to a folder needs a file system (Node, Deno or Bun); in a browser give backupDir: 'indexeddb://name'`,
+        );
+      this.fs = fs;
+      try {
+        fs.mkdirSync(this.backupDir, { recursive: true });
+      } catch (e) {
+        throw new LstmWasmError(
+          `${w}: cannot make the folder 'backupDir' = '${this.backupDir}': ${(e as Error).message}`,
+        );
+      }
+      if (!fs.statSync(this.backupDir).isDirectory())
+        throw new LstmWasmError(`${w}: 'backupDir' = '${this.backupDir}' is a file, not a folder`);
+      this.removeTemporaries();
     }
-    if (!fs.statSync(this.backupDir).isDirectory())
-      throw new LstmWasmError(`${w}: 'backupDir' = '${this.backupDir}' is a file, not a folder`);
-    this.removeTemporaries();
-    const found = this.readBackup();
+    const found = await this.readBackup();
     if (!found) return;
     const { state, at, header, where } = found;
     const mismatch = (what: string, was: unknown, is: unknown): never => {
       throw new LstmWasmError(
-        `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, this fit's is ${JSON.stringify(is)}; delete the file to start over`,
+        `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, this fit's is ${JSON.stringify(is)}; delete it to start over`,
       );
     };
     const shapes = this.model.getWeights().map((t) => t.shape);
@@ -1315,37 +1334,47 @@ export class BackupAndRestore implements Callback {
    * The last backup, decoded (null if there is none). A damaged one is an error, unless
    * doubleCheckpoint kept the one before, which is then used (with a warning).
    */
-  private readBackup(): (ReturnType<typeof decodeBackup> & { where: string }) | null {
-    const fs = this.fs!;
-    const read = (path: string) => {
+  private async readBackup(): Promise<(ReturnType<typeof decodeBackup> & { where: string }) | null> {
+    const last = await this.readBytes(this.path);
+    const previous = this.doubleCheckpoint ? await this.readBytes(this.previousPath) : null;
+    const decode = (bytes: Uint8Array, path: string) => {
       const where = `BackupAndRestore: the backup '${path}'`;
-      return { ...decodeBackup(fs.readFileSync!(path), where), where };
+      return { ...decodeBackup(bytes, where), where };
     };
-    const hasLast = fs.existsSync(this.path);
-    const hasPrevious = this.doubleCheckpoint && fs.existsSync(this.previousPath);
-    if (!hasLast) return hasPrevious ? read(this.previousPath) : null; // killed between the two renames
+    if (!last) return previous ? decode(previous, this.previousPath) : null; // killed between the two renames
     try {
-      return read(this.path);
+      return decode(last, this.path);
     } catch (e) {
-      if (!hasPrevious || !(e instanceof LstmWasmError)) throw e;
-      const previous = read(this.previousPath);
+      if (!previous || !(e instanceof LstmWasmError)) throw e;
+      const before = decode(previous, this.previousPath);
       console.warn(`${e.message}; resuming from the backup before it, '${this.previousPath}'`);
-      return previous;
+      return before;
     }
+  }
+
+  /** A backup's bytes, or null where there is none. */
+  private async readBytes(path: string): Promise<Uint8Array | null> {
+    if (this.idb) return readIndexedDb('BackupAndRestore', path);
+    return this.fs!.existsSync(path) ? this.fs!.readFileSync!(path) : null;
   }
 
   async onBatchEnd(): Promise<void> {
     if (this.saveFreq === 'epoch') return;
-    if (++this.batchesSeen % this.saveFreq === 0) this.backup();
+    if (++this.batchesSeen % this.saveFreq === 0) await this.backup();
   }
 
   async onEpochEnd(): Promise<void> {
     if (this.saveFreq !== 'epoch') return;
-    this.backup();
+    await this.backup();
   }
 
-  onTrainEnd(): void {
-    if (!this.deleteCheckpoint || !this.fs) return;
+  async onTrainEnd(): Promise<void> {
+    if (!this.deleteCheckpoint) return;
+    if (this.idb) {
+      await deleteFromIndexedDb('BackupAndRestore', this.path, this.previousPath);
+      return;
+    }
+    if (!this.fs) return;
     for (const path of [this.path, this.previousPath])
       try {
         if (this.fs.existsSync(path)) this.fs.unlinkSync(path);
@@ -1354,7 +1383,7 @@ export class BackupAndRestore implements Callback {
       }
   }
 
-  private backup(): void {
+  private async backup(): Promise<void> {
     const loop = this.loop!;
     const p = loop.position;
     const at: FitPosition = {
@@ -1370,6 +1399,12 @@ export class BackupAndRestore implements Callback {
       batchSize: this.params.batchSize as number,
       weightShapes: this.model!.getWeights().map((t) => t.shape),
     });
+    // In IndexedDB one transaction moves the last backup to the previous one and puts the new one.
+    if (this.idb) {
+      const previous = this.doubleCheckpoint ? this.previousPath : undefined;
+      await saveToIndexedDb('BackupAndRestore', this.path, bytes, { epoch: at.epoch, batch: at.batch }, previous);
+      return;
+    }
     // With doubleCheckpoint the last backup becomes the previous one first: a kill between the
     // two renames leaves the previous one, which onTrainBegin then reads.
     if (this.doubleCheckpoint && this.fs!.existsSync(this.path)) this.fs!.renameSync(this.path, this.previousPath);

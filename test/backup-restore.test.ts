@@ -378,7 +378,7 @@ describe('BackupAndRestore in one process', () => {
     const before = bits(flat(m));
     await expect(
       m.fit(x, y, { ...fitArgs, batchSize: 5, callbacks: [new BackupAndRestore({ backupDir: d })] }),
-    ).rejects.toThrow(/its batch size is 6, this fit's is 5; delete the file to start over/);
+    ).rejects.toThrow(/its batch size is 6, this fit's is 5; delete it to start over/);
     await expect(
       m.fit(x, y, { ...fitArgs, validationSplit: 0.1, callbacks: [new BackupAndRestore({ backupDir: d })] }),
     ).rejects.toThrow(/its number of training samples is 37, this fit's is 34/);

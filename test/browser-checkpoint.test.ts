@@ -1,8 +1,10 @@
-// ModelCheckpoint in a browser (headless Chromium, driven by playwright-core): `filepath:
+// ModelCheckpoint and BackupAndRestore in a browser (headless Chromium, driven by playwright-core): `filepath:
 // 'indexeddb://name'` saves to the page's IndexedDB at each epoch's end (with {epoch} filled in),
 // loadModel('indexeddb://name') reads it back and predicts what the trained model predicted, bit
 // for bit, also after a reload of the page (the record outlived it); a name nothing was saved
-// under is an error naming it; `filepath: (bytes, info) => ...` gets bytes loadModel reads. In
+// under is an error naming it; `filepath: (bytes, info) => ...` gets bytes loadModel reads.
+// BackupAndRestore to 'indexeddb://name': a tab closed mid-training and opened again resumes and
+// ends with the weights of an uninterrupted run, bit for bit. In
 // Node: the same function form, and 'indexeddb://' refused before the first batch (no IndexedDB).
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +12,17 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { Dense, LSTM, LstmWasmError, ModelCheckpoint, Sequential, loadModel, type CheckpointInfo } from '../src/index.js';
+import {
+  BackupAndRestore,
+  Dense,
+  LSTM,
+  LstmWasmError,
+  ModelCheckpoint,
+  Sequential,
+  loadModel,
+  type CheckpointInfo,
+  type Tensor,
+} from '../src/index.js';
 import { CHROMIUM_ARGS, ROOT, findChromium, requireDist } from './platforms/tools.js';
 import { initForTests, randTensor } from './util/tfjs.js';
 
@@ -37,7 +49,7 @@ describe('ModelCheckpoint and loadModel in Node: the function form, and indexedd
     expect(got.map((g) => g.info.logs.loss)).toEqual(h.history.loss);
     expect(got[0].info.batch).toBeUndefined();
     const back = await loadModel(got[2].bytes);
-    expect(back.predict(x).data).toEqual(m.predict(x).data);
+    expect((back.predict(x) as Tensor).data).toEqual(m.predict(x).data);
     const every2: CheckpointInfo[] = [];
     await make().fit(x, y, {
       epochs: 2,
@@ -78,6 +90,12 @@ describe('ModelCheckpoint and loadModel in Node: the function form, and indexedd
       "ModelCheckpoint: give 'filepath' as a function or 'write', not both",
     );
     expect(() => new ModelCheckpoint({ filepath: 3 as never })).toThrow(/'filepath' must be a non-empty string/);
+    await expect(
+      m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new BackupAndRestore({ backupDir: 'indexeddb://run' })] }),
+    ).rejects.toThrow(
+      "BackupAndRestore: 'indexeddb://run' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a folder",
+    );
+    expect(m.getWeights().map((t) => [...t.data])).toEqual(before);
   });
 });
 
@@ -192,6 +210,59 @@ describe.skipIf(!chromiumPath)('ModelCheckpoint to IndexedDB in headless Chromiu
       return Array.from(m.predict(x).data);
     })()`)) as number[];
     expect(again).toEqual(result.trained);
+    expect(problems).toEqual([]);
+  });
+
+  it("BackupAndRestore({ backupDir: 'indexeddb://name' }): a tab closed mid-training, opened again, resumes and ends bit-identical", async () => {
+    // The same training in the page: a seeded LSTM with recurrent dropout, Adam, shuffling.
+    const setup = `
+      const L = await import('/dist/index.js');
+      await L.init();
+      let s = 5;
+      const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+      const x = { data: Float32Array.from({ length: 40 * 4 * 2 }, rand), shape: [40, 4, 2] };
+      const y = { data: Float32Array.from({ length: 40 }, rand), shape: [40, 1] };
+      const make = () => {
+        const m = new L.Sequential({ seed: 8, layers: [new L.LSTM({ units: 4, inputShape: [4, 2], recurrentDropout: 0.2 }), new L.Dense({ units: 1 })] });
+        m.compile({ optimizer: 'adam', loss: 'mse' });
+        return m;
+      };
+      const args = { epochs: 6, batchSize: 4, seed: 3, verbose: 0 };
+      const bits = (m) => m.getWeights().flatMap((t) => Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)));
+      // Slow batches (each waits 5 ms), so that the tab can be closed partway.
+      window.__batches = 0;
+      const slow = new L.LambdaCallback({ onBatchEnd: () => new Promise((r) => setTimeout(() => { window.__batches++; r(); }, 5)) });
+    `;
+    const reference = (await page.evaluate(`(async () => { ${setup}
+      const m = make();
+      await m.fit(x, y, args);
+      return bits(m);
+    })()`)) as number[];
+    // Start the backed-up training and close the tab after 23 of its 60 batches.
+    await page.evaluate(`(async () => { ${setup}
+      window.__fit = make().fit(x, y, { ...args, callbacks: [new L.BackupAndRestore({ backupDir: 'indexeddb://run', saveFreq: 3 }), slow] });
+    })()`);
+    await page.waitForFunction('window.__batches >= 23', null, { timeout: 60_000 });
+    await page.close();
+    page = await context!.newPage();
+    await page.goto(url);
+    const resumed = (await page.evaluate(`(async () => { ${setup}
+      const m = make();
+      const b = new L.BackupAndRestore({ backupDir: 'indexeddb://run', saveFreq: 3 });
+      await m.fit(x, y, { ...args, callbacks: [b, slow] });
+      const left = await new Promise((resolve) => {
+        const r = indexedDB.open('lstm-wasm');
+        r.onsuccess = () => { const g = r.result.transaction('models').objectStore('models').get('run'); g.onsuccess = () => resolve(g.result === undefined); };
+      });
+      return { resumedFrom: b.resumedFrom, bits: bits(m), deleted: left };
+    })()`)) as { resumedFrom: { epoch: number; batch: number }; bits: number[]; deleted: boolean };
+    // 10 batches an epoch; a backup every 3: at least the one after batch 21 was committed.
+    const at = resumed.resumedFrom.epoch * 10 + resumed.resumedFrom.batch;
+    console.log(`browser BackupAndRestore: tab closed after 23+ batches; resumed at epoch ${resumed.resumedFrom.epoch + 1}, batch ${resumed.resumedFrom.batch}`);
+    expect(at % 3).toBe(0);
+    expect(at).toBeGreaterThanOrEqual(21);
+    expect(resumed.bits).toEqual(reference);
+    expect(resumed.deleted).toBe(true);
     expect(problems).toEqual([]);
   });
 });

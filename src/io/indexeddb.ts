@@ -77,25 +77,23 @@ function openDb(where: string, url: string): Promise<IdbDatabase> {
   });
 }
 
-/** One transaction on the store; resolves with the request's result once the transaction has committed. */
+type IdbStore = ReturnType<IdbTransaction['objectStore']>;
+
+/** One transaction on the store: `op` makes its requests; resolves with what `op` returned (read once the transaction has committed). */
 async function run<T>(
   where: string,
   url: string,
   mode: 'readonly' | 'readwrite',
-  op: (store: ReturnType<IdbTransaction['objectStore']>) => IdbRequest<T>,
+  op: (store: IdbStore) => () => T,
 ): Promise<T> {
   const db = await openDb(where, url);
   try {
     return await new Promise<T>((resolve, reject) => {
       const tx = db.transaction(INDEXEDDB_STORE, mode);
-      const req = op(tx.objectStore(INDEXEDDB_STORE));
+      const result = op(tx.objectStore(INDEXEDDB_STORE));
       const fail = () =>
-        reject(
-          new LstmWasmError(
-            `${where}: IndexedDB refused '${url}': ${tx.error?.message ?? req.error?.message ?? 'aborted'}`,
-          ),
-        );
-      tx.oncomplete = () => resolve(req.result);
+        reject(new LstmWasmError(`${where}: IndexedDB refused '${url}': ${tx.error?.message ?? 'aborted'}`));
+      tx.oncomplete = () => resolve(result());
       tx.onerror = fail;
       tx.onabort = fail;
     });
@@ -111,39 +109,68 @@ export interface IndexedDbRecord {
   info?: Record<string, unknown>;
 }
 
-/** Stores `bytes` under 'indexeddb://name' (replacing what was there) in one transaction. */
+/**
+ * Stores `bytes` under 'indexeddb://name' (replacing what was there) in one transaction; with
+ * `previousUrl`, what was there moves under that name in the same transaction.
+ */
 export async function saveToIndexedDb(
   where: string,
   url: string,
   bytes: Uint8Array,
   info?: Record<string, unknown>,
+  previousUrl?: string,
 ): Promise<void> {
   const key = indexedDbKey(where, url);
+  const previous = previousUrl === undefined ? undefined : indexedDbKey(where, previousUrl);
   // A copy of just these bytes (a view into WASM memory or a larger buffer would store all of it).
   const record: IndexedDbRecord = {
     bytes: bytes.slice(),
     savedAt: new Date().toISOString(),
     ...(info ? { info } : {}),
   };
-  await run(where, url, 'readwrite', (s) => s.put(record, key));
+  await run(where, url, 'readwrite', (s) => {
+    if (previous === undefined) s.put(record, key);
+    else {
+      const old = s.get(key);
+      old.onsuccess = () => {
+        if (old.result !== undefined) s.put(old.result, previous);
+        s.put(record, key);
+      };
+    }
+    return () => undefined;
+  });
 }
 
-/** The bytes stored under 'indexeddb://name'; an error naming it when nothing is stored there. */
-export async function loadFromIndexedDb(where: string, url: string): Promise<Uint8Array> {
+/** The bytes stored under 'indexeddb://name', or null when nothing is stored there. */
+export async function readIndexedDb(where: string, url: string): Promise<Uint8Array | null> {
   const key = indexedDbKey(where, url);
-  const rec = (await run(where, url, 'readonly', (s) => s.get(key))) as IndexedDbRecord | undefined;
-  if (rec === undefined)
-    throw new LstmWasmError(
-      `${where}: nothing is saved under '${url}' in this origin's IndexedDB (database '${INDEXEDDB_DATABASE}', store '${INDEXEDDB_STORE}')`,
-    );
-  const b = rec?.bytes as unknown;
+  const rec = await run(where, url, 'readonly', (s) => {
+    const req = s.get(key);
+    return () => req.result as IndexedDbRecord | undefined;
+  });
+  if (rec === undefined) return null;
+  const b = (rec as { bytes?: unknown } | null)?.bytes;
   if (b instanceof Uint8Array) return b;
   if (b instanceof ArrayBuffer) return new Uint8Array(b);
   throw new LstmWasmError(`${where}: the record under '${url}' holds no model bytes; it was not written by lstm-wasm`);
 }
 
-/** Removes what is stored under 'indexeddb://name' (nothing if nothing is). */
-export async function deleteFromIndexedDb(where: string, url: string): Promise<void> {
-  const key = indexedDbKey(where, url);
-  await run(where, url, 'readwrite', (s) => s.delete(key));
+/** The bytes stored under 'indexeddb://name'; an error naming it when nothing is stored there. */
+export async function loadFromIndexedDb(where: string, url: string): Promise<Uint8Array> {
+  const bytes = await readIndexedDb(where, url);
+  if (bytes === null)
+    throw new LstmWasmError(
+      `${where}: nothing is saved under '${url}' in this origin's IndexedDB (database '${INDEXEDDB_DATABASE}', store '${INDEXEDDB_STORE}')`,
+    );
+  return bytes;
+}
+
+/** Removes what is stored under these 'indexeddb://name' URLs (nothing where nothing is), in one transaction. */
+export async function deleteFromIndexedDb(where: string, ...urls: string[]): Promise<void> {
+  if (!urls.length) return;
+  const keys = urls.map((u) => indexedDbKey(where, u));
+  await run(where, urls[0], 'readwrite', (s) => {
+    for (const k of keys) s.delete(k);
+    return () => undefined;
+  });
 }
