@@ -110,7 +110,11 @@ export function measurePeak(relaxed, budget = BUDGET.full) {
 function loadKernels(wasmDir, relaxed) {
   const file = join(wasmDir, `lstm-${relaxed ? 'relaxed' : 'simd'}.wasm`);
   if (!existsSync(file)) throw new Error(`bench/gemm.js: ${file} is missing (npm run build:wasm, or pass a wasm dir)`);
-  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {}).exports;
+  const module = new WebAssembly.Module(readFileSync(file));
+  // Builds since threads import their (shared) memory; older ones (--previous) make their own.
+  const importsMemory = WebAssembly.Module.imports(module).some((d) => d.kind === 'memory');
+  const env = importsMemory ? { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) } : undefined;
+  return new WebAssembly.Instance(module, env ? { env } : {}).exports;
 }
 
 // A bump allocator over the kernels' memory, as the library's arena does: 64-byte aligned, never 0.

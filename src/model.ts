@@ -50,6 +50,8 @@ export interface ModelArgs {
   name?: string;
   /** Makes every random draw (initial weights, shuffling, dropout) reproducible, bit for bit. */
   seed?: number;
+  /** At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on the calling thread alone. */
+  threads?: number;
 }
 
 /** Options of fit(): `epochs` (1), `batchSize` (32), `shuffle` (true), `validationSplit` or `validationData`, `verbose` (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms), `classWeight`, `sampleWeight`. */
@@ -170,6 +172,8 @@ export class Model {
   readonly name: string;
   stopTraining = false;
   protected seed: number;
+  /** The model's own thread cap (undefined: the store's, from init()). */
+  readonly threads: number | undefined;
   protected explicitSeed: boolean;
   protected graphValue: Graph | null = null;
   private store: Store | null = null;
@@ -198,7 +202,7 @@ export class Model {
     if (args === null || typeof args !== 'object')
       throw new LstmWasmError(`${kind}: expected { inputs, outputs, name? }, got ${describe(args)}`);
     const isSequential = kind === 'sequential';
-    if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed']);
+    if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed', 'threads']);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
       throw new LstmWasmError(
         `${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ${describe(args.name)}`,
@@ -207,6 +211,14 @@ export class Model {
     const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
     this.explicitSeed = seed !== undefined;
     this.seed = seed ?? Math.floor(Math.random() * 0x100000000);
+    if (
+      args.threads !== undefined &&
+      !(Number.isInteger(args.threads) && (args.threads as number) >= 1 && (args.threads as number) <= 256)
+    )
+      throw new LstmWasmError(
+        `${isSequential ? 'Sequential' : 'model'}: option 'threads' must be an integer from 1 to 256, got ${describe(args.threads)}`,
+      );
+    this.threads = args.threads;
     if (!isSequential) {
       this.graphValue = buildGraph(`model '${this.name}'`, args.inputs, args.outputs);
       // As Keras: the layers of a functional model have their weights once the model exists.
@@ -416,7 +428,7 @@ export class Model {
     }
     if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     const fuse = this.compiled ? this.compiled.outputs.map((o) => o.fused) : this.graph().outputs.map(() => false);
-    const plan = makePlan(store, this.graph(), inShapes, { fuse }, key);
+    const plan = makePlan(store, this.graph(), inShapes, { fuse, threads: this.threads }, key);
     this.planEnds.set(plan, store.arena.mark());
     this.plans.set(key, plan);
     return plan;

@@ -17,6 +17,8 @@ export interface SequentialArgs {
   name?: string;
   /** Makes every random draw (initial weights, shuffling, dropout) reproducible, bit for bit. */
   seed?: number;
+  /** At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on the calling thread alone. */
+  threads?: number;
 }
 
 /** A Model whose graph is a chain of layers, built with `add()` or the `layers` option. Without an inputShape on its first layer it builds from its first data, or from `build([batch, ...inputShape])`. */
@@ -31,8 +33,8 @@ export class Sequential extends Model {
       throw new LstmWasmError(
         `Sequential: expected an array of layers or { layers, name, seed }, got ${describe(args)}`,
       );
-    checkOptions('Sequential', a, ['layers', 'name', 'seed']);
-    super({ name: a.name, seed: a.seed } as never, 'sequential');
+    checkOptions('Sequential', a, ['layers', 'name', 'seed', 'threads']);
+    super({ name: a.name, seed: a.seed, threads: a.threads } as never, 'sequential');
     if (a.layers !== undefined && !Array.isArray(a.layers))
       throw new LstmWasmError(`Sequential: option 'layers' must be an array of layers, got ${describe(a.layers)}`);
     for (const l of a.layers ?? []) this.add(l);

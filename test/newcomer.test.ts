@@ -348,9 +348,9 @@ describe('a dtype that is not honoured is refused, and the message lists what is
     expect(input({ shape: [3] }).dtype).toBe('float32');
   });
   it('Sequential and model() take no dtype: an unknown option, listing what they take', () => {
-    expect(errorOf(() => new Sequential({ dtype: 'float64' } as never)).message).toBe("Sequential: unknown option 'dtype'. Allowed: 'layers', 'name', 'seed'");
+    expect(errorOf(() => new Sequential({ dtype: 'float64' } as never)).message).toBe("Sequential: unknown option 'dtype'. Allowed: 'layers', 'name', 'seed', 'threads'");
     const a = input({ shape: [2] });
-    expect(errorOf(() => model({ inputs: a, outputs: a, dtype: 'float64' } as never)).message).toMatch(/^model: unknown option 'dtype'.*Allowed: 'inputs', 'outputs', 'name', 'seed'$/);
+    expect(errorOf(() => model({ inputs: a, outputs: a, dtype: 'float64' } as never)).message).toMatch(/^model: unknown option 'dtype'.*Allowed: 'inputs', 'outputs', 'name', 'seed', 'threads'$/);
   });
   it('a TF.js / Keras file whose layer has dtype float64 is refused, not read as float32', async () => {
     const m = small('typed', 2);

@@ -61,12 +61,15 @@ export interface Plan {
 export interface PlanRequest {
   /** Per output: plan its layer for a loss fused with the activation. */
   fuse: boolean[];
+  /** At most this many threads per layer (the model's own `threads`, capped by the store's). */
+  threads?: number;
 }
 
 /** Lays out a plan for these input shapes (batch included). */
 export function makePlan(store: Store, graph: Graph, inShapes: number[][], req: PlanRequest, key: string): Plan {
   const { arena } = store;
   store.beginPlan();
+  store.threads = Math.max(1, Math.min(store.maxThreads, req.threads ?? store.maxThreads));
   const local = new Map<number, number>();
   const shapes: number[][] = [];
   const add = (id: number, shape: number[]) => {
@@ -178,6 +181,7 @@ export function runForward(store: Store, plan: Plan, training: boolean): void {
     store.generation++;
     store.lastPlan = plan;
   }
+  if (training) store.markStep();
   const { ptr, mask } = plan;
   plan.inputs.forEach((inp, j) => {
     ptr[j] = inp.ptr;

@@ -6,6 +6,7 @@
 import { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { instantiate } from '../runtime/wasm.js';
+import { getPool, type KernelCall, type Pool } from '../runtime/pool.js';
 import type { WeightStore } from '../layers/layer.js';
 
 /** A running fit, for the errors that name it. */
@@ -17,8 +18,19 @@ export interface FitInProgress {
   epochs: number;
 }
 
+let nextStoreId = 1;
+
 export class Store implements WeightStore {
   readonly k: Kernels;
+  readonly id = nextStoreId++;
+  /** How many threads this store's kernels may run on (1: its memory is not shared). */
+  readonly maxThreads: number;
+  /** The thread count of the plan being laid out (RunContext.threads): set by makePlan. */
+  threads = 1;
+  /** Its shared memory (threads > 1), and the module the workers instantiate on it. */
+  readonly memory: WebAssembly.Memory | null;
+  readonly module: WebAssembly.Module;
+  private pool: Pool | null = null;
   readonly arena: Arena;
   readonly rngState: number;
   /** See RunContext.generation: bumped whenever packed weights in a plan's scratch may be stale. */
@@ -38,7 +50,15 @@ export class Store implements WeightStore {
   private readonly onFree: ((by: string) => void)[] = [];
 
   constructor(seed: number) {
-    this.k = instantiate();
+    const inst = instantiate();
+    this.k = inst.k;
+    this.maxThreads = inst.threads;
+    this.threads = inst.threads;
+    this.memory = inst.memory;
+    this.module = inst.module;
+    // The pool's workers start now (asynchronously, in browsers) while the caller prepares data;
+    // this store joins it at its first parallel region (small models never do).
+    if (this.memory) getPool(this.maxThreads - 1, exportNames(this.k));
     this.arena = new Arena(this.k);
     this.rngState = this.arena.alloc(4);
     this.k.rng_seed(this.rngState, seed >>> 0);
@@ -65,6 +85,40 @@ export class Store implements WeightStore {
     this.generation++;
   }
 
+  /**
+   * Runs kernel calls concurrently, one per shard (calls[0] on this thread, the others on the
+   * pool's workers), and returns when all are done. Without a pool (one thread, or workers that
+   * could not start) they run here one after another: the same arithmetic, so the same results.
+   */
+  parallel(calls: KernelCall[], where: string): void {
+    if (calls.length > 1 && this.memory) {
+      const p = this.pool && !this.pool.broken ? this.pool : this.joinPool();
+      if (p) {
+        try {
+          return p.run(this as Parameters<Pool['run']>[0], calls, where);
+        } catch (e) {
+          // The step is void: its dropout draws too, so the next one draws what it would have.
+          if (this.rngAtStep) this.arena.i32(this.rngState, 4).set(this.rngAtStep);
+          throw e;
+        }
+      }
+    }
+    const k = this.k as unknown as Record<string, (...a: number[]) => void>;
+    for (const c of calls) k[c.fn](...c.args);
+  }
+
+  private rngAtStep: Int32Array | null = null;
+  /** A training step begins (runForward): what a failed parallel region puts back. */
+  markStep(): void {
+    if (this.memory) (this.rngAtStep ??= new Int32Array(4)).set(this.arena.i32(this.rngState, 4));
+  }
+
+  private joinPool(): Pool | null {
+    const p = (this.pool = getPool(this.maxThreads - 1, exportNames(this.k)));
+    p?.attach(this as Parameters<Pool['run']>[0]);
+    return p;
+  }
+
   retain(): void {
     this.users++;
   }
@@ -73,6 +127,8 @@ export class Store implements WeightStore {
   release(by: string): void {
     if (--this.users > 0 || this.freed) return;
     this.freed = true;
+    this.pool?.detach(this.id);
+    this.pool = null;
     for (const f of this.onFree) f(by);
     this.onFree.length = 0;
   }
@@ -80,4 +136,11 @@ export class Store implements WeightStore {
   whenFreed(f: (by: string) => void): void {
     this.onFree.push(f);
   }
+}
+
+let names: string[] | null = null;
+/** The module's function exports, in one order for every store (the workers call them by index). */
+function exportNames(k: Kernels): string[] {
+  names ??= Object.keys(k).filter((n) => typeof (k as unknown as Record<string, unknown>)[n] === 'function');
+  return names;
 }

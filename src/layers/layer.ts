@@ -52,6 +52,10 @@ export interface RunContext {
    * happened at the current generation may tell its kernel the weights are already packed.
    */
   generation: number;
+  /** How many threads the plan being laid out may split a layer's rows over (1: no splitting). */
+  readonly threads: number;
+  /** Runs one kernel call per shard concurrently (calls[0] on this thread); see Store.parallel. */
+  parallel(calls: import('../runtime/pool.js').KernelCall[], where: string): void;
 }
 
 /** One single-input, single-output layer, planned for one input shape (batch included). */

@@ -1,6 +1,7 @@
 // LSTM, GRU and SimpleRNN: the option handling they share (Keras's RNN wrapper: states, masks,
 // initialState, returnState), and one recurrent runner fed by a per-cell description of the
 // kernels in assembly/lstm.ts, gru.ts and rnn.ts. A whole sequence is one kernel call.
+import { callRecorder, shardRows, type Shard } from './shards.js';
 import { LstmWasmError, describe } from '../errors.js';
 import { firstNonFinite, shapeString, toTensor, type TensorLike } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
@@ -460,6 +461,62 @@ export function planRecurrent(
   const bias = layer.useBias ? params[2] : null;
   const peep = params.length > (layer.useBias ? 3 : 2) ? params[params.length - 1] : null;
   const packed = new PackedTracker(ctx);
+  // Threads: rows of the batch per shard, each shard with its own scratch and (but the first)
+  // its own parameter gradients. One shard: the buffers above, as always.
+  const G = (cell.gateCount || 1) * H;
+  const shards = shardRows(B, ctx.threads, B * T * (I + H) * G);
+  const shardScratch = shards.map((sh, s) =>
+    s === 0 ? scratch : arena.alloc(cell.scratchSize(k, sh.n, T, I, H, flags)),
+  );
+  const shardGrads = shards.map((_sh, s) =>
+    s === 0
+      ? []
+      : [W, U, bias, peep]
+          .filter((p) => p !== null)
+          .map((p) => ({ into: p!.grad, ptr: arena.alloc(p!.size), size: p!.size })),
+  );
+  const recorder = callRecorder();
+  const shardRecs: CellBackCall[] = shards.map(() => ({}) as CellBackCall);
+  const F4 = 4;
+  // Shard s's view of a call: every batch-major buffer offset to its first row.
+  const shardCall = (c: CellCall, s: number, sh: Shard, into: CellCall): CellCall => {
+    const off = (p: number, perRow: number) => (p ? p + sh.b0 * perRow * F4 : 0);
+    Object.assign(into, c);
+    into.B = sh.n;
+    into.x = off(c.x, T * I);
+    into.h0 = off(c.h0, H);
+    into.c0 = off(c.c0, H);
+    into.mask = off(c.mask, T);
+    into.xDrop = off(c.xDrop, I);
+    into.hDrop = off(c.hDrop, H);
+    into.gates = off(c.gates, T * cell.gateCount * H);
+    into.extra = off(c.extra, T * H);
+    into.hseq = off(c.hseq, T * H);
+    into.hT = off(c.hT, H);
+    into.cT = off(c.cT, H);
+    into.scratch = shardScratch[s];
+    return into;
+  };
+  const shardBackCall = (b: CellBackCall, s: number, sh: Shard): CellBackCall => {
+    const into = shardRecs[s];
+    shardCall(b, s, sh, into);
+    const off = (p: number, perRow: number) => (p ? p + sh.b0 * perRow * F4 : 0);
+    into.dhseq = off(b.dhseq, T * H);
+    into.dhT = off(b.dhT, H);
+    into.dcT = off(b.dcT, H);
+    into.dx = off(b.dx, T * I);
+    into.dh0 = off(b.dh0, H);
+    into.dc0 = off(b.dc0, H);
+    if (s > 0) {
+      const g = shardGrads[s];
+      let j = 0;
+      into.dW = g[j++].ptr;
+      into.dU = g[j++].ptr;
+      if (bias) into.db = g[j++].ptr;
+      if (peep) into.dpeep = g[j++].ptr;
+    }
+    return into;
+  };
   let x = 0,
     mask = 0,
     h0 = 0,
@@ -548,7 +605,15 @@ export function planRecurrent(
       }
       const c = call();
       c.flags |= packed.flag(training);
-      cell.forward(k, c);
+      if (shards.length === 1) cell.forward(k, c);
+      else
+        ctx.parallel(
+          shards.map((sh, s) => {
+            cell.forward(recorder.k, shardCall(c, s, sh, shardRecs[s]));
+            return recorder.take();
+          }),
+          layer.where,
+        );
       if (own0) {
         k.copy_f32(B * H, hT, layer.statePtr);
         if (S === 2) k.copy_f32(B * H, cT, layer.statePtr + B * H * 4);
@@ -577,7 +642,18 @@ export function planRecurrent(
       b.dx = wantDx ? dxBuf : 0;
       b.dh0 = dh0;
       b.dc0 = dc0;
-      cell.backward(k, b);
+      if (shards.length === 1) cell.backward(k, b);
+      else {
+        ctx.parallel(
+          shards.map((sh, s) => {
+            cell.backward(recorder.k, shardBackCall(b, s, sh));
+            return recorder.take();
+          }),
+          layer.where,
+        );
+        // The shards' parameter gradients, added in shard order.
+        for (let s = 1; s < shards.length; s++) for (const g of shardGrads[s]) k.add_f32(g.size, g.into, g.ptr, g.into);
+      }
       const r = [wantDx ? dxBuf : 0];
       if (given) {
         r.push(dh0);

@@ -17,7 +17,9 @@ export function loadKernels(build: Build = 'simd'): { k: Kernels; arena: Arena }
     m = new WebAssembly.Module(readFileSync(join(dir, `lstm-${build}.wasm`)));
     modules.set(build, m);
   }
-  const k = new WebAssembly.Instance(m, {}).exports as unknown as Kernels;
+  // The module imports its memory (shared, so the same bytes also run on the thread pool's workers).
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const k = new WebAssembly.Instance(m, { env: { memory } }).exports as unknown as Kernels;
   return { k, arena: new Arena(k) };
 }
 
