@@ -76,7 +76,7 @@ export interface TrainableModel {
   /** The compiled optimizer (its learningRate is settable unless a schedule drives it). */
   readonly optimizer?: { learningRate: number; readonly schedule: unknown } | null;
   /** The model as bytes (loadModel reads them). */
-  save?(options?: { includeState?: boolean }): Uint8Array;
+  save?(options?: { includeState?: boolean; includeOptimizer?: boolean }): Uint8Array;
 }
 
 /** Options of EarlyStopping: `monitor` ('val_loss'), `minDelta`, `patience` (0), `mode`, `baseline`, `restoreBestWeights`. */
@@ -853,7 +853,11 @@ export interface ModelCheckpointArgs {
   monitor?: string;
   verbose?: number;
   saveBestOnly?: boolean;
-  /** Save the layers' weights only (the file loadModel reads, without the compile configuration). */
+  /**
+   * Leave the optimizer's state out (default false). A full checkpoint, as Keras's, holds it (its
+   * slots and iteration count), so training loaded from it goes on where it was; both hold the
+   * topology and weights that loadModel reads.
+   */
   saveWeightsOnly?: boolean;
   mode?: Mode;
   /** 'epoch' (default), or every this many batches. */
@@ -1006,7 +1010,7 @@ export class ModelCheckpoint implements Callback {
       }
       this.best = score;
     }
-    const bytes = this.saveWeightsOnly ? this.weightsOnly() : this.model!.save!();
+    const bytes = this.model!.save!({ includeOptimizer: !this.saveWeightsOnly && !!this.model!.optimizer });
     if (typeof this.filepath === 'function') {
       const info: CheckpointInfo = { epoch: this.epoch + 1, logs: { ...logs } };
       if (this.batch >= 0) info.batch = this.batch;
@@ -1023,11 +1027,6 @@ export class ModelCheckpoint implements Callback {
     }
     this.saved.push(path);
     if (this.verbose) console.log(`Epoch ${this.epoch + 1}: saving model to ${path}`);
-  }
-
-  /** The model file (loadModel reads it; its weights are what setWeights takes back). */
-  private weightsOnly(): Uint8Array {
-    return this.model!.save!();
   }
 }
 

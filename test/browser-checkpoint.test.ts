@@ -72,6 +72,35 @@ describe('ModelCheckpoint and loadModel in Node: the function form, and indexedd
     ]);
   });
 
+  it("a full checkpoint holds the optimizer's state (loadModel goes on from it), saveWeightsOnly leaves it out", async () => {
+    const m = make();
+    let full: Uint8Array = new Uint8Array(0);
+    let light: Uint8Array = new Uint8Array(0);
+    await m.fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      verbose: 0,
+      callbacks: [
+        new ModelCheckpoint((b: Uint8Array) => void (full = b)),
+        new ModelCheckpoint({ filepath: (b) => void (light = b), saveWeightsOnly: true }),
+      ],
+    });
+    const a = await loadModel(full),
+      b = await loadModel(light);
+    expect(m.optimizer!.iterations).toBe(6);
+    expect(a.optimizer!.iterations).toBe(6);
+    expect(b.optimizer?.iterations ?? 0).toBe(0);
+    // Adam's two moments for each of the 3·12 + 3·12 + 12 + 3 + 1 parameters, and a bit of header.
+    expect(full.length - light.length).toBeGreaterThanOrEqual(2 * 4 * (36 + 36 + 12 + 3 + 1));
+    expect((a.predict(x) as Tensor).data).toEqual((b.predict(x) as Tensor).data);
+    // Trained one more epoch, the full checkpoint goes on as the model itself does; the light one does not.
+    await m.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    await a.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    await b.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    expect((a.predict(x) as Tensor).data).toEqual(m.predict(x).data);
+    expect((b.predict(x) as Tensor).data).not.toEqual(m.predict(x).data);
+  });
+
   it("'indexeddb://' where there is no IndexedDB: an error when fit starts, before any batch; loadModel too", async () => {
     const m = make();
     const before = m.getWeights().map((t) => [...t.data]);
