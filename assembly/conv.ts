@@ -44,7 +44,7 @@ export function conv1d_scratch_size(B: i32, To: i32, C: i32, F: i32, K: i32): i3
 
 // Row (b, t) of cols: the K taps of output step t, C floats each. With d = 1 and the whole window
 // inside the sequence, the K·C floats are contiguous in x: one copy.
-function im2col(B: i32, T: i32, C: i32, K: i32, s: i32, d: i32, padL: i32, To: i32, x: usize, cols: usize): void {
+export function im2col(B: i32, T: i32, C: i32, K: i32, s: i32, d: i32, padL: i32, To: i32, x: usize, cols: usize): void {
   const KC = K * C;
   const rowBytes = <usize>KC << 2, tapBytes = <usize>C << 2;
   let row = cols;

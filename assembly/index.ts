@@ -15,7 +15,7 @@ export { ew_binary, ew_binary_backward, scale_f32, copy_blocks, repeat_forward, 
 export { conv1d_cols_size, conv1d_scratch_size, conv1d_forward, conv1d_backward, pool1d_forward, pool1d_backward, global_pool1d_forward, global_pool1d_backward } from "./conv";
 export { layer_norm_forward, layer_norm_backward } from "./norm";
 export { attn_scratch_size, attn_scores, attn_scores_backward, attn_softmax, attn_softmax_backward, attn_apply, attn_apply_backward, attn_additive_scores, attn_additive_backward } from "./attention";
-export { i8_row_stride, i8_packed_size, quantize_cols_i8, quantize_rows_i8, i8_pack_b, gemm_i8, gemv_i8, dense_q8_scratch_size, dense_q8_forward, lstm_q8_scratch_size, lstm_q8_forward, gru_q8_scratch_size, gru_q8_forward, rnn_q8_scratch_size, rnn_q8_forward } from "./int8";
+export { i8_row_stride, i8_packed_size, quantize_cols_i8, quantize_rows_i8, i8_pack_b, gemm_i8, gemv_i8, dense_q8_scratch_size, dense_q8_forward, lstm_q8_scratch_size, lstm_q8_forward, gru_q8_scratch_size, gru_q8_forward, rnn_q8_scratch_size, rnn_q8_forward, quantize_rows_f32_i8, embedding_q8_scale, conv1d_q8_scratch_size, conv1d_q8_forward } from "./int8";
 export { loss_forward_backward_weighted } from "./losses";
 export { prune_mask_scratch_size, prune_mask, prune_apply } from "./prune";
 export { adamw_update, nadam_update, adagrad_update, adamax_update, weight_decay_f32 } from "./optimizers";

@@ -21,6 +21,7 @@ import { forwardStep } from "./lstm";
 import { stepAfter } from "./gru";
 import { step as rnnStep } from "./rnn";
 import { act_forward, softmax_rows } from "./activations";
+import { im2col } from "./conv";
 import { FLAG_GO_BACKWARDS, FLAG_PACKED, r16 } from "./recurrent";
 import { FLAG_PEEPHOLE, FLAG_RESET_AFTER, ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID, ACT_TANH } from "./abi";
 
@@ -498,4 +499,69 @@ export function rnn_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
     else rnnStep(act, B, T, H, s, t, mask, Z, bias, hb, hd, 0, hseq);
   }
   if (hT) memory.copy(hT, hb, <usize>(B * H) << 2);
+}
+
+// ---- Embedding and Conv1D -------------------------------------------------------------------------
+
+/**
+ * Per row of w [M, K]: scale[m] = max_k |w[m, k]| / 127 and q[m, k] = clamp(nearest(w[m, k] ·
+ * (127 / max)), -127, 127) as f32 integers (an Embedding's table: one scale per token). q may be w.
+ * An all-zero row gets scale 0 and zeros.
+ */
+export function quantize_rows_f32_i8(M: i32, K: i32, w: usize, q: usize, scale: usize): void {
+  for (let m = 0; m < M; m++) {
+    const row = w + (<usize>(m * K) << 2), out = q + (<usize>(m * K) << 2);
+    let mx: f32 = 0;
+    for (let k = 0; k < K; k++) mx = max<f32>(mx, abs<f32>(load<f32>(row + (<usize>k << 2))));
+    const inv = invScale(mx);
+    for (let k = 0; k < K; k++) {
+      let v = nearest<f32>(load<f32>(row + (<usize>k << 2)) * inv);
+      v = min<f32>(QMAX, max<f32>(-QMAX, v));
+      if (v != v) v = 0;
+      store<f32>(out + (<usize>k << 2), <f32><i32>v);
+    }
+    store<f32>(scale + (<usize>m << 2), mx / QMAX);
+  }
+}
+
+/**
+ * After embedding_forward on an int8 table: y[r, :] *= scale[ids[r]] for every row whose id is a
+ * valid token (an integer in [0, V)); other rows were written as zeros and stay so.
+ */
+export function embedding_q8_scale(N: i32, D: i32, V: i32, ids: usize, scale: usize, y: usize): void {
+  for (let r = 0; r < N; r++) {
+    const v = load<f32>(ids + (<usize>r << 2));
+    if (!(v >= 0 && Mathf.floor(v) == v && v < <f32>V)) continue;
+    const s = f32x4.splat(load<f32>(scale + (<usize><i32>v << 2)));
+    const row = y + (<usize>(r * D) << 2);
+    const D4 = D & ~3;
+    let d = 0;
+    for (; d < D4; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(row + (<usize>d << 2)), s));
+    for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(row + (<usize>d << 2)) * f32x4.extract_lane(s, 0));
+  }
+}
+
+export function conv1d_q8_scratch_size(B: i32, To: i32, C: i32, F: i32, K: i32): i32 {
+  return dense_q8_scratch_size(B * To, F, K * C);
+}
+
+/**
+ * conv1d_forward with int8 weights: Wq [K, C, F] (f32 integers, as [K·C, F]) with one scale per
+ * filter sw [F]. cols = im2col(x) (conv.ts), then dense_q8_forward over [B·To, K·C] (rows quantized
+ * at run time, bias, activation). flags: FLAG_PACKED as dense_q8_forward. cols: conv1d_cols_size.
+ */
+export function conv1d_q8_forward(B: i32, T: i32, C: i32, F: i32, K: i32, s: i32, d: i32, padL: i32, To: i32, act: i32, flags: i32,
+  x: usize, Wq: usize, sw: usize, bias: usize, y: usize, cols: usize, scratch: usize): void {
+  const M = B * To;
+  if (M <= 0 || F <= 0) return;
+  const KC = K * C;
+  if (KC <= 0) {
+    memory.fill(y, 0, <usize>M * F << 2);
+    if (bias) for (let m = 0; m < M; m++) memory.copy(y + (<usize>(m * F) << 2), bias, <usize>F << 2);
+    if (act == ACT_SOFTMAX) softmax_rows(M, F, y, y);
+    else if (act != ACT_LINEAR) act_forward(act, M * F, y, y);
+    return;
+  }
+  im2col(B, T, C, K, s, d, padL, To, x, cols);
+  dense_q8_forward(M, F, KC, act, flags, cols, Wq, sw, bias, y, scratch);
 }

@@ -95,7 +95,14 @@ export { quantize, QuantizedModel } from './quantize.js';
 export type { QuantizeOptions } from './quantize.js';
 export { pruneLowMagnitude, stripPruning, isPruning, isPrunable, PruneLowMagnitude } from './prune.js';
 export type { PruneLowMagnitudeArgs } from './prune.js';
-export { QuantizedDense, QuantizedLSTM, QuantizedGRU, QuantizedSimpleRNN } from './layers/quantized.js';
+export {
+  QuantizedDense,
+  QuantizedLSTM,
+  QuantizedGRU,
+  QuantizedSimpleRNN,
+  QuantizedEmbedding,
+  QuantizedConv1D,
+} from './layers/quantized.js';
 export type { SaveOptions, SavedModel } from './io/save.js';
 export { loadLayersModel, saveLayersModel, toLayersModel } from './io/tfjs.js';
 export type {

@@ -1,9 +1,10 @@
 // quantize(model, { weights: 'int8', activations: 'dynamic' }): a new model for inference with
 // int8 weights. The float model's graph is copied node by node, with the same topology, layer
-// names and call options: Dense, LSTM, GRU (resetAfter) and SimpleRNN become QuantizedDense,
-// QuantizedLSTM, QuantizedGRU and QuantizedSimpleRNN (layers/quantized.ts: int8 weights, one scale
-// per output column, activations quantized per row at run time); every other layer (Embedding,
-// Conv1D, attention, wrappers such as Bidirectional and TimeDistributed, a GRU with resetAfter:
+// names and call options: Dense, LSTM, GRU (resetAfter), SimpleRNN, Embedding and Conv1D become
+// QuantizedDense, QuantizedLSTM, QuantizedGRU, QuantizedSimpleRNN, QuantizedEmbedding and
+// QuantizedConv1D (layers/quantized.ts: int8 weights, one scale per output column, or per token for
+// an Embedding; activations quantized per row at run time); every other layer (attention,
+// LayerNormalization, wrappers such as Bidirectional and TimeDistributed, a GRU with resetAfter:
 // false) is a copy of the float one (same config, same weights) and computes in f32. The engine sees ordinary
 // layers. The copy has its own memory; the float model is left as it was.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
@@ -14,7 +15,14 @@ import type { SymbolicTensor } from './engine/symbolic.js';
 import { checkFinite, type Layer } from './layers/layer.js';
 import { InputLayer } from './layers/input.js';
 import { layerFromConfig } from './layers/registry.js';
-import { QuantizedDense, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN } from './layers/quantized.js';
+import {
+  QuantizedConv1D,
+  QuantizedDense,
+  QuantizedEmbedding,
+  QuantizedGRU,
+  QuantizedLSTM,
+  QuantizedSimpleRNN,
+} from './layers/quantized.js';
 import type { CompileArgs } from './engine/trainer.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
 
@@ -32,6 +40,8 @@ const QUANTIZABLE: Record<string, (config: Record<string, unknown>) => Layer> = 
   LSTM: (c) => new QuantizedLSTM(c as never),
   GRU: (c) => new QuantizedGRU(c as never),
   SimpleRNN: (c) => new QuantizedSimpleRNN(c as never),
+  Embedding: (c) => new QuantizedEmbedding(c as never),
+  Conv1D: (c) => new QuantizedConv1D(c as never),
 };
 
 /** Whether quantize() turns this layer into an int8 one (a GRU needs resetAfter, the Keras default). */
@@ -111,7 +121,7 @@ export class QuantizedModel extends Model {
   }
 }
 
-/** A model for inference with int8 weights (one scale per output channel) in its Dense, LSTM, GRU and SimpleRNN layers; activations quantized per row as they enter each product; gates and cell state in f32. Train the float model; this one predicts, evaluates, steps and saves. */
+/** A model for inference with int8 weights (one scale per output channel; per token for Embedding) in its Dense, LSTM, GRU, SimpleRNN, Embedding and Conv1D layers; activations quantized per row as they enter each product; gates and cell state in f32. Train the float model; this one predicts, evaluates, steps and saves. */
 export function quantize(model: Model, options: QuantizeOptions = {}): QuantizedModel {
   if (!(model instanceof Model))
     throw new LstmWasmError(`quantize: expected a Model or Sequential, got ${describe(model)}`);
@@ -184,7 +194,11 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
     }
     const store = c.store!;
     const byName = new Map(l.slots.map((s, i) => [s.spec.name, ws[i]]));
-    const scaleOf: Record<string, string> = { kernel_scale: 'kernel', recurrent_scale: 'recurrent_kernel' };
+    const scaleOf: Record<string, string> = {
+      kernel_scale: 'kernel',
+      recurrent_scale: 'recurrent_kernel',
+      embeddings_scale: 'embeddings',
+    };
     for (const slot of c.slots) {
       const w = byName.get(slot.spec.name);
       if (w) {
@@ -192,8 +206,13 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
         continue;
       }
       const of = c.slots.find((s) => s.spec.name === scaleOf[slot.spec.name])!;
-      const [K, N] = of.spec.shape;
-      store.k.quantize_cols_i8(K, N, of.ptr, of.ptr, slot.ptr);
+      const shape = of.spec.shape;
+      // [rows, columns]: a Conv1D kernel [kernelSize, channels, filters] is [kernelSize·channels, filters]
+      const N = shape[shape.length - 1],
+        K = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      // an Embedding's table gets one scale per token (row); the kernels one per output column
+      if (slot.spec.name === 'embeddings_scale') store.k.quantize_rows_f32_i8(K, N, of.ptr, of.ptr, slot.ptr);
+      else store.k.quantize_cols_i8(K, N, of.ptr, of.ptr, slot.ptr);
     }
     store.generation++;
   }

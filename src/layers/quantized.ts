@@ -1,5 +1,6 @@
 // Int8 layers for inference, made by quantize() (src/quantize.ts) from a trained float model:
-// QuantizedDense, QuantizedLSTM, QuantizedGRU (resetAfter) and QuantizedSimpleRNN. Each keeps the options of the float layer it came from; its
+// QuantizedDense, QuantizedLSTM, QuantizedGRU (resetAfter), QuantizedSimpleRNN, QuantizedEmbedding
+// (one scale per token) and QuantizedConv1D (one scale per filter). Each keeps the options of the float layer it came from; its
 // weights are the int8 values (held as f32 integers in [-127, 127], so the store, getWeights and
 // save need nothing new) with one f32 scale per output column. Their runners call the kernels of
 // assembly/int8.ts: activations entering each GEMM are quantized per row at run time, and the gates,
@@ -9,6 +10,8 @@
 import { LstmWasmError } from '../errors.js';
 import { ACT } from './activations.js';
 import { Dense, type DenseArgs } from './dense.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { Conv1D, convGeometry, type Conv1DArgs } from './conv.js';
 import { GRU, LSTM, SimpleRNN, type Cell, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
 import type { ParamSlot, ParamSpec, PlanOptions, RunContext, Runner, Shape } from './layer.js';
 import { FLAG } from '../runtime/abi.js';
@@ -279,5 +282,131 @@ export class QuantizedSimpleRNN extends SimpleRNN {
 
   protected runnerParams(params: ParamSlot[]): ParamSlot[] {
     return floatSlots(params);
+  }
+}
+
+/**
+ * Embedding with an int8 table: embeddings [inputDim, outputDim] (int8 values) and one scale per
+ * token, embeddings_scale [inputDim]. A lookup copies the token's row and scales it (f32 out);
+ * ids are checked and maskZero works as for Embedding.
+ */
+export class QuantizedEmbedding extends Embedding {
+  get className(): string {
+    return 'QuantizedEmbedding';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['embeddings'];
+
+  constructor(args: EmbeddingArgs) {
+    super(args);
+  }
+
+  paramSpecs(): ParamSpec[] {
+    return [
+      { name: 'embeddings', shape: [this.inputDim, this.outputDim], init: { kind: 'zeros' } },
+      { name: 'embeddings_scale', shape: [this.inputDim], init: { kind: 'zeros' } },
+    ];
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[]): Runner {
+    const runner = super.plan(ctx, inShape, params.slice(0, 1));
+    const scale = params[1].ptr;
+    const N = inShape[0] * inShape[1],
+      D = this.outputDim,
+      V = this.inputDim;
+    const where = this.where;
+    const lookup = runner.forward.bind(runner);
+    return Object.assign(runner, {
+      forward(x: number, mask: number, training: boolean) {
+        lookup(x, mask, training);
+        ctx.k.embedding_q8_scale(N, D, V, x, scale, runner.out);
+      },
+      backward(): number {
+        noTraining(where);
+      },
+    });
+  }
+}
+
+/** Conv1D with int8 weights: kernel [kernelSize, channels, filters] (int8 values), kernel_scale [filters], bias [filters]. */
+export class QuantizedConv1D extends Conv1D {
+  get className(): string {
+    return 'QuantizedConv1D';
+  }
+  /** Saved as one byte per value (src/io/save.ts). */
+  readonly int8Weights = ['kernel'];
+
+  constructor(args: Conv1DArgs) {
+    super(args);
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    const [kernel, ...rest] = super.paramSpecs(input);
+    const F = this.filters;
+    return [
+      { name: 'kernel', shape: kernel.shape, init: { kind: 'zeros' } },
+      { name: 'kernel_scale', shape: [F], init: { kind: 'zeros' } },
+      ...rest.map((r) => ({ name: r.name, shape: r.shape, init: { kind: 'zeros' } as const })),
+    ];
+  }
+
+  plan(ctx: RunContext, inShape: number[], params: ParamSlot[], options: PlanOptions = {}): Runner {
+    const { k, arena } = ctx;
+    const [B, T, C] = inShape;
+    const F = this.filters,
+      K = this.kernelSize,
+      s = this.strides,
+      d = this.dilationRate;
+    const To = this.computeOutputShape(inShape.slice(1))[0] as number;
+    const { padL } = convGeometry(T, K, s, d, this.padding);
+    const [W, S] = params;
+    const bias = this.useBias ? params[2] : null;
+    const y = arena.alloc(B * To * F);
+    const fused = !!options.logits && this.fusableActivation !== null;
+    const logits = fused ? arena.alloc(B * To * F) : 0;
+    const cols = arena.alloc(k.conv1d_cols_size(B, To, C, K));
+    const scratch = arena.alloc(k.conv1d_q8_scratch_size(B, To, C, F, K));
+    const act = ACT[this.activation];
+    const where = this.where;
+    let packedAt = -1;
+    return {
+      outShape: [B, To, F],
+      out: y,
+      outMask: 0,
+      logits,
+      fusedLogits: fused,
+      forward(x: number) {
+        const flags = packedAt === ctx.generation ? FLAG.packed : 0;
+        packedAt = ctx.generation;
+        const out = fused ? logits : y;
+        k.conv1d_q8_forward(
+          B,
+          T,
+          C,
+          F,
+          K,
+          s,
+          d,
+          padL,
+          To,
+          fused ? ACT.linear : act,
+          flags,
+          x,
+          W.ptr,
+          S.ptr,
+          bias ? bias.ptr : 0,
+          out,
+          cols,
+          scratch,
+        );
+        if (fused) {
+          if (act === ACT.softmax) k.softmax_rows(B * To, F, logits, y);
+          else k.act_forward(act, B * To * F, logits, y);
+        }
+      },
+      backward(): number {
+        noTraining(where);
+      },
+    } as Runner;
   }
 }

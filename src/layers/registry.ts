@@ -17,7 +17,14 @@ import { Conv1D } from './conv.js';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.js';
 import { LayerNormalization } from './normalization.js';
 import { AdditiveAttention, Attention, MultiHeadAttention } from './attention.js';
-import { QuantizedDense, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN } from './quantized.js';
+import {
+  QuantizedConv1D,
+  QuantizedDense,
+  QuantizedEmbedding,
+  QuantizedGRU,
+  QuantizedLSTM,
+  QuantizedSimpleRNN,
+} from './quantized.js';
 
 type Config = Record<string, unknown>;
 
@@ -54,6 +61,8 @@ const REGISTRY: Record<string, (c: Config, where: string) => Layer> = {
   SimpleRNN: (c) => new SimpleRNN(c as never),
   Dense: (c) => new Dense(c as never),
   QuantizedDense: (c) => new QuantizedDense(c as never),
+  QuantizedEmbedding: (c) => new QuantizedEmbedding(c as never),
+  QuantizedConv1D: (c) => new QuantizedConv1D(c as never),
   QuantizedLSTM: (c) => new QuantizedLSTM(c as never),
   QuantizedGRU: (c) => new QuantizedGRU(c as never),
   QuantizedSimpleRNN: (c) => new QuantizedSimpleRNN(c as never),

@@ -718,4 +718,27 @@ export interface Kernels {
   prune_mask_scratch_size(n: number): number;
   prune_mask(n: number, w: number, keep: number, mask: number, scratch: number): number;
   prune_apply(n: number, x: number, mask: number): void;
+  quantize_rows_f32_i8(M: number, K: number, w: number, q: number, scale: number): void;
+  embedding_q8_scale(N: number, D: number, V: number, ids: number, scale: number, y: number): void;
+  conv1d_q8_scratch_size(B: number, To: number, C: number, F: number, K: number): number;
+  conv1d_q8_forward(
+    B: number,
+    T: number,
+    C: number,
+    F: number,
+    K: number,
+    s: number,
+    d: number,
+    padL: number,
+    To: number,
+    act: number,
+    flags: number,
+    x: number,
+    Wq: number,
+    sw: number,
+    bias: number,
+    y: number,
+    cols: number,
+    scratch: number,
+  ): void;
 }
