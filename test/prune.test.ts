@@ -289,3 +289,42 @@ describe('sparse storage', () => {
     expect(load(bytes.subarray(0, bytes.length - 3))).toThrow(/cut short/);
   });
 });
+
+describe('the bench models (bench/cases.js): int8 and pruned + int8 within 1e-2', () => {
+  // S-infer, M-infer, L-infer and the streaming step's shapes, seeded weights as the bench builds them
+  const shapes = [
+    { id: 'S', B: 32, T: 50, I: 1, H: 32 },
+    { id: 'M', B: 32, T: 100, I: 64, H: 128 },
+    { id: 'L', B: 16, T: 25, I: 256, H: 512 },
+  ];
+  for (const c of shapes)
+    it(`${c.id} (B ${c.B}, T ${c.T}, I ${c.I}, H ${c.H})`, async () => {
+      const m = new Sequential({ seed: 1, layers: [new LSTM({ units: c.H, inputShape: [c.T, c.I] }), new Dense({ units: 1 })] });
+      const x = randTensor([c.B, c.T, c.I], 3);
+      const yf = (m.predict(x) as { data: Float32Array }).data;
+      const q = quantize(m);
+      expect(maxAbs(yf, (q.predict(x) as { data: Float32Array }).data)).toBeLessThan(1e-2);
+      // pruned (80%, one mask computation, weights otherwise unchanged) then int8, against the pruned f32 model
+      m.compile({ optimizer: { name: 'sgd', learningRate: 1e-30 }, loss: 'mse' });
+      await m.fit(randTensor([1, c.T, c.I], 4), { data: new Float32Array(1), shape: [1, 1] }, { epochs: 1, batchSize: 1, callbacks: [pruneLowMagnitude({ targetSparsity: 0.8, initialSparsity: 0.8, endStep: 1 })] });
+      stripPruning(m);
+      const yp = (m.predict(x) as { data: Float32Array }).data;
+      expect(maxAbs(yp, (quantize(m).predict(x) as { data: Float32Array }).data)).toBeLessThan(1e-2);
+    });
+
+  it('the streaming step (B 1, I 64, H 128, stateful): 16 steps, int8 within 1e-2', () => {
+    const m = new Sequential({ seed: 1, layers: [new LSTM({ units: 128, stateful: true, batchInputShape: [1, null, 64] }), new Dense({ units: 1 })] });
+    const q = quantize(m);
+    for (let s = 0; s < 16; s++) {
+      const x = randTensor([1, 64], 10 + s);
+      const a = (m.step(x) as { data: Float32Array }).data, b = (q.step(x) as { data: Float32Array }).data;
+      expect(maxAbs(a, b)).toBeLessThan(1e-2);
+    }
+  });
+});
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
