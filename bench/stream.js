@@ -1,7 +1,8 @@
 // The streaming step (bench/cases.js 'stream': a stateful LSTM(H) + Dense(1), B rows, I features,
 // one model.step per call) in both builds, timed as bench/ab.js times: in one process, after a
 // warm-up long enough for V8 to tier the WebAssembly up, in alternating rounds of many calls, and
-// the median over the rounds of each round's µs per call. With --previous=<dist/index.js of other
+// the median over the rounds of each round's µs per call (wall time; its CPU time too, which on a
+// shared machine leaves out the time the process waited for a core). With --previous=<dist/index.js of other
 // code> the same model of that code runs in the same rounds (and the ratio per round is reported).
 //
 //   node bench/stream.js [--quick] [--json] [--previous=path] [--lib=path]
@@ -54,7 +55,7 @@ export async function runStreamBench({ libPath, previousPath = null, quick = fal
       const call = () => model.step(steps[i++ & (steps.length - 1)], out);
       const y = model.step(steps[0]);
       if (!y.data.every(Number.isFinite)) throw new Error(`${who} ${info.build}: step gave ${y.data}`);
-      runs.push({ who, build: info.build, call, model, times: [] });
+      runs.push({ who, build: info.build, call, model, times: [], cpu: [] });
     }
   }
   for (const r of runs) {
@@ -69,9 +70,12 @@ export async function runStreamBench({ libPath, previousPath = null, quick = fal
   for (let r = 0; r < rounds; r++) {
     const order = [...runs.slice(r % runs.length), ...runs.slice(0, r % runs.length)];
     for (const run of order) {
-      const s = now();
+      const s = now(),
+        c0 = process.cpuUsage();
       for (let j = 0; j < k; j++) run.call();
       run.times.push(((now() - s) / k) * 1000);
+      const c = process.cpuUsage(c0);
+      run.cpu.push((c.user + c.system) / k);
     }
   }
   for (const r of runs) r.model.dispose();
@@ -79,6 +83,8 @@ export async function runStreamBench({ libPath, previousPath = null, quick = fal
     const row = { library: r.who, build: r.build, case: c.id, B: c.B, I: c.I, H: c.H, rounds, callsPerRound: k };
     row.medianUs = median(r.times);
     row.minUs = Math.min(...r.times);
+    // CPU time of this process per call: on a shared machine, wall time includes the time it waited for a core
+    row.cpuMedianUs = median(r.cpu);
     const prev = runs.find((q) => q.who === 'previous' && q.build === r.build);
     if (prev && r.who === 'ours') row.speedupVsPrevious = median(r.times.map((t, i) => prev.times[i] / t));
     return row;
@@ -106,7 +112,9 @@ if (isMain) {
     console.log(`streaming step, case 'stream' (B ${rows[0].B}, I ${rows[0].I}, H ${rows[0].H}), ${rows[0].rounds} rounds of ${rows[0].callsPerRound} calls`);
     for (const r of rows) {
       const vs = r.speedupVsPrevious ? `  ${r.speedupVsPrevious.toFixed(2)}× the previous code` : '';
-      console.log(`  ${r.library.padEnd(8)} ${r.build.padEnd(12)} median ${r.medianUs.toFixed(2)} µs  min ${r.minUs.toFixed(2)} µs${vs}`);
+      console.log(
+        `  ${r.library.padEnd(8)} ${r.build.padEnd(12)} median ${r.medianUs.toFixed(2)} µs  min ${r.minUs.toFixed(2)} µs  cpu ${r.cpuMedianUs.toFixed(2)} µs${vs}`,
+      );
     }
   }
 }
