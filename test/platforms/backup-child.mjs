@@ -43,6 +43,7 @@ const model = new Sequential({
 model.compile({ optimizer: { name: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'] });
 const backup = new BackupAndRestore({ backupDir, saveFreq });
 const pause = new Int32Array(new SharedArrayBuffer(4));
+let epoch = 0;
 const history = await model.fit(x, y, {
   epochs: 5,
   batchSize: 8,
@@ -53,10 +54,12 @@ const history = await model.fit(x, y, {
     backup,
     new LambdaCallback({
       onBatchEnd: (b) => {
-        process.stdout.write(`BATCH ${model.__epoch ?? 0} ${b}\n`);
+        process.stdout.write(`BATCH ${epoch} ${b}\n`);
         Atomics.wait(pause, 0, 0, 3); // slow enough that a kill lands near its marker
       },
-      onEpochBegin: (e) => (model.__epoch = e),
+      onEpochBegin: (e) => {
+        epoch = e;
+      },
     }),
   ],
 });
