@@ -102,6 +102,45 @@ describe('threads', () => {
     two.dispose();
   });
 
+  it('Dense layers split their rows too (a loss fused with softmax, a sequence input), with one thread and two alike', async () => {
+    const make = (threads?: number) => {
+      const m = new Sequential({
+        seed: 5,
+        threads,
+        layers: [
+          new Dense({ units: 301, activation: 'relu', inputShape: [T, 67] }),
+          new LSTM({ units: 29 }),
+          new Dense({ units: 257, activation: 'tanh' }),
+          new Dense({ units: 7, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const r = rng(8);
+    const x = Array.from({ length: 23 }, () => Array.from({ length: T }, () => Array.from({ length: 67 }, () => r() - 0.5)));
+    const y = x.map((_, i) => Array.from({ length: 7 }, (_, j) => (j === i % 7 ? 1 : 0)));
+    const [one, two, again] = [make(1), make(), make()];
+    await poolStarted();
+    const before = workerCalls();
+    for (let s = 0; s < 10; s++) for (const m of [one, two, again]) m.trainOnBatch(x, y);
+    expect(workerCalls() - before).toBeGreaterThan(0);
+    expect(flat(two)).toEqual(flat(again));
+    // Relative to each weight tensor's largest entry: Adam turns a last-bit difference of a gradient
+    // near zero into a visible step, so entrywise relative error says little for weights near 0.
+    one.getWeights().forEach((w, t) => {
+      const v = two.getWeights()[t].data;
+      let scale = 0,
+        diff = 0;
+      for (let i = 0; i < w.data.length; i++) {
+        scale = Math.max(scale, Math.abs(w.data[i]));
+        diff = Math.max(diff, Math.abs(w.data[i] - v[i]));
+      }
+      expect(diff / scale).toBeLessThan(1e-5);
+    });
+    for (const m of [one, two, again]) m.dispose();
+  });
+
   it('a worker that dies mid-step makes that call throw, leaves the weights as they were, and the next call works on a fresh pool', async () => {
     const a = net(),
       b = net();

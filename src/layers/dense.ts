@@ -1,5 +1,6 @@
 // Dense: y = act(x·W + b). On a 3-D input [B, T, K] it applies to every step (as Keras does):
 // the kernels see M = B·T rows.
+import { shardRows } from './shards.js';
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
@@ -144,6 +145,13 @@ export class Dense extends Layer {
     const dx = arena.alloc(M * K);
     const scratch = arena.alloc(k.dense_scratch_size(M, N, K));
     const act = ACT[this.activation];
+    // Threads: rows per shard, each with its scratch and (but the first) its own gradients.
+    const shards = shardRows(M, ctx.threads, M * N * K);
+    const scratches = shards.map((sh, s) => (s === 0 ? scratch : arena.alloc(k.dense_scratch_size(sh.n, N, K))));
+    const shardGrads = shards.map((_sh, s) =>
+      s === 0 ? [] : [arena.alloc(W.size), bias ? arena.alloc(bias.size) : 0],
+    );
+    const where = this.where;
     let x = 0,
       mask = 0;
     return {
@@ -157,30 +165,67 @@ export class Dense extends Layer {
       forward(xIn: number, maskIn: number) {
         x = xIn;
         mask = inShape.length === 3 ? maskIn : 0;
+        const b = bias ? bias.ptr : 0;
+        if (shards.length === 1)
+          k.dense_forward(M, N, K, fused ? ACT.linear : act, x, W.ptr, b, fused ? logits : y, scratch);
+        else
+          ctx.parallel(
+            shards.map((sh, s) => ({
+              fn: 'dense_forward',
+              args: [
+                sh.n,
+                N,
+                K,
+                fused ? ACT.linear : act,
+                x + sh.b0 * K * 4,
+                W.ptr,
+                b,
+                (fused ? logits : y) + sh.b0 * N * 4,
+                scratches[s],
+              ],
+            })),
+            where,
+          );
         if (fused) {
-          k.dense_forward(M, N, K, ACT.linear, x, W.ptr, bias ? bias.ptr : 0, logits, scratch);
           if (act === ACT.softmax) k.softmax_rows(M, N, logits, y);
           else k.act_forward(act, M * N, logits, y);
-        } else {
-          k.dense_forward(M, N, K, act, x, W.ptr, bias ? bias.ptr : 0, y, scratch);
         }
       },
       backward(dy: number, needDx: boolean) {
         // With a fused loss, dy is already the gradient at the logits.
-        k.dense_backward(
-          M,
-          N,
-          K,
-          fused ? ACT.linear : act,
-          x,
-          W.ptr,
-          y,
-          dy,
-          W.grad,
-          bias ? bias.grad : 0,
-          needDx ? dx : 0,
-          scratch,
+        const a = fused ? ACT.linear : act;
+        if (shards.length === 1) {
+          k.dense_backward(M, N, K, a, x, W.ptr, y, dy, W.grad, bias ? bias.grad : 0, needDx ? dx : 0, scratch);
+          return needDx ? dx : 0;
+        }
+        ctx.parallel(
+          shards.map((sh, s) => {
+            const g = shardGrads[s];
+            return {
+              fn: 'dense_backward',
+              args: [
+                sh.n,
+                N,
+                K,
+                a,
+                x + sh.b0 * K * 4,
+                W.ptr,
+                y + sh.b0 * N * 4,
+                dy + sh.b0 * N * 4,
+                s === 0 ? W.grad : g[0],
+                bias ? (s === 0 ? bias.grad : g[1]) : 0,
+                needDx ? dx + sh.b0 * K * 4 : 0,
+                scratches[s],
+              ],
+            };
+          }),
+          where,
         );
+        // The shards' gradients, added in shard order.
+        for (let s = 1; s < shards.length; s++) {
+          k.add_f32(W.size, W.grad, shardGrads[s][0], W.grad);
+          if (bias) k.add_f32(bias.size, bias.grad, shardGrads[s][1], bias.grad);
+        }
         return needDx ? dx : 0;
       },
     } as Runner;
