@@ -280,6 +280,12 @@ export class Pool {
     );
   }
 
+  /** Workers that have started (handled their first message) and not exited. */
+  startedCount(): number {
+    return this.workers.filter((_w, w) => !this.exited[w] && Atomics.load(this.ctl, w * SLOT_WORDS + ATTACHED) > 0)
+      .length;
+  }
+
   /** How many calls each worker has run (what shows that threads are used). */
   callsRun(): number[] {
     return this.workers.map((_w, w) => Atomics.load(this.ctl, w * SLOT_WORDS + CALLS));

@@ -9,6 +9,7 @@
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.js';
 import type { Kernels } from './kernels.js';
 import { LstmWasmError, checkOptions, describe } from '../errors.js';
+import { currentPool } from './pool.js';
 
 // The WebAssembly types these declarations name, declared for projects compiled without the DOM
 // library (Node projects with only @types/node have no WebAssembly namespace). Where the DOM
@@ -44,6 +45,10 @@ export interface RuntimeInfo {
   threads: number;
   /** Why that many, e.g. '2: every core (os.availableParallelism)' or '1: SharedArrayBuffer unavailable; …'. */
   threadsReason: string;
+  /** Workers of the thread pool that have started (they start with the first model; 0 with one thread). */
+  workersStarted?: number;
+  /** Kernel calls the workers have run so far: how to see that the threads work. */
+  workerCalls?: number;
 }
 
 // The smallest module that uses one relaxed-SIMD instruction (f32x4.relaxed_madd): validating it
@@ -308,7 +313,13 @@ export function initSync(options: InitOptions = {}): RuntimeInfo {
 
 /** Which build runs (`build`: relaxed-simd or simd), how many threads and why, and what the runtime supports, after init(); null before. */
 export function runtimeInfo(): RuntimeInfo | null {
-  return compiled ? compiled.info : null;
+  if (!compiled) return null;
+  const p = currentPool();
+  return {
+    ...compiled.info,
+    workersStarted: p ? p.startedCount() : 0,
+    workerCalls: p ? p.callsRun().reduce((a, b) => a + b, 0) : 0,
+  };
 }
 
 // wasm32: at most 65536 pages of 64 KiB (what assembly/ declares as its maximum).
