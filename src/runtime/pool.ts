@@ -131,8 +131,10 @@ function startWorker(onExit: () => void): WorkerHandle {
       addEventListener(ev: string, f: () => void): void;
     };
   };
+  // node:worker_threads where the runtime has it (Node, and Deno, whose Web Workers cannot be
+  // unref'd and so would keep a finished script alive); Web Workers elsewhere (browsers, Bun).
   const wt =
-    g.Deno === undefined && g.Bun === undefined
+    g.Bun === undefined
       ? (g.process?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorkerCtor } | undefined)
       : undefined;
   if (wt) {
