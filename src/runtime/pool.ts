@@ -204,6 +204,8 @@ export class Pool {
    * (default): as long as its own shard took. Tests that need a worker to run a call set it high.
    */
   claimGraceMs: number | null = null;
+  /** What the regions cost (for the bench and for tuning): counts and milliseconds. */
+  readonly stats = { regions: 0, posted: 0, takenBack: 0, ownMs: 0, waitMs: 0 };
 
   constructor(
     readonly size: number,
@@ -333,6 +335,10 @@ export class Pool {
     const t0 = performance.now();
     k[calls[0].fn](...calls[0].args);
     const own = performance.now() - t0;
+    const st = this.stats;
+    st.regions++;
+    st.posted += posted.length;
+    st.ownMs += own;
     let failure: string | null = null;
     for (let i = 1; i < n; i++) {
       const w = i - 1;
@@ -348,11 +354,14 @@ export class Pool {
         while (Atomics.load(ctl, b + STATE) === POSTED && performance.now() < grace) {}
       }
       if (Atomics.compareExchange(ctl, b + STATE, POSTED, TAKEN) === POSTED) {
+        st.takenBack++;
         k[calls[i].fn](...calls[i].args);
         Atomics.store(ctl, b + STATE, IDLE);
         continue;
       }
+      const w0 = performance.now();
       const state = this.await(w, own);
+      st.waitMs += performance.now() - w0;
       if (state === DONE) {
         Atomics.store(ctl, b + STATE, IDLE);
         continue;
