@@ -240,4 +240,22 @@ describe('threads', () => {
     expect(r.status).toBe(0);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
+
+  // Last: it changes the process-wide init.
+  it("init({ threads: 1 }) compiles the unshared form of the module: no workers, and the same bits as a threads: 1 model on shared memory", async () => {
+    const shared = net(1);
+    const l1 = train(shared, 4);
+    const w1 = flat(shared);
+    shared.dispose();
+    const info = await init({ threads: 1 });
+    expect(info.threads).toBe(1);
+    expect(info.threadsReason).toBe('1: asked for (threads: 1)');
+    const s = new Store(3);
+    expect(s.memory).toBeNull();
+    expect(s.k.memory.buffer instanceof SharedArrayBuffer).toBe(false);
+    const plain = net();
+    expect(train(plain, 4)).toEqual(l1);
+    expect(flat(plain)).toEqual(w1);
+    plain.dispose();
+  });
 });
