@@ -28,7 +28,8 @@ export async function runAbBench({ libPath, previousPath, build, quick = false }
   const cur = await import(pathToFileURL(libPath).href);
   const prev = await import(pathToFileURL(previousPath).href);
   const relaxedSimd = build === 'relaxed';
-  const a = await cur.init({ relaxedSimd }), b = await prev.init({ relaxedSimd });
+  // One thread, as the code before the graph engine (which has no threads and ignores the option).
+  const a = await cur.init({ relaxedSimd, threads: 1 }), b = await prev.init({ relaxedSimd, threads: 1 });
   if (a.build !== b.build) throw new Error(`ab: asked for the ${build} build, got ${a.build} and ${b.build}`);
   const cases = CASES.filter((c) => ['S', 'M', 'L'].includes(c.size) && c.cell === 'lstm' && (c.mode === 'infer' || c.mode === 'train'));
   const rows = [];

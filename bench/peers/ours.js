@@ -1,6 +1,9 @@
 // lstm-wasm itself, in the build the job asks for: init({ relaxedSimd: false }) is the plain
 // SIMD build, init({ relaxedSimd: true }) the relaxed-SIMD one (fused multiply-add). init is
-// process-wide; models made after it use that build.
+// process-wide; models made after it use that build. Always on one thread (init({ threads: 1 })):
+// this is what the single-threaded peers are set beside; bench/threads.js sets 1 beside 2 threads.
+// (The code before the graph engine, which peers/ours-previous.js loads through this, has no
+// threads and ignores the option.)
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,11 +25,12 @@ export default {
 
   async load({ build, libPath, root, quick }) {
     lib = await import(pathToFileURL(libPath).href);
-    const info = await lib.init({ relaxedSimd: build === 'relaxed' });
+    const info = await lib.init({ relaxedSimd: build === 'relaxed', threads: 1 });
+    if (info.threads !== undefined && info.threads !== 1) throw new Error(`init({ threads: 1 }) gave ${info.threads} threads: ${info.threadsReason}`);
     loaded = { build, root, quick: !!quick };
     let version = '?';
     try { version = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).version; } catch { /* not needed */ }
-    return { version, build: info.build, module: libPath };
+    return { version, build: info.build, threads: info.threads ?? 1, ...(info.threadsReason ? { threadsReason: info.threadsReason } : {}), module: libPath };
   },
 
   supports() {
