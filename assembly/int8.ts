@@ -1,22 +1,24 @@
-// Int8 inference: quantization, the int8 GEMM/GEMV with i32 accumulators, and the quantized Dense
-// and LSTM forward passes built on them. ABI: README.md in this folder.
+// Int8 inference: quantization, the int8 GEMM/GEMV with i32 accumulators, and the quantized Dense,
+// LSTM, GRU, SimpleRNN, Embedding and Conv1D forward passes built on them. ABI: README.md here.
 //
 // Numbers: weights are int8 with one f32 scale per output column (symmetric, [-127, 127]);
-// activations are quantized per row at run time (symmetric, [-127, 127], one f32 scale per row).
-// Products and their sums are exact integers (i32); the epilogue of the GEMM turns them back into
-// f32 as ((f32(acc) · sa[m]) · sb[n] + bias[n]) + C[m, n], each operation rounded in f32 in that
-// order (no fused multiply-add), so both builds give the same bits.
+// activations are quantized per row at run time (symmetric, [-63, 63]: 7 bits, one f32 scale per
+// row, so that the relaxed build's dot is exact everywhere; see below). Products and their sums are
+// exact integers (i32); the epilogue of the GEMM turns them back into f32 as
+// ((f32(acc) · sa[m]) · sb[n] + bias[n]) + C[m, n], each operation rounded in f32 in that order (no
+// fused multiply-add), so both builds give the same bits.
 //
-// Layouts:
-// - quantized activations `q` are i16 (values in [-127, 127]), row stride `ldq` i16 elements, even
-//   and at least K rounded up to even; the elements from K to ldq are zero. `i8_row_stride(K)`
-//   gives the stride this file uses (K rounded up to 8: rows start 16-byte aligned).
+// Layouts (gemm_i8, the exported GEMM, and the plain build's forward passes):
+// - quantized activations `q` are i16, row stride `ldq` i16 elements, even and at least K rounded up
+//   to even; the elements from K to ldq are zero. `i8_row_stride(K)` gives the stride this file uses
+//   (K rounded up to 8: rows start 16-byte aligned).
 // - packed weights: panels of 8 columns; panel p holds, per pair of k (k2 = 0 .. ⌈K/2⌉-1), 16 bytes
 //   B[2k2, n0], B[2k2+1, n0], B[2k2, n1], B[2k2+1, n1], … n7: zero past column N and past row K.
 //   One v128 load, two sign extensions to i16x8 and one `i32x4.dot_i16x8_s` per row of the tile
-//   then give two k steps of four columns. The relaxed build uses the same instructions:
-//   `i32x4.relaxed_dot_i8x16_i7x16_add_s` is deterministic only when its second operand stays in
-//   [0, 127], which would take 7-bit activations with a zero point; not done (see README.md).
+//   then give two k steps of four columns.
+// The relaxed build's forward passes use their own layouts and i16x8.relaxed_dot_i8x16_i7x16_s
+// (the u7_ functions below): activations as bytes q + 64 in [1, 127], where the relaxed dot is
+// deterministic, and the zero point taken off with the weights' column sums.
 import { forwardStep } from "./lstm";
 import { stepAfter } from "./gru";
 import { step as rnnStep } from "./rnn";
@@ -26,6 +28,10 @@ import { FLAG_GO_BACKWARDS, FLAG_PACKED, r16 } from "./recurrent";
 import { FLAG_PEEPHOLE, FLAG_RESET_AFTER, ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID, ACT_TANH } from "./abi";
 
 const QMAX: f32 = 127;
+// Activations take [-63, 63] in both builds: the relaxed build's 7-bit dot then sees q + 64 in
+// [1, 127], where i16x8.relaxed_dot_i8x16_i7x16_s is exact on every runtime (no operand with its
+// high bit set; a pair of products stays under i16's limit), and both builds sum the same integers.
+const QA: f32 = 63;
 const MC = 64;
 
 // @ts-ignore: decorator
@@ -114,8 +120,8 @@ export function quantize_rows_i8(M: i32, K: i32, x: usize, ldx: i32, q: usize, l
     let mx = max<f32>(max<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
     for (; j < K; j++) mx = max<f32>(mx, abs<f32>(load<f32>(row + (<usize>j << 2))));
     if (v128.any_true(nan)) mx = NaN;
-    store<f32>(scale + (<usize>m << 2), mx / QMAX);
-    const inv = f32x4.splat(invScale(mx));
+    store<f32>(scale + (<usize>m << 2), mx / QA);
+    const inv = f32x4.splat(mx > 0 ? QA / mx : 0);
     j = 0;
     for (; j < K8; j += 8) {
       const a = quant4(v128.load(row + (<usize>j << 2)), inv);
@@ -315,10 +321,207 @@ export function gemv_i8(N: i32, K: i32, a: usize, sa: usize, bp: usize, sb: usiz
   gemm_i8(1, N, K, a, i8_row_stride(K), sa, bp, sb, bias, c, N, accumulate);
 }
 
+// ---- the relaxed build's product: i16x8.relaxed_dot_i8x16_i7x16_s ---------------------------------
+//
+// Packed B (relaxed): panels of 8 columns; per group of 4 k (g = 0 .. ⌈K/4⌉-1), 32 bytes
+// B[4g..4g+3, n0], B[4g..4g+3, n1], … n7 (zero past N and K), then per panel its 8 column sums (i32).
+// Activations (relaxed): rows of bytes q + 64 (q in [-63, 63], so [1, 127]), row stride ld bytes
+// (ld ≥ K rounded up to 4; the bytes from K to ld are 64, i.e. 0). Per group, one 4-byte splat of a
+// row and, per 4 columns, one relaxed dot (pairs of products as i16: |2·127·127| < 2^15), one
+// pairwise widening add and one i32 add: lane j += Σ_i B[4g+i, n_j]·(q[4g+i] + 64). The zero point
+// comes off once per tile: − 64·Σ_k B[k, n]. The sums are exact integers, the plain build's.
+// (The fused i32x4.relaxed_dot_i8x16_i7x16_add_s is not used: Node 20's V8 returns twice the dot
+// and drops the addend; Node 22 and 24 compute it right.)
+
+// @ts-ignore: decorator
+@inline function groupsOf(K: i32): i32 {
+  return (K + 3) >> 2;
+}
+
+function u7_packed_size(K: i32, N: i32): i32 {
+  return ((N + 7) >> 3) * (groupsOf(K) * 8 + 8);
+}
+
+function u7_pack_b(K: i32, N: i32, q: usize, ldq: i32, dst: usize): void {
+  const G4 = groupsOf(K);
+  const P = (N + 7) >> 3;
+  const sums = dst + <usize>P * <usize>G4 * 32;
+  for (let p = 0; p < P; p++) {
+    const base = dst + <usize>p * <usize>G4 * 32;
+    for (let j = 0; j < 8; j++) {
+      const n = (p << 3) + j;
+      let sum = 0;
+      for (let g = 0; g < G4; g++) {
+        for (let i = 0; i < 4; i++) {
+          const k = 4 * g + i;
+          let v: i32 = 0;
+          if (k < K && n < N) {
+            let f = load<f32>(q + (<usize>(k * ldq + n) << 2));
+            f = min<f32>(QMAX, max<f32>(-QMAX, f));
+            if (f != f) f = 0;
+            v = <i32>f;
+          }
+          store<i8>(base + <usize>(g * 32 + 4 * j + i), <i8>v);
+          sum += v;
+        }
+      }
+      store<i32>(sums + (<usize>(p * 8 + j) << 2), sum);
+    }
+  }
+}
+
+// The quantization of quantize_rows_i8 (the same q and scales), stored as bytes q + 64.
+function u7_rows(M: i32, K: i32, x: usize, ldx: i32, q: usize, ld: i32, scale: usize): void {
+  const K4 = K & ~3;
+  const lo = i32x4.splat(-63), hi = i32x4.splat(63), zp = i32x4.splat(64);
+  for (let m = 0; m < M; m++) {
+    const row = x + (<usize>m * <usize>ldx << 2);
+    const qr = q + <usize>m * <usize>ld;
+    let vm = f32x4.splat(0), nan = vm;
+    let j = 0;
+    for (; j < K4; j += 4) {
+      const v = v128.load(row + (<usize>j << 2));
+      vm = f32x4.pmax(vm, f32x4.abs(v));
+      nan = v128.or(nan, f32x4.ne(v, v));
+    }
+    let mx = max<f32>(max<f32>(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max<f32>(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+    for (; j < K; j++) mx = max<f32>(mx, abs<f32>(load<f32>(row + (<usize>j << 2))));
+    if (v128.any_true(nan)) mx = NaN;
+    store<f32>(scale + (<usize>m << 2), mx / QA);
+    const inv = f32x4.splat(mx > 0 ? QA / mx : 0);
+    j = 0;
+    for (; j < K; j += 4) {
+      let v: v128;
+      const n = min(4, K - j);
+      const p = row + (<usize>j << 2);
+      if (n == 4) v = v128.load(p);
+      else {
+        v = f32x4.splat(0);
+        v = f32x4.replace_lane(v, 0, load<f32>(p));
+        if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+        if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+      }
+      // clamped to [-63, 63] (only a NaN row's values could lie beyond: its scale is NaN)
+      const r = i32x4.add(i32x4.min_s(hi, i32x4.max_s(lo, quant4(v, inv))), zp);
+      const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.splat(0));
+      if (n == 4) v128.store32_lane(qr + <usize>j, b, 0);
+      else {
+        store<u8>(qr + <usize>j, <u8>i8x16.extract_lane_u(b, 0));
+        if (n > 1) store<u8>(qr + <usize>j, <u8>i8x16.extract_lane_u(b, 1), 1);
+        if (n > 2) store<u8>(qr + <usize>j, <u8>i8x16.extract_lane_u(b, 2), 2);
+      }
+    }
+    for (let e = K; e < ld; e++) store<u8>(qr + <usize>e, 64);
+  }
+}
+
+// acc + Σ of each lane's 4 products (w signed, x in [0, 127]).
+// @ts-ignore: decorator
+@inline function rdot(w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+  } else {
+    return acc; // never called in the plain build
+  }
+}
+
+function u7_tile4(G4: i32, a: usize, lda: usize, b: usize, c: usize, ldc4: usize, sa: usize, sb: usize, cs: usize, bias: usize, acc: i32, nr: i32): void {
+  let p0 = a, p1 = a + lda, p2 = a + 2 * lda, p3 = a + 3 * lda;
+  let c00 = i32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (let g = 0; g < G4; g++) {
+    const w0 = v128.load(b), w1 = v128.load(b, 16);
+    let x = v128.load32_splat(p0); c00 = rdot(w0, x, c00); c01 = rdot(w1, x, c01);
+    x = v128.load32_splat(p1); c10 = rdot(w0, x, c10); c11 = rdot(w1, x, c11);
+    x = v128.load32_splat(p2); c20 = rdot(w0, x, c20); c21 = rdot(w1, x, c21);
+    x = v128.load32_splat(p3); c30 = rdot(w0, x, c30); c31 = rdot(w1, x, c31);
+    p0 += 4; p1 += 4; p2 += 4; p3 += 4; b += 32;
+  }
+  const z0 = i32x4.shl(v128.load(cs), 6), z1 = i32x4.shl(v128.load(cs, 16), 6);
+  const s0 = load_lanes(sb, nr), s1 = load_lanes(sb + 16, nr - 4);
+  const b0 = bias ? load_lanes(bias, nr) : zero, b1 = bias ? load_lanes(bias + 16, nr - 4) : zero;
+  out_row(c, i32x4.sub(c00, z0), i32x4.sub(c01, z1), load<f32>(sa), s0, s1, bias, b0, b1, acc, nr);
+  out_row(c + ldc4, i32x4.sub(c10, z0), i32x4.sub(c11, z1), load<f32>(sa, 4), s0, s1, bias, b0, b1, acc, nr);
+  out_row(c + 2 * ldc4, i32x4.sub(c20, z0), i32x4.sub(c21, z1), load<f32>(sa, 8), s0, s1, bias, b0, b1, acc, nr);
+  out_row(c + 3 * ldc4, i32x4.sub(c30, z0), i32x4.sub(c31, z1), load<f32>(sa, 12), s0, s1, bias, b0, b1, acc, nr);
+}
+
+function u7_tile1(G4: i32, a: usize, b: usize, c: usize, sa: usize, sb: usize, cs: usize, bias: usize, acc: i32, nr: i32): void {
+  let c0 = i32x4.splat(0), c1 = c0, d0 = c0, d1 = c0;
+  let g = 0;
+  for (; g + 1 < G4; g += 2) {
+    let x = v128.load32_splat(a);
+    c0 = rdot(v128.load(b), x, c0); c1 = rdot(v128.load(b, 16), x, c1);
+    x = v128.load32_splat(a, 4);
+    d0 = rdot(v128.load(b, 32), x, d0); d1 = rdot(v128.load(b, 48), x, d1);
+    a += 8; b += 64;
+  }
+  if (g < G4) {
+    const x = v128.load32_splat(a);
+    c0 = rdot(v128.load(b), x, c0); c1 = rdot(v128.load(b, 16), x, c1);
+  }
+  const z0 = i32x4.shl(v128.load(cs), 6), z1 = i32x4.shl(v128.load(cs, 16), 6);
+  const s0 = load_lanes(sb, nr), s1 = load_lanes(sb + 16, nr - 4);
+  const b0 = bias ? load_lanes(bias, nr) : zero, b1 = bias ? load_lanes(bias + 16, nr - 4) : zero;
+  out_row(c, i32x4.sub(i32x4.add(c0, d0), z0), i32x4.sub(i32x4.add(c1, d1), z1), load<f32>(sa), s0, s1, bias, b0, b1, acc, nr);
+}
+
+// gemm_i8's contract over the relaxed layouts: a as u7_rows wrote it (row stride lda bytes), bp as u7_pack_b.
+function u7_gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, sa: usize, bp: usize, sb: usize, bias: usize, c: usize, ldc: i32, accumulate: i32): void {
+  if (M <= 0 || N <= 0) return;
+  const G4 = groupsOf(K);
+  const panel = <usize>G4 << 5;
+  const P = (N + 7) >> 3;
+  const sums = bp + <usize>P * panel;
+  const ldc4 = <usize>ldc << 2, la = <usize>lda;
+  const M4 = M & ~3;
+  for (let m0 = 0; m0 < M4; m0 += MC) {
+    const m1 = min(m0 + MC, M4);
+    for (let p = 0; p < P; p++) {
+      const nr = N - (p << 3);
+      const b = bp + <usize>p * panel, o = <usize>p << 5;
+      for (let m = m0; m < m1; m += 4) {
+        u7_tile4(G4, a + <usize>m * la, la, b, c + <usize>m * ldc4 + o, ldc4, sa + (<usize>m << 2), sb + o, sums + o, bias ? bias + o : 0, accumulate, nr);
+      }
+    }
+  }
+  for (let m = M4; m < M; m++) {
+    for (let p = 0; p < P; p++) {
+      const o = <usize>p << 5;
+      u7_tile1(G4, a + <usize>m * la, bp + <usize>p * panel, c + <usize>m * ldc4 + o, sa + (<usize>m << 2), sb + o, sums + o, bias ? bias + o : 0, accumulate, N - (p << 3));
+    }
+  }
+}
+
+// The forward kernels' product, the build's: the relaxed layouts and dot there, gemm_i8's here.
+// Same integers either way, so the same bits. Activation buffers are sized for i16 rows of
+// i8_row_stride(K) elements; the relaxed rows (that many bytes) fit in them.
+function q_packed_size(K: i32, N: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return u7_packed_size(K, N);
+  else return i8_packed_size(K, N);
+}
+
+// @ts-ignore: decorator
+@inline function q_pack_b(K: i32, N: i32, q: usize, ldq: i32, dst: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) u7_pack_b(K, N, q, ldq, dst);
+  else i8_pack_b(K, N, q, ldq, dst);
+}
+
+// @ts-ignore: decorator
+@inline function q_rows(M: i32, K: i32, x: usize, ldx: i32, q: usize, ldq: i32, scale: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) u7_rows(M, K, x, ldx, q, ldq, scale);
+  else quantize_rows_i8(M, K, x, ldx, q, ldq, scale);
+}
+
+// @ts-ignore: decorator
+@inline function q_gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, sa: usize, bp: usize, sb: usize, bias: usize, c: usize, ldc: i32, accumulate: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) u7_gemm(M, N, K, a, lda, sa, bp, sb, bias, c, ldc, accumulate);
+  else gemm_i8(M, N, K, a, lda, sa, bp, sb, bias, c, ldc, accumulate);
+}
+
 // ---- Dense --------------------------------------------------------------------------------------------
 
 export function dense_q8_scratch_size(M: i32, N: i32, K: i32): i32 {
-  return r16(i8_packed_size(K, N)) + r16((M * i8_row_stride(K)) >> 1) + r16(M);
+  return r16(q_packed_size(K, N)) + r16((M * i8_row_stride(K)) >> 1) + r16(M);
 }
 
 /**
@@ -329,11 +532,11 @@ export function dense_q8_forward(M: i32, N: i32, K: i32, act: i32, flags: i32, x
   if (M <= 0 || N <= 0) return;
   const ld = i8_row_stride(K);
   const Wpk = scratch;
-  const Xq = Wpk + (<usize>r16(i8_packed_size(K, N)) << 2);
+  const Xq = Wpk + (<usize>r16(q_packed_size(K, N)) << 2);
   const xs = Xq + (<usize>r16((M * ld) >> 1) << 2);
-  if (!(flags & FLAG_PACKED)) i8_pack_b(K, N, Wq, N, Wpk);
-  quantize_rows_i8(M, K, x, K, Xq, ld, xs);
-  gemm_i8(M, N, K, Xq, ld, xs, Wpk, sw, bias, y, N, 0);
+  if (!(flags & FLAG_PACKED)) q_pack_b(K, N, Wq, N, Wpk);
+  q_rows(M, K, x, K, Xq, ld, xs);
+  q_gemm(M, N, K, Xq, ld, xs, Wpk, sw, bias, y, N, 0);
   if (act == ACT_SOFTMAX) softmax_rows(M, N, y, y);
   else if (act != ACT_LINEAR) act_forward(act, M * N, y, y);
 }
@@ -343,7 +546,7 @@ export function dense_q8_forward(M: i32, N: i32, K: i32, act: i32, flags: i32, x
 export function lstm_q8_scratch_size(B: i32, T: i32, I: i32, H: i32, flags: i32): i32 {
   const G = 4 * H, BT = B * T;
   // Wpk, Upk (offsets that depend on I and H only, for FLAG_PACKED), XW, Xq, x scales, Hq, h scales, zeros
-  return r16(i8_packed_size(I, G)) + r16(i8_packed_size(H, G)) + r16(BT * G) + r16((BT * i8_row_stride(I)) >> 1) + r16(BT)
+  return r16(q_packed_size(I, G)) + r16(q_packed_size(H, G)) + r16(BT * G) + r16((BT * i8_row_stride(I)) >> 1) + r16(BT)
     + r16((B * i8_row_stride(H)) >> 1) + r16(B) + r16(G);
 }
 
@@ -363,8 +566,8 @@ export function lstm_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act:
   const P = (flags & FLAG_PEEPHOLE) != 0 && peep != 0;
   const ldI = i8_row_stride(I), ldH = i8_row_stride(H);
   const Wpk = scratch;
-  const Upk = Wpk + (<usize>r16(i8_packed_size(I, G)) << 2);
-  const XW = Upk + (<usize>r16(i8_packed_size(H, G)) << 2);
+  const Upk = Wpk + (<usize>r16(q_packed_size(I, G)) << 2);
+  const XW = Upk + (<usize>r16(q_packed_size(H, G)) << 2);
   const Xq = XW + (<usize>r16(BT * G) << 2);
   const xs = Xq + (<usize>r16((BT * ldI) >> 1) << 2);
   const Hq = xs + (<usize>r16(BT) << 2);
@@ -373,19 +576,19 @@ export function lstm_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act:
   memory.fill(zeros, 0, Gb);
   if (!bias) bias = zeros;
   if (!(flags & FLAG_PACKED)) {
-    i8_pack_b(I, G, Wq, G, Wpk);
-    i8_pack_b(H, G, Uq, G, Upk);
+    q_pack_b(I, G, Wq, G, Wpk);
+    q_pack_b(H, G, Uq, G, Upk);
   }
-  quantize_rows_i8(BT, I, x, I, Xq, ldI, xs);
-  gemm_i8(BT, G, I, Xq, ldI, xs, Wpk, sw, 0, XW, G, 0);
+  q_rows(BT, I, x, I, Xq, ldI, xs);
+  q_gemm(BT, G, I, Xq, ldI, xs, Wpk, sw, 0, XW, G, 0);
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;
     let hp: usize = 0, ldh = H;
     if (s > 0) { hp = hseq + <usize>(s - 1) * Hb; ldh = T * H; }
     else if (h0) hp = h0;
     if (hp) {
-      quantize_rows_i8(B, H, hp, ldh, Hq, ldH, hs);
-      gemm_i8(B, G, H, Hq, ldH, hs, Upk, su, 0, XW + <usize>t * Gb, T * G, 1);
+      q_rows(B, H, hp, ldh, Hq, ldH, hs);
+      q_gemm(B, G, H, Hq, ldH, hs, Upk, su, 0, XW + <usize>t * Gb, T * G, 1);
     }
     forwardStep(act, recAct, P, B, T, H, s, t, XW, bias, peep, h0, c0, mask, zeros, gates, cseq, hseq);
   }
@@ -402,7 +605,7 @@ export function lstm_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act:
 // `extra` more floats of the cell's own.
 function recurrentQ8Scratch(B: i32, T: i32, I: i32, H: i32, G: i32, extra: i32): i32 {
   const BT = B * T;
-  return r16(i8_packed_size(I, G)) + r16(i8_packed_size(H, G)) + r16(BT * G) + r16((BT * i8_row_stride(I)) >> 1) + r16(BT)
+  return r16(q_packed_size(I, G)) + r16(q_packed_size(H, G)) + r16(BT * G) + r16((BT * i8_row_stride(I)) >> 1) + r16(BT)
     + r16((B * i8_row_stride(H)) >> 1) + r16(B) + extra;
 }
 
@@ -424,8 +627,8 @@ export function gru_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
   const back = (flags & FLAG_GO_BACKWARDS) != 0;
   const ldI = i8_row_stride(I), ldH = i8_row_stride(H);
   const Wpk = scratch;
-  const Upk = Wpk + (<usize>r16(i8_packed_size(I, G)) << 2);
-  const XW = Upk + (<usize>r16(i8_packed_size(H, G)) << 2);
+  const Upk = Wpk + (<usize>r16(q_packed_size(I, G)) << 2);
+  const XW = Upk + (<usize>r16(q_packed_size(H, G)) << 2);
   const Xq = XW + (<usize>r16(BT * G) << 2);
   const xs = Xq + (<usize>r16((BT * ldI) >> 1) << 2);
   const Hq = xs + (<usize>r16(BT) << 2);
@@ -435,11 +638,11 @@ export function gru_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
   const hd = hb + (<usize>r16(B * H) << 2);
   const bsum = hd + (<usize>r16(B * H) << 2);
   if (!(flags & FLAG_PACKED)) {
-    i8_pack_b(I, G, Wq, G, Wpk);
-    i8_pack_b(H, G, Uq, G, Upk);
+    q_pack_b(I, G, Wq, G, Wpk);
+    q_pack_b(H, G, Uq, G, Upk);
   }
-  quantize_rows_i8(BT, I, x, I, Xq, ldI, xs);
-  gemm_i8(BT, G, I, Xq, ldI, xs, Wpk, sw, 0, XW, G, 0);
+  q_rows(BT, I, x, I, Xq, ldI, xs);
+  q_gemm(BT, G, I, Xq, ldI, xs, Wpk, sw, 0, XW, G, 0);
   // as gru_forward: the recurrent biases of z and r add to the input ones; b_rh stays apart
   const bz = bias ? bsum : 0, brh = bias ? bias + (<usize>(G + 2 * H) << 2) : 0;
   if (bias) {
@@ -453,8 +656,8 @@ export function gru_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
   else memory.fill(hb, 0, <usize>(B * H) << 2);
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;
-    quantize_rows_i8(B, H, hb, H, Hq, ldH, hs);
-    gemm_i8(B, G, H, Hq, ldH, hs, Upk, su, 0, R, G, 0);
+    q_rows(B, H, hb, H, Hq, ldH, hs);
+    q_gemm(B, G, H, Hq, ldH, hs, Upk, su, 0, R, G, 0);
     if (recAct == ACT_SIGMOID && act == ACT_TANH) stepAfter(ACT_SIGMOID, ACT_TANH, B, T, H, s, t, mask, XW, R, bz, brh, hb, hd, 0, gates, hrec, hseq);
     else stepAfter(recAct, act, B, T, H, s, t, mask, XW, R, bz, brh, hb, hd, 0, gates, hrec, hseq);
   }
@@ -475,8 +678,8 @@ export function rnn_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
   const back = (flags & FLAG_GO_BACKWARDS) != 0;
   const ldI = i8_row_stride(I), ldH = i8_row_stride(H);
   const Wpk = scratch;
-  const Upk = Wpk + (<usize>r16(i8_packed_size(I, H)) << 2);
-  const Z = Upk + (<usize>r16(i8_packed_size(H, H)) << 2);
+  const Upk = Wpk + (<usize>r16(q_packed_size(I, H)) << 2);
+  const Z = Upk + (<usize>r16(q_packed_size(H, H)) << 2);
   const Xq = Z + (<usize>r16(BT * H) << 2);
   const xs = Xq + (<usize>r16((BT * ldI) >> 1) << 2);
   const Hq = xs + (<usize>r16(BT) << 2);
@@ -484,17 +687,17 @@ export function rnn_q8_forward(B: i32, T: i32, I: i32, H: i32, flags: i32, act: 
   const hb = hs + (<usize>r16(B) << 2);
   const hd = hb + (<usize>r16(B * H) << 2);
   if (!(flags & FLAG_PACKED)) {
-    i8_pack_b(I, H, Wq, H, Wpk);
-    i8_pack_b(H, H, Uq, H, Upk);
+    q_pack_b(I, H, Wq, H, Wpk);
+    q_pack_b(H, H, Uq, H, Upk);
   }
-  quantize_rows_i8(BT, I, x, I, Xq, ldI, xs);
-  gemm_i8(BT, H, I, Xq, ldI, xs, Wpk, sw, 0, Z, H, 0);
+  q_rows(BT, I, x, I, Xq, ldI, xs);
+  q_gemm(BT, H, I, Xq, ldI, xs, Wpk, sw, 0, Z, H, 0);
   if (h0) memory.copy(hb, h0, <usize>(B * H) << 2);
   else memory.fill(hb, 0, <usize>(B * H) << 2);
   for (let s = 0; s < T; s++) {
     const t = back ? T - 1 - s : s;
-    quantize_rows_i8(B, H, hb, H, Hq, ldH, hs);
-    gemm_i8(B, H, H, Hq, ldH, hs, Upk, su, 0, Z + (<usize>t * H << 2), T * H, 1);
+    q_rows(B, H, hb, H, Hq, ldH, hs);
+    q_gemm(B, H, H, Hq, ldH, hs, Upk, su, 0, Z + (<usize>t * H << 2), T * H, 1);
     if (act == ACT_TANH) rnnStep(ACT_TANH, B, T, H, s, t, mask, Z, bias, hb, hd, 0, hseq);
     else rnnStep(act, B, T, H, s, t, mask, Z, bias, hb, hd, 0, hseq);
   }

@@ -28,7 +28,7 @@ describe('quantize: Embedding', () => {
     const qe = q.layers.find((l) => l.className === 'QuantizedEmbedding')!;
     expect(qe).toBeInstanceOf(QuantizedEmbedding);
     const table = m.layers[0].getWeights()[0].data;
-    const ref = quantizeRows(V, D, table);
+    const ref = quantizeRows(V, D, table, 127);
     const [qt, qs] = qe.getWeights();
     expect(Array.from(qt.data)).toEqual(Array.from(ref.q));
     qs.data.forEach((v, i) => expect(v).toBeCloseTo(ref.scale[i], 7));
@@ -88,7 +88,7 @@ describe('quantize: Conv1D', () => {
     { padding: 'same', K: 1, s: 1, d: 1 },
   ] as const;
   for (const c of cases)
-    it(`padding ${c.padding}, kernel ${c.K}, stride ${c.s}, dilation ${c.d} (B 3, T 11, C 5, F 7): the float64 reference of the int8 arithmetic, and f32 within 1e-2`, () => {
+    it(`padding ${c.padding}, kernel ${c.K}, stride ${c.s}, dilation ${c.d} (B 3, T 11, C 5, F 7): the float64 reference of the int8 arithmetic, and f32 within 2e-2`, () => {
       const [B, T, C, F] = [3, 11, 5, 7];
       const m = new Sequential({ seed: 3, layers: [new Conv1D({ filters: F, kernelSize: c.K, strides: c.s, dilationRate: c.d, padding: c.padding, activation: 'relu', inputShape: [T, C] })] });
       const w = m.layers[0].getWeights();
@@ -98,7 +98,8 @@ describe('quantize: Conv1D', () => {
       expect(q.layers[q.layers.length - 1]).toBeInstanceOf(QuantizedConv1D);
       const x = randTensor([B, T, C], 7);
       const yq = data(q.predict(x)), yf = data(m.predict(x));
-      expect(maxAbsDiff(yq, yf)).toBeLessThan(1e-2);
+      // 7-bit activations: each of the K·C = up to 20 inputs is off by at most max|x|/126
+      expect(maxAbsDiff(yq, yf)).toBeLessThan(2e-2);
       const span = (c.K - 1) * c.d + 1;
       const To = c.padding === 'valid' ? Math.floor((T - span) / c.s) + 1 : c.padding === 'causal' ? Math.floor((T - 1) / c.s) + 1 : Math.ceil(T / c.s);
       const padL = c.padding === 'valid' ? 0 : c.padding === 'causal' ? span - 1 : Math.floor(Math.max((To - 1) * c.s + span - T, 0) / 2);

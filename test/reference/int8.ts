@@ -1,5 +1,6 @@
 // Float64 reference of the int8 arithmetic in assembly/int8.ts: the same quantization (f32 scales,
-// round half to even, clamp to [-127, 127]), exact integer products and sums, and the epilogue's
+// round half to even; weights in [-127, 127], activations in [-63, 63]: the relaxed build's 7-bit
+// dot), exact integer products and sums, and the epilogue's
 // f32 roundings in the same order: ((f32(acc)·sa)·sb + bias) + c. Math.fround after each f32
 // operation reproduces it exactly (+, ·, / of f32 values in f64 and then rounding to f32 is the
 // correctly rounded f32 result). The LSTM reference runs its gates in f64 on these products.
@@ -13,20 +14,20 @@ export function nearest(x: number): number {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-const inv = (mx: number) => (mx > 0 ? f(127 / mx) : 0);
+const inv = (mx: number, levels = 127) => (mx > 0 ? f(levels / mx) : 0);
 const q8 = (v: number, s: number) => {
   const r = nearest(f(v * s));
   return Number.isNaN(r) ? 0 : Math.min(127, Math.max(-127, r)) + 0;
 };
 
-/** Per row of x [M, K]: int values and f32 scales. */
-export function quantizeRows(M: number, K: number, x: ArrayLike<number>): { q: Int32Array; scale: Float64Array } {
+/** Per row of x [M, K]: int values and f32 scales; `levels` 63 for activations (the default), 127 for an Embedding's table. */
+export function quantizeRows(M: number, K: number, x: ArrayLike<number>, levels = 63): { q: Int32Array; scale: Float64Array } {
   const q = new Int32Array(M * K), scale = new Float64Array(M);
   for (let m = 0; m < M; m++) {
     let mx = 0;
     for (let k = 0; k < K; k++) mx = Math.max(mx, Math.abs(f(x[m * K + k])));
-    scale[m] = f(mx / 127);
-    const s = inv(mx);
+    scale[m] = f(mx / levels);
+    const s = inv(mx, levels);
     for (let k = 0; k < K; k++) q[m * K + k] = q8(f(x[m * K + k]), s);
   }
   return { q, scale };
