@@ -7,8 +7,8 @@ import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
 import { ACT, activation, type ActivationName } from './activations.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
+import { isNumber, isNumberOrList, kerasPositionalArgs } from './keras-args.js';
 import {
-  kerasLayerArgs,
   Layer,
   bool,
   regularizer,
@@ -103,9 +103,45 @@ export class Conv1D extends Layer {
   readonly kernelRegularizer?: Regularizer;
   readonly biasRegularizer?: Regularizer;
 
-  constructor(args: Conv1DArgs) {
-    args = kerasLayerArgs<Conv1DArgs>('conv1d', args, undefined, '{ filters: 16, kernelSize: 3 }'); // kernel_size, dilation_rate, …
-    super(args ?? ({} as Conv1DArgs), 'conv1d');
+  /**
+   * `new Conv1D({ filters: 16, kernelSize: 3 })`, or as Keras: `new Conv1D(16, 3, { ... })`, and on to
+   * `new Conv1D(16, 3, 2, 'same', { ... })` (filters, kernel_size, strides, padding; snake_case names too).
+   */
+  constructor(
+    filters: number,
+    kernelSize: number | [number],
+    strides?: number | [number],
+    padding?: ConvPadding,
+    options?: Omit<Conv1DArgs, 'filters' | 'kernelSize' | 'strides' | 'padding'>,
+  );
+  constructor(
+    filters: number,
+    kernelSize: number | [number],
+    strides: number | [number],
+    options?: Omit<Conv1DArgs, 'filters' | 'kernelSize' | 'strides'>,
+  );
+  constructor(filters: number, kernelSize: number | [number], options?: Omit<Conv1DArgs, 'filters' | 'kernelSize'>);
+  constructor(filters: number, options: Omit<Conv1DArgs, 'filters'>);
+  constructor(args: Conv1DArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<Conv1DArgs>(
+      'conv1d',
+      'Conv1D',
+      '{ filters: 16, kernelSize: 3 }',
+      [
+        { name: 'filters', is: isNumber },
+        { name: 'kernelSize', is: isNumberOrList },
+        { name: 'strides', is: isNumberOrList },
+        { name: 'padding', is: (v) => typeof v === 'string' },
+      ],
+      given,
+    );
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new LstmWasmError(
+        `conv1d: expected new Conv1D(filters, kernelSize, { ...options }) or an options object such as ` +
+          `{ filters: 16, kernelSize: 3 }, got ${describe(args)}`,
+      );
+    super(args, 'conv1d');
     this.checkOptions(args, [
       'filters',
       'kernelSize',

@@ -1,15 +1,8 @@
 // Dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1/(1-rate);
 // outside training it passes its input on untouched (no copy).
 import { LstmWasmError, describe } from '../errors.js';
-import {
-  kerasLayerArgs,
-  Layer,
-  type LayerArgs,
-  type ParamSpec,
-  type RunContext,
-  type Runner,
-  type Shape,
-} from './layer.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
+import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Options of Dropout: `rate` in [0, 1), the fraction of inputs zeroed in training. */
 export interface DropoutArgs extends LayerArgs {
@@ -24,8 +17,17 @@ export class Dropout extends Layer {
   }
   readonly rate: number;
 
-  constructor(args: DropoutArgs) {
-    args = kerasLayerArgs<DropoutArgs>('dropout', args, undefined, '{ rate: 0.2 }');
+  /** `new Dropout({ rate: 0.2 })`, or as Keras: `new Dropout(0.2, { ... })` (snake_case names too). */
+  constructor(rate: number, options?: Omit<DropoutArgs, 'rate'>);
+  constructor(args: DropoutArgs);
+  constructor(rateOrArgs: number | DropoutArgs, options?: Omit<DropoutArgs, 'rate'>) {
+    const args = kerasPositionalArgs<DropoutArgs>(
+      'dropout',
+      'Dropout',
+      '{ rate: 0.2 }',
+      [{ name: 'rate', is: isNumber }],
+      [rateOrArgs, options],
+    );
     super(args ?? ({} as DropoutArgs), 'dropout');
     if (args === null || typeof args !== 'object')
       throw new LstmWasmError(`dropout: expected an options object such as { rate: 0.2 }, got ${describe(args)}`);
@@ -34,6 +36,11 @@ export class Dropout extends Layer {
       throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${describe(args.rate)}`);
     }
     this.rate = args.rate;
+    const ns = (args as { noiseShape?: unknown }).noiseShape;
+    if (ns !== undefined && ns !== null)
+      throw new LstmWasmError(
+        `${this.where}: option 'noiseShape' must be null (lstm-wasm drops single values, not slices), got ${describe(ns)}`,
+      );
   }
 
   computeOutputShape(input: Shape): Shape {

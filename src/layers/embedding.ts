@@ -3,8 +3,8 @@
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString, type TensorData } from '../tensor.js';
 import { initializerName, initSpec, type InitializerName } from './initializers.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
 import {
-  kerasLayerArgs,
   Layer,
   bool,
   positiveInt,
@@ -39,8 +39,24 @@ export class Embedding extends Layer {
   readonly embeddingsInitializer: InitializerName;
   readonly embeddingsRegularizer?: Regularizer;
 
-  constructor(args: EmbeddingArgs) {
-    args = kerasLayerArgs<EmbeddingArgs>('embedding', args, undefined, '{ inputDim: 1000, outputDim: 32 }'); // input_dim, mask_zero, …
+  /**
+   * `new Embedding({ inputDim: 1000, outputDim: 32 })`, or as Keras: `new Embedding(1000, 32, { ... })`
+   * (snake_case names too).
+   */
+  constructor(inputDim: number, outputDim: number, options?: Omit<EmbeddingArgs, 'inputDim' | 'outputDim'>);
+  constructor(inputDim: number, options: Omit<EmbeddingArgs, 'inputDim'>);
+  constructor(args: EmbeddingArgs);
+  constructor(...given: unknown[]) {
+    const args = kerasPositionalArgs<EmbeddingArgs>(
+      'embedding',
+      'Embedding',
+      '{ inputDim: 1000, outputDim: 32 }',
+      [
+        { name: 'inputDim', is: isNumber },
+        { name: 'outputDim', is: isNumber },
+      ],
+      given,
+    );
     const a = args ?? ({} as EmbeddingArgs);
     super(
       a.inputShape === undefined && a.batchInputShape === undefined && a.inputLength !== undefined

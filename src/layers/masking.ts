@@ -2,15 +2,8 @@
 // (they carry their state through it), as in Keras. Its output is its input, untouched.
 import { LstmWasmError, describe } from '../errors.js';
 import { shapeString } from '../tensor.js';
-import {
-  kerasLayerArgs,
-  Layer,
-  type LayerArgs,
-  type ParamSpec,
-  type RunContext,
-  type Runner,
-  type Shape,
-} from './layer.js';
+import { isNumber, kerasPositionalArgs } from './keras-args.js';
+import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, type Shape } from './layer.js';
 
 /** Options of Masking: `maskValue` (0). */
 export interface MaskingArgs extends LayerArgs {
@@ -24,8 +17,18 @@ export class Masking extends Layer {
   }
   readonly maskValue: number;
 
-  constructor(args: MaskingArgs = {}) {
-    args = kerasLayerArgs<MaskingArgs>('masking', args, undefined, '{ maskValue: 0 }'); // mask_value
+  /** `new Masking({ maskValue: 0 })`, or as Keras: `new Masking(0, { ... })` (snake_case names too). */
+  constructor(maskValue: number, options?: Omit<MaskingArgs, 'maskValue'>);
+  constructor(args?: MaskingArgs);
+  constructor(valueOrArgs?: number | MaskingArgs, options?: Omit<MaskingArgs, 'maskValue'>) {
+    const given = kerasPositionalArgs<MaskingArgs | undefined>(
+      'masking',
+      'Masking',
+      '{ maskValue: 0 }',
+      [{ name: 'maskValue', is: isNumber }],
+      [valueOrArgs, options],
+    );
+    const args = given === undefined ? {} : given; // new Masking(): every default; null stays an error
     super(args ?? {}, 'masking');
     if (args === null || typeof args !== 'object')
       throw new LstmWasmError(`masking: expected an options object such as { maskValue: 0 }, got ${describe(args)}`);
