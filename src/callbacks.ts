@@ -298,7 +298,8 @@ export class ProgbarLogger implements Callback {
   private sums: Logs = {};
   private verbose: 1 | 2;
   private epochs: number;
-  private batches: number;
+  /** Steps per epoch; null while not known (the first pass over a fitDataset source of unknown length). */
+  private batches: number | null;
 
   /**
    * `new ProgbarLogger()` (Keras), or `new ProgbarLogger({ verbose: 2 })`; fit tells it the epochs
@@ -317,10 +318,14 @@ export class ProgbarLogger implements Callback {
     this.out = a.out ?? stdout();
   }
 
-  /** Set by fit: epochs and steps per epoch (and the verbose mode when none was given). */
+  /**
+   * Set by fit: epochs and steps per epoch. `steps` given but not a number (fitDataset's first
+   * pass over a source of unknown length) makes the bar count `n/Unknown`, as Keras's, until the
+   * steps are known.
+   */
   setParams(params: Record<string, unknown>): void {
     if (typeof params.epochs === 'number') this.epochs = params.epochs;
-    if (typeof params.steps === 'number') this.batches = params.steps;
+    if ('steps' in params) this.batches = typeof params.steps === 'number' ? params.steps : null;
   }
 
   onEpochBegin(epoch: number): void {
@@ -341,18 +346,25 @@ export class ProgbarLogger implements Callback {
     for (const [key, v] of Object.entries(logs))
       if (!HIDDEN.has(key)) this.sums[key] = (this.sums[key] ?? 0) + v * size;
     // The last batch's bar is drawn by onEpochEnd, with the epoch's time and logs.
-    if (this.verbose !== 1 || !this.out.isTTY || batch + 1 >= this.batches) return;
+    const total = this.batches;
+    if (this.verbose !== 1 || !this.out.isTTY || (total !== null && batch + 1 >= total)) return;
     const now = nowSeconds();
     if (now - this.lastDraw < 0.1) return;
     this.lastDraw = now;
     const done = batch + 1;
+    if (total === null) {
+      // Keras's bar for an unknown target: `"%7d/Unknown" % current`, the time so far and per step.
+      const t = `${pyFixed(now - this.epochStart, 0)}s`;
+      this.out.write(
+        `\r${String(done).padStart(7)}/Unknown - ${t} ${formatStepTime(this.perStep(now))}${this.metrics()}\x1b[K`,
+      );
+      return;
+    }
     const width = 30;
-    const filled = Math.floor((width * done) / this.batches);
-    const bar = '='.repeat(Math.max(0, filled - 1)) + (done < this.batches ? '>' : '=') + '.'.repeat(width - filled);
-    const eta = done < this.batches ? ` - ETA: ${fmtEta(this.perStep(now) * (this.batches - done))}` : '';
-    this.out.write(
-      `\r${String(done).padStart(String(this.batches).length)}/${this.batches} [${bar}]${eta}${this.metrics()}\x1b[K`,
-    );
+    const filled = Math.floor((width * done) / total);
+    const bar = '='.repeat(Math.max(0, filled - 1)) + (done < total ? '>' : '=') + '.'.repeat(width - filled);
+    const eta = done < total ? ` - ETA: ${fmtEta(this.perStep(now) * (total - done))}` : '';
+    this.out.write(`\r${String(done).padStart(String(total).length)}/${total} [${bar}]${eta}${this.metrics()}\x1b[K`);
   }
 
   private metrics(logs?: Logs): string {
@@ -375,7 +387,9 @@ export class ProgbarLogger implements Callback {
     const perStep = formatStepTime(this.perStep(now));
     if (this.verbose === 1) {
       const bar = '='.repeat(30);
-      const line = `${this.batches}/${this.batches} [${bar}] - ${t} ${perStep}${this.metrics(logs)}`;
+      // As Keras's finalize: an epoch whose steps were not known ends with the steps it ran.
+      const n = this.batches ?? this.done;
+      const line = `${n}/${n} [${bar}] - ${t} ${perStep}${this.metrics(logs)}`;
       this.out.write(this.out.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
     } else {
       this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${t} - ${perStep}${this.metrics(logs)}\n`);

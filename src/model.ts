@@ -1580,7 +1580,7 @@ export class Model {
       }
     };
     // Progress bars need the steps of an epoch: the source's size when it says, else counted in
-    // the first epoch (shown as the batches so far until then).
+    // the first epoch (shown as `n/Unknown` until then, as Keras).
     const params: Record<string, unknown> = { epochs, steps: batchesPerEpoch ?? stream.size ?? undefined, verbose };
     const bars = callbacks.filter((cb): cb is ProgbarLogger => cb instanceof ProgbarLogger);
     const all = verbose && !bars.length ? [new ProgbarLogger({ verbose }), ...callbacks] : callbacks;
@@ -1603,10 +1603,12 @@ export class Model {
             throw new LstmWasmError(
               `${where}: the source gave no batches in epoch ${epoch + 1}${stream.reopens ? '' : ': a generator object can be read once; give a function returning a fresh iterator per epoch (() => gen()), an array of batches, or batchesPerEpoch'}`,
             );
-          if (counting) params.steps = bi;
+          if (counting) {
+            params.steps = bi;
+            for (const b of bars) b.setParams({ steps: bi }); // known from now on
+          }
           return;
         }
-        if (counting) for (const b of bars) b.setParams({ steps: bi + 1 });
         const batch = toBatch(item.value, `batch ${bi + 1} of epoch ${epoch + 1}`);
         yield batch;
         trained++;
