@@ -28,6 +28,7 @@ import {
   type FitDatasetArgs,
 } from './engine/dataset.js';
 import { encodeModel, type SaveOptions } from './io/save.js';
+import { checkMetadata, type MetadataValue } from './io/metadata.js';
 import {
   History,
   ProgbarLogger,
@@ -186,6 +187,8 @@ export class Model {
   private compiled: Compiled | null = null;
   private disposed = false;
   private lastGradNorm = NaN;
+  /** setUserDefinedMetadata's JSON (or what loadModel read), saved by save() when it is given no metadata. */
+  private userMetadata: Record<string, MetadataValue> | undefined = undefined;
   /**
    * Called after every optimizer update (fit and trainOnBatch), before the weights are read again.
    * Pruning (src/prune.ts) re-applies its masks here, to the weights and to their optimizer slots.
@@ -1755,7 +1758,41 @@ export class Model {
     }
   }
 
-  /** The model as bytes: topology (JSON) and weights, with a checksum. loadModel() reads them back. */
+  /**
+   * The JSON a later save() stores beside the weights (TF.js's getUserDefinedMetadata): what
+   * setUserDefinedMetadata() was given, or, for a loaded model, what it was saved with
+   * (`save({ metadata })`); undefined when there is none. A copy: changing it changes nothing.
+   */
+  getUserDefinedMetadata(): Record<string, MetadataValue> | undefined {
+    return this.userMetadata === undefined ? undefined : structuredClone(this.userMetadata);
+  }
+
+  /**
+   * Sets the JSON a later save() stores when it is not given `metadata` (TF.js's
+   * setUserDefinedMetadata): a plain object of plain values such as `{ scaler: scaler.toJSON() }`,
+   * checked and copied now (a value JSON cannot hold, such as NaN or a typed array, is an error
+   * naming its path). loadModel gives it back through getUserDefinedMetadata(), readMetadata(bytes) too.
+   */
+  setUserDefinedMetadata(metadata: Record<string, unknown>): void {
+    const where = 'setUserDefinedMetadata';
+    if (
+      metadata === null ||
+      typeof metadata !== 'object' ||
+      Array.isArray(metadata) ||
+      ArrayBuffer.isView(metadata) ||
+      (Object.getPrototypeOf(metadata) !== Object.prototype &&
+        typeof (metadata as { toJSON?: unknown }).toJSON !== 'function')
+    )
+      throw new LstmWasmError(
+        `${where}: expected a plain JSON object such as { scaler: scaler.toJSON() }, got ${describe(metadata)}`,
+      );
+    this.userMetadata = checkMetadata(metadata, where); // a copy: checkMetadata builds new arrays and objects
+  }
+
+  /**
+   * The model as bytes: topology (JSON) and weights, with a checksum. loadModel() reads them back.
+   * `metadata` defaults to the model's getUserDefinedMetadata().
+   */
   save(options: SaveOptions = {}): Uint8Array {
     this.usable();
     if (options === null || typeof options !== 'object')
@@ -1779,7 +1816,9 @@ export class Model {
         training: this.compileConfig,
         optimizerState: options.includeOptimizer ? this.getOptimizerState() : null,
       },
-      options,
+      options.metadata === undefined && this.userMetadata !== undefined
+        ? { ...options, metadata: this.userMetadata }
+        : options,
     );
   }
 

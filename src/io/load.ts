@@ -197,5 +197,13 @@ export function loadModelSync(saved: SavedModel): Model {
       }
     }
   }
+  // save({ metadata }) or setUserDefinedMetadata(): given back by getUserDefinedMetadata().
+  if (header.userDefinedMetadata !== undefined) {
+    try {
+      model.setUserDefinedMetadata(header.userDefinedMetadata);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   return model;
 }

@@ -88,7 +88,7 @@ export interface SaveOptions {
   weights?: WeightDtype;
   /** Also save the optimizer's state (its slots and iteration count, TF.js's option name; default false), so training goes on where it was. */
   includeOptimizer?: boolean;
-  /** Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 }; readMetadata(bytes) gives it back. */
+  /** Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 }; readMetadata(bytes), and getUserDefinedMetadata() of the loaded model, give it back. Defaults to the model's getUserDefinedMetadata(). */
   metadata?: Record<string, unknown>;
 }
 
