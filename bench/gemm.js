@@ -78,7 +78,8 @@ function compilePeak(relaxed) {
       const out = join(dir, 'peak.wasm');
       const args = [ASC, join(HERE, 'kernels', 'peak.ts'), '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd'];
       if (relaxed) args.push('--enable', 'relaxed-simd');
-      execFileSync(process.execPath, [...args, '-o', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      // cwd: the temp folder, not the project: asc would read the project's asconfig.json (shared, imported memory).
+      execFileSync(process.execPath, [...args, '-o', out], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
       module = new WebAssembly.Module(readFileSync(out));
     } finally {
       rmSync(dir, { recursive: true, force: true });
