@@ -28,7 +28,7 @@
 //   --inline             no child processes (memory figures then add up across libraries)
 //   --verbose            show the children's own output (TF.js and ORT warnings)
 import { fork, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,14 +52,31 @@ const PEERS = {
 /**
  * Jobs that time in one process, alternating, with a module of their own (its run function's rows
  * go to the report): `fn` of `file`; `builds`: one job per build, else one job (the module picks);
- * `cases`: the cases it times (with --cases, it runs only when one of them is asked for).
+ * `cases`: the cases it times (with --cases, it runs only when one of them is asked for);
+ * `oneThread`: the module gets our library with init() and initSync() defaulting to threads: 1
+ * (oneThreadShim), so that, as in the peers' table, it runs on one thread unless it asks for more.
  */
 const MODULE_JOBS = {
   threads: { file: './threads.js', fn: 'runThreadsBench', builds: true, what: '1 thread beside 2', cases: ['S-infer', 'S-train', 'M-infer', 'M-train', 'L-infer', 'L-train', 'M-gru-infer', 'M-gru-train'] },
-  stream: { file: './stream.js', fn: 'runStreamBench', builds: false, what: 'the streaming step, both builds in one process', cases: ['stream'] },
-  int8: { file: './int8.js', fn: 'runInt8Bench', builds: true, what: 'int8 beside f32', cases: ['S-infer', 'M-infer', 'L-infer', 'stream'] },
-  'fit-dataset': { file: './fit-dataset.js', fn: 'runFitDatasetBench', builds: false, what: 'fitDataset beside fit', cases: ['S-train', 'M-train'] },
+  stream: { file: './stream.js', fn: 'runStreamBench', builds: false, oneThread: true, what: 'the streaming step, both builds in one process', cases: ['stream'] },
+  int8: { file: './int8.js', fn: 'runInt8Bench', builds: true, oneThread: true, what: 'int8 beside f32', cases: ['S-infer', 'M-infer', 'L-infer', 'stream'] },
+  'fit-dataset': { file: './fit-dataset.js', fn: 'runFitDatasetBench', builds: false, oneThread: true, what: 'fitDataset beside fit', cases: ['S-train', 'M-train'] },
 };
+
+/**
+ * An ES module in a temp folder that re-exports our library with init() and initSync() defaulting to
+ * threads: 1 (an explicit `threads` in the caller's options still wins); its path.
+ */
+function oneThreadShim(libPath) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'lstm-wasm-bench-'));
+  const url = JSON.stringify(pathToFileURL(libPath).href);
+  const file = join(dir, 'one-thread.mjs');
+  writeFileSync(file, `import * as lib from ${url};\nexport * from ${url};\n` +
+    'export const init = (options = {}) => lib.init({ threads: 1, ...options });\n' +
+    'export const initSync = (options = {}) => lib.initSync({ threads: 1, ...options });\n');
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return file;
+}
 const LIBS = [...Object.keys(PEERS), 'gemm', 'ab', ...Object.keys(MODULE_JOBS)];
 /** What the second pass (--also-node) runs, when --only allows. */
 const SECOND_PASS = ['ours', 'threads', 'stream', 'ort', 'ort-threads'];
@@ -418,10 +435,9 @@ async function runModuleJob(job, opts, emit) {
   if (typeof mod[spec.fn] !== 'function') { skip(`bench/${spec.file.slice(2)} does not export ${spec.fn}() (yet): ${spec.what} not measured`); return; }
   try {
     const lib = await import(pathToFileURL(opts.libPath).href);
-    // fit-dataset calls init() with no options, which keeps a module compiled before: one thread here.
-    if (job.lib === 'fit-dataset') await lib.init({ threads: 1 });
+    const libPath = spec.oneThread ? oneThreadShim(opts.libPath) : opts.libPath;
     const t0 = now();
-    const out = await mod[spec.fn]({ libPath: opts.libPath, build: job.build, quick: opts.quick, ...(opts.cases ? { cases: opts.cases } : {}) });
+    const out = await mod[spec.fn]({ libPath, build: job.build, quick: opts.quick, ...(opts.cases ? { cases: opts.cases } : {}) });
     const rows = Array.isArray(out) ? out : out?.rows;
     if (!Array.isArray(rows)) throw new Error(`${spec.fn}() returned no rows`);
     // What the module ran on: the last init() in this process (the module's own, if it made one).
