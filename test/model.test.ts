@@ -23,7 +23,10 @@ describe('init', () => {
   it('reports the build it chose', async () => {
     const info = await init();
     expect(['simd', 'relaxed-simd']).toContain(info.build);
-    expect(runtimeInfo()).toEqual(info);
+    // runtimeInfo() adds the pool's live figures (workersStarted, workerCalls) to what init() said.
+    expect(runtimeInfo()).toMatchObject(info);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.threadsReason).toMatch(new RegExp(`^${info.threads}: `));
   });
 });
 
