@@ -159,7 +159,8 @@ export function buildReport({ meta, jobs, messages, secondPass = null, nested = 
           const alternating = `${r.rounds} alternating rounds of ${r.callsPerRound} call${r.callsPerRound === 1 ? '' : 's'}`;
           if (t.kind === 'threads') {
             addTarget(t, caseId, m.build, r.speedup, fmtX(r.speedup), `≥ ${t.min}×`, r.speedup >= t.min,
-              `${fmtTime(r.oneMs)} → ${fmtTime(r.twoMs)} per call, median of the per-round ratios of ${alternating}; CPU ÷ wall ${r.twoCpuPerWall.toFixed(2)} on 2 threads`);
+              `${fmtTime(r.oneMs)} → ${fmtTime(r.twoMs)} per call, median of the per-round ratios of ${alternating}; CPU ÷ wall ${r.twoCpuPerWall.toFixed(2)} on 2 threads` +
+              (r.twoCpuPerWall < 1.5 ? ' (the process had less than 1.5 cores while on 2 threads: a busy machine, or work that stays on one thread)' : ''));
             continue;
           }
           const goal = `≥ ${t.min}×`;
