@@ -123,4 +123,12 @@ describe('a model written with the positional forms', () => {
     expect(Array.from((a.predict(other) as { data: Float32Array }).data)).not.toEqual(Array.from(pa.data));
     a.dispose(); b.dispose();
   });
+
+  it("Dropout's seed: null is read (Keras configs carry it), a number is refused rather than ignored", () => {
+    expect(new Dropout(0.2, { seed: null, name: 'd' }).getConfig()).toEqual(new Dropout(0.2, { name: 'd' }).getConfig());
+    expect(() => new Dropout(0.2, { seed: 3 } as never)).toThrow(
+      /Dropout 'dropout_\d+': option 'seed' is not taken per layer: dropout draws come from the model's seed .*got 3/,
+    );
+  });
 });
+

@@ -7,7 +7,8 @@ import { Layer, type LayerArgs, type ParamSpec, type RunContext, type Runner, ty
 /** Options of Dropout: `rate` in [0, 1), the fraction of inputs zeroed in training. */
 export interface DropoutArgs extends LayerArgs {
   rate: number;
-  seed?: number;
+  /** Only null: the draws come from the model's seed (`new Sequential({ seed })`), which makes them reproducible. */
+  seed?: null;
 }
 
 /** In training, zeroes a fraction `rate` of its inputs and scales the rest by 1/(1 - rate); at inference it passes its input on. */
@@ -36,6 +37,11 @@ export class Dropout extends Layer {
       throw new LstmWasmError(`${this.where}: option 'rate' must be a number in [0, 1), got ${describe(args.rate)}`);
     }
     this.rate = args.rate;
+    const seed = (args as { seed?: unknown }).seed;
+    if (seed !== undefined && seed !== null)
+      throw new LstmWasmError(
+        `${this.where}: option 'seed' is not taken per layer: dropout draws come from the model's seed (new Sequential({ seed }) or model({ seed })), got ${describe(seed)}`,
+      );
     const ns = (args as { noiseShape?: unknown }).noiseShape;
     if (ns !== undefined && ns !== null)
       throw new LstmWasmError(
