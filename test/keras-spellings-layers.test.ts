@@ -9,7 +9,7 @@ import {
   Activation, Add, AdditiveAttention, Attention, Average, AveragePooling1D, Bidirectional, Concatenate, Conv1D, Dense,
   Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, GRU, Input, InputLayer, input, Layer,
   LayerNormalization, LSTM, LstmWasmError, Masking, Maximum, MaxPooling1D, Minimum, model, MultiHeadAttention,
-  Multiply, Permute, QuantizedDense, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN, RepeatVector, Reshape,
+  Multiply, Permute, QuantizedConv1D, QuantizedDense, QuantizedEmbedding, QuantizedGRU, QuantizedLSTM, QuantizedSimpleRNN, RepeatVector, Reshape,
   SimpleRNN, Subtract, TimeDistributed, type SymbolicTensor,
 } from '../src/index.js';
 import { layerClassNames } from '../src/layers/registry.js';
@@ -73,6 +73,16 @@ const CASES: Record<string, Case> = {
     snake: () => new QuantizedGRU(k({ name: 'qg', units: 2, return_sequences: true, go_backwards: true })),
     camel: () => new QuantizedGRU({ name: 'qg', units: 2, returnSequences: true, goBackwards: true }),
     minimal: () => new QuantizedGRU({ name: 'qg', units: 2 }),
+  },
+  QuantizedEmbedding: {
+    snake: () => new QuantizedEmbedding(k({ name: 'qe', input_dim: 20, output_dim: 4, mask_zero: true, input_length: 6 })),
+    camel: () => new QuantizedEmbedding({ name: 'qe', inputDim: 20, outputDim: 4, maskZero: true, inputLength: 6 }),
+    minimal: () => new QuantizedEmbedding({ name: 'qe', inputDim: 20, outputDim: 4 }),
+  },
+  QuantizedConv1D: {
+    snake: () => new QuantizedConv1D(k({ name: 'qc', filters: 3, kernel_size: 2, padding: 'causal', dilation_rate: 2, use_bias: false })),
+    camel: () => new QuantizedConv1D({ name: 'qc', filters: 3, kernelSize: 2, padding: 'causal', dilationRate: 2, useBias: false }),
+    minimal: () => new QuantizedConv1D({ name: 'qc', filters: 3, kernelSize: 2 }),
   },
   QuantizedSimpleRNN: {
     snake: () => new QuantizedSimpleRNN(k({ name: 'qs', units: 2, return_sequences: true, input_shape: [4, 2] })),
