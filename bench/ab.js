@@ -6,7 +6,7 @@
 // each round's times is what is reported (its median over the rounds).
 import { pathToFileURL } from 'node:url';
 import { CASES, makeData } from './cases.js';
-import { recurrentCase } from './peers/ours.js';
+import { initOneThread, recurrentCase } from './peers/ours.js';
 
 const now = () => performance.now();
 
@@ -28,8 +28,8 @@ export async function runAbBench({ libPath, previousPath, build, quick = false }
   const cur = await import(pathToFileURL(libPath).href);
   const prev = await import(pathToFileURL(previousPath).href);
   const relaxedSimd = build === 'relaxed';
-  // One thread, as the code before the graph engine (which has no threads and ignores the option).
-  const a = await cur.init({ relaxedSimd, threads: 1 }), b = await prev.init({ relaxedSimd, threads: 1 });
+  // One thread, as the code before the graph engine (which has no threads, and refuses the option).
+  const a = await initOneThread(cur, relaxedSimd), b = await initOneThread(prev, relaxedSimd);
   if (a.build !== b.build) throw new Error(`ab: asked for the ${build} build, got ${a.build} and ${b.build}`);
   const cases = CASES.filter((c) => ['S', 'M', 'L'].includes(c.size) && c.cell === 'lstm' && (c.mode === 'infer' || c.mode === 'train'));
   const rows = [];

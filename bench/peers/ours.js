@@ -3,7 +3,7 @@
 // process-wide; models made after it use that build. Always on one thread (init({ threads: 1 })):
 // this is what the single-threaded peers are set beside; bench/threads.js sets 1 beside 2 threads.
 // (The code before the graph engine, which peers/ours-previous.js loads through this, has no
-// threads and ignores the option.)
+// threads and refuses the option: initOneThread asks for it only where init() reports threads.)
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +25,7 @@ export default {
 
   async load({ build, libPath, root, quick }) {
     lib = await import(pathToFileURL(libPath).href);
-    const info = await lib.init({ relaxedSimd: build === 'relaxed', threads: 1 });
+    const info = await initOneThread(lib, build === 'relaxed');
     if (info.threads !== undefined && info.threads !== 1) throw new Error(`init({ threads: 1 }) gave ${info.threads} threads: ${info.threadsReason}`);
     loaded = { build, root, quick: !!quick };
     let version = '?';
@@ -63,6 +63,15 @@ export default {
     return recurrentCase(model, c, data);
   },
 };
+
+/**
+ * init() of the build on one thread: `threads: 1` where the library has threads (its init() reports
+ * `threads`), plain init() where it has none (the code before the graph engine refuses the option).
+ */
+export async function initOneThread(lib, relaxedSimd) {
+  const info = await lib.init({ relaxedSimd });
+  return 'threads' in info ? lib.init({ relaxedSimd, threads: 1 }) : info;
+}
 
 /** The call an 'infer' or 'train' case times on a model of recurrent layer + Dense(1) (any way built). */
 export function recurrentCase(model, c, data) {
