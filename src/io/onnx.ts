@@ -221,6 +221,22 @@ class GraphBuilder {
     return name;
   }
 
+  /** An INT8 initializer of integer values held as f32 (a quantized layer's weights); refused outside [-128, 127]. */
+  int8s(base: string, dims: number[], data: Float32Array, where: string): string {
+    const q = new Int8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!Number.isInteger(v) || v < -128 || v > 127)
+        throw new LstmWasmError(
+          `toOnnx: ${where} should hold int8 values (integers in [-127, 127]), but value ${i} is ${v}; quantize() the float model again`,
+        );
+      q[i] = v;
+    }
+    const name = this.unique(base);
+    this.initializers.push({ name, dims, dataType: P.TensorDataType.INT8, rawData: new Uint8Array(q.buffer) });
+    return name;
+  }
+
   int64s(base: string, values: number[], scalar = false): string {
     const name = this.unique(base);
     this.initializers.push({
@@ -336,6 +352,40 @@ function onnxWeights(l: Recurrent, ws: { data: Float32Array; shape: number[] }[]
   return { W, R, B, P: Pp, I, H, G };
 }
 
+/** Whether a layer is one of quantize()'s int8 layers (src/layers/quantized.ts). */
+const isQuantized = (l: Layer): boolean => l.className.startsWith('Quantized');
+
+/**
+ * A quantized weight as ONNX nodes: the int8 values (an INT8 initializer, integers held as f32 in
+ * `q`) and their scales (one per index of `axis`; no zero point: symmetric) into DequantizeLinear
+ * (opset 13, per-axis), whose f32 output the float operator reads. Returns that output's name.
+ */
+function dequantized(
+  g: GraphBuilder,
+  l: Layer,
+  name: string,
+  dims: number[],
+  q: Float32Array,
+  scale: Float32Array,
+  axis: number,
+): string {
+  const where = `${l.where} ${name}`;
+  if (scale.length !== dims[axis])
+    throw new LstmWasmError(
+      `toOnnx: ${where} has ${scale.length} scales for ${dims[axis]} output channels (axis ${axis} of [${dims}])`,
+    );
+  for (let i = 0; i < scale.length; i++)
+    if (!Number.isFinite(scale[i]) || scale[i] < 0)
+      throw new LstmWasmError(
+        `toOnnx: ${where} scale ${i} is ${scale[i]}; a quantized weight's scales must be finite and not negative (quantize() the float model again)`,
+      );
+  const base = `${l.name}/${name}`;
+  const qn = g.int8s(`${base}_quantized`, dims, q, where);
+  const sn = g.floats(`${base}_scale`, [scale.length], scale);
+  // x_zero_point left out: 0 (symmetric), of x's type (int8)
+  return g.node('DequantizeLinear', [qn, sn], base, [attrInt('axis', axis)])[0];
+}
+
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
@@ -377,12 +427,34 @@ function exportRecurrent(
     );
   }
   const op = opOf(first);
+  const q = dirs.find(isQuantized);
+  if (bi && q)
+    throw new LstmWasmError(
+      `toOnnx: ${layer.where} wraps the int8 ${q.where}; lstm-wasm exports int8 recurrent layers on their own, not inside Bidirectional (quantize() keeps Bidirectional in f32)`,
+    );
   const all = layer.getWeights();
   const per = all.length / dirs.length;
   const w = dirs.map((l, i) => onnxWeights(l, all.slice(i * per, (i + 1) * per)));
   const { I, H, G } = w[0];
   const D = dirs.length;
+  // An int8 layer: its scales (the last two weights, one per Keras column) follow the gates into ONNX's order.
+  const perm = GATES[op];
+  const gateScales = (scale: Float32Array): Float32Array => {
+    const out = new Float32Array(G * H);
+    for (let k = 0; k < G; k++) out.set(scale.subarray(perm[k] * H, (perm[k] + 1) * H), k * H);
+    return out;
+  };
   let names = cache.get(layer);
+  if (!names && q) {
+    const [ks, rs] = all.slice(-2).map((t) => gateScales(t.data));
+    names = [
+      dequantized(g, layer, 'W', [D, G * H, I], w[0].W, ks, 1),
+      dequantized(g, layer, 'R', [D, G * H, H], w[0].R, rs, 1),
+      w[0].B ? g.floats(`${base}/B`, [D, 2 * G * H], w[0].B) : '',
+      w[0].P ? g.floats(`${base}/P`, [D, 3 * H], w[0].P) : '',
+    ];
+    cache.set(layer, names);
+  }
   if (!names) {
     names = [
       g.floats(`${base}/W`, [D, G * H, I], concat(w.map((d) => d.W))),
@@ -720,14 +792,27 @@ function exportSequenceLayer(g: GraphBuilder, l: Layer, x: ExportState, cache: W
   const base = l.name;
   if (l instanceof Conv1D) {
     if (x.rank !== 3) throw new LstmWasmError(`toOnnx: ${l.where} needs [batch, steps, channels] input`);
-    const names = layerWeights(g, l, cache, (ws) => {
+    const convW = (ws: { data: Float32Array; shape: number[] }[]): [number[], Float32Array] => {
       const [K, C, F] = ws[0].shape;
       const W = new Float32Array(F * C * K);
       for (let f = 0; f < F; f++)
         for (let c = 0; c < C; c++)
           for (let k = 0; k < K; k++) W[(f * C + c) * K + k] = ws[0].data[(k * C + c) * F + f];
-      const out: [string, number[], Float32Array][] = [['W', [F, C, K], W]];
-      if (l.useBias) out.push(['B', [F], ws[1].data]);
+      return [[F, C, K], W];
+    };
+    let names = cache.get(l);
+    if (!names && isQuantized(l)) {
+      // int8: kernel, kernel_scale [F] (one per filter: ONNX's output channels, axis 0 of W), bias.
+      const ws = l.getWeights();
+      const [dims, W] = convW(ws);
+      names = [dequantized(g, l, 'W', dims, W, ws[1].data, 0)];
+      if (l.useBias) names.push(g.floats(`${base}/B`, [dims[0]], ws[2].data));
+      cache.set(l, names);
+    }
+    names ??= layerWeights(g, l, cache, (ws) => {
+      const [dims, W] = convW(ws);
+      const out: [string, number[], Float32Array][] = [['W', dims, W]];
+      if (l.useBias) out.push(['B', [dims[0]], ws[1].data]);
       return out;
     });
     const span = (l.kernelSize - 1) * l.dilationRate + 1;
@@ -861,8 +946,11 @@ function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number
   if (l instanceof Embedding) {
     let t = cache.get(l)?.[0];
     if (!t) {
-      const [table] = l.getWeights();
-      t = g.floats(`${base}/embeddings`, table.shape, table.data);
+      const [table, scale] = l.getWeights();
+      // int8: one scale per token (row), axis 0; Gather reads the dequantized table.
+      t = isQuantized(l)
+        ? dequantized(g, l, 'embeddings', table.shape, table.data, scale.data, 0)
+        : g.floats(`${base}/embeddings`, table.shape, table.data);
       cache.set(l, [t]);
     }
     const out: ExportState = { x: g.node('Gather', [t, x.x], base, [attrInt('axis', 0)])[0], rank: x.rank + 1 };
@@ -880,6 +968,15 @@ function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number
   }
   const dense = (d: Dense, weightsOf: Layer): ExportState => {
     let names = cache.get(weightsOf);
+    if (!names && isQuantized(d)) {
+      // int8: kernel [K, N], kernel_scale [N] (one per output column: axis 1), bias.
+      const ws = weightsOf.getWeights();
+      names = [
+        dequantized(g, weightsOf, 'kernel', ws[0].shape, ws[0].data, ws[1].data, 1),
+        d.useBias ? g.floats(`${base}/bias`, ws[2].shape, ws[2].data) : '',
+      ];
+      cache.set(weightsOf, names);
+    }
     if (!names) {
       const ws = weightsOf.getWeights();
       names = [
@@ -1018,10 +1115,18 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
       `toOnnx: expected an options object such as { inputNames: ['x'] }, got ${describe(options)}`,
     );
   model.build();
-  const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
-  if (quantized)
+  const QUANTIZED = [
+    'QuantizedDense',
+    'QuantizedLSTM',
+    'QuantizedGRU',
+    'QuantizedSimpleRNN',
+    'QuantizedEmbedding',
+    'QuantizedConv1D',
+  ];
+  const unknown = model.layers.find((l) => isQuantized(l) && !QUANTIZED.includes(l.className));
+  if (unknown)
     throw new LstmWasmError(
-      `toOnnx: ${quantized.where} holds int8 weights, which this format cannot carry; export the float model (or save this one with model.save())`,
+      `toOnnx: ${unknown.where} is an int8 layer with no ONNX form here; int8 layers exported: ${QUANTIZED.join(', ')}`,
     );
   const seq = model instanceof Sequential;
   const graph = buildGraph('toOnnx', model.inputs, model.outputs);
