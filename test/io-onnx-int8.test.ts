@@ -252,6 +252,60 @@ describe('toOnnx of int8 models: DequantizeLinear graphs in onnxruntime-web', ()
     await check(m, randTensor([B, T, I], 61));
   });
 
+  it("int8: 'onnxruntime' writes ONNX Runtime's DynamicQuantizeLSTM, which onnxruntime-web runs, near our int8 output", async () => {
+    const cases: [string, Sequential][] = [
+      [
+        'returnSequences',
+        new Sequential({
+          seed: 11,
+          layers: [new LSTM({ units: 7, returnSequences: true, inputShape: [T, I] }), new Dense({ units: 3 })],
+        }),
+      ],
+      [
+        'peephole, goBackwards',
+        new Sequential({
+          seed: 12,
+          layers: [new LSTM({ units: 5, peephole: true, goBackwards: true, inputShape: [T, I] }), new Dense({ units: 1 })],
+        }),
+      ],
+    ];
+    for (const [what, m] of cases) {
+      randomize(m, 70);
+      const x = randTensor([B, T, I], 71);
+      const q = quantize(m);
+      const qY = (q.predict(x) as Tensor).data;
+      const bytes = toOnnx(q, { int8: 'onnxruntime' });
+      const graph = readOnnx(bytes);
+      const lstm = (graph.graph!.node as { opType: string; domain?: string }[]).find((n) =>
+        n.opType.includes('LSTM'),
+      )!;
+      expect(lstm.opType).toBe('DynamicQuantizeLSTM');
+      expect(lstm.domain).toBe('com.microsoft');
+      expect((graph.opsetImport as { domain: string }[]).map((o) => o.domain)).toContain('com.microsoft');
+      const feeds = { input: new ort.Tensor('float32', Float32Array.from(x.data), x.shape) };
+      const y = await runOrt(bytes, feeds);
+      const d = maxAbsDiff(y, qY);
+      const dq = maxAbsDiff(y, await runOrt(toOnnx(q), feeds));
+      console.log(`io-onnx-int8: DynamicQuantizeLSTM (${what}) vs our int8 ${d.toExponential(2)}, vs the DequantizeLinear graph ${dq.toExponential(2)}`);
+      worst.int8 = Math.max(worst.int8, d);
+      expect(d).toBeLessThan(INT8_TOL);
+      // the recurrent scales in Keras's gate order instead of ONNX's: far off
+      const lstmName = q.layers.find((l) => l.className === 'QuantizedLSTM')!.name;
+      const H = (m.layers[0] as LSTM).units;
+      const bad = await runOrt(swapScales(bytes, `${lstmName}/W_scale`, 0, H, H), feeds);
+      expect(maxAbsDiff(bad, qY)).toBeGreaterThan(3 * d);
+      q.dispose();
+    }
+  });
+
+  it("option int8 other than 'dequantize' or 'onnxruntime' is a clear error", () => {
+    const m = new Sequential({ seed: 13, layers: [new Dense({ units: 3, inputShape: [4] })] });
+    m.build();
+    expect(() => toOnnx(quantize(m), { int8: 'qdq' as never })).toThrow(
+      /toOnnx: option 'int8' must be 'dequantize' .* or 'onnxruntime' .*, got .*qdq/,
+    );
+  });
+
   it('the int8 file is about 1/4 of the float ONNX file', () => {
     const m = new Sequential({
       seed: 9,

@@ -206,6 +206,10 @@ class GraphBuilder {
   nodes: Message[] = [];
   initializers: Message[] = [];
   private used = new Set<string>();
+  /** toOnnx's `int8` option: how int8 LSTM layers are written. */
+  int8: 'dequantize' | 'onnxruntime' = 'dequantize';
+  /** Set when a com.microsoft (ONNX Runtime contrib) operator was written. */
+  usesMicrosoft = false;
 
   unique(base: string): string {
     let name = base,
@@ -445,6 +449,42 @@ function exportRecurrent(
     return out;
   };
   let names = cache.get(layer);
+  const dynamic = !!q && op === 'LSTM' && g.int8 === 'onnxruntime';
+  if (!names && dynamic) {
+    // ONNX Runtime's DynamicQuantizeLSTM: W [1, I, 4H], R [1, H, 4H] int8 (Keras's [rows, columns]
+    // with the columns in ONNX's gate order), per-column scales [1, 4H] and zero points.
+    const cols = (t: { data: Float32Array; shape: number[] }): Float32Array => {
+      const rows = t.shape[0],
+        out = new Float32Array(t.data.length);
+      for (let r = 0; r < rows; r++)
+        for (let k = 0; k < G; k++)
+          out.set(t.data.subarray(r * G * H + perm[k] * H, r * G * H + (perm[k] + 1) * H), r * G * H + k * H);
+      return out;
+    };
+    const [ks, rs] = all.slice(-2).map((t) => gateScales(t.data));
+    const zero = new Float32Array(G * H);
+    const where = (n: string) => `${layer.where} ${n}`;
+    for (const [n, sc] of [
+      ['kernel_scale', ks],
+      ['recurrent_scale', rs],
+    ] as const)
+      for (let i = 0; i < sc.length; i++)
+        if (!Number.isFinite(sc[i]) || sc[i] < 0)
+          throw new LstmWasmError(
+            `toOnnx: ${where(n)} ${i} is ${sc[i]}; a quantized weight's scales must be finite and not negative (quantize() the float model again)`,
+          );
+    names = [
+      g.int8s(`${base}/W_quantized`, [1, I, G * H], cols(all[0]), where('kernel')),
+      g.int8s(`${base}/R_quantized`, [1, H, G * H], cols(all[1]), where('recurrent_kernel')),
+      w[0].B ? g.floats(`${base}/B`, [D, 2 * G * H], w[0].B) : '',
+      w[0].P ? g.floats(`${base}/P`, [D, 3 * H], w[0].P) : '',
+      g.floats(`${base}/W_scale`, [1, G * H], ks),
+      g.int8s(`${base}/W_zero_point`, [1, G * H], zero, where('kernel')),
+      g.floats(`${base}/R_scale`, [1, G * H], rs),
+      g.int8s(`${base}/R_zero_point`, [1, G * H], zero, where('recurrent_kernel')),
+    ];
+    cache.set(layer, names);
+  }
   if (!names && q) {
     const [ks, rs] = all.slice(-2).map((t) => gateScales(t.data));
     names = [
@@ -472,6 +512,8 @@ function exportRecurrent(
   );
   inputs.push(init[0] ?? '');
   if (op === 'LSTM') inputs.push(init[1] ?? '', Pn);
+  // DynamicQuantizeLSTM: then W_scale, W_zero_point, R_scale, R_zero_point.
+  if (dynamic) inputs.push(...names.slice(4));
   while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
   const acts: ActivationName[] =
     first instanceof LSTM
@@ -486,7 +528,17 @@ function exportRecurrent(
   ];
   if (first instanceof GRU) attrs.push(attrInt('linear_before_reset', first.resetAfter ? 1 : 0));
   const [xt] = g.node('Transpose', [s.x], `${base}/time_major`, [attrInts('perm', [1, 0, 2])]);
-  const outs = g.node(op, [xt, ...inputs], base, attrs, withStates && op === 'LSTM' ? 3 : 2);
+  const outs = g.node(
+    dynamic ? 'DynamicQuantizeLSTM' : op,
+    [xt, ...inputs],
+    base,
+    attrs,
+    withStates && op === 'LSTM' ? 3 : 2,
+  );
+  if (dynamic) {
+    g.nodes[g.nodes.length - 1].domain = 'com.microsoft';
+    g.usesMicrosoft = true;
+  }
   const [Y, Yh] = outs;
   // Returned states: Y_h (and Y_c) [1, B, H] → [B, H].
   const states = withStates
@@ -548,7 +600,7 @@ function mergeDirections(
   }
 }
 
-/** Options of toOnnx(): input and output names (`inputNames`/`outputNames`, or `inputName`/`outputName` for one). */
+/** Options of toOnnx(): input and output names (`inputNames`/`outputNames`, or `inputName`/`outputName` for one), `int8` (how int8 layers are written). */
 export interface ToOnnxOptions {
   /** The graph input's name, for a model with one input (default: 'input' for a Sequential model, else the input layer's name). */
   inputName?: string;
@@ -560,6 +612,16 @@ export interface ToOnnxOptions {
   outputNames?: string[];
   /** Written into ModelProto.producer_name (default 'lstm-wasm'). */
   producerName?: string;
+  /**
+   * How a quantize()d model's int8 layers are written. 'dequantize' (default): INT8 weights and
+   * their per-output-channel scales into DequantizeLinear (opset 13, per axis) in front of the float
+   * operators (LSTM, GRU, RNN, Gemm/MatMul, Conv, Gather): standard ONNX, any runtime; activations
+   * stay f32. 'onnxruntime': int8 LSTM layers become ONNX Runtime's DynamicQuantizeLSTM (domain
+   * com.microsoft; it quantizes the activations at run time, as lstm-wasm does; onnxruntime-web's
+   * WASM build runs it), the other int8 layers DequantizeLinear as with 'dequantize'. A float
+   * model's graph is the same either way.
+   */
+  int8?: 'dequantize' | 'onnxruntime';
 }
 
 type Dim = number | string;
@@ -1102,7 +1164,10 @@ function namesOption(what: string, v: unknown, n: number): string[] | undefined 
  * Conv1D, pooling, LayerNormalization and the attention layers are written as the standard
  * operators described at the top of this file; an Embedding's maskZero mask is carried to the
  * attention layers and GlobalAveragePooling1D that read it (a recurrent layer that would read it
- * is refused: the ONNX recurrent operators take no per-step mask).
+ * is refused: the ONNX recurrent operators take no per-step mask). A quantize()d model's int8
+ * layers are INT8 initializers with one scale per output channel (per token for an Embedding)
+ * into DequantizeLinear before the float operator, or, with `int8: 'onnxruntime'`, its LSTM
+ * layers ONNX Runtime's DynamicQuantizeLSTM (see ToOnnxOptions.int8).
  */
 export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Model))
@@ -1152,6 +1217,11 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
       `toOnnx: the graph's input and output names must be distinct, got inputs ${JSON.stringify(inNames)} and outputs ${JSON.stringify(outNames)}`,
     );
   const g = new GraphBuilder();
+  if (options.int8 !== undefined && options.int8 !== 'dequantize' && options.int8 !== 'onnxruntime')
+    throw new LstmWasmError(
+      `toOnnx: option 'int8' must be 'dequantize' (DequantizeLinear before the float operators) or 'onnxruntime' (ONNX Runtime's DynamicQuantizeLSTM for int8 LSTM layers), got ${describe(options.int8)}`,
+    );
+  g.int8 = options.int8 ?? 'dequantize';
   for (const name of allNames) g.unique(name);
   const tensors = new Map<number, ExportState>();
   graph.inputs.forEach((t, i) => tensors.set(t.id, { x: inNames[i], rank: t.rank }));
@@ -1221,7 +1291,10 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
       producerName: options.producerName ?? 'lstm-wasm',
       producerVersion: '0.1.0',
       graph: onnxGraph,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [
+        { domain: '', version: OPSET },
+        ...(g.usesMicrosoft ? [{ domain: 'com.microsoft', version: 1 }] : []),
+      ],
     },
     P.Model,
   );
