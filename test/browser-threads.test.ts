@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, ROOT, findChromium, requireDist } from './platforms/tools.js';
@@ -99,7 +100,7 @@ describe.skipIf(!chromiumPath)('threads in headless Chromium', () => {
   }
 
   async function inNode(threads: number): Promise<Result> {
-    const lib = await import('../dist/index.js');
+    const lib = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
     const job = new Function(`${JOB}; return job;`)() as (l: unknown, t: number) => Promise<Result>;
     return job(lib, threads);
   }
