@@ -6,7 +6,7 @@
 //                               (com.microsoft; it quantizes the activations at run time, int8
 //                               products), the Dense head through DequantizeLinear;
 //   'DequantizeLinear + LSTM'   toOnnx(q): int8 weights dequantized in the graph, then the float
-//                               LSTM (ORT folds the DequantizeLinear of constants, so this is f32 work).
+//                               LSTM: the LSTM's products are f32 either way (only the file is smaller).
 // One thread, graphOptimizationLevel 'all', each session warmed up, then rounds alternating the f32
 // and the int8 session (k calls each); per row the median ms per call of each and the median of the
 // per-round ratios (ratio = f32 ms / int8 ms: above 1, int8 is faster). If a form fails to load or
