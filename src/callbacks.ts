@@ -7,10 +7,16 @@ import { crc32 } from './io/crc32.js';
 import { fromLE, leBytes } from './io/bytes.js';
 import { deleteFromIndexedDb, indexedDbKey, isIndexedDbUrl, readIndexedDb, saveToIndexedDb } from './io/indexeddb.js';
 
-/** The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch also `size`, `gradNorm` and `lr`. */
+/**
+ * The numbers fit hands its callbacks: loss, the metrics, val_ of each at epoch ends; per batch
+ * also `size`, `gradNorm` and `lr`.
+ */
 export type Logs = Record<string, number>;
 
-/** What fit calls, as Keras: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (each may return a promise), and setModel. */
+/**
+ * What fit calls, as Keras: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (each may return a
+ * promise), and setModel.
+ */
 export interface Callback {
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
@@ -79,7 +85,10 @@ export interface TrainableModel {
   save?(options?: { includeState?: boolean; includeOptimizer?: boolean }): Uint8Array;
 }
 
-/** Options of EarlyStopping: `monitor` ('val_loss'), `minDelta`, `patience` (0), `mode`, `baseline`, `restoreBestWeights`. */
+/**
+ * Options of EarlyStopping: `monitor` ('val_loss'), `minDelta`, `patience` (0), `mode`, `baseline`,
+ * `restoreBestWeights`.
+ */
 export interface EarlyStoppingArgs {
   monitor?: string;
   minDelta?: number;
@@ -165,7 +174,9 @@ export class EarlyStopping implements Callback {
     const v = logs[this.monitor];
     if (v === undefined) {
       throw new LstmWasmError(
-        `EarlyStopping: monitor '${this.monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`,
+        `EarlyStopping: monitor '${this.monitor}' is not in the epoch logs (` +
+          Object.keys(logs).join(', ') +
+          '); use validationSplit or validationData for val_* names',
       );
     }
     const score = this.sign * v;
@@ -239,7 +250,10 @@ export function formatLogValue(v: number): string {
   return Math.abs(v) > 1e-3 || !Number.isFinite(v) ? pyFixed(v, 4) : pyExp4(v);
 }
 
-/** Time per step as Keras prints it: `2s/step` from a second up (or 0), `12ms/step` from a millisecond, else `345us/step`. */
+/**
+ * Time per step as Keras prints it: `2s/step` from a second up (or 0), `12ms/step` from a
+ * millisecond, else `345us/step`.
+ */
 export function formatStepTime(seconds: number, unit = 'step'): string {
   if (seconds >= 1 || seconds === 0) return `${pyFixed(seconds, 0)}s/${unit}`;
   if (seconds >= 1e-3) return `${pyFixed(seconds * 1e3, 0)}ms/${unit}`;
@@ -249,7 +263,10 @@ export function formatStepTime(seconds: number, unit = 'step'): string {
 /** An ETA as Keras prints it: `1:02:03`, `2:03`, `12s`. */
 function fmtEta(s: number): string {
   if (s >= 3600)
-    return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+    return (
+      `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:` +
+      `${String(Math.floor(s % 60)).padStart(2, '0')}`
+    );
   if (s >= 60) return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
   return `${Math.floor(s)}s`;
 }
@@ -435,7 +452,9 @@ function monitored(where: string, monitor: string, logs: Logs): number {
   const v = logs[monitor];
   if (v === undefined)
     throw new LstmWasmError(
-      `${where}: monitor '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`,
+      `${where}: monitor '${monitor}' is not in the logs (` +
+        Object.keys(logs).join(', ') +
+        '); use validationSplit or validationData for val_* names',
     );
   return v;
 }
@@ -448,7 +467,9 @@ function optimizerOf(
   if (!opt) throw new LstmWasmError(`${where}: the model has no compiled optimizer; compile it first`);
   if (opt.schedule)
     throw new LstmWasmError(
-      `${where}: the optimizer's learning rate follows a schedule (${(opt.schedule as { className?: string }).className ?? 'a schedule'}), so a callback cannot set it; give learningRate as a number`,
+      `${where}: the optimizer's learning rate follows a schedule ` +
+        `(${(opt.schedule as { className?: string }).className ?? 'a schedule'}), ` +
+        'so a callback cannot set it; give learningRate as a number',
     );
   return opt;
 }
@@ -460,7 +481,10 @@ function callbackArgs(where: string, args: unknown, allowed: string[]): Record<s
   return kerasOptions(where, args, allowed);
 }
 
-/** Options of ReduceLROnPlateau: `monitor` ('val_loss'), `factor` (0.1), `patience` (10), `minDelta`, `cooldown`, `minLr`, `mode`. */
+/**
+ * Options of ReduceLROnPlateau: `monitor` ('val_loss'), `factor` (0.1), `patience` (10),
+ * `minDelta`, `cooldown`, `minLr`, `mode`.
+ */
 export interface ReduceLROnPlateauArgs {
   monitor?: string;
   factor?: number;
@@ -598,7 +622,10 @@ export class LearningRateScheduler implements Callback {
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new LstmWasmError(
-        `LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ${describe(lr)} at epoch ${epoch}${typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''}`,
+        'LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ' +
+          describe(lr) +
+          ` at epoch ${epoch}` +
+          (typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''),
       );
     }
     opt.learningRate = lr;
@@ -655,7 +682,8 @@ function checkDirectory(fs: SyncFs, where: string, path: string): void {
   }
   if (!ok)
     throw new LstmWasmError(
-      `${where}: the folder '${dir}' of filepath '${path}' does not exist; create it before fit (checked now, not after the first epoch)`,
+      `${where}: the folder '${dir}' of filepath '${path}' does not exist; ` +
+        'create it before fit (checked now, not after the first epoch)',
     );
 }
 
@@ -665,7 +693,9 @@ function checkDirectory(fs: SyncFs, where: string, path: string): void {
  * the folder fsync'ed, where it can be opened).
  */
 export function writeFileAtomic(fs: SyncFs, path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}-${Math.random().toString(36).slice(2, 10)}`;
+  const tmp =
+    `${path}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}-` +
+    `${Math.random().toString(36).slice(2, 10)}`;
   const fd = fs.openSync(tmp, 'w');
   try {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -716,7 +746,8 @@ export function formatFilepath(where: string, template: string, values: Logs): s
     const m = /^(0?)(\d*)(?:\.(\d+))?([dfeg]?)$/.exec(spec);
     if (!m)
       throw new LstmWasmError(
-        `${where}: filepath '${template}': format '{${key}:${spec}}' is not one of d, .Nf, .Ne, .Ng (with an optional width such as 02d)`,
+        `${where}: filepath '${template}': format '{${key}:${spec}}' is ` +
+          'not one of d, .Nf, .Ne, .Ng (with an optional width such as 02d)',
       );
     const [, zero, width, prec, type] = m;
     const p = prec === undefined ? 6 : Number(prec);
@@ -779,7 +810,8 @@ export class CSVLogger implements Callback {
     const fs = await nodeFs();
     if (!fs)
       throw new LstmWasmError(
-        `CSVLogger: writing a file needs Node, Deno or Bun; in a browser, pass a function that gets each line: new CSVLogger((line) => ...)`,
+        'CSVLogger: writing a file needs Node, Deno or Bun; in a browser, ' +
+          'pass a function that gets each line: new CSVLogger((line) => ...)',
       );
     checkDirectory(fs, 'CSVLogger', this.filename);
     this.fs = fs;
@@ -817,7 +849,10 @@ export class CSVLogger implements Callback {
 }
 
 type Hook<A extends unknown[]> = (...args: A) => void | Promise<void>;
-/** The hooks of a LambdaCallback: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (Keras's on_epoch_end spelling too). */
+/**
+ * The hooks of a LambdaCallback: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (Keras's
+ * on_epoch_end spelling too).
+ */
 export interface LambdaCallbackArgs {
   onTrainBegin?: Hook<[Logs?]>;
   onTrainEnd?: Hook<[Logs?]>;
@@ -849,14 +884,21 @@ export class LambdaCallback implements Callback {
   }
 }
 
-/** What a ModelCheckpoint `filepath` function gets with the bytes: the epoch (from 1, as `{epoch}`), the batch within it (with saveFreq in batches), and the logs. */
+/**
+ * What a ModelCheckpoint `filepath` function gets with the bytes: the epoch (from 1, as `{epoch}`),
+ * the batch within it (with saveFreq in batches), and the logs.
+ */
 export interface CheckpointInfo {
   epoch: number;
   batch?: number;
   logs: Logs;
 }
 
-/** Options of ModelCheckpoint: `filepath` (a path with {epoch}, {val_loss:.4f} …; 'indexeddb://name' in a browser; or a function (bytes, info)), `monitor`, `mode`, `saveBestOnly`, `saveWeightsOnly`, `saveFreq` ('epoch' or a batch count), `write`. */
+/**
+ * Options of ModelCheckpoint: `filepath` (a path with {epoch}, {val_loss:.4f} …; 'indexeddb://name'
+ * in a browser; or a function (bytes, info)), `monitor`, `mode`, `saveBestOnly`, `saveWeightsOnly`,
+ * `saveFreq` ('epoch' or a batch count), `write`.
+ */
 export interface ModelCheckpointArgs {
   /**
    * Where to save: a file path, where `{epoch}`, `{epoch:02d}`, `{val_loss:.4f}` … are filled in
@@ -927,7 +969,9 @@ export class ModelCheckpoint implements Callback {
     ]);
     if (typeof a.filepath !== 'function' && (typeof a.filepath !== 'string' || a.filepath === ''))
       throw new LstmWasmError(
-        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm' or 'indexeddb://my-model', or a function (bytes, info) => ..., got ${describe(a.filepath)}`,
+        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm' ` +
+          "or 'indexeddb://my-model', or a function (bytes, info) => ..., got " +
+          describe(a.filepath),
       );
     this.filepath = a.filepath as ModelCheckpoint['filepath'];
     if (typeof this.filepath === 'function' && a.write !== undefined)
@@ -982,14 +1026,16 @@ export class ModelCheckpoint implements Callback {
       // Checked now, not after the first epoch: a runtime without IndexedDB cannot save there.
       if (!(globalThis as { indexedDB?: unknown }).indexedDB)
         throw new LstmWasmError(
-          `ModelCheckpoint: '${this.filepath}' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a file path`,
+          `ModelCheckpoint: '${this.filepath}' needs IndexedDB, which this runtime ` +
+            "does not have (it is a browser's); in Node, Deno or Bun give a file path",
         );
       return;
     }
     const fs = await nodeFs();
     if (!fs)
       throw new LstmWasmError(
-        `ModelCheckpoint: saving a file needs Node, Deno or Bun; in a browser, pass write: (path, bytes) => ... (to IndexedDB, a download, …)`,
+        'ModelCheckpoint: saving a file needs Node, Deno or Bun; in a browser, ' +
+          'pass write: (path, bytes) => ... (to IndexedDB, a download, …)',
       );
     // The folder must exist now: a typo must not surface only after the first epoch's hours.
     const dir = dirOf(this.filepath);
@@ -1086,7 +1132,10 @@ interface BackupHeader {
   states: number[];
 }
 
-/** A backup as bytes: magic, version, header length, the header (JSON), then rng, weights, slots, order, states (little-endian), and a CRC-32 of all before it. */
+/**
+ * A backup as bytes: magic, version, header length, the header (JSON), then rng, weights, slots,
+ * order, states (little-endian), and a CRC-32 of all before it.
+ */
 export function encodeBackup(
   state: TrainingState,
   at: FitPosition,
@@ -1133,7 +1182,10 @@ export function encodeBackup(
   return out;
 }
 
-/** A backup's bytes back into a state and a position; a damaged or foreign file is an LstmWasmError saying what is wrong. */
+/**
+ * A backup's bytes back into a state and a position; a damaged or foreign file is an LstmWasmError
+ * saying what is wrong.
+ */
 export function decodeBackup(
   bytes: Uint8Array,
   where: string,
@@ -1296,18 +1348,21 @@ export class BackupAndRestore implements Callback {
     // fitDataset's batches come from a stream: it cannot be rewound to the batch a backup reached.
     if (!Number.isInteger(this.params.samples) || !Number.isInteger(this.params.batchSize))
       throw new LstmWasmError(
-        `${w}: it works in fit(x, y), which can draw the same batches again from the data; fitDataset's batches come from a stream that cannot be rewound to the batch a backup reached`,
+        `${w}: it works in fit(x, y), which can draw the same batches again from the data; ` +
+          "fitDataset's batches come from a stream that cannot be rewound to the batch a backup reached",
       );
     if (this.idb) {
       if (!(globalThis as { indexedDB?: unknown }).indexedDB)
         throw new LstmWasmError(
-          `${w}: '${this.backupDir}' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a folder`,
+          `${w}: '${this.backupDir}' needs IndexedDB, which this runtime does ` +
+            "not have (it is a browser's); in Node, Deno or Bun give a folder",
         );
     } else {
       const fs = await nodeFs();
       if (!fs || !fs.readFileSync || !fs.mkdirSync)
         throw new LstmWasmError(
-          `${w}: backing up to a folder needs a file system (Node, Deno or Bun); in a browser give backupDir: 'indexeddb://name'`,
+          `${w}: backing up to a folder needs a file system (Node, Deno ` +
+            "or Bun); in a browser give backupDir: 'indexeddb://name'",
         );
       this.fs = fs;
       try {
@@ -1326,7 +1381,8 @@ export class BackupAndRestore implements Callback {
     const { state, at, header, where } = found;
     const mismatch = (what: string, was: unknown, is: unknown): never => {
       throw new LstmWasmError(
-        `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, this fit's is ${JSON.stringify(is)}; delete it to start over`,
+        `${where} was made by another training run: its ${what} is ${JSON.stringify(was)}, ` +
+          `this fit's is ${JSON.stringify(is)}; delete it to start over`,
       );
     };
     const shapes = this.model.getWeights().map((t) => t.shape);

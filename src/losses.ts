@@ -154,7 +154,10 @@ export function lossInfo(v: unknown): LossInfo {
       if (key === 'name') continue;
       if (key === 'reduction' && (val === 'sum_over_batch_size' || val === 'auto')) continue;
       throw new LstmWasmError(
-        `compile: loss ${JSON.stringify(v.className)} does not take option '${key}'${isHuber ? " (Huber takes 'delta')" : ''}; got ${describe(val)}`,
+        `compile: loss ${JSON.stringify(v.className)} does not take option '${key}'` +
+          (isHuber ? " (Huber takes 'delta')" : '') +
+          '; got ' +
+          describe(val),
       );
     }
     if (isHuber) {
@@ -264,7 +267,10 @@ function metricFromConfig(v: MetricConfig, loss: LossInfo): MetricInfo {
     } else if (Object.hasOwn(defaults, key)) {
       if (!defaults[key].includes(val as never))
         throw new LstmWasmError(
-          `${where}: '${key}' must be ${defaults[key].map((d) => JSON.stringify(d)).join(' or ')} (Keras's default, the one computed here), got ${describe(val)}`,
+          `${where}: '${key}' must be ` +
+            defaults[key].map((d) => JSON.stringify(d)).join(' or ') +
+            " (Keras's default, the one computed here), got " +
+            describe(val),
         );
     } else
       throw new LstmWasmError(
@@ -350,7 +356,10 @@ export function metricInfo(v: unknown, loss: LossInfo): MetricInfo {
       return { key: 'auc', kind: METRIC_AUC, stateful: true };
     default:
       throw new LstmWasmError(
-        `compile: unknown metric ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; known: 'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse', 'rootMeanSquaredError', 'precision', 'recall', 'auc', 'topKCategoricalAccuracy', 'sparseTopKCategoricalAccuracy' (and their Keras spellings and class names such as 'BinaryAccuracy')`,
+        `compile: unknown metric ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; known: ` +
+          "'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'mae', 'mse', " +
+          "'rootMeanSquaredError', 'precision', 'recall', 'auc', 'topKCategoricalAccuracy', " +
+          "'sparseTopKCategoricalAccuracy' (and their Keras spellings and class names such as 'BinaryAccuracy')",
       );
   }
 }

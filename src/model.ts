@@ -44,18 +44,28 @@ import { metricStates, statefulMetric, type MetricState } from './losses.js';
 
 export type { CompileArgs } from './engine/trainer.js';
 
-/** Options of model(): `inputs` and `outputs` (symbolic tensors), `name`, `seed` (reproducible initial weights, shuffling and dropout). */
+/**
+ * Options of model(): `inputs` and `outputs` (symbolic tensors), `name`, `seed` (reproducible
+ * initial weights, shuffling and dropout).
+ */
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
   /** Makes every random draw (initial weights, shuffling, dropout) reproducible, bit for bit. */
   seed?: number;
-  /** At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on the calling thread alone. */
+  /**
+   * At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on
+   * the calling thread alone.
+   */
   threads?: number;
 }
 
-/** Options of fit(): `epochs` (1), `batchSize` (32), `shuffle` (true), `validationSplit` or `validationData`, `verbose` (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms), `classWeight`, `sampleWeight`. */
+/**
+ * Options of fit(): `epochs` (1), `batchSize` (32), `shuffle` (true), `validationSplit` or
+ * `validationData`, `verbose` (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms),
+ * `classWeight`, `sampleWeight`.
+ */
 export interface FitArgs {
   epochs?: number;
   batchSize?: number;
@@ -71,7 +81,10 @@ export interface FitArgs {
   yieldEvery?: number | 'never';
   /** Keras's class_weight: a weight per class id (one-hot targets: their argmax); classes left out weigh 1. */
   classWeight?: Record<number, number>;
-  /** Keras's sample_weight: one weight per sample of x; each sample's loss is multiplied by it (the mean stays over the batch size). */
+  /**
+   * Keras's sample_weight: one weight per sample of x; each sample's loss is multiplied by it (the
+   * mean stays over the batch size).
+   */
   sampleWeight?: ArrayLike<number>;
 }
 
@@ -117,7 +130,10 @@ export function checkSeed(where: string, seed: unknown): number | undefined {
   return seed as number;
 }
 
-/** One batch for the training loop: rows [start, start + size) of xs and ys (through `order` when shuffled), and their sample weights. */
+/**
+ * One batch for the training loop: rows [start, start + size) of xs and ys (through `order` when
+ * shuffled), and their sample weights.
+ */
 interface RunBatch {
   xs: TensorData[];
   ys: TensorData[];
@@ -143,7 +159,10 @@ interface TrainingRun {
   yieldEvery: number | 'never';
   /** Called after the onEpochBegin callbacks: the epoch's batches in order. */
   epochBatches(epoch: number): Iterable<RunBatch> | AsyncIterable<RunBatch>;
-  /** An epoch resumed from a backup (BackupAndRestore) in its `at.order`, from batch `at.batch`; checks `at` when called. Absent: resuming within an epoch is refused. */
+  /**
+   * An epoch resumed from a backup (BackupAndRestore) in its `at.order`, from batch `at.batch`;
+   * checks `at` when called. Absent: resuming within an epoch is refused.
+   */
   resumeEpoch?(at: FitPosition): Iterable<RunBatch>;
   /** The validation results at an epoch's end (null: no validation). */
   validate: (() => EvalResult | Promise<EvalResult>) | null;
@@ -168,7 +187,12 @@ function isBatch(v: unknown): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && 'xs' in v && 'ys' in v;
 }
 
-/** A model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and TF.js's functional model). `model({ inputs, outputs })` or `new Model(...)`; Sequential is one whose graph is a chain. compile, fit, evaluate, predict, trainOnBatch, step, inspect, weights, summary, save, dispose. */
+/**
+ * A model: a graph of layer calls from one or more inputs to one or more outputs (Keras's and
+ * TF.js's functional model). `model({ inputs, outputs })` or `new Model(...)`; Sequential is one
+ * whose graph is a chain. compile, fit, evaluate, predict, trainOnBatch, step, inspect, weights,
+ * summary, save, dispose.
+ */
 export class Model {
   readonly name: string;
   stopTraining = false;
@@ -195,7 +219,10 @@ export class Model {
    */
   readonly updateHooks = new Set<() => void>();
 
-  /** The addresses of a parameter's two optimizer slots (the Adam moments, momentum…), or null if it is not one of this model's. */
+  /**
+   * The addresses of a parameter's two optimizer slots (the Adam moments, momentum…), or null if it
+   * is not one of this model's.
+   */
   optimizerSlots(slot: ParamSlot): [number, number] | null {
     const p = this.params.find((q) => q.slot === slot);
     return p ? [this.slot1 + p.at * 4, this.slot2 + p.at * 4] : null;
@@ -208,7 +235,8 @@ export class Model {
     if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed', 'threads']);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
       throw new LstmWasmError(
-        `${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ${describe(args.name)}`,
+        `${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ` +
+          describe(args.name),
       );
     this.name = args.name ?? modelName(kind);
     const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
@@ -219,7 +247,8 @@ export class Model {
       !(Number.isInteger(args.threads) && (args.threads as number) >= 1 && (args.threads as number) <= 256)
     )
       throw new LstmWasmError(
-        `${isSequential ? 'Sequential' : 'model'}: option 'threads' must be an integer from 1 to 256, got ${describe(args.threads)}`,
+        `${isSequential ? 'Sequential' : 'model'}: option 'threads' must be an integer from 1 to 256, got ` +
+          describe(args.threads),
       );
     this.threads = args.threads;
     if (!isSequential) {
@@ -249,7 +278,9 @@ export class Model {
     if (!f) return;
     const same = f.where === this.where ? '' : ' (it trains the same layers)';
     throw new LstmWasmError(
-      `${this.where}.${what}: ${f.where}.fit is running${same}, in epoch ${f.epoch + 1} of ${f.epochs}; ${what} would change the model under it. Await the promise that fit returned first (to end it early, set model.stopTraining = true in a callback); predict and evaluate may run meanwhile`,
+      `${this.where}.${what}: ${f.where}.fit is running${same}, in epoch ${f.epoch + 1} of ${f.epochs}; ` +
+        `${what} would change the model under it. Await the promise that fit returned first (to end it ` +
+        'early, set model.stopTraining = true in a callback); predict and evaluate may run meanwhile',
     );
   }
 
@@ -298,7 +329,10 @@ export class Model {
     const l = layers.find((x) => x.name === name);
     if (!l)
       throw new LstmWasmError(
-        `${this.where}.getLayer: no layer named ${describe(name)}; its layers are ${layers.map((x) => `'${x.name}'`).join(', ')}`,
+        `${this.where}.getLayer: no layer named ` +
+          describe(name) +
+          '; its layers are ' +
+          layers.map((x) => `'${x.name}'`).join(', '),
       );
     return l;
   }
@@ -342,7 +376,8 @@ export class Model {
     if (this.store) stores.add(this.store);
     if (stores.size > 1)
       throw new LstmWasmError(
-        `${this.where}: its layers' weights live in the memory of different models; layers can be shared between models built from one graph, not joined from separately built ones`,
+        `${this.where}: its layers' weights live in the memory of different models; layers can ` +
+          'be shared between models built from one graph, not joined from separately built ones',
       );
     const store = stores.size ? [...stores][0] : new Store(this.seed);
     if (!this.store && stores.size && this.explicitSeed) store.k.rng_seed(store.rngState, this.seed >>> 0);
@@ -551,7 +586,8 @@ export class Model {
   private requireCompiled(where: string): Compiled {
     if (!this.compiled)
       throw new LstmWasmError(
-        `${this.where}.${where}: compile the model first, such as model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })`,
+        `${this.where}.${where}: compile the model first, such as ` +
+          "model.compile({ optimizer: 'adam', loss: 'meanSquaredError' })",
       );
     return this.compiled;
   }
@@ -570,7 +606,8 @@ export class Model {
     list.forEach((t, i) => {
       if (t.shape[0] !== n)
         throw new LstmWasmError(
-          `${this.where}: ${arg}: every input must hold as many samples: '${this.inputNames[0]}' has ${n}, '${this.inputNames[i]}' has ${t.shape[0]}`,
+          `${this.where}: ${arg}: every input must hold as many samples: ` +
+            `'${this.inputNames[0]}' has ${n}, '${this.inputNames[i]}' has ${t.shape[0]}`,
         );
     });
     return list;
@@ -621,15 +658,20 @@ export class Model {
         );
       if (n % fixed !== 0)
         throw new LstmWasmError(
-          `${where}: this model was built for batches of ${fixed} (batchInputShape), so the number of samples must be a multiple of ${fixed}, got ${n}`,
+          `${where}: this model was built for batches of ${fixed} (batchInputShape), ` +
+            `so the number of samples must be a multiple of ${fixed}, got ${n}`,
         );
       if (n !== fixed && (batchSize ?? 32) !== fixed) {
         const stateful = this.weightLayers().some((l) => l.isStateful());
         const how = takesBatchSize
-          ? `, or pass batchSize: ${fixed} to run them as ${n / fixed} consecutive batches${stateful ? ' (its stateful layers carry their state from each batch to the next)' : ''}`
+          ? `, or pass batchSize: ${fixed} to run them as ${n / fixed} consecutive batches` +
+            (stateful ? ' (its stateful layers carry their state from each batch to the next)' : '')
           : '';
         throw new LstmWasmError(
-          `${where}: this model was built for batches of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample${fixed === 1 ? '' : 's'} at a time${how}`,
+          `${where}: this model was built for batches of ${fixed} (batchInputShape ` +
+            `${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample` +
+            (fixed === 1 ? '' : 's') +
+            ` at a time${how}`,
         );
       }
       return fixed;
@@ -725,7 +767,9 @@ export class Model {
     const layer = typeof sel === 'string' ? layers.find((l) => l.name === sel) : layers[sel as number];
     if (!layer || !layer.inspectable)
       throw new LstmWasmError(
-        `${this.where}.inspect: option 'layer' must name or index an LSTM, GRU, SimpleRNN or attention layer of this model, got ${describe(args?.layer)}`,
+        `${this.where}.inspect: option 'layer' must name or index an ` +
+          'LSTM, GRU, SimpleRNN or attention layer of this model, got ' +
+          describe(args?.layer),
       );
     const ni = graph.nodes.findIndex((nd) => nd.layer === layer);
     const n = xs[0].shape[0];
@@ -813,12 +857,14 @@ export class Model {
       const fixed = this.fixedBatch();
       if (fixed === null || !this.weightLayers().some((l) => l.isStateful())) {
         throw new LstmWasmError(
-          `${this.where}.step: step() is for stateful models: build the recurrent layers with stateful: true and batchInputShape: [batch, null, features]`,
+          `${this.where}.step: step() is for stateful models: build the recurrent ` +
+            'layers with stateful: true and batchInputShape: [batch, null, features]',
         );
       }
       if (graph.inputs.length !== 1 || graph.outputs.length !== 1)
         throw new LstmWasmError(
-          `${this.where}.step: step() takes models of one input and one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`,
+          `${this.where}.step: step() takes models of one input and one output; ` +
+            `this one has ${graph.inputs.length} and ${graph.outputs.length}`,
         );
       B = fixed;
       const inShape = graph.inputs[0].sampleShape;
@@ -835,13 +881,17 @@ export class Model {
         (B === 1 && t.shape.length === 1 && t.shape[0] === per);
       if (!okShape && t.data.length === B * per)
         throw new LstmWasmError(
-          `${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])${B === 1 ? ` or [${per}]` : ''}, got ${shapeString(t.shape)}`,
+          `${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])` +
+            (B === 1 ? ` or [${per}]` : '') +
+            ', got ' +
+            shapeString(t.shape),
         );
       data = t.data;
     }
     if (data.length !== B * per) {
       throw new LstmWasmError(
-        `${this.where}.step: xt must hold ${B} × ${per} values ([batch, features] = [${B}, ${per}]), got ${data.length}`,
+        `${this.where}.step: xt must hold ${B} × ${per} values ` +
+          `([batch, features] = [${B}, ${per}]), got ${data.length}`,
       );
     }
     for (let i = 0; i < data.length; i++)
@@ -850,7 +900,9 @@ export class Model {
     const checkOut = (D: number) => {
       if (out !== undefined && !(out instanceof Float32Array && out.length === B * D))
         throw new LstmWasmError(
-          `${this.where}.step: out must be a Float32Array of ${B} × ${D} values ([batch, output features] = [${B}, ${D}]), got ${out instanceof Float32Array ? `one of ${out.length}` : describe(out)}`,
+          `${this.where}.step: out must be a Float32Array of ${B} × ` +
+            `${D} values ([batch, output features] = [${B}, ${D}]), got ` +
+            (out instanceof Float32Array ? `one of ${out.length}` : describe(out)),
         );
     };
     if (fast) {
@@ -1001,7 +1053,10 @@ export class Model {
     return out;
   }
 
-  /** Forward, backward and one optimizer step on the batch already in the plan. Changes nothing if anything is not finite. */
+  /**
+   * Forward, backward and one optimizer step on the batch already in the plan. Changes nothing if
+   * anything is not finite.
+   */
   private trainStep(
     plan: Plan,
     sampleWeights: Float32Array | null = null,
@@ -1062,7 +1117,8 @@ export class Model {
     const fixed = this.fixedBatch();
     if (fixed !== null && n !== fixed)
       throw new LstmWasmError(
-        `${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} samples; trainOnBatch takes one batch of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)})`,
+        `${this.where}.trainOnBatch: this model was built for batches of ${fixed} (batchInputShape), got ${n} ` +
+          `samples; trainOnBatch takes one batch of ${fixed} (batchInputShape ${this.fixedBatchShape(fixed)})`,
       );
     const plan = this.plan(this.shapesFor(xs, n));
     this.checkYs(ys, n, plan, 'trainOnBatch y');
@@ -1070,7 +1126,8 @@ export class Model {
     const r = this.trainStep(plan);
     if (!r.ok)
       throw new LstmWasmError(
-        `${this.where}.trainOnBatch: the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; the weights were not changed`,
+        `${this.where}.trainOnBatch: the loss (${r.loss}) or the gradient ` +
+          `norm (${r.gradNorm}) is not finite; the weights were not changed`,
       );
     return this.results(c, r.loss, r.losses, r.metrics);
   }
@@ -1139,7 +1196,8 @@ export class Model {
     if (classWeight === undefined && sampleWeight === undefined) return null;
     if (classWeight !== undefined && sampleWeight !== undefined)
       throw new LstmWasmError(
-        `${where}: give classWeight or sampleWeight, not both (as Keras); fold the class weights into the sample weights`,
+        `${where}: give classWeight or sampleWeight, not both (as ` +
+          'Keras); fold the class weights into the sample weights',
       );
     if (sampleWeight !== undefined) {
       const sw = sampleWeight as unknown;
@@ -1151,11 +1209,13 @@ export class Model {
             : null;
       if (!list)
         throw new LstmWasmError(
-          `${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ${describe(sw)}`,
+          `${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ` +
+            describe(sw),
         );
       if (list.length !== n)
         throw new LstmWasmError(
-          `${where}: option 'sampleWeight' must hold one weight per sample: x has ${n} samples, sampleWeight has ${list.length}`,
+          `${where}: option 'sampleWeight' must hold one weight per ` +
+            `sample: x has ${n} samples, sampleWeight has ${list.length}`,
         );
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) {
@@ -1169,11 +1229,13 @@ export class Model {
     const c = this.compiled!;
     if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight))
       throw new LstmWasmError(
-        `fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got ${describe(classWeight)}`,
+        "fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got " +
+          describe(classWeight),
       );
     if (c.outputs.length !== 1)
       throw new LstmWasmError(
-        `fit: classWeight is for models of one output (as Keras); this one has ${c.outputs.length}: give sampleWeight instead`,
+        'fit: classWeight is for models of one output (as Keras); ' +
+          `this one has ${c.outputs.length}: give sampleWeight instead`,
       );
     const y = ys[0];
     const per = y.data.length / Math.max(1, y.shape[0]);
@@ -1182,7 +1244,9 @@ export class Model {
     const rowsPerSample = loss.sparse ? per : per / D;
     if (rowsPerSample !== 1)
       throw new LstmWasmError(
-        `fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ${shapeString(y.shape)}: give sampleWeight for sequence targets`,
+        'fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ' +
+          shapeString(y.shape) +
+          ': give sampleWeight for sequence targets',
       );
     // Classes: the output's width, or 0 and 1 for a single sigmoid or regression unit.
     const classes = D === 1 && !loss.sparse ? 2 : D;
@@ -1191,7 +1255,8 @@ export class Model {
       const id = Number(key);
       if (!Number.isInteger(id) || id < 0 || id >= classes)
         throw new LstmWasmError(
-          `fit: classWeight names class ${JSON.stringify(key)}, which does not exist: the output has ${classes} classes (0 to ${classes - 1})`,
+          `fit: classWeight names class ${JSON.stringify(key)}, which does ` +
+            `not exist: the output has ${classes} classes (0 to ${classes - 1})`,
         );
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
         throw new LstmWasmError(`fit: classWeight[${key}] must be a finite number ≥ 0, got ${describe(v)}`);
@@ -1244,13 +1309,20 @@ export class Model {
     ys.forEach((t, j) => {
       if (t.shape[0] !== nx)
         throw new LstmWasmError(
-          `fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`,
+          `fit: x and y must hold as many samples: x has ${nx} (shape ` +
+            shapeString(xs[0].shape) +
+            '), y' +
+            (ys.length > 1 ? `[${j}]` : '') +
+            ` has ${t.shape[0]} (shape ` +
+            shapeString(t.shape) +
+            ')',
         );
     });
     let weights = this.sampleWeights('fit', args, ys, nx);
     // Validation data: the last fraction of x and y, taken before shuffling (as Keras).
     let val: [TensorData[], TensorData[]] | null = null;
-    // Validation sample weights: validationData's third entry, or the split-off part of sampleWeight (as Keras; classWeight is for training only).
+    // Validation sample weights: validationData's third entry, or the split-off part of
+    // sampleWeight (as Keras; classWeight is for training only).
     let valWeights: Float32Array | null = null;
     if (args.validationData !== undefined) {
       const vd = args.validationData as unknown[];
@@ -1272,7 +1344,8 @@ export class Model {
       const nTrain = nx - nVal;
       if (nVal === 0 || nTrain === 0)
         throw new LstmWasmError(
-          `fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for training and ${nVal} for validation; both must be at least 1`,
+          `fit: validationSplit ${s} of ${nx} samples leaves ${nTrain} for ` +
+            `training and ${nVal} for validation; both must be at least 1`,
         );
       const cut = (t: TensorData, a: number, b: number): TensorData => {
         const per = t.data.length / t.shape[0];
@@ -1325,7 +1398,10 @@ export class Model {
     const resumeEpoch = (at: FitPosition): Iterable<RunBatch> => {
       if ((at.order !== null) !== shuffle || (at.order && at.order.length !== n) || at.batch > batches)
         throw new LstmWasmError(
-          `fit: the backup to resume from was made ${at.order ? `with shuffle over ${at.order.length} samples` : 'without shuffle'} and ${at.batch} batches into its epoch; this fit has shuffle ${shuffle}, ${n} samples and ${batches} batches per epoch`,
+          'fit: the backup to resume from was made ' +
+            (at.order ? `with shuffle over ${at.order.length} samples` : 'without shuffle') +
+            ` and ${at.batch} batches into its epoch; this fit has shuffle ` +
+            `${shuffle}, ${n} samples and ${batches} batches per epoch`,
         );
       if (at.order) order.set(at.order);
       return batchesFrom(at.batch);
@@ -1376,7 +1452,8 @@ export class Model {
           throw new LstmWasmError(`${run.where}: the backup's sums must be one per log key (${keys.join(', ')})`);
         if (at.batch > 0 && !run.resumeEpoch)
           throw new LstmWasmError(
-            `${run.where} resumes from a backup at an epoch's start only; this one is ${at.batch} batches into epoch ${at.epoch + 1} (back up with saveFreq: 'epoch')`,
+            `${run.where} resumes from a backup at an epoch's start only; this one is ` +
+              `${at.batch} batches into epoch ${at.epoch + 1} (back up with saveFreq: 'epoch')`,
           );
         const source = at.batch > 0 ? run.resumeEpoch!(at) : null; // checks at before anything changes
         this.restoreTraining(state);
@@ -1436,7 +1513,10 @@ export class Model {
               break;
             }
             throw new LstmWasmError(
-              `${run.where}: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) or the gradient norm (${r.gradNorm}) is not finite; training stopped and the weights are those from before this batch. Lower the learning rate, set clipNorm in compile(), or add TerminateOnNaN to stop without an error`,
+              `${run.where}: at epoch ${epoch + 1}, batch ${bi + 1} the loss (${r.loss}) ` +
+                `or the gradient norm (${r.gradNorm}) is not finite; training stopped and ` +
+                'the weights are those from before this batch. Lower the learning rate, ' +
+                'set clipNorm in compile(), or add TerminateOnNaN to stop without an error',
             );
           }
           const values = [r.loss, ...(c.outputs.length > 1 ? r.losses : []), ...r.metrics];
@@ -1490,7 +1570,11 @@ export class Model {
     const dataLike = Array.isArray(args) || ArrayBuffer.isView(args) || looksLikeTensor(args);
     if (args === null || typeof args !== 'object' || dataLike)
       throw new LstmWasmError(
-        `${where}: expected options such as { epochs: 10, batchesPerEpoch: 100 }, got ${describe(args)}${dataLike ? ' (fitDataset takes batches { xs, ys } from one source; for x and y use fit(x, y, options))' : ''}`,
+        `${where}: expected options such as { epochs: 10, batchesPerEpoch: 100 }, got ` +
+          describe(args) +
+          (dataLike
+            ? ' (fitDataset takes batches { xs, ys } from one source; for x and y use fit(x, y, options))'
+            : ''),
       );
     args = kerasOptions(where, args, FIT_DATASET_OPTIONS) as FitDatasetArgs;
     const stream = batchStream(source, where);
@@ -1498,7 +1582,10 @@ export class Model {
       const v = args[name] ?? dflt;
       if (v !== undefined && (!Number.isInteger(v) || (v as number) < min))
         throw new LstmWasmError(
-          `${where}: option '${name}' must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${describe(args[name])}`,
+          `${where}: option '${name}' must be ` +
+            (min === 0 ? 'a non-negative' : 'a positive') +
+            ' integer, got ' +
+            describe(args[name]),
         );
       return v as number | undefined;
     };
@@ -1523,7 +1610,9 @@ export class Model {
       throw new LstmWasmError(`${where}: option 'validationBatches' needs validationData to be a source of batches`);
     if (valStream && !valStream.reopens && epochs - initialEpoch > 1)
       throw new LstmWasmError(
-        `${where}: validationData is an iterator that can be read once (a generator object), but it is read at the end of each of ${epochs - initialEpoch} epochs; give an array of batches, a function returning a fresh iterator, or a dataset with iterator()`,
+        `${where}: validationData is an iterator that can be read once (a generator object), ` +
+          `but it is read at the end of each of ${epochs - initialEpoch} epochs; give an array ` +
+          'of batches, a function returning a fresh iterator, or a dataset with iterator()',
       );
     // The first batch, read now: a Sequential without inputShape builds from it, and compile resolves.
     let it = await stream.open();
@@ -1562,13 +1651,16 @@ export class Model {
         ys.forEach((t, j) => {
           if (t.shape[0] !== n)
             throw new LstmWasmError(
-              `${where}: ${at}: xs and ys must hold as many samples: xs has ${n}, ys${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]}`,
+              `${where}: ${at}: xs and ys must hold as many samples: xs has ${n}, ys` +
+                (ys.length > 1 ? `[${j}]` : '') +
+                ` has ${t.shape[0]}`,
             );
         });
         const fixed = this.fixedBatch();
         if (fixed !== null && n !== fixed)
           throw new LstmWasmError(
-            `${where}: ${at}: this model was built for batches of ${fixed} (batchInputShape), the batch has ${n} samples`,
+            `${where}: ${at}: this model was built for batches of ` +
+              `${fixed} (batchInputShape), the batch has ${n} samples`,
           );
         this.checkYs(ys, n, this.plan(this.shapesFor(xs, n)), `${at} ys`);
         const weights =
@@ -1577,7 +1669,10 @@ export class Model {
       } catch (e) {
         if (e instanceof LstmWasmError && trained > 0)
           throw new LstmWasmError(
-            `${e.message} (training stopped before this batch: the model keeps the weights of the ${trained} batch${trained === 1 ? '' : 'es'} before it)`,
+            `${e.message} (training stopped before this batch: ` +
+              `the model keeps the weights of the ${trained} batch` +
+              (trained === 1 ? '' : 'es') +
+              ' before it)',
           );
         throw e;
       }
@@ -1599,12 +1694,18 @@ export class Model {
           if (batchesPerEpoch !== undefined) {
             // As TF.js: a source that runs out before epochs × batchesPerEpoch stops training.
             console.warn(
-              `${where}: the source ran out of data after ${bi} of ${batchesPerEpoch} batches in epoch ${epoch + 1}; training stopped. Make sure it gives at least batchesPerEpoch × epochs batches (${batchesPerEpoch * (epochs - initialEpoch)} here)`,
+              `${where}: the source ran out of data after ${bi} of ${batchesPerEpoch} batches in ` +
+                `epoch ${epoch + 1}; training stopped. Make sure it gives at least batchesPerEpoch ` +
+                `× epochs batches (${batchesPerEpoch * (epochs - initialEpoch)} here)`,
             );
             model.stopTraining = true;
           } else if (bi === 0)
             throw new LstmWasmError(
-              `${where}: the source gave no batches in epoch ${epoch + 1}${stream.reopens ? '' : ': a generator object can be read once; give a function returning a fresh iterator per epoch (() => gen()), an array of batches, or batchesPerEpoch'}`,
+              `${where}: the source gave no batches in epoch ${epoch + 1}` +
+                (stream.reopens
+                  ? ''
+                  : ': a generator object can be read once; give a function returning a fresh ' +
+                    'iterator per epoch (() => gen()), an array of batches, or batchesPerEpoch'),
             );
           if (counting) {
             params.steps = bi;
@@ -1699,7 +1800,11 @@ export class Model {
       throw new LstmWasmError(`${where}: its iteration count must be an integer ≥ 0, got ${describe(s.iterations)}`);
     if (s.states.length !== stateSizes.length || s.states.some((t, i) => t.length !== stateSizes[i]))
       throw new LstmWasmError(
-        `${where} holds states of sizes [${s.states.map((t) => t.length).join(', ')}]; this model's stateful layers have [${stateSizes.join(', ')}]`,
+        `${where} holds states of sizes [` +
+          s.states.map((t) => t.length).join(', ') +
+          "]; this model's stateful layers have [" +
+          stateSizes.join(', ') +
+          ']',
       );
     for (const p of this.params) store.arena.write(p.slot.ptr, s.weights.subarray(p.at, p.at + p.slot.size));
     store.arena.write(this.slot1, s.slots);
@@ -1739,7 +1844,8 @@ export class Model {
     const total = counts.reduce((a, b) => a + b, 0);
     if (!Array.isArray(weights) || weights.length !== total)
       throw new LstmWasmError(
-        `${this.where}.setWeights: expected ${total} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+        `${this.where}.setWeights: expected ${total} arrays, got ` +
+          `${Array.isArray(weights) ? weights.length : describe(weights)}`,
       );
     const snapshot = this.getWeights();
     let at = 0;
@@ -1851,7 +1957,10 @@ export class Model {
     return this.disposed;
   }
 
-  /** Frees the model's WebAssembly memory (once no other model built from its layers holds it). The model cannot be used afterwards. */
+  /**
+   * Frees the model's WebAssembly memory (once no other model built from its layers holds it). The
+   * model cannot be used afterwards.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.notDuringFit('dispose');
@@ -1886,7 +1995,10 @@ export class Model {
     };
   }
 
-  /** Puts back a state from getOptimizerState(), checked against this model's parameters (nothing changes if it does not fit). */
+  /**
+   * Puts back a state from getOptimizerState(), checked against this model's parameters (nothing
+   * changes if it does not fit).
+   */
   setOptimizerState(state: { iterations: number; slots: Float32Array }): void {
     this.usable();
     this.notDuringFit('setOptimizerState');
@@ -1903,7 +2015,9 @@ export class Model {
       );
     if (!(state.slots instanceof Float32Array) || state.slots.length !== n)
       throw new LstmWasmError(
-        `${this.where}.setOptimizerState: 'slots' must be a Float32Array of ${n} values (two per parameter), got ${state.slots instanceof Float32Array ? `${state.slots.length} values` : describe(state.slots)}`,
+        `${this.where}.setOptimizerState: 'slots' must be a ` +
+          `Float32Array of ${n} values (two per parameter), got ` +
+          (state.slots instanceof Float32Array ? `${state.slots.length} values` : describe(state.slots)),
       );
     this.s.arena.write(this.slot1, state.slots);
     c.optimizer.iterations = state.iterations;

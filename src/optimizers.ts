@@ -7,7 +7,10 @@ import { type LearningRateSchedule, scheduleConfig, toSchedule } from './schedul
 /** A fixed rate, or a schedule (an instance, or its config { className, config }). */
 export type LearningRate = number | LearningRateSchedule | { className: string; config: Record<string, unknown> };
 
-/** The options every optimizer takes (Keras 3's base optimizer): at most one of the three clips, and a decoupled weight decay. */
+/**
+ * The options every optimizer takes (Keras 3's base optimizer): at most one of the three clips, and
+ * a decoupled weight decay.
+ */
 export interface OptimizerCommon {
   /** Clip each weight's gradient to this L2 norm (Keras `clipnorm`; `clipNorm` too). */
   clipnorm?: number;
@@ -15,7 +18,10 @@ export interface OptimizerCommon {
   clipvalue?: number;
   /** Rescale all gradients together when their global L2 norm exceeds this (Keras `global_clipnorm`). */
   globalClipnorm?: number;
-  /** Decoupled weight decay: w -= learningRate·weightDecay·w before each update (Keras `weight_decay`; AdamW's default 0.004, others' 0). */
+  /**
+   * Decoupled weight decay: w -= learningRate·weightDecay·w before each update (Keras
+   * `weight_decay`; AdamW's default 0.004, others' 0).
+   */
   weightDecay?: number;
 }
 
@@ -68,7 +74,10 @@ export interface Optimizer {
   iterations: number;
   /** How many of the two slot regions the optimizer uses (0, 1 or 2), for saving its state. */
   readonly slotCount: number;
-  /** Its own clipping (clipnorm per weight, globalClipnorm, clipvalue) over the trainable weights' gradients, before apply. */
+  /**
+   * Its own clipping (clipnorm per weight, globalClipnorm, clipvalue) over the trainable weights'
+   * gradients, before apply.
+   */
   clipGradients(k: Kernels, grads: readonly { g: number; n: number }[]): void;
   /** w -= update(g) over n parameters; slots: two regions of n floats the optimizer owns. */
   apply(k: Kernels, n: number, w: number, g: number, slot1: number, slot2: number): void;
@@ -146,7 +155,8 @@ function rateProps(where: string, r: { value: number; schedule: LearningRateSche
     set(v: number): void {
       if (schedule)
         throw new LstmWasmError(
-          `${where}: the learning rate follows a ${schedule.className} schedule, so it cannot be set; give the optimizer a number as learningRate to change it from callbacks`,
+          `${where}: the learning rate follows a ${schedule.className} schedule, so it cannot ` +
+            'be set; give the optimizer a number as learningRate to change it from callbacks',
         );
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
         throw new LstmWasmError(`${where}: the learning rate must be a finite number ≥ 0, got ${describe(v)}`);
@@ -312,7 +322,8 @@ export function makeOptimizer(v: unknown): Optimizer {
     }
     default:
       throw new LstmWasmError(
-        `${where}: unknown optimizer ${typeof c.name === 'string' ? JSON.stringify(c.name) : describe(c.name)}; known: ${KNOWN}`,
+        `${where}: unknown optimizer ` +
+          `${typeof c.name === 'string' ? JSON.stringify(c.name) : describe(c.name)}; known: ${KNOWN}`,
       );
   }
 }

@@ -15,7 +15,11 @@ import { InputLayer } from './layers/input.js';
 import type { Store } from './engine/store.js';
 import { isPrunable } from './io/sparse.js';
 
-/** Options of pruneLowMagnitude (TF-MOT's PolynomialDecay): `targetSparsity`, `initialSparsity` (0), `beginStep` (0), `endStep`, `frequency` (100), `power` (3); `minSize` (0): smaller kernels stay dense. Keras spellings (`target_sparsity`, `begin_step`…) are accepted. */
+/**
+ * Options of pruneLowMagnitude (TF-MOT's PolynomialDecay): `targetSparsity`, `initialSparsity` (0),
+ * `beginStep` (0), `endStep`, `frequency` (100), `power` (3); `minSize` (0): smaller kernels stay
+ * dense. Keras spellings (`target_sparsity`, `begin_step`…) are accepted.
+ */
 export interface PruneLowMagnitudeArgs {
   /** The fraction of each kernel's values that are zero at `endStep`, in [0, 1) (TF-MOT's final_sparsity). */
   targetSparsity: number;
@@ -61,7 +65,9 @@ class Pruning {
         if (isPrunable(slot.spec.name) && slot.size >= minSize) this.masks.push({ layer: l, slot, mask: 0 });
     if (!this.masks.length)
       throw new LstmWasmError(
-        `pruneLowMagnitude: ${whereOf(model)} has no trainable kernels to prune${minSize > 0 ? ` of at least minSize (${minSize}) values` : ''} (Dense, Conv1D, LSTM, GRU, SimpleRNN, Embedding, attention)`,
+        `pruneLowMagnitude: ${whereOf(model)} has no trainable kernels to prune` +
+          (minSize > 0 ? ` of at least minSize (${minSize}) values` : '') +
+          ' (Dense, Conv1D, LSTM, GRU, SimpleRNN, Embedding, attention)',
       );
     this.store = layers[0].store as unknown as Store;
     const total = this.masks.reduce((s, m) => s + m.slot.size, 0);
@@ -169,7 +175,8 @@ export class PruneLowMagnitude implements Callback {
     this.endStep = step(where, 'endStep', a.endStep, 0);
     if (this.endStep <= this.beginStep)
       throw new LstmWasmError(
-        `${where}: endStep (${this.endStep}) must come after beginStep (${this.beginStep}); the schedule runs from beginStep to endStep`,
+        `${where}: endStep (${this.endStep}) must come after beginStep ` +
+          `(${this.beginStep}); the schedule runs from beginStep to endStep`,
       );
     this.frequency = step(where, 'frequency', a.frequency ?? 100, 1);
     const power = a.power ?? 3;
@@ -220,12 +227,18 @@ export class PruneLowMagnitude implements Callback {
   }
 }
 
-/** A callback for fit that prunes the model's kernels by magnitude on TF-MOT's PolynomialDecay schedule (see PruneLowMagnitude); stripPruning(model) ends it. */
+/**
+ * A callback for fit that prunes the model's kernels by magnitude on TF-MOT's PolynomialDecay
+ * schedule (see PruneLowMagnitude); stripPruning(model) ends it.
+ */
 export function pruneLowMagnitude(args: PruneLowMagnitudeArgs): PruneLowMagnitude {
   return new PruneLowMagnitude(args);
 }
 
-/** Ends a model's pruning: the masks are no longer applied after updates (the pruned weights stay zero until trained again). Returns the model. A model never pruned is returned as it is. */
+/**
+ * Ends a model's pruning: the masks are no longer applied after updates (the pruned weights stay
+ * zero until trained again). Returns the model. A model never pruned is returned as it is.
+ */
 export function stripPruning<M extends Model>(model: M): M {
   const m = modelOf(model, 'stripPruning');
   const p = pruning.get(m);
@@ -236,7 +249,10 @@ export function stripPruning<M extends Model>(model: M): M {
   return model;
 }
 
-/** Whether fit and trainOnBatch keep masks applied on this model (pruneLowMagnitude ran on it, stripPruning has not). */
+/**
+ * Whether fit and trainOnBatch keep masks applied on this model (pruneLowMagnitude ran on it,
+ * stripPruning has not).
+ */
 export function isPruning(model: Model): boolean {
   return pruning.has(model);
 }

@@ -54,7 +54,9 @@ function quantizable(l: Layer): boolean {
 export class QuantizedModel extends Model {
   private refuse(what: string): never {
     throw new LstmWasmError(
-      `${this.where}.${what}: this model was made by quantize() and runs inference only; ${what === 'compile' ? 'compile' : 'train'} the float model, then quantize() it again`,
+      `${this.where}.${what}: this model was made by quantize() and runs inference only; ` +
+        (what === 'compile' ? 'compile' : 'train') +
+        ' the float model, then quantize() it again',
     );
   }
 
@@ -73,7 +75,8 @@ export class QuantizedModel extends Model {
   evaluate(x: DataArg, y: DataArg, args: { batchSize?: number; verbose?: number } = {}): number | number[] {
     if (!this.compileConfig)
       throw new LstmWasmError(
-        `${this.where}.evaluate: the float model was not compiled when it was quantized, so there is no loss to evaluate; compile the float model, then quantize() it again`,
+        `${this.where}.evaluate: the float model was not compiled when it was quantized, ` +
+          'so there is no loss to evaluate; compile the float model, then quantize() it again',
       );
     return super.evaluate(x, y, args);
   }
@@ -121,7 +124,12 @@ export class QuantizedModel extends Model {
   }
 }
 
-/** A model for inference with int8 weights (one scale per output channel; per token for Embedding) in its Dense, LSTM, GRU, SimpleRNN, Embedding and Conv1D layers; activations quantized per row as they enter each product; gates and cell state in f32. Train the float model; this one predicts, evaluates, steps and saves. */
+/**
+ * A model for inference with int8 weights (one scale per output channel; per token for Embedding)
+ * in its Dense, LSTM, GRU, SimpleRNN, Embedding and Conv1D layers; activations quantized per row as
+ * they enter each product; gates and cell state in f32. Train the float model; this one predicts,
+ * evaluates, steps and saves.
+ */
 export function quantize(model: Model, options: QuantizeOptions = {}): QuantizedModel {
   if (!(model instanceof Model))
     throw new LstmWasmError(`quantize: expected a Model or Sequential, got ${describe(model)}`);
@@ -136,14 +144,16 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
     throw new LstmWasmError(`quantize: option 'weights' must be 'int8', got ${describe(options.weights)}`);
   if (options.activations !== undefined && options.activations !== 'dynamic')
     throw new LstmWasmError(
-      `quantize: option 'activations' must be 'dynamic' (per-row scales computed at run time), got ${describe(options.activations)}`,
+      "quantize: option 'activations' must be 'dynamic' (per-row scales computed at run time), got " +
+        describe(options.activations),
     );
   if (model.isDisposed) throw new LstmWasmError(`quantize: Model '${model.name}' was disposed`);
   for (const l of model.layers) {
     if (l instanceof InputLayer || l.built) continue;
     if (l.buildShapes && l.paramSpecsFor(l.buildShapes).length === 0) continue;
     throw new LstmWasmError(
-      `quantize: ${l.where} has no weights yet: build the model first (give the first layer an inputShape, or run predict or fit once)`,
+      `quantize: ${l.where} has no weights yet: build the model first ` +
+        '(give the first layer an inputShape, or run predict or fit once)',
     );
   }
   for (const l of model.layers) {

@@ -126,7 +126,8 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
       v = a.values as unknown[];
     if (v.length !== b.length + 1)
       throw new LstmWasmError(
-        `${w}: 'values' must hold one more entry than 'boundaries': ${b.length} boundaries need ${b.length + 1} values, got ${v.length}`,
+        `${w}: 'values' must hold one more entry than 'boundaries': ` +
+          `${b.length} boundaries need ${b.length + 1} values, got ${v.length}`,
       );
     b.forEach((x, i) => {
       num(w, `boundaries[${i}]`, x);
@@ -146,7 +147,10 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   }
 }
 
-/** Options of PolynomialDecay: from initialLearningRate to endLearningRate over decaySteps, with `power` and `cycle`. */
+/**
+ * Options of PolynomialDecay: from initialLearningRate to endLearningRate over decaySteps, with
+ * `power` and `cycle`.
+ */
 export interface PolynomialDecayArgs {
   initialLearningRate: number;
   decaySteps: number;
@@ -155,7 +159,10 @@ export interface PolynomialDecayArgs {
   cycle?: boolean;
 }
 
-/** (initial - end) · (1 - step/decaySteps)^power + end; step held at decaySteps, or decaySteps stretched to the next multiple when cycle. */
+/**
+ * (initial - end) · (1 - step/decaySteps)^power + end; step held at decaySteps, or decaySteps
+ * stretched to the next multiple when cycle.
+ */
 export class PolynomialDecay extends LearningRateSchedule {
   readonly className = 'PolynomialDecay';
   readonly initialLearningRate: number;
@@ -246,7 +253,10 @@ export class InverseTimeDecay extends LearningRateSchedule {
   }
 }
 
-/** Options of CosineDecay: a cosine from initialLearningRate to alpha · it over decaySteps, after an optional linear warm-up to warmupTarget over warmupSteps. */
+/**
+ * Options of CosineDecay: a cosine from initialLearningRate to alpha · it over decaySteps, after an
+ * optional linear warm-up to warmupTarget over warmupSteps.
+ */
 export interface CosineDecayArgs {
   initialLearningRate: number;
   decaySteps: number;
@@ -309,7 +319,10 @@ export class CosineDecay extends LearningRateSchedule {
   }
 }
 
-/** Options of CosineDecayRestarts: cosine periods of firstDecaySteps, each tMul longer and mMul lower than the one before. */
+/**
+ * Options of CosineDecayRestarts: cosine periods of firstDecaySteps, each tMul longer and mMul
+ * lower than the one before.
+ */
 export interface CosineDecayRestartsArgs {
   initialLearningRate: number;
   firstDecaySteps: number;
@@ -384,11 +397,12 @@ export function toSchedule(where: string, v: unknown): LearningRateSchedule {
   const name = o.className ?? o.class_name;
   if (typeof name !== 'string' || !Object.hasOwn(SCHEDULES, name)) {
     throw new LstmWasmError(
-      `${where}: unknown learning-rate schedule ${typeof name === 'string' ? JSON.stringify(name) : describe(v)}; known: ${Object.keys(
-        SCHEDULES,
-      )
-        .map((s) => `'${s}'`)
-        .join(', ')} (give an instance, such as new ExponentialDecay({ ... }), or { className, config })`,
+      `${where}: unknown learning-rate schedule ` +
+        `${typeof name === 'string' ? JSON.stringify(name) : describe(v)}; known: ` +
+        Object.keys(SCHEDULES)
+          .map((s) => `'${s}'`)
+          .join(', ') +
+        ' (give an instance, such as new ExponentialDecay({ ... }), or { className, config })',
     );
   }
   return new SCHEDULES[name]((o.config ?? {}) as never);

@@ -17,11 +17,18 @@ export interface SequentialArgs {
   name?: string;
   /** Makes every random draw (initial weights, shuffling, dropout) reproducible, bit for bit. */
   seed?: number;
-  /** At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on the calling thread alone. */
+  /**
+   * At most this many threads for this model's calls (default: init()'s `threads`); 1 runs it on
+   * the calling thread alone.
+   */
   threads?: number;
 }
 
-/** A Model whose graph is a chain of layers, built with `add()` or the `layers` option. Without an inputShape on its first layer it builds from its first data, or from `build([batch, ...inputShape])`. */
+/**
+ * A Model whose graph is a chain of layers, built with `add()` or the `layers` option. Without an
+ * inputShape on its first layer it builds from its first data, or from
+ * `build([batch, ...inputShape])`.
+ */
 export class Sequential extends Model {
   private readonly chain: Layer[] = [];
   private input: SymbolicTensor | null = null;
@@ -78,14 +85,19 @@ export class Sequential extends Model {
     const first = this.chain[0];
     if (first && layer.batchSize !== null && layer.batchSize !== first.batchSize && layer.inputShape !== undefined) {
       throw new LstmWasmError(
-        `${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), but the model's first layer has ${first.batchSize ?? 'none (inputShape)'}; give batchInputShape on the first layer only`,
+        `${this.where}.add: ${layer.where} has batch size ${layer.batchSize} (batchInputShape), ` +
+          `but the model's first layer has ${first.batchSize ?? 'none (inputShape)'}; give ` +
+          'batchInputShape on the first layer only',
       );
     }
     if (this.head && layer.inputShape !== undefined && layer.batchSize === null) {
       // Keras ignores inputShape on later layers when it agrees; we check that it does.
       if (shapeString(this.head.sampleShape) !== shapeString(layer.inputShape)) {
         throw new LstmWasmError(
-          `${this.where}.add: ${layer.where} has inputShape ${shapeString([null, ...layer.inputShape])}, but ${this.chain[this.chain.length - 1].where} outputs ${shapeString(this.head.shape)}`,
+          `${this.where}.add: ${layer.where} has inputShape ` +
+            shapeString([null, ...layer.inputShape]) +
+            `, but ${this.chain[this.chain.length - 1].where} outputs ` +
+            shapeString(this.head.shape),
         );
       }
     }
@@ -126,7 +138,10 @@ export class Sequential extends Model {
     })();
     if (shapes.length !== 1) {
       throw new LstmWasmError(
-        `${this.where}.add: ${layer.where} gives ${shapes.length} outputs${(layer as { returnState?: boolean }).returnState ? ' (returnState: true)' : ''}, but every layer of a Sequential model must give one; use the functional API (input(), layer.apply(), model()) for several outputs`,
+        `${this.where}.add: ${layer.where} gives ${shapes.length} outputs` +
+          ((layer as { returnState?: boolean }).returnState ? ' (returnState: true)' : '') +
+          ', but every layer of a Sequential model must give one; use the ' +
+          'functional API (input(), layer.apply(), model()) for several outputs',
       );
     }
     try {
@@ -146,7 +161,9 @@ export class Sequential extends Model {
     if (!this.head) {
       if (!sample) {
         throw new LstmWasmError(
-          `${this.where}: the model is not built yet: its first layer (${this.chain[0].where}) has no inputShape, so it builds from the data at the first fit or predict, or from model.build([batch, ...inputShape]); or give the first layer an inputShape`,
+          `${this.where}: the model is not built yet: its first layer (${this.chain[0].where}) ` +
+            'has no inputShape, so it builds from the data at the first fit or predict, or from ' +
+            'model.build([batch, ...inputShape]); or give the first layer an inputShape',
         );
       }
       this.buildChain(sample[0]);
@@ -204,7 +221,10 @@ export class Sequential extends Model {
     this.graphMade();
   }
 
-  /** Builds the model; with a shape ([batch, ...inputShape], batch may be null) when the first layer has no inputShape. */
+  /**
+   * Builds the model; with a shape ([batch, ...inputShape], batch may be null) when the first layer
+   * has no inputShape.
+   */
   build(shape?: unknown): void {
     this.usable();
     if (shape !== undefined && !this.graphValue && !this.head) {

@@ -145,7 +145,10 @@ function formatValues(data: Float32Array, shape: readonly number[], indent: stri
 /** A number, or an array (or typed array) of NestedNumbers: rectangular, of any depth. */
 export type NestedNumbers = number | ArrayLike<NestedNumbers>;
 
-/** Anything taken where a tensor is: a Tensor (or a plain { data, shape }), a number, nested number arrays, typed arrays. */
+/**
+ * Anything taken where a tensor is: a Tensor (or a plain { data, shape }), a number, nested number
+ * arrays, typed arrays.
+ */
 export type TensorLike =
   | TensorData
   | number
@@ -191,7 +194,10 @@ function isValidShape(shape: unknown): shape is number[] {
   return Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
 }
 
-/** True for a well-formed tensor (a Tensor or a plain { data, shape }): Float32Array data whose length the shape accounts for. */
+/**
+ * True for a well-formed tensor (a Tensor or a plain { data, shape }): Float32Array data whose
+ * length the shape accounts for.
+ */
 export function isTensor(x: unknown): x is TensorData {
   if (x === null || typeof x !== 'object') return false;
   const t = x as { data?: unknown; shape?: unknown };
@@ -282,7 +288,10 @@ function readNested(values: unknown, w: Where): Tensor {
     if (!isArrayLike(v)) {
       fail(
         depth,
-        `is ${describe(v)}, expected an array of length ${shape[depth]} like ${ref(depth)}${typeof v === 'number' ? ': nested arrays must be rectangular' : ''}`,
+        'is ' +
+          describe(v) +
+          `, expected an array of length ${shape[depth]} like ${ref(depth)}` +
+          (typeof v === 'number' ? ': nested arrays must be rectangular' : ''),
       );
     }
     const a = v as ArrayLike<unknown>;
@@ -314,7 +323,14 @@ function checkShape(shape: unknown, w: Where, name: string): number[] {
   }
   shape.forEach((d, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      const list = `[${shape.map((v) => (typeof v === 'number' || v === null ? String(v) : typeof v === 'string' ? JSON.stringify(v) : '…')).join(', ')}]`;
+      const list =
+        '[' +
+        shape
+          .map((v) =>
+            typeof v === 'number' || v === null ? String(v) : typeof v === 'string' ? JSON.stringify(v) : '…',
+          )
+          .join(', ') +
+        ']';
       throw new LstmWasmError(
         `${w.prefix}${name}[${i}] is ${describe(d)} (${name} is ${list}); sizes must be non-negative integers`,
       );
@@ -354,7 +370,8 @@ function readTensorObject(
   const flat = readNested(raw, { prefix: w.prefix, root: rawName });
   if (flat.shape.length !== 1) {
     throw new LstmWasmError(
-      `${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ${shapeString(flat.shape)}`,
+      `${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ` +
+        shapeString(flat.shape),
     );
   }
   return new Tensor(flat.data, shape);
@@ -364,7 +381,11 @@ function reshape(t: TensorData, shape: number[], w: Where): Tensor {
   const n = sizeOf(shape);
   if (n !== t.data.length) {
     throw new LstmWasmError(
-      `${w.prefix}shape ${shapeString(shape)} needs ${n} values, got ${t.data.length} (${w.root} has shape ${shapeString(t.shape)})`,
+      `${w.prefix}shape ` +
+        shapeString(shape) +
+        ` needs ${n} values, got ${t.data.length} (${w.root} has shape ` +
+        shapeString(t.shape) +
+        ')',
     );
   }
   return new Tensor(t.data, shape);

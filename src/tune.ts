@@ -52,7 +52,10 @@ export class HyperParameters {
     this.seed = seed;
   }
 
-  /** An integer in [min, max] on a grid of `step` (default 1); `sampling: 'log'` draws it log-uniformly. Default: min. */
+  /**
+   * An integer in [min, max] on a grid of `step` (default 1); `sampling: 'log'` draws it
+   * log-uniformly. Default: min.
+   */
   int(
     name: string,
     min: number,
@@ -72,7 +75,10 @@ export class HyperParameters {
     return this.declare({ name, type: 'int', min, max, step: s, sampling: sampling(where, o.sampling, min) }) as number;
   }
 
-  /** A number in [min, max], continuous or on a grid of `step`; `sampling: 'log'` draws it log-uniformly (min > 0). Default: min. */
+  /**
+   * A number in [min, max], continuous or on a grid of `step`; `sampling: 'log'` draws it
+   * log-uniformly (min > 0). Default: min.
+   */
   float(name: string, min: number, max: number, options: { step?: number; sampling?: 'linear' | 'log' } = {}): number {
     const where = `hp.float('${name}')`;
     if (options === null || typeof options !== 'object')
@@ -144,7 +150,8 @@ export class Space {
     if (had) {
       if (JSON.stringify(had) !== JSON.stringify(spec))
         throw new LstmWasmError(
-          `hp.${spec.type}('${spec.name}'): the name is declared again with another range (${JSON.stringify(spec)}; before: ${JSON.stringify(had)})`,
+          `hp.${spec.type}('${spec.name}'): the name is declared again with ` +
+            `another range (${JSON.stringify(spec)}; before: ${JSON.stringify(had)})`,
         );
       return;
     }
@@ -163,7 +170,8 @@ export class Space {
     if (s.type === 'boolean') return [false, true];
     if (s.type === 'float' && s.step === null)
       throw new LstmWasmError(
-        `tune: strategy 'grid' needs a finite list for hp.float('${s.name}'): give it a step ({ step: 0.1 }), or use hp.choice`,
+        `tune: strategy 'grid' needs a finite list for hp.float('${s.name}'): ` +
+          'give it a step ({ step: 0.1 }), or use hp.choice',
       );
     const step = s.step as number;
     const out: number[] = [];
@@ -315,7 +323,10 @@ function solveUpper(L: Float64Array, n: number, b: Float64Array): Float64Array {
   return x;
 }
 
-/** A Gaussian process fitted to points X (in the unit cube) and scores y: its posterior mean and standard deviation anywhere. */
+/**
+ * A Gaussian process fitted to points X (in the unit cube) and scores y: its posterior mean and
+ * standard deviation anywhere.
+ */
 export function fitGaussianProcess(
   X: number[][],
   y: number[],
@@ -379,7 +390,10 @@ export function normCdf(z: number): number {
   return z >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 
-/** Expected improvement below `best` (minimizing) of a point whose score is N(mean, std²): (best − mean − ξ)·Φ(z) + std·φ(z), z = (best − mean − ξ)/std. */
+/**
+ * Expected improvement below `best` (minimizing) of a point whose score is N(mean, std²): (best −
+ * mean − ξ)·Φ(z) + std·φ(z), z = (best − mean − ξ)/std.
+ */
 export function expectedImprovement(mean: number, std: number, best: number, xi = 0.01): number {
   const d = best - mean - xi;
   if (!(std > 0)) return Math.max(d, 0);
@@ -387,7 +401,10 @@ export function expectedImprovement(mean: number, std: number, best: number, xi 
   return d * normCdf(z) + std * normPdf(z);
 }
 
-/** Gaussian-process search: `initial` random trials, then each next point maximizes expected improvement over random and nearby candidates. */
+/**
+ * Gaussian-process search: `initial` random trials, then each next point maximizes expected
+ * improvement over random and nearby candidates.
+ */
 export function bayesianOracle(space: Space, rand: () => number, initial: number): Oracle {
   const random = randomOracle(space, rand);
   const seen: { x: number[]; y: number; key: string }[] = [];
@@ -437,7 +454,10 @@ export function bayesianOracle(space: Space, rand: () => number, initial: number
   };
 }
 
-/** One bracket of Hyperband: `s`, and per rung the number of configurations and the epochs each has trained by its end. */
+/**
+ * One bracket of Hyperband: `s`, and per rung the number of configurations and the epochs each has
+ * trained by its end.
+ */
 export interface HyperbandBracket {
   s: number;
   rungs: { configs: number; epochs: number }[];
@@ -483,10 +503,16 @@ export interface TuneArgs {
   validationSplit?: number;
   validationData?: [DataArg, DataArg];
   callbacks?: Callback | Callback[];
-  /** A key of fit's logs ('val_loss' by default), or { name, direction: 'min' | 'max' }; names of accuracies and AUC are maximized, others minimized. */
+  /**
+   * A key of fit's logs ('val_loss' by default), or { name, direction: 'min' | 'max' }; names of
+   * accuracies and AUC are maximized, others minimized.
+   */
   objective?: string | { name: string; direction: 'min' | 'max' };
   strategy?: 'random' | 'grid' | 'hyperband' | 'bayesian';
-  /** Trials to run (random, bayesian: 10; grid: every combination). Hyperband's budget is maxEpochs and factor instead. */
+  /**
+   * Trials to run (random, bayesian: 10; grid: every combination). Hyperband's budget is maxEpochs
+   * and factor instead.
+   */
   maxTrials?: number;
   /** Models trained per trial (its score: their mean). Default 1. */
   executionsPerTrial?: number;
@@ -525,7 +551,10 @@ const TUNE_OPTIONS = [
   'numInitialPoints',
 ];
 
-/** One trial of a search: its values, its score (the best objective value over its epochs; the mean over executions), epochs, time and status. */
+/**
+ * One trial of a search: its values, its score (the best objective value over its epochs; the mean
+ * over executions), epochs, time and status.
+ */
 export interface Trial {
   id: number;
   hyperparameters: HyperParameterValues;
@@ -542,7 +571,10 @@ export interface Trial {
   rung?: number;
 }
 
-/** What tune() resolves to: the trials table, the best values, the best model (trained), and summary() to print the table. */
+/**
+ * What tune() resolves to: the trials table, the best values, the best model (trained), and
+ * summary() to print the table.
+ */
 export interface TuneResult {
   trials: Trial[];
   bestHyperparameters: HyperParameterValues;
@@ -596,7 +628,8 @@ export async function tune(args: TuneArgs): Promise<TuneResult> {
   const numInitial = posInt('numInitialPoints', a.numInitialPoints);
   if (strategy === 'hyperband' && maxTrials !== undefined)
     throw new LstmWasmError(
-      `tune: strategy 'hyperband' takes its budget from maxEpochs and factor (and hyperbandIterations), not maxTrials (as Keras Tuner's Hyperband)`,
+      "tune: strategy 'hyperband' takes its budget from maxEpochs and factor " +
+        "(and hyperbandIterations), not maxTrials (as Keras Tuner's Hyperband)",
     );
   if (strategy !== 'hyperband')
     for (const k of ['maxEpochs', 'factor', 'hyperbandIterations'] as const)
@@ -649,7 +682,10 @@ export async function tune(args: TuneArgs): Promise<TuneResult> {
       if (checked) return;
       if (!logs || !(objective in logs))
         throw new LstmWasmError(
-          `tune: objective '${objective}' is not in fit's logs (${Object.keys(logs ?? {}).join(', ')})${objective.startsWith('val_') ? '' : '; validation values are val_*'}`,
+          `tune: objective '${objective}' is not in fit's logs (` +
+            Object.keys(logs ?? {}).join(', ') +
+            ')' +
+            (objective.startsWith('val_') ? '' : '; validation values are val_*'),
         );
       checked = true;
     },
@@ -852,7 +888,8 @@ function buildModel(build: (hp: HyperParameters) => Model, hp: HyperParameters, 
   if (!(m as Model).optimizer) {
     (m as Model).dispose?.();
     throw new LstmWasmError(
-      `tune: ${what} returned a model that is not compiled; compile it inside build, such as model.compile({ optimizer: 'adam', loss: 'mse' })`,
+      `tune: ${what} returned a model that is not compiled; compile it inside ` +
+        "build, such as model.compile({ optimizer: 'adam', loss: 'mse' })",
     );
   }
   return m as Model;

@@ -44,7 +44,8 @@ export function toCategorical(labels: TensorLike, numClasses?: number): Tensor {
   const n = sizeOf(outer);
   if (n * C > MAX_VALUES) {
     throw new LstmWasmError(
-      `${WHERE}: ${n} labels × ${C} classes would make ${n * C} values${numClasses === undefined ? ` (the largest label is ${max}); pass numClasses or check the labels` : ''}`,
+      `${WHERE}: ${n} labels × ${C} classes would make ${n * C} values` +
+        (numClasses === undefined ? ` (the largest label is ${max}); pass numClasses or check the labels` : ''),
     );
   }
   const out = new Float32Array(n * C);

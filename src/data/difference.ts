@@ -40,7 +40,9 @@ export function difference<S extends SeriesLike>(series: S, options: DifferenceO
   const drop = lag * order;
   if (g.T <= drop)
     throw new LstmWasmError(
-      `${where}: the series has ${g.T} row${g.T === 1 ? '' : 's'}, too few for lag ${lag} × order ${order} (at least ${drop + 1} needed)`,
+      `${where}: the series has ${g.T} row` +
+        (g.T === 1 ? '' : 's') +
+        `, too few for lag ${lag} × order ${order} (at least ${drop + 1} needed)`,
     );
   let cur = g.data;
   let T = g.T;
@@ -73,7 +75,9 @@ export function inverseDifference<S extends SeriesLike>(
   const need = lag * order;
   if (x0.T !== need)
     throw new LstmWasmError(
-      `${where}: initial must hold the lag · order = ${need} row${need === 1 ? '' : 's'} before the first difference, got ${x0.T}`,
+      `${where}: initial must hold the lag · order = ${need} row` +
+        (need === 1 ? '' : 's') +
+        ` before the first difference, got ${x0.T}`,
     );
   const F = d.F;
   // The initial rows at each level of differencing: level 0 is the series, level j its j-th difference.
@@ -85,7 +89,8 @@ export function inverseDifference<S extends SeriesLike>(
     for (let i = 0; i < cur.length; i++) cur[i] = prev[i + lag * F] - prev[i];
     levels.push(cur);
   }
-  // Integrate from the deepest level up: level j = its first lag rows, then each row the one lag before plus the level below.
+  // Integrate from the deepest level up: level j = its first lag rows, then each row the one lag
+  // before plus the level below.
   let cur = d.data;
   for (let j = order - 1; j >= 0; j--) {
     const head = levels[j].subarray(0, lag * F);
@@ -95,7 +100,8 @@ export function inverseDifference<S extends SeriesLike>(
     for (let i = lag * F; i < up.length; i++) up[i] = up[i - lag * F] + cur[i - lag * F];
     cur = up;
   }
-  // cur holds the first lag rows of the series and then the rebuilt ones; the initial rows past the first lag are rebuilt exactly.
+  // cur holds the first lag rows of the series and then the rebuilt ones; the initial rows past the
+  // first lag are rebuilt exactly.
   const out = new Float64Array(cur.length);
   out.set(cur);
   out.set(x0.data);

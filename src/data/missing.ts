@@ -40,7 +40,10 @@ export function fillMissing<S extends SeriesLike>(series: S, options: FillMissin
   const method = o.method ?? 'linear';
   if (!FILL_METHODS.includes(method))
     throw new LstmWasmError(
-      `${WHERE}: option 'method' must be one of ${FILL_METHODS.map((m) => `'${m}'`).join(', ')}, got ${describe(method)}`,
+      `${WHERE}: option 'method' must be one of ` +
+        FILL_METHODS.map((m) => `'${m}'`).join(', ') +
+        ', got ' +
+        describe(method),
     );
   const g = readSeries(series, WHERE, { features: o.features });
   const out = new Float64Array(g.data);

@@ -56,7 +56,9 @@ function parseEvery(v: unknown): { ms: number; months: number } {
   const n = m ? Number(m[1] ?? 1) : Number.NaN;
   if (!m || !(n > 0))
     throw new LstmWasmError(
-      `${WHERE}: option 'every' must be milliseconds or a length such as '1h', '1d', '7d' or '1month' (units ms, s, min, h, d, w, month), got ${describe(v)}`,
+      `${WHERE}: option 'every' must be milliseconds or a length such as ` +
+        "'1h', '1d', '7d' or '1month' (units ms, s, min, h, d, w, month), got " +
+        describe(v),
     );
   if (m[2].startsWith('month')) {
     if (!Number.isInteger(n))
@@ -70,7 +72,9 @@ function timeOf(t: unknown, i: number): number {
   const ms = t instanceof Date ? t.getTime() : t;
   if (typeof ms !== 'number' || !Number.isFinite(ms))
     throw new LstmWasmError(
-      `${WHERE}: times[${i}] is ${t instanceof Date ? 'an invalid Date' : describe(t)}; expected milliseconds since the epoch or a Date`,
+      `${WHERE}: times[${i}] is ` +
+        (t instanceof Date ? 'an invalid Date' : describe(t)) +
+        '; expected milliseconds since the epoch or a Date',
     );
   return ms;
 }
@@ -101,7 +105,10 @@ export function resample<S extends SeriesLike, T extends number | Date>(
   const aggregate = o.aggregate ?? 'mean';
   if (!AGGREGATES.includes(aggregate))
     throw new LstmWasmError(
-      `${WHERE}: option 'aggregate' must be one of ${AGGREGATES.map((a) => `'${a}'`).join(', ')}, got ${describe(aggregate)}`,
+      `${WHERE}: option 'aggregate' must be one of ` +
+        AGGREGATES.map((a) => `'${a}'`).join(', ') +
+        ', got ' +
+        describe(aggregate),
     );
   const fill = o.fill;
   if (
@@ -110,7 +117,10 @@ export function resample<S extends SeriesLike, T extends number | Date>(
     !FILL_METHODS.includes(fill as FillMethod)
   )
     throw new LstmWasmError(
-      `${WHERE}: option 'fill' must be a finite number or one of ${FILL_METHODS.map((m) => `'${m}'`).join(', ')}, got ${describe(fill)}`,
+      `${WHERE}: option 'fill' must be a finite number or one of ` +
+        FILL_METHODS.map((m) => `'${m}'`).join(', ') +
+        ', got ' +
+        describe(fill),
     );
   const origin = o.origin === undefined ? 0 : timeOf(o.origin, -1);
   if (every.months && o.origin !== undefined)
@@ -127,7 +137,8 @@ export function resample<S extends SeriesLike, T extends number | Date>(
   for (let i = 1; i < ms.length; i++)
     if (ms[i] < ms[i - 1])
       throw new LstmWasmError(
-        `${WHERE}: times must not go back: times[${i}] (${new Date(ms[i]).toISOString()}) is before times[${i - 1}] (${new Date(ms[i - 1]).toISOString()}); sort the rows by time first`,
+        `${WHERE}: times must not go back: times[${i}] (${new Date(ms[i]).toISOString()}) is ` +
+          `before times[${i - 1}] (${new Date(ms[i - 1]).toISOString()}); sort the rows by time first`,
       );
   const bucketOf = every.months
     ? (t: number) => {

@@ -22,7 +22,10 @@ export interface ScalerCallOptions {
 export interface ScalerJSON {
   className: 'MinMaxScaler' | 'StandardScaler';
   config: Record<string, unknown>;
-  /** Per feature: the values transform subtracts and divides by (x' = (x - offset) / scale, then for MinMaxScaler the range). */
+  /**
+   * Per feature: the values transform subtracts and divides by (x' = (x - offset) / scale, then for
+   * MinMaxScaler the range).
+   */
   [key: string]: unknown;
 }
 
@@ -38,7 +41,10 @@ export interface MinMaxScalerArgs {
 export interface StandardScalerArgs {
   /** Subtract each feature's mean (default true); also `with_mean`. */
   withMean?: boolean;
-  /** Divide by each feature's standard deviation, the population one (ddof 0, as scikit-learn) (default true); also `with_std`. */
+  /**
+   * Divide by each feature's standard deviation, the population one (ddof 0, as scikit-learn)
+   * (default true); also `with_std`.
+   */
   withStd?: boolean;
 }
 
@@ -104,7 +110,10 @@ abstract class Scaler {
     return this.fit(x, o).transform(x, o);
   }
 
-  /** The scaler as plain JSON (its options and what fit learned): `Scaler.fromJSON(JSON.parse(JSON.stringify(s)))` gives it back. */
+  /**
+   * The scaler as plain JSON (its options and what fit learned):
+   * `Scaler.fromJSON(JSON.parse(JSON.stringify(s)))` gives it back.
+   */
   abstract toJSON(): ScalerJSON;
 
   private callOptions(where: string, options: unknown, allowColumns: boolean): ScalerCallOptions {
@@ -126,7 +135,10 @@ abstract class Scaler {
     if (g.F !== cols.length)
       throw new LstmWasmError(
         o.columns === undefined
-          ? `${where}: the scaler was fit on ${this.nFeaturesIn} feature${this.nFeaturesIn === 1 ? '' : 's'}, x has ${g.F}${g.F < this.nFeaturesIn ? '; to map only some features give their indices, as { columns: [0] }' : ''}`
+          ? `${where}: the scaler was fit on ${this.nFeaturesIn} feature` +
+              (this.nFeaturesIn === 1 ? '' : 's') +
+              `, x has ${g.F}` +
+              (g.F < this.nFeaturesIn ? '; to map only some features give their indices, as { columns: [0] }' : '')
           : `${where}: option 'columns' names ${cols.length} feature${cols.length === 1 ? '' : 's'}, x has ${g.F}`,
       );
     const out = new Float64Array(g.data.length);
@@ -151,7 +163,11 @@ abstract class Scaler {
     for (const c of list)
       if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= F)
         throw new LstmWasmError(
-          `${where}: option 'columns' must hold feature indices in [0, ${F - 1}] (the scaler was fit on ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}`,
+          `${where}: option 'columns' must hold feature indices ` +
+            `in [0, ${F - 1}] (the scaler was fit on ${F} feature` +
+            (F === 1 ? '' : 's') +
+            '), got ' +
+            describe(c),
         );
     return list as number[];
   }
@@ -243,7 +259,10 @@ export class MinMaxScaler extends Scaler {
     return Math.min(this.featureRange[1], Math.max(this.featureRange[0], v));
   }
 
-  /** As JSON: `{ className: 'MinMaxScaler', config: { featureRange, clip }, dataMin, dataMax, nFeaturesIn, nSamplesSeen }`. */
+  /**
+   * As JSON: `{ className: 'MinMaxScaler', config: { featureRange, clip }, dataMin, dataMax,
+   * nFeaturesIn, nSamplesSeen }`.
+   */
   toJSON(): ScalerJSON {
     return {
       className: 'MinMaxScaler',
@@ -287,7 +306,10 @@ export class StandardScaler extends Scaler {
   mean: number[] = [];
   /** Per feature, after fit: their variance (ddof 0). */
   var: number[] = [];
-  /** Per feature, after fit: what values are divided by (the standard deviation, or 1 where it is 0 or withStd is false). */
+  /**
+   * Per feature, after fit: what values are divided by (the standard deviation, or 1 where it is 0
+   * or withStd is false).
+   */
   scale: number[] = [];
 
   /** `new StandardScaler()`, or `{ withMean: false }` / `{ withStd: false }`. */
@@ -320,7 +342,10 @@ export class StandardScaler extends Scaler {
     return v;
   }
 
-  /** As JSON: `{ className: 'StandardScaler', config: { withMean, withStd }, mean, var, nFeaturesIn, nSamplesSeen }`. */
+  /**
+   * As JSON: `{ className: 'StandardScaler', config: { withMean, withStd }, mean, var, nFeaturesIn,
+   * nSamplesSeen }`.
+   */
   toJSON(): ScalerJSON {
     return {
       className: 'StandardScaler',
@@ -354,6 +379,8 @@ export function scalerFromJSON(json: unknown): MinMaxScaler | StandardScaler {
   if (c === 'MinMaxScaler') return MinMaxScaler.fromJSON(json);
   if (c === 'StandardScaler') return StandardScaler.fromJSON(json);
   throw new LstmWasmError(
-    `scalerFromJSON: expected { className: 'MinMaxScaler' | 'StandardScaler', ... } from a scaler's toJSON(), got ${json !== null && typeof json === 'object' ? `className ${describe(c)}` : describe(json)}`,
+    "scalerFromJSON: expected { className: 'MinMaxScaler' | " +
+      "'StandardScaler', ... } from a scaler's toJSON(), got " +
+      (json !== null && typeof json === 'object' ? `className ${describe(c)}` : describe(json)),
   );
 }

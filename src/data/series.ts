@@ -19,7 +19,10 @@ export type SeriesLike =
   | Float64Array
   | { data: Float32Array; shape: readonly number[] };
 
-/** What a helper gives back for a series of form S: number[][] for rows, number[] for a list, the same typed array, or a Tensor. */
+/**
+ * What a helper gives back for a series of form S: number[][] for rows, number[] for a list, the
+ * same typed array, or a Tensor.
+ */
 export type SameForm<S> = S extends readonly (readonly unknown[])[]
   ? number[][]
   : S extends readonly unknown[]
@@ -116,7 +119,9 @@ export function readSeries(
     }
     if (firstRow > 0 && Array.isArray(series[firstRow]))
       throw new LstmWasmError(
-        `${where}: ${arg}[${firstRow}] is a row but ${arg}[0] is ${describe(series[0])}: give a missing row as a row of nulls`,
+        `${where}: ${arg}[${firstRow}] is a row but ${arg}[0] is ` +
+          describe(series[0]) +
+          ': give a missing row as a row of nulls',
       );
     agree(1);
     const data = new Float64Array(T);
@@ -125,7 +130,9 @@ export function readSeries(
   }
   if (series !== null && typeof series === 'object' && 'shape' in series)
     throw new LstmWasmError(
-      `${where}: ${arg} looks like a tensor but is not one: expected { data: Float32Array, shape } with as many values as the shape holds, got ${describe(series)}`,
+      `${where}: ${arg} looks like a tensor but is not one: expected { data: ` +
+        'Float32Array, shape } with as many values as the shape holds, got ' +
+        describe(series),
     );
   throw new LstmWasmError(
     `${where}: ${arg} must be a number[], number[][], Float32Array, Float64Array or tensor, got ${describe(series)}`,

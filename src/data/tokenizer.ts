@@ -316,7 +316,8 @@ export class Tokenizer {
         );
       if (tok.indexWord.has(id))
         throw new LstmWasmError(
-          `${where}: config.word_index gives id ${id} to both ${JSON.stringify(tok.indexWord.get(id))} and ${JSON.stringify(w)}`,
+          `${where}: config.word_index gives id ${id} to both ` +
+            `${JSON.stringify(tok.indexWord.get(id))} and ${JSON.stringify(w)}`,
         );
       tok.wordIndex.set(w, id);
       tok.indexWord.set(id, w);
@@ -354,7 +355,10 @@ function toRows(where: string, s: unknown): ArrayLike<unknown>[] {
   return s.map((row, i) => {
     if (Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))) return row as ArrayLike<unknown>;
     throw new LstmWasmError(
-      `${where}: sequences[${i}] is ${describe(row)}, expected an array of token ids${typeof row === 'number' ? '; for a single sequence pass [sequence]' : ''}`,
+      `${where}: sequences[${i}] is ` +
+        describe(row) +
+        ', expected an array of token ids' +
+        (typeof row === 'number' ? '; for a single sequence pass [sequence]' : ''),
     );
   });
 }

@@ -8,7 +8,10 @@ import type { LossInfo } from '../losses.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
 
-/** x or y of fit, evaluate, predict and trainOnBatch: one tensor, an array in input (output) order, or an object keyed by input (output) name. */
+/**
+ * x or y of fit, evaluate, predict and trainOnBatch: one tensor, an array in input (output) order,
+ * or an object keyed by input (output) name.
+ */
 export type DataArg = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -27,7 +30,8 @@ export function dataList(v: DataArg, names: string[], what: 'input' | 'output', 
     for (const key of Object.keys(v)) {
       if (!names.includes(key))
         throw new LstmWasmError(
-          `${where}: '${key}' is not the name of an ${what} of the model; its ${what}s are ${names.map((s) => `'${s}'`).join(', ')}`,
+          `${where}: '${key}' is not the name of an ${what} of the model; its ${what}s are ` +
+            names.map((s) => `'${s}'`).join(', '),
         );
     }
     return names.map((name) => {
@@ -41,13 +45,20 @@ export function dataList(v: DataArg, names: string[], what: 'input' | 'output', 
     const arr = v as TensorLike[];
     if (arr.length !== n)
       throw new LstmWasmError(
-        `${where}: expected ${n} ${what}${n === 1 ? '' : 's'} (${names.map((s) => `'${s}'`).join(', ')}), got ${arr.length}`,
+        `${where}: expected ${n} ${what}` +
+          (n === 1 ? '' : 's') +
+          ' (' +
+          names.map((s) => `'${s}'`).join(', ') +
+          `), got ${arr.length}`,
       );
     return arr.map((t, i) => toTensor(t, `${what === 'input' ? 'x' : 'y'}[${i}]`));
   }
   if (n > 1)
     throw new LstmWasmError(
-      `${where}: the model has ${n} ${what}s (${names.map((s) => `'${s}'`).join(', ')}); give an array of ${n} tensors in that order, or an object keyed by name, got ${describe(v)}`,
+      `${where}: the model has ${n} ${what}s (` +
+        names.map((s) => `'${s}'`).join(', ') +
+        `); give an array of ${n} tensors in that order, or an object keyed by name, got ` +
+        describe(v),
     );
   return [toTensor(v as TensorLike, what === 'input' ? 'x' : 'y')];
 }
@@ -64,7 +75,11 @@ export function checkSamples(x: TensorData, input: SymbolicTensor, where: string
         ? '; a series of one feature needs a last size of 1: [samples, steps, 1]'
         : '');
     throw new LstmWasmError(
-      `${where}: expected shape ${shapeString([null, ...want])} (rank ${want.length + 1}), got ${shapeString(x.shape)} (rank ${x.shape.length})${hint}`,
+      `${where}: expected shape ` +
+        shapeString([null, ...want]) +
+        ` (rank ${want.length + 1}), got ` +
+        shapeString(x.shape) +
+        ` (rank ${x.shape.length})${hint}`,
     );
   }
   x.shape.slice(1).forEach((d, i) => {
@@ -106,7 +121,17 @@ export function checkTargets(y: TensorData, n: number, outSample: number[], loss
   if (!sizeOk) {
     const same = shapeString(want) === shapeString(outSample);
     throw new LstmWasmError(
-      `${where}: expected shape ${shapeString([null, ...want])}${loss.sparse ? ` (class ids, for sparseCategoricalCrossentropy, of the model's output ${shapeString([null, ...outSample])})` : same ? " (the model's output)" : ''}, got ${shapeString(y.shape)}`,
+      `${where}: expected shape ` +
+        shapeString([null, ...want]) +
+        (loss.sparse
+          ? " (class ids, for sparseCategoricalCrossentropy, of the model's output " +
+            shapeString([null, ...outSample]) +
+            ')'
+          : same
+            ? " (the model's output)"
+            : '') +
+        ', got ' +
+        shapeString(y.shape),
     );
   }
   checkFinite(y, where);

@@ -7,7 +7,10 @@ import { looksLikeTensor } from '../tensor.js';
 import type { Callback } from '../callbacks.js';
 import type { DataArg } from './data.js';
 
-/** One element of a fitDataset source: a batch of inputs `xs` and targets `ys`, each as fit takes x and y (a tensor, an array in input order, an object by input name). */
+/**
+ * One element of a fitDataset source: a batch of inputs `xs` and targets `ys`, each as fit takes x
+ * and y (a tensor, an array in input order, an object by input name).
+ */
 export interface DatasetBatch {
   xs: DataArg;
   ys: DataArg;
@@ -27,12 +30,23 @@ export type DatasetSource =
   | (() => Opened | Promise<Opened>)
   | { iterator(): Opened | Promise<Opened> };
 
-/** Options of fitDataset: `epochs` (1), `batchesPerEpoch` (one pass of the source when absent, as TF.js), `validationData` ([xVal, yVal] or a source of batches), `validationBatches`, `verbose` (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms), `classWeight`. */
+/**
+ * Options of fitDataset: `epochs` (1), `batchesPerEpoch` (one pass of the source when absent, as
+ * TF.js), `validationData` ([xVal, yVal] or a source of batches), `validationBatches`, `verbose`
+ * (1), `callbacks`, `initialEpoch`, `seed`, `yieldEvery` (25 ms), `classWeight`.
+ */
 export interface FitDatasetArgs {
   epochs?: number;
-  /** Batches per epoch. When given, one iterator is read across the epochs, and training stops (with a warning) if it runs out; when absent, an epoch is one pass of the source (opened afresh per epoch). */
+  /**
+   * Batches per epoch. When given, one iterator is read across the epochs, and training stops (with
+   * a warning) if it runs out; when absent, an epoch is one pass of the source (opened afresh per
+   * epoch).
+   */
   batchesPerEpoch?: number;
-  /** [xVal, yVal] (or [xVal, yVal, sampleWeightVal]) as fit takes it, or a source of { xs, ys } batches read afresh at each epoch's end. */
+  /**
+   * [xVal, yVal] (or [xVal, yVal, sampleWeightVal]) as fit takes it, or a source of { xs, ys }
+   * batches read afresh at each epoch's end.
+   */
   validationData?: [DataArg, DataArg] | [DataArg, DataArg, ArrayLike<number>] | DatasetSource;
   /** With a source as validationData: how many of its batches to evaluate (all when absent). */
   validationBatches?: number;
@@ -88,12 +102,14 @@ function iteratorOf(v: unknown, where: string, what: string): AnyIterator {
 /** The source of fitDataset (or its validationData) checked and made ready to read. */
 export function batchStream(source: unknown, where: string): BatchStream {
   const hint =
-    'an iterable or async iterable of { xs, ys } batches (an array, a generator), a function returning a fresh iterator per epoch, or a dataset with iterator() (as TF.js)';
+    'an iterable or async iterable of { xs, ys } batches (an array, a generator), a ' +
+    'function returning a fresh iterator per epoch, or a dataset with iterator() (as TF.js)';
   if (typeof source === 'string' || !isObj(source))
     throw new LstmWasmError(`${where}: the source must be ${hint}, got ${describe(source)}`);
   if (looksLikeTensor(source) || ArrayBuffer.isView(source))
     throw new LstmWasmError(
-      `${where}: the source must be ${hint}, got a tensor; for tensors x and y use fit(x, y, options), or give [{ xs: x, ys: y }]`,
+      `${where}: the source must be ${hint}, got a tensor; for tensors ` +
+        'x and y use fit(x, y, options), or give [{ xs: x, ys: y }]',
     );
   if (typeof source === 'function') {
     const f = source as () => unknown;
@@ -115,7 +131,11 @@ export function batchStream(source: unknown, where: string): BatchStream {
   const isSync = typeof source[Symbol.iterator] === 'function';
   if (!isAsync && !isSync)
     throw new LstmWasmError(
-      `${where}: the source must be ${hint}, got ${describe(source)}${typeof source.next === 'function' ? ' (an iterator without [Symbol.iterator]: wrap it as () => iterator)' : ''}`,
+      `${where}: the source must be ${hint}, got ` +
+        describe(source) +
+        (typeof source.next === 'function'
+          ? ' (an iterator without [Symbol.iterator]: wrap it as () => iterator)'
+          : ''),
     );
   // An iterator that is its own iterable (a generator object) gives one pass only.
   const self = (isAsync ? source[Symbol.asyncIterator] : source[Symbol.iterator]) as () => unknown;
@@ -144,7 +164,9 @@ export function batchParts(v: unknown, where: string): DatasetBatch {
   const missing = ['xs', 'ys'].filter((k) => o[k] === undefined || o[k] === null);
   if (missing.length)
     throw new LstmWasmError(
-      `${where}: expected an object { xs, ys } (as TF.js's fitDataset); it has no ${missing.join(' and no ')} (its keys: ${Object.keys(o).join(', ') || 'none'})`,
+      `${where}: expected an object { xs, ys } (as TF.js's fitDataset); it has no ` +
+        missing.join(' and no ') +
+        ` (its keys: ${Object.keys(o).join(', ') || 'none'})`,
     );
   return { xs: o.xs as DataArg, ys: o.ys as DataArg };
 }

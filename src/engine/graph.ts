@@ -39,7 +39,8 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
     if (node.layer instanceof InputLayer) {
       if (!inputSet.has(t.id)) {
         throw new LstmWasmError(
-          `${where}: ${from} is not reachable from the inputs: it needs ${node.layer.where} (${t.name}), which is not in 'inputs'`,
+          `${where}: ${from} is not reachable from the inputs: it needs ` +
+            `${node.layer.where} (${t.name}), which is not in 'inputs'`,
         );
       }
       return;
@@ -73,7 +74,8 @@ export function buildGraph(where: string, inputs: unknown, outputs: unknown): Gr
     const other = names.get(l.name);
     if (other && other !== l)
       throw new LstmWasmError(
-        `${where}: two different layers are named '${l.name}' (${other.where} and ${l.where}); layer names must be unique in a model`,
+        `${where}: two different layers are named '${l.name}' (${other.where} ` +
+          `and ${l.where}); layer names must be unique in a model`,
       );
     names.set(l.name, l);
   }
@@ -95,7 +97,10 @@ function asList(where: string, what: string, v: unknown): SymbolicTensor[] {
   list.forEach((t, i) => {
     if (!isSymbolic(t))
       throw new LstmWasmError(
-        `${where}: ${what}${Array.isArray(v) ? `[${i}]` : ''} must be a symbolic tensor (from input() or layer.apply()), got ${describe(t)}`,
+        `${where}: ${what}` +
+          (Array.isArray(v) ? `[${i}]` : '') +
+          ' must be a symbolic tensor (from input() or layer.apply()), got ' +
+          describe(t),
       );
   });
   return list as SymbolicTensor[];

@@ -6,7 +6,10 @@ import { shapeString } from '../tensor.js';
 
 let tensorIds = 0;
 
-/** A tensor of a functional model before there is data: its shape and the node (the layer call) that makes it. `input()` and `layer.apply()` give them; `model({ inputs, outputs })` takes them. */
+/**
+ * A tensor of a functional model before there is data: its shape and the node (the layer call) that
+ * makes it. `input()` and `layer.apply()` give them; `model({ inputs, outputs })` takes them.
+ */
 export class SymbolicTensor {
   readonly id = tensorIds++;
   /** The node that made this tensor; its layer is `sourceLayer`. */

@@ -19,7 +19,10 @@ export type PerOutput<T> = T | T[] | Record<string, T>;
 
 export interface CompileArgs {
   optimizer: OptimizerConfig | string;
-  /** One loss for every output, an array in output order, or an object keyed by output name; a loss is a name or a config ({ className: 'Huber', config: { delta } }). */
+  /**
+   * One loss for every output, an array in output order, or an object keyed by output name; a loss
+   * is a name or a config ({ className: 'Huber', config: { delta } }).
+   */
   loss: PerOutput<string | LossConfig>;
   /** An array of metric names for every output, or an object of arrays keyed by output name. */
   metrics?:
@@ -61,7 +64,9 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
   if (Array.isArray(v)) {
     if (v.length !== names.length)
       throw new LstmWasmError(
-        `compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (${names.join(', ')})`,
+        `compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (` +
+          names.join(', ') +
+          ')',
       );
     return v;
   }
@@ -70,7 +75,8 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
     for (const key of Object.keys(o)) {
       if (!names.includes(key))
         throw new LstmWasmError(
-          `compile: option '${what}' names '${key}', which is not an output of the model; its outputs are ${names.map((n) => `'${n}'`).join(', ')}`,
+          `compile: option '${what}' names '${key}', which is not an output of the model; its outputs are ` +
+            names.map((n) => `'${n}'`).join(', '),
         );
     }
     return names.map((n) => {
@@ -79,12 +85,17 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
     });
   }
   throw new LstmWasmError(
-    `compile: option '${what}' must be one value, an array in output order or an object keyed by output name, got ${describe(v)}`,
+    `compile: option '${what}' must be one value, an array ` +
+      'in output order or an object keyed by output name, got ' +
+      describe(v),
   );
 }
 
 /** Resolves compile()'s arguments against the graph; throws before anything changes. */
-/** Resolves compile()'s arguments against the graph (null: check them alone, before the graph exists); throws before anything changes. */
+/**
+ * Resolves compile()'s arguments against the graph (null: check them alone, before the graph
+ * exists); throws before anything changes.
+ */
 export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNames: string[]): Compiled {
   if (args === null || typeof args !== 'object')
     throw new LstmWasmError(`compile: expected { optimizer, loss, metrics? }, got ${describe(args)}`);
@@ -133,12 +144,15 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
     for (const key of Object.keys(o))
       if (!outputNames.includes(key))
         throw new LstmWasmError(
-          `compile: option 'metrics' names '${key}', which is not an output of the model; its outputs are ${outputNames.map((n) => `'${n}'`).join(', ')}`,
+          `compile: option 'metrics' names '${key}', which is not an output of the model; its outputs are ` +
+            outputNames.map((n) => `'${n}'`).join(', '),
         );
     metricNames = perOutput('metrics', full, outputNames, () => false).map((m) => (Array.isArray(m) ? m : [m]));
   } else
     throw new LstmWasmError(
-      `compile: option 'metrics' must be an array such as ['mae'], got ${describe(args.metrics)}; or give an object of arrays keyed by output name`,
+      "compile: option 'metrics' must be an array such as ['mae'], got " +
+        describe(args.metrics) +
+        '; or give an object of arrays keyed by output name',
     );
   const optimizer = makeOptimizer(args.optimizer);
   const clip = (name: 'clipNorm' | 'clipValue') => {
@@ -163,7 +177,9 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
       D < 2
     ) {
       throw new LstmWasmError(
-        `compile: loss '${loss.name}' needs an output of at least 2 classes, but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`,
+        `compile: loss '${loss.name}' needs an output of at ` +
+          `least 2 classes, but ${t.sourceLayer.where} outputs ` +
+          shapeString([null, ...shape]),
       );
     }
     // Fuse the loss with the activation only where nothing else reads the activation's output.
@@ -198,7 +214,10 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
   return { optimizer, outputs, clipNorm, clipValue, config };
 }
 
-/** The keys of evaluate()'s and trainOnBatch()'s list, in order: loss, each output's loss (several outputs), then metrics. */
+/**
+ * The keys of evaluate()'s and trainOnBatch()'s list, in order: loss, each output's loss (several
+ * outputs), then metrics.
+ */
 export function resultKeys(c: Compiled): string[] {
   const keys = ['loss'];
   if (c.outputs.length > 1) for (const o of c.outputs) keys.push(o.lossKey);
@@ -211,7 +230,8 @@ export function resultKeys(c: Compiled): string[] {
  * ours; unknown names still get their "did you mean". Returns the options under our names.
  */
 export function kerasOptions(where: string, args: object, allowed: readonly string[]): Record<string, unknown> {
-  if (Array.isArray(args) || ArrayBuffer.isView(args)) checkOptions(where, args, allowed); // "expected an options object"
+  // "expected an options object"
+  if (Array.isArray(args) || ArrayBuffer.isView(args)) checkOptions(where, args, allowed);
   const snake = (k: string) => k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
   const bySnake = new Map(allowed.map((k) => [snake(k), k] as const));
   const out: Record<string, unknown> = {};

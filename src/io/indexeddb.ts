@@ -58,7 +58,8 @@ function factory(where: string, url: string): { open(name: string, version: numb
   const idb = (globalThis as { indexedDB?: { open(name: string, version: number): IdbOpenRequest } }).indexedDB;
   if (!idb)
     throw new LstmWasmError(
-      `${where}: '${url}' needs IndexedDB, which this runtime does not have (it is a browser's); in Node, Deno or Bun give a file path`,
+      `${where}: '${url}' needs IndexedDB, which this runtime does not ` +
+        "have (it is a browser's); in Node, Deno or Bun give a file path",
     );
   return idb;
 }
@@ -79,7 +80,10 @@ function openDb(where: string, url: string): Promise<IdbDatabase> {
 
 type IdbStore = ReturnType<IdbTransaction['objectStore']>;
 
-/** One transaction on the store: `op` makes its requests; resolves with what `op` returned (read once the transaction has committed). */
+/**
+ * One transaction on the store: `op` makes its requests; resolves with what `op` returned (read
+ * once the transaction has committed).
+ */
 async function run<T>(
   where: string,
   url: string,
@@ -160,7 +164,8 @@ export async function loadFromIndexedDb(where: string, url: string): Promise<Uin
   const bytes = await readIndexedDb(where, url);
   if (bytes === null)
     throw new LstmWasmError(
-      `${where}: nothing is saved under '${url}' in this origin's IndexedDB (database '${INDEXEDDB_DATABASE}', store '${INDEXEDDB_STORE}')`,
+      `${where}: nothing is saved under '${url}' in this origin's IndexedDB ` +
+        `(database '${INDEXEDDB_DATABASE}', store '${INDEXEDDB_STORE}')`,
     );
   return bytes;
 }

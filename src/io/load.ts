@@ -143,11 +143,16 @@ export function loadModelSync(saved: SavedModel): Model {
       if (!spec) fail(`the file has fewer weights than the topology needs (${l.where} ${slot.spec.name} is missing)`);
       if (spec.layer !== l.name)
         fail(
-          `weightSpecs[${si - 1}] is for layer ${describe(spec.layer)}, but the topology puts ${l.where} ${slot.spec.name} there`,
+          `weightSpecs[${si - 1}] is for layer ` +
+            describe(spec.layer) +
+            `, but the topology puts ${l.where} ${slot.spec.name} there`,
         );
       if (shapeString(spec.shape) !== shapeString(slot.spec.shape))
         fail(
-          `${l.where} ${slot.spec.name} must have shape ${shapeString(slot.spec.shape)}, the file has ${shapeString(spec.shape)}`,
+          `${l.where} ${slot.spec.name} must have shape ` +
+            shapeString(slot.spec.shape) +
+            ', the file has ' +
+            shapeString(spec.shape),
         );
       return { data: take(spec, `${l.where} ${slot.spec.name}`), shape: spec.shape };
     });
@@ -163,7 +168,10 @@ export function loadModelSync(saved: SavedModel): Model {
     if (s.name === 'c' && l.stateCount !== 2) fail(`state 'c' for ${l.where}, which has no cell state`);
     if (shapeString(s.shape) !== shapeString([l.batchSize as number, l.units]))
       fail(
-        `state ${s.name} of ${l.where} must have shape ${shapeString([l.batchSize as number, l.units])}, the file has ${shapeString(s.shape)}`,
+        `state ${s.name} of ${l.where} must have shape ` +
+          shapeString([l.batchSize as number, l.units]) +
+          ', the file has ' +
+          shapeString(s.shape),
       );
     const values = take(s, `state ${s.name} of ${l.where}`);
     l.setState(s.name === 'c' ? 1 : 0, values);

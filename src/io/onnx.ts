@@ -87,7 +87,8 @@ export function tensorValues(t: Message, where = 'fromOnnx'): OnnxTensor {
   const what = `tensor ${JSON.stringify(name)}`;
   if (t.dataLocation === 1 || (t.externalData as unknown[])?.length) {
     throw new LstmWasmError(
-      `${where}: ${what} keeps its values in an external file; save the ONNX model with all tensors inside it (onnx.save_model(..., save_as_external_data=False))`,
+      `${where}: ${what} keeps its values in an external file; save the ONNX model ` +
+        'with all tensors inside it (onnx.save_model(..., save_as_external_data=False))',
     );
   }
   const raw = t.rawData as Uint8Array | undefined;
@@ -100,7 +101,8 @@ export function tensorValues(t: Message, where = 'fromOnnx'): OnnxTensor {
   const width: Record<number, number> = { 1: 4, 11: 8, 10: 2, 6: 4, 7: 8, 2: 1, 3: 1, 4: 2, 5: 2, 9: 1, 12: 4, 13: 8 };
   if (raw && raw.length > 0 && width[dataType] && raw.length !== n * width[dataType]) {
     throw new LstmWasmError(
-      `${where}: ${what} has dims ${JSON.stringify(dims)} (${n} values of ${width[dataType]} bytes) but holds ${raw.length} bytes: the file is damaged`,
+      `${where}: ${what} has dims ${JSON.stringify(dims)} (${n} values of ` +
+        `${width[dataType]} bytes) but holds ${raw.length} bytes: the file is damaged`,
     );
   }
   switch (dataType) {
@@ -150,7 +152,8 @@ export function tensorValues(t: Message, where = 'fromOnnx'): OnnxTensor {
     }
     default:
       throw new LstmWasmError(
-        `${where}: ${what} has data type ${TYPE_NAMES[dataType] ?? dataType}; lstm-wasm reads FLOAT, DOUBLE, FLOAT16 and integer tensors`,
+        `${where}: ${what} has data type ${TYPE_NAMES[dataType] ?? dataType}; ` +
+          'lstm-wasm reads FLOAT, DOUBLE, FLOAT16 and integer tensors',
       );
   }
 }
@@ -232,7 +235,8 @@ class GraphBuilder {
       const v = data[i];
       if (!Number.isInteger(v) || v < -128 || v > 127)
         throw new LstmWasmError(
-          `toOnnx: ${where} should hold int8 values (integers in [-127, 127]), but value ${i} is ${v}; quantize() the float model again`,
+          `toOnnx: ${where} should hold int8 values (integers in [-127, ` +
+            `127]), but value ${i} is ${v}; quantize() the float model again`,
         );
       q[i] = v;
     }
@@ -269,7 +273,10 @@ const ONNX_ACT: Record<ActivationName, string> = {
   softmax: 'Softmax',
 };
 
-/** ONNX activations list with the alpha/beta lists ONNX Runtime consumes in order (HardSigmoid and Affine take both). */
+/**
+ * ONNX activations list with the alpha/beta lists ONNX Runtime consumes in order (HardSigmoid and
+ * Affine take both).
+ */
 function rnnActivations(names: ActivationName[]): Attr[] {
   const acts: string[] = [],
     alpha: number[] = [],
@@ -307,7 +314,10 @@ function denseActivation(g: GraphBuilder, x: string, act: ActivationName, base: 
 interface ExportState {
   x: string;
   rank: number; // with the batch: 2 for [B, F], 3 for [B, T, F]
-  /** The [B, T] mask carried with a sequence (from Embedding maskZero): float, 1 where a step is kept, 0 where masked. */
+  /**
+   * The [B, T] mask carried with a sequence (from Embedding maskZero): float, 1 where a step is
+   * kept, 0 where masked.
+   */
   mask?: string;
 }
 
@@ -381,7 +391,8 @@ function dequantized(
   for (let i = 0; i < scale.length; i++)
     if (!Number.isFinite(scale[i]) || scale[i] < 0)
       throw new LstmWasmError(
-        `toOnnx: ${where} scale ${i} is ${scale[i]}; a quantized weight's scales must be finite and not negative (quantize() the float model again)`,
+        `toOnnx: ${where} scale ${i} is ${scale[i]}; a quantized weight's scales ` +
+          'must be finite and not negative (quantize() the float model again)',
       );
   const base = `${l.name}/${name}`;
   const qn = g.int8s(`${base}_quantized`, dims, q, where);
@@ -417,24 +428,28 @@ function exportRecurrent(
   const first = dirs[0];
   if (first.stateful) {
     throw new LstmWasmError(
-      `toOnnx: ${layer.where} is stateful, and an ONNX graph starts every call from zero state; rebuild the model with stateful: false (the same weights fit) to export it`,
+      `toOnnx: ${layer.where} is stateful, and an ONNX graph starts every call from zero ` +
+        'state; rebuild the model with stateful: false (the same weights fit) to export it',
     );
   }
   if (bi && first.goBackwards) {
     throw new LstmWasmError(
-      `toOnnx: ${layer.where} wraps a layer with goBackwards: true; lstm-wasm exports Bidirectional only around forward layers`,
+      `toOnnx: ${layer.where} wraps a layer with goBackwards: true; ` +
+        'lstm-wasm exports Bidirectional only around forward layers',
     );
   }
   if (bi && (initial.length || withStates)) {
     throw new LstmWasmError(
-      `toOnnx: ${layer.where} takes initial states or returns its states (returnState: true); lstm-wasm exports those for LSTM, GRU and SimpleRNN layers, not for Bidirectional`,
+      `toOnnx: ${layer.where} takes initial states or returns its states (returnState: true); ` +
+        'lstm-wasm exports those for LSTM, GRU and SimpleRNN layers, not for Bidirectional',
     );
   }
   const op = opOf(first);
   const q = dirs.find(isQuantized);
   if (bi && q)
     throw new LstmWasmError(
-      `toOnnx: ${layer.where} wraps the int8 ${q.where}; lstm-wasm exports int8 recurrent layers on their own, not inside Bidirectional (quantize() keeps Bidirectional in f32)`,
+      `toOnnx: ${layer.where} wraps the int8 ${q.where}; lstm-wasm exports int8 recurrent ` +
+        'layers on their own, not inside Bidirectional (quantize() keeps Bidirectional in f32)',
     );
   const all = layer.getWeights();
   const per = all.length / dirs.length;
@@ -471,7 +486,8 @@ function exportRecurrent(
       for (let i = 0; i < sc.length; i++)
         if (!Number.isFinite(sc[i]) || sc[i] < 0)
           throw new LstmWasmError(
-            `toOnnx: ${where(n)} ${i} is ${sc[i]}; a quantized weight's scales must be finite and not negative (quantize() the float model again)`,
+            `toOnnx: ${where(n)} ${i} is ${sc[i]}; a quantized weight's scales ` +
+              'must be finite and not negative (quantize() the float model again)',
           );
     names = [
       g.int8s(`${base}/W_quantized`, [1, I, G * H], cols(all[0]), where('kernel')),
@@ -600,11 +616,20 @@ function mergeDirections(
   }
 }
 
-/** Options of toOnnx(): input and output names (`inputNames`/`outputNames`, or `inputName`/`outputName` for one), `int8` (how int8 layers are written). */
+/**
+ * Options of toOnnx(): input and output names (`inputNames`/`outputNames`, or
+ * `inputName`/`outputName` for one), `int8` (how int8 layers are written).
+ */
 export interface ToOnnxOptions {
-  /** The graph input's name, for a model with one input (default: 'input' for a Sequential model, else the input layer's name). */
+  /**
+   * The graph input's name, for a model with one input (default: 'input' for a Sequential model,
+   * else the input layer's name).
+   */
   inputName?: string;
-  /** The graph output's name, for a model with one output (default: 'output' for a Sequential model, else model.outputNames[0]). */
+  /**
+   * The graph output's name, for a model with one output (default: 'output' for a Sequential model,
+   * else model.outputNames[0]).
+   */
   outputName?: string;
   /** The graph inputs' names, one per model input (default: model.inputNames; a Sequential model's: ['input']). */
   inputNames?: string[];
@@ -636,7 +661,11 @@ const valueInfo = (name: string, elemType: number, dims: Dim[]): Message => ({
 });
 
 const SUPPORTED_LAYERS =
-  'LSTM, GRU, SimpleRNN (with initialState and returnState), Bidirectional, Dense, TimeDistributed(Dense), Dropout, Embedding (maskZero only where the mask reaches attention, pooling and pass-through layers), Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, RepeatVector, Flatten, Reshape, Permute, Activation, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention';
+  'LSTM, GRU, SimpleRNN (with initialState and returnState), Bidirectional, Dense, TimeDistributed(Dense), ' +
+  'Dropout, Embedding (maskZero only where the mask reaches attention, pooling and pass-through layers), ' +
+  'Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, RepeatVector, Flatten, Reshape, ' +
+  'Permute, Activation, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, ' +
+  'GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention';
 
 /** The initializers of a layer's weights, made once per layer (shared layers' nodes read the same ones). */
 function layerWeights(
@@ -738,12 +767,16 @@ function causalSteps(l: Layer, node: Node | undefined): { Tq: number; Tv: number
     Tv = node.inputs[1].sampleShape[0];
   if (Tq === null || Tv === null)
     throw new LstmWasmError(
-      `toOnnx: ${l.where} is called with useCausalMask, and its causal mask is a constant of the graph: the query's and the value's steps must be known (input({ shape: [steps, features] }))`,
+      `toOnnx: ${l.where} is called with useCausalMask, and its causal mask is a constant of the ` +
+        "graph: the query's and the value's steps must be known (input({ shape: [steps, features] }))",
     );
   return { Tq, Tv };
 }
 
-/** Attention and AdditiveAttention: scores (dot or additive), masks, Softmax, the weighted values; the query's mask zeroes masked rows. */
+/**
+ * Attention and AdditiveAttention: scores (dot or additive), masks, Softmax, the weighted values;
+ * the query's mask zeroes masked rows.
+ */
 function exportDenseAttention(
   g: GraphBuilder,
   l: Attention | AdditiveAttention,
@@ -796,7 +829,10 @@ function exportDenseAttention(
   return out;
 }
 
-/** MultiHeadAttention: the projections (MatMul + Add), heads split by Reshape + Transpose, scaled dot scores, masks, Softmax, the output projection. */
+/**
+ * MultiHeadAttention: the projections (MatMul + Add), heads split by Reshape + Transpose, scaled
+ * dot scores, masks, Softmax, the output projection.
+ */
 function exportMultiHeadAttention(
   g: GraphBuilder,
   l: MultiHeadAttention,
@@ -957,7 +993,9 @@ function exportNode(
   if (seq) return [seq];
   if ((l instanceof Recurrent || l instanceof Bidirectional) && x.mask) {
     throw new LstmWasmError(
-      `toOnnx: ${l.where} reads the per-step mask of an Embedding with maskZero: true, which the ONNX LSTM, GRU and RNN operators cannot take (they take one length per sequence); export a model without maskZero before recurrent layers`,
+      `toOnnx: ${l.where} reads the per-step mask of an Embedding with maskZero: ` +
+        'true, which the ONNX LSTM, GRU and RNN operators cannot take (they take one ' +
+        'length per sequence); export a model without maskZero before recurrent layers',
     );
   }
   const outs = exportPlain(g, l, ins, nOut, cache);
@@ -979,7 +1017,8 @@ function exportNode(
   if (merge && outs[0].rank === 3 && ins.some((t) => t.mask)) {
     if (l instanceof Concatenate && ins.length > 1 && l.axis !== -1 && l.axis !== 2) {
       throw new LstmWasmError(
-        `toOnnx: ${l.where} joins masked sequences along the steps; lstm-wasm exports masks through Concatenate on the features axis only`,
+        `toOnnx: ${l.where} joins masked sequences along the steps; lstm-wasm ` +
+          'exports masks through Concatenate on the features axis only',
       );
     }
     outs[0] = {
@@ -1001,7 +1040,8 @@ function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number
   const x = ins[0];
   if (l instanceof Masking) {
     throw new LstmWasmError(
-      `toOnnx: ${l.where} cannot be exported: the ONNX LSTM, GRU and RNN operators take one length per sequence, not a mask per step. Supported layers: ${SUPPORTED_LAYERS}`,
+      `toOnnx: ${l.where} cannot be exported: the ONNX LSTM, GRU and RNN operators take ` +
+        `one length per sequence, not a mask per step. Supported layers: ${SUPPORTED_LAYERS}`,
     );
   }
   if (l instanceof Dropout) return one(x); // identity at inference
@@ -1023,7 +1063,8 @@ function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number
       out.mask = g.node('Cast', [not], `${base}/mask`, [attrInt('to', P.TensorDataType.FLOAT)])[0];
     } else if (l.maskZero) {
       throw new LstmWasmError(
-        `toOnnx: ${l.where} has maskZero: true on input of rank ${x.rank}; lstm-wasm exports its mask for [batch, steps] ids only`,
+        `toOnnx: ${l.where} has maskZero: true on input of rank ` +
+          `${x.rank}; lstm-wasm exports its mask for [batch, steps] ids only`,
       );
     }
     return one(out);
@@ -1063,7 +1104,8 @@ function exportPlain(g: GraphBuilder, l: Layer, ins: ExportState[], nOut: number
     if (inner instanceof Dropout) return one(x);
     if (inner instanceof Activation) return one({ x: denseActivation(g, x.x, inner.activation, base), rank: x.rank });
     throw new LstmWasmError(
-      `toOnnx: ${l.where} wraps ${inner.where}; lstm-wasm exports TimeDistributed around Dense, Dropout and Activation layers`,
+      `toOnnx: ${l.where} wraps ${inner.where}; lstm-wasm exports ` +
+        'TimeDistributed around Dense, Dropout and Activation layers',
     );
   }
   if (l instanceof Recurrent || l instanceof Bidirectional) {
@@ -1143,7 +1185,10 @@ function namesOption(what: string, v: unknown, n: number): string[] | undefined 
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length !== n || !v.every((s) => typeof s === 'string' && s !== '')) {
     throw new LstmWasmError(
-      `toOnnx: option '${what}' must be an array of ${n} non-empty strings (one per model ${what === 'inputNames' ? 'input' : 'output'}), got ${describe(v)}`,
+      `toOnnx: option '${what}' must be an array of ${n} non-empty strings (one per model ` +
+        (what === 'inputNames' ? 'input' : 'output') +
+        '), got ' +
+        describe(v),
     );
   }
   return v as string[];
@@ -1214,12 +1259,15 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   const allNames = [...inNames, ...outNames];
   if (new Set(allNames).size !== allNames.length)
     throw new LstmWasmError(
-      `toOnnx: the graph's input and output names must be distinct, got inputs ${JSON.stringify(inNames)} and outputs ${JSON.stringify(outNames)}`,
+      "toOnnx: the graph's input and output names must be distinct, got inputs " +
+        `${JSON.stringify(inNames)} and outputs ${JSON.stringify(outNames)}`,
     );
   const g = new GraphBuilder();
   if (options.int8 !== undefined && options.int8 !== 'dequantize' && options.int8 !== 'onnxruntime')
     throw new LstmWasmError(
-      `toOnnx: option 'int8' must be 'dequantize' (DequantizeLinear before the float operators) or 'onnxruntime' (ONNX Runtime's DynamicQuantizeLSTM for int8 LSTM layers), got ${describe(options.int8)}`,
+      "toOnnx: option 'int8' must be 'dequantize' (DequantizeLinear before the float operators) " +
+        "or 'onnxruntime' (ONNX Runtime's DynamicQuantizeLSTM for int8 LSTM layers), got " +
+        describe(options.int8),
     );
   g.int8 = options.int8 ?? 'dequantize';
   for (const name of allNames) g.unique(name);
@@ -1265,7 +1313,8 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
     if (lookups.length && lookups.length !== readers.length) {
       const other = readers.find((n) => !lookups.includes(n))!;
       throw new LstmWasmError(
-        `toOnnx: input '${name}' is read as token ids by ${lookups[0].layer.where} and as values by ${other.layer.where}; an ONNX graph input has one type (give the values an input of their own)`,
+        `toOnnx: input '${name}' is read as token ids by ${lookups[0].layer.where} and as values by ` +
+          `${other.layer.where}; an ONNX graph input has one type (give the values an input of their own)`,
       );
     }
     return lookups.length > 0;
@@ -1301,7 +1350,10 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
 }
 // ---- importing -----------------------------------------------------------------------------
 
-/** Options of fromOnnx(): `output` (which graph output, for a Sequential), `name`, `functional` (the whole graph as a functional model) with `outputs`. */
+/**
+ * Options of fromOnnx(): `output` (which graph output, for a Sequential), `name`, `functional` (the
+ * whole graph as a functional model) with `outputs`.
+ */
 export interface FromOnnxOptions {
   /**
    * Which graph output the model computes (default: the first). For PyTorch's nn.LSTM that is
@@ -1532,7 +1584,9 @@ class OnnxImport {
     }
     this.fail(
       user,
-      `needs ${what} ('${name}') as a constant, or computed from shapes by Shape, Gather, Unsqueeze, Concat or Slice${n ? `; it comes from ${this.where(n)}` : ''}`,
+      `needs ${what} ('${name}') as a constant, or computed ` +
+        'from shapes by Shape, Gather, Unsqueeze, Concat or Slice' +
+        (n ? `; it comes from ${this.where(n)}` : ''),
     );
   }
 
@@ -1577,7 +1631,8 @@ class OnnxImport {
 
 const ACT_FROM_ONNX: Record<string, ActivationName> = { sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu' };
 const SUPPORTED_OPS =
-  'LSTM, GRU, RNN, Gemm, MatMul, Add, Gather, Sigmoid, Tanh, Relu, HardSigmoid, Softmax, Transpose, Squeeze, Reshape, Flatten, Slice, ReduceSum, ReduceMean, ReduceProd, Identity, Dropout, Cast';
+  'LSTM, GRU, RNN, Gemm, MatMul, Add, Gather, Sigmoid, Tanh, Relu, HardSigmoid, Softmax, Transpose, ' +
+  'Squeeze, Reshape, Flatten, Slice, ReduceSum, ReduceMean, ReduceProd, Identity, Dropout, Cast';
 
 /** The activations of a recurrent node, as ours: [f, g, h] (LSTM), [f, g] (GRU), [f] (RNN), per direction. */
 function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): ActivationName[] {
@@ -1596,7 +1651,8 @@ function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): Activ
       if (Math.abs(al - 0.2) < 1e-7 && Math.abs(be - 0.5) < 1e-7) return 'hardSigmoid';
       im.fail(
         n,
-        `uses HardSigmoid with alpha ${al}, beta ${be}; lstm-wasm's hardSigmoid is alpha 0.2, beta 0.5 (Keras 2, TF.js)`,
+        `uses HardSigmoid with alpha ${al}, beta ${be}; lstm-wasm's ` +
+          'hardSigmoid is alpha 0.2, beta 0.5 (Keras 2, TF.js)',
       );
     }
     if (a === 'affine') {
@@ -1607,7 +1663,8 @@ function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): Activ
     }
     im.fail(
       n,
-      `uses the activation '${raw}'; supported: Sigmoid, Tanh, Relu, HardSigmoid (alpha 0.2, beta 0.5), Affine (alpha 1, beta 0)`,
+      `uses the activation '${raw}'; supported: Sigmoid, Tanh, Relu, ` +
+        'HardSigmoid (alpha 0.2, beta 0.5), Affine (alpha 1, beta 0)',
     );
   });
   for (let d = 1; d < D; d++) {
@@ -1615,7 +1672,9 @@ function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): Activ
       if (out[d * per + i] !== out[i])
         im.fail(
           n,
-          `uses different activations in its two directions (${names.join(', ')}); lstm-wasm's Bidirectional uses one layer's`,
+          'uses different activations in its two directions (' +
+            names.join(', ') +
+            "); lstm-wasm's Bidirectional uses one layer's",
         );
   }
   return out.slice(0, per);
@@ -1653,7 +1712,8 @@ function readRecurrent(im: OnnxImport, n: Message, s: State, withStates = false)
   if (ins[4] && !(im.constant(ins[4])?.ints?.length === 0)) {
     im.fail(
       n,
-      `takes sequence_lens ('${ins[4]}'); lstm-wasm runs every sequence for all its steps (pad and use a Masking layer instead)`,
+      `takes sequence_lens ('${ins[4]}'); lstm-wasm runs every ` +
+        'sequence for all its steps (pad and use a Masking layer instead)',
     );
   }
   if (!withStates && !im.isZero(ins[5]))
@@ -1739,7 +1799,8 @@ function readRecurrent(im: OnnxImport, n: Message, s: State, withStates = false)
   if (op === 'LSTM' && acts[1] !== acts[2])
     im.fail(
       n,
-      `uses different cell and output activations (${acts[1]}, ${acts[2]}); lstm-wasm's LSTM uses one 'activation' for both`,
+      `uses different cell and output activations (${acts[1]}, ` +
+        `${acts[2]}); lstm-wasm's LSTM uses one 'activation' for both`,
     );
   return { spec, layout };
 }
@@ -1775,7 +1836,13 @@ function interpret(
       const what = n ? `${im.where(n)} reads` : `the output is`;
       im.fail(
         null,
-        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze${r.D === 2 ? ', a Transpose and Reshape that concatenate the directions, or a ReduceSum/ReduceMean/ReduceProd over them' : ''}`,
+        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [` +
+          s.axes.join(', ') +
+          ']); expected a Squeeze' +
+          (r.D === 2
+            ? ', a Transpose and Reshape that concatenate the ' +
+              'directions, or a ReduceSum/ReduceMean/ReduceProd over them'
+            : ''),
       );
     }
     if (r.D === 2 && !r.merge) im.fail(null, `the two directions of node '${r.node}' (${r.op}) are not merged`);
@@ -1784,7 +1851,9 @@ function interpret(
     if (seq && r.flip) {
       im.fail(
         null,
-        `node '${r.node}' (${r.op}, direction reverse) has its output sequence read in input order; lstm-wasm's goBackwards layers return it in the order they read it (reverse it with Slice steps -1 to load this graph)`,
+        `node '${r.node}' (${r.op}, direction reverse) has its output sequence ` +
+          "read in input order; lstm-wasm's goBackwards layers return it in the " +
+          'order they read it (reverse it with Slice steps -1 to load this graph)',
       );
     }
     r.returnSequences = seq;
@@ -1818,7 +1887,8 @@ function interpret(
     if (!r || r.output !== 'Y' || r.D !== 1 || r.lastStep)
       im.fail(
         n,
-        `picks one time step; lstm-wasm can only read the last step of a one-direction LSTM, GRU or RNN output (as returnSequences: false)`,
+        'picks one time step; lstm-wasm can only read the last step of a ' +
+          'one-direction LSTM, GRU or RNN output (as returnSequences: false)',
       );
     const last = r.flip ? index === 0 : index === -1 || (s.T !== null && index === s.T - 1);
     if (!last)
@@ -1897,7 +1967,9 @@ function interpret(
           if (s.axes.join() !== 'B,T' || specs.length > 0)
             im.fail(
               n,
-              `looks up embeddings for ids with axes [${s.axes.join(', ')}]; lstm-wasm's Embedding is a model's first layer, reading [batch, steps] ids`,
+              'looks up embeddings for ids with axes [' +
+                s.axes.join(', ') +
+                "]; lstm-wasm's Embedding is a model's first layer, reading [batch, steps] ids",
             );
           const [V, Dm] = table.dims;
           specs.push({ kind: 'embedding', node: n.name as string, table: table.floats!, V, Dm });
@@ -1913,7 +1985,8 @@ function interpret(
         else if (!((label === 'D' && s.rec?.D === 1) || label === 'ONE') || (i !== 0 && i !== -1))
           im.fail(
             n,
-            `picks index ${i} of axis ${a} (${label}); lstm-wasm reads Gather only as a last time step, or to drop a size-1 axis`,
+            `picks index ${i} of axis ${a} (${label}); lstm-wasm reads ` +
+              'Gather only as a last time step, or to drop a size-1 axis',
           );
         s = {
           ...s,
@@ -1951,7 +2024,8 @@ function interpret(
           }
           im.fail(
             n,
-            `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; lstm-wasm reads Slice only as the last time step or a time reversal`,
+            `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; ` +
+              'lstm-wasm reads Slice only as the last time step or a time reversal',
           );
         });
         s = { ...s, axes };
@@ -1967,7 +2041,8 @@ function interpret(
         if (s.axes[a] !== 'D' || s.rec?.D !== 2)
           im.fail(
             n,
-            `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction only as the merge of a bidirectional op's two directions`,
+            `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction ` +
+              "only as the merge of a bidirectional op's two directions",
           );
         s.rec.merge = op === 'ReduceSum' ? 'sum' : op === 'ReduceMean' ? 'ave' : 'mul';
         const keep = im.attrI(n, 'keepdims', 1) === 1;
@@ -2049,7 +2124,9 @@ function interpret(
         if (!d || d.bias || d.activation !== 'linear' || !C?.floats)
           im.fail(
             n,
-            `adds ${C ? 'a constant' : 'two computed tensors'} where lstm-wasm expects none (it reads Add only as the bias right after a MatMul)`,
+            'adds ' +
+              (C ? 'a constant' : 'two computed tensors') +
+              ' where lstm-wasm expects none (it reads Add only as the bias right after a MatMul)',
           );
         d.bias = broadcastBias(im, n, C, d.N, 1);
         break;
@@ -2064,7 +2141,8 @@ function interpret(
         if (!d || d.activation !== 'linear')
           im.fail(
             n,
-            `comes where lstm-wasm has no layer for it: an activation is read only right after a Dense (Gemm, or MatMul and Add)`,
+            'comes where lstm-wasm has no layer for it: an activation ' +
+              'is read only right after a Dense (Gemm, or MatMul and Add)',
           );
         if (
           op === 'HardSigmoid' &&
@@ -2150,7 +2228,10 @@ function reshape(im: OnnxImport, n: Message, s: State, target: ShapeEntry[]): La
   }
   im.fail(
     n,
-    `reshapes a tensor with axes [${axes.join(', ')}] to ${JSON.stringify(target)}; lstm-wasm reads Reshape only to concatenate directions (…, D, H → …, D·H) or to drop a size-1 axis`,
+    'reshapes a tensor with axes [' +
+      axes.join(', ') +
+      `] to ${JSON.stringify(target)}; lstm-wasm reads Reshape only to ` +
+      'concatenate directions (…, D, H → …, D·H) or to drop a size-1 axis',
   );
 }
 
@@ -2256,7 +2337,9 @@ const MERGE_OPS: Record<string, MergeClass> = {
   Max: 'Maximum',
   Min: 'Minimum',
 };
-const GRAPH_OPS = `${SUPPORTED_OPS}, Concat, Sub, Mul, Sum, Mean, Max, Min, Unsqueeze, Tile, Expand, Conv (1-D), MaxPool, AveragePool (1-D), ReduceMax`;
+const GRAPH_OPS =
+  `${SUPPORTED_OPS}, Concat, Sub, Mul, Sum, Mean, Max, Min, Unsqueeze, ` +
+  'Tile, Expand, Conv (1-D), MaxPool, AveragePool (1-D), ReduceMax';
 
 interface GraphResult {
   calls: Call[];
@@ -2345,7 +2428,13 @@ function interpretGraph(
     if (axes.includes('D')) {
       im.fail(
         null,
-        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze${r.D === 2 ? ', a Transpose and Reshape that concatenate the directions, or a ReduceSum/ReduceMean/ReduceProd over them' : ''}`,
+        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [` +
+          s.axes.join(', ') +
+          ']); expected a Squeeze' +
+          (r.D === 2
+            ? ', a Transpose and Reshape that concatenate the ' +
+              'directions, or a ReduceSum/ReduceMean/ReduceProd over them'
+            : ''),
       );
     }
     if (r.D === 2 && !v.merge) im.fail(null, `the two directions of node '${r.node}' (${r.op}) are not merged`);
@@ -2354,7 +2443,9 @@ function interpretGraph(
     if (seq && v.flip) {
       im.fail(
         null,
-        `node '${r.node}' (${r.op}, direction reverse) has its output sequence read in input order; lstm-wasm's goBackwards layers return it in the order they read it (reverse it with Slice steps -1 to load this graph)`,
+        `node '${r.node}' (${r.op}, direction reverse) has its output sequence ` +
+          "read in input order; lstm-wasm's goBackwards layers return it in the " +
+          'order they read it (reverse it with Slice steps -1 to load this graph)',
       );
     }
     const use: Use = v.output === 'Yc' ? 'c' : seq ? 'seq' : 'h';
@@ -2362,7 +2453,8 @@ function interpretGraph(
       if (use === 'c')
         im.fail(
           null,
-          `${what} the cell state of the bidirectional node '${r.node}'; lstm-wasm reads a bidirectional op's merged output only`,
+          `${what} the cell state of the bidirectional node '${r.node}'; ` +
+            "lstm-wasm reads a bidirectional op's merged output only",
         );
       if (r.merge && r.merge !== v.merge)
         im.fail(null, `the directions of node '${r.node}' (${r.op}) are merged in two ways (${r.merge}, ${v.merge})`);
@@ -2400,17 +2492,23 @@ function interpretGraph(
     }
     im.fail(
       n,
-      `reads a tensor with axes [${s.axes.join(', ')}]; lstm-wasm reads it here as [batch, features] or [batch, steps, features]`,
+      'reads a tensor with axes [' +
+        s.axes.join(', ') +
+        ']; lstm-wasm reads it here as [batch, features] or [batch, steps, features]',
     );
   };
 
-  /** An initial state: the [1, B, H] tensor another recurrent op gave (Y_h, Y_c), or a model tensor [B, H] unsqueezed. */
+  /**
+   * An initial state: the [1, B, H] tensor another recurrent op gave (Y_h, Y_c), or a model tensor
+   * [B, H] unsqueezed.
+   */
   const initialState = (n: Message, name: string, H: number, what: string): Val => {
     const s = states.get(name);
     if (!s)
       im.fail(
         n,
-        `takes an initial ${what} ('${name}') that is neither zeros nor computed from the graph's inputs; lstm-wasm reads initial states that are zeros or come from other layers`,
+        `takes an initial ${what} ('${name}') that is neither zeros nor computed from the ` +
+          "graph's inputs; lstm-wasm reads initial states that are zeros or come from other layers",
       );
     let c: GState;
     if (s.view && s.view.output !== 'Y' && s.axes.join() === 'D,B,H' && s.view.spec.D === 1) c = closeView(n, s, true);
@@ -2508,7 +2606,9 @@ function interpretGraph(
           if (op === 'LSTM' && hasH !== hasC)
             im.fail(
               n,
-              `takes an initial ${hasH ? 'h but zeros for c' : 'c but zeros for h'}; lstm-wasm takes both initial states of an LSTM, or neither`,
+              'takes an initial ' +
+                (hasH ? 'h but zeros for c' : 'c but zeros for h') +
+                '; lstm-wasm takes both initial states of an LSTM, or neither',
             );
           stateIns.push(initialState(n, ins[5], spec.H, 'h'));
           if (op === 'LSTM') stateIns.push(initialState(n, ins[6], spec.H, 'c'));
@@ -2582,7 +2682,10 @@ function interpretGraph(
         ) {
           im.fail(
             n,
-            `repeats a tensor with axes [${s.axes.join(', ')}] by ${JSON.stringify(reps)}; lstm-wasm reads ${op} only as RepeatVector: [batch, 1, features] repeated along the steps`,
+            'repeats a tensor with axes [' +
+              s.axes.join(', ') +
+              `] by ${JSON.stringify(reps)}; lstm-wasm reads ${op} only as ` +
+              'RepeatVector: [batch, 1, features] repeated along the steps',
           );
         }
         const ok =
@@ -2603,7 +2706,9 @@ function interpretGraph(
           if (s.axes.join() !== 'B,T' || s.val?.kind !== 'input')
             im.fail(
               n,
-              `looks up embeddings for ids with axes [${s.axes.join(', ')}]; lstm-wasm's Embedding reads [batch, steps] ids from a graph input`,
+              'looks up embeddings for ids with axes [' +
+                s.axes.join(', ') +
+                "]; lstm-wasm's Embedding reads [batch, steps] ids from a graph input",
             );
           const [V, Dm] = table.dims;
           const c = call(
@@ -2625,7 +2730,8 @@ function interpretGraph(
           if (!v || v.output !== 'Y' || v.spec.D !== 1 || v.lastStep)
             im.fail(
               n,
-              `picks one time step; lstm-wasm can only read the last step of a one-direction LSTM, GRU or RNN output (as returnSequences: false)`,
+              'picks one time step; lstm-wasm can only read the last step of a ' +
+                'one-direction LSTM, GRU or RNN output (as returnSequences: false)',
             );
           const last = v.flip ? i === 0 : i === -1 || (s.T !== null && i === s.T - 1);
           if (!last)
@@ -2644,7 +2750,8 @@ function interpretGraph(
         if (!((label === 'D' && s.view?.spec.D === 1) || label === 'ONE') || (i !== 0 && i !== -1))
           im.fail(
             n,
-            `picks index ${i} of axis ${a} (${label}); lstm-wasm reads Gather only as a last time step, or to drop a size-1 axis`,
+            `picks index ${i} of axis ${a} (${label}); lstm-wasm reads ` +
+              'Gather only as a last time step, or to drop a size-1 axis',
           );
         set({
           ...s,
@@ -2683,7 +2790,8 @@ function interpretGraph(
           }
           im.fail(
             n,
-            `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; lstm-wasm reads Slice only as the last time step or a time reversal of a recurrent op's output`,
+            `slices axis ${a} (${axes[a]}) from ${st} to ${en} by ${step}; lstm-wasm reads ` +
+              "Slice only as the last time step or a time reversal of a recurrent op's output",
           );
         });
         set({ ...s, axes, view: v });
@@ -2696,13 +2804,18 @@ function interpretGraph(
         if (x.axes.join() !== 'B,F,T')
           im.fail(
             n,
-            `convolves a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads Conv as a 1-D convolution of [batch, channels, steps] (a Transpose of [batch, steps, channels])`,
+            'convolves a tensor with axes [' +
+              x.axes.join(', ') +
+              ']; lstm-wasm reads Conv as a 1-D convolution of [batch, ' +
+              'channels, steps] (a Transpose of [batch, steps, channels])',
           );
         const W = im.floatInput(n, 1, 'weight');
         if (W.dims.length !== 3)
           im.fail(
             n,
-            `has a weight of shape [${W.dims.join(', ')}]; lstm-wasm reads 1-D convolutions, weights [filters, channels, kernel]`,
+            'has a weight of shape [' +
+              W.dims.join(', ') +
+              ']; lstm-wasm reads 1-D convolutions, weights [filters, channels, kernel]',
           );
         const [F, C, K] = W.dims;
         if (im.attrI(n, 'group', 1) !== 1)
@@ -2721,7 +2834,9 @@ function interpretGraph(
         if (!padding)
           im.fail(
             n,
-            `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no padding, all of it before (causal) and TensorFlow's 'same'`,
+            `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ` +
+              `${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no ` +
+              "padding, all of it before (causal) and TensorFlow's 'same'",
           );
         if (x.F !== null && x.F !== C) im.fail(n, `has a weight for ${C} channels, but its input has ${x.F}`);
         learnF(x, C);
@@ -2744,7 +2859,10 @@ function interpretGraph(
         if (x.axes.join() !== 'B,F,T')
           im.fail(
             n,
-            `pools a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads ${op} as a 1-D pool of [batch, channels, steps] (a Transpose of [batch, steps, channels])`,
+            'pools a tensor with axes [' +
+              x.axes.join(', ') +
+              `]; lstm-wasm reads ${op} as a 1-D pool of [batch, ` +
+              'channels, steps] (a Transpose of [batch, steps, channels])',
           );
         const ks = im.attrInts(n, 'kernel_shape');
         if (!ks || ks.length !== 1) im.fail(n, `has kernel_shape ${JSON.stringify(ks)}; lstm-wasm reads 1-D pools`);
@@ -2759,12 +2877,14 @@ function interpretGraph(
         if (padding !== 'valid' && padding !== 'same')
           im.fail(
             n,
-            `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no padding and TensorFlow's 'same'`,
+            `has pads ${JSON.stringify(im.attrInts(n, 'pads'))} (auto_pad ` +
+              `${im.attrS(n, 'auto_pad') ?? 'NOTSET'}); lstm-wasm reads no padding and TensorFlow's 'same'`,
           );
         if (op === 'AveragePool' && padding === 'same' && im.attrI(n, 'count_include_pad', 0) !== 0)
           im.fail(
             n,
-            `counts the padding in its averages (count_include_pad 1); lstm-wasm's AveragePooling1D (as Keras) counts the steps inside the sequence only`,
+            "counts the padding in its averages (count_include_pad 1); lstm-wasm's " +
+              'AveragePooling1D (as Keras) counts the steps inside the sequence only',
           );
         const c = call({ kind: 'pool', node: n.name as string, max: op === 'MaxPool', P, stride, padding }, [x.val!]);
         set({ ...x, T: null, rec: null, dense: null, view: null, val: out(c) });
@@ -2807,7 +2927,8 @@ function interpretGraph(
         if (s.axes[a] !== 'D' || s.view?.spec.D !== 2)
           im.fail(
             n,
-            `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction only as the merge of a bidirectional op's two directions`,
+            `reduces axis ${a} (${s.axes[a]}); lstm-wasm reads a reduction ` +
+              "only as the merge of a bidirectional op's two directions",
           );
         const keep = im.attrI(n, 'keepdims', 1) === 1;
         set({
@@ -2821,7 +2942,8 @@ function interpretGraph(
       case 'Flatten': {
         const s0 = only();
         if (s0.view) {
-          // A recurrent op's output: the layout reshapes the chain reader knows (directions merged, a size-1 axis dropped).
+          // A recurrent op's output: the layout reshapes the chain reader knows (directions merged,
+          // a size-1 axis dropped).
           const s = { ...s0 };
           let target: ShapeEntry[];
           if (op === 'Flatten') {
@@ -2831,7 +2953,9 @@ function interpretGraph(
             if (head.join() !== 'B' || !(tail.length === 1 || tail.join() === 'D,H'))
               im.fail(
                 n,
-                `flattens axes [${s.axes.join(', ')}] at ${a}; lstm-wasm reads Flatten of a recurrent output only as [batch, features]`,
+                'flattens axes [' +
+                  s.axes.join(', ') +
+                  `] at ${a}; lstm-wasm reads Flatten of a recurrent output only as [batch, features]`,
               );
             target = ['B', -1];
           } else {
@@ -2891,7 +3015,10 @@ function interpretGraph(
         ) {
           im.fail(
             n,
-            `reshapes a tensor with axes [${s.axes.join(', ')}] to ${JSON.stringify(target)}; lstm-wasm reads Reshape as [batch, ...] → [batch, features] or [batch, steps, features] (the batch kept as 0), or to drop a size-1 axis`,
+            'reshapes a tensor with axes [' +
+              s.axes.join(', ') +
+              `] to ${JSON.stringify(target)}; lstm-wasm reads Reshape as [batch, ...] → [batch, ` +
+              'features] or [batch, steps, features] (the batch kept as 0), or to drop a size-1 axis',
           );
         }
         const rest = target.slice(1) as number[];
@@ -2987,7 +3114,8 @@ function interpretGraph(
           if (op !== 'Add' || ins.length !== 2 || !d || d.bias || d.activation !== 'linear' || !C?.floats) {
             im.fail(
               n,
-              `${op === 'Add' ? 'adds' : 'combines'} a constant with a computed tensor; lstm-wasm reads that only as the bias right after a MatMul (Add)`,
+              `${op === 'Add' ? 'adds' : 'combines'} a constant with a computed ` +
+                'tensor; lstm-wasm reads that only as the bias right after a MatMul (Add)',
             );
           }
           d.bias = broadcastBias(im, n, C, d.N, 1);
@@ -3060,7 +3188,9 @@ function interpretGraph(
     const final = s.axes.filter((a) => a !== 'ONE');
     if (!(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')) {
       throw new LstmWasmError(
-        `fromOnnx: output ${JSON.stringify(name)} has axes [${s.axes.join(', ')}]; lstm-wasm models return [batch, features] or [batch, steps, features]`,
+        `fromOnnx: output ${JSON.stringify(name)} has axes [` +
+          s.axes.join(', ') +
+          ']; lstm-wasm models return [batch, features] or [batch, steps, features]',
       );
     }
     if (!s.val || s.val.kind === 'input')
@@ -3077,11 +3207,13 @@ function interpretGraph(
     if (axes.join() === 'B,T' || axes.join() === 'T,B') return [T];
     if (axes.join() === 'ONE,B,F' && dims[0] !== null && dims[0] !== 1)
       throw new LstmWasmError(
-        `fromOnnx: input '${v.name}' is an initial state of ${dims[0]} directions; lstm-wasm reads initial states of one-direction ops, [1, batch, units]`,
+        `fromOnnx: input '${v.name}' is an initial state of ${dims[0]} directions; ` +
+          'lstm-wasm reads initial states of one-direction ops, [1, batch, units]',
       );
     if (inputF[i] === null)
       throw new LstmWasmError(
-        `fromOnnx: the number of features of input '${v.name}' is neither in the graph nor fixed by a layer that reads it`,
+        `fromOnnx: the number of features of input '${v.name}' is ` +
+          'neither in the graph nor fixed by a layer that reads it',
       );
     return axes.length === 3 && axes[0] !== 'ONE' ? [T, inputF[i]] : [inputF[i]];
   });
@@ -3169,7 +3301,8 @@ function fromOnnxGraph(im: OnnxImport, options: FromOnnxOptions): Model {
       dtype: result!.inputIds[i] ? 'int32' : 'float32',
     }),
   );
-  // A graph output names the layer that gives it (the first output a layer gives), so model.outputNames match the graph's.
+  // A graph output names the layer that gives it (the first output a layer gives), so
+  // model.outputNames match the graph's.
   const layerName = new Map<Call, string>();
   // A Dense layer's bias and activation are known only now: calls of one layer agree on them too.
   const sharedOf = (c: Call): unknown => {
@@ -3259,7 +3392,8 @@ function fromOnnxGraph(im: OnnxImport, options: FromOnnxOptions): Model {
         const returnState = u.has('c') || (u.has('h') && returnSequences);
         if (sp.D === 2 && returnState)
           throw new LstmWasmError(
-            `fromOnnx: node '${sp.node}' (${sp.op}, bidirectional) gives both its output sequence and its final states; lstm-wasm reads one of them from a bidirectional op`,
+            `fromOnnx: node '${sp.node}' (${sp.op}, bidirectional) gives both its output ` +
+              'sequence and its final states; lstm-wasm reads one of them from a bidirectional op',
           );
         const common = { units: sp.H, activation: sp.activation, useBias: sp.useBias, returnSequences, returnState };
         const make = (extra: object) =>
@@ -3420,7 +3554,9 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
   const dataInputs = (g.input as Message[]).filter((v) => !im.inits.has(v.name as string));
   if (dataInputs.length !== 1) {
     throw new LstmWasmError(
-      `fromOnnx: the graph has ${dataInputs.length} inputs (${dataInputs.map((v) => v.name).join(', ') || 'none'}); a Sequential model has one input: load the graph with fromOnnx(bytes, { functional: true }) for a functional model of all its inputs and outputs`,
+      `fromOnnx: the graph has ${dataInputs.length} inputs ` +
+        `(${dataInputs.map((v) => v.name).join(', ') || 'none'}); a Sequential model has one input: load the ` +
+        'graph with fromOnnx(bytes, { functional: true }) for a functional model of all its inputs and outputs',
     );
   }
   const input = dataInputs[0];
@@ -3450,7 +3586,10 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     if (dataIns.length !== 1) {
       im.fail(
         n,
-        `combines ${dataIns.length} tensors computed from the input (${dataIns.map(([x]) => x).join(', ')}); a Sequential model is a chain of layers, one after the other: load the graph with fromOnnx(bytes, { functional: true }) for a functional model`,
+        `combines ${dataIns.length} tensors computed from the input (` +
+          dataIns.map(([x]) => x).join(', ') +
+          '); a Sequential model is a chain of layers, one after the other: load the ' +
+          'graph with fromOnnx(bytes, { functional: true }) for a functional model',
       );
     }
     chain.unshift({ node: n, dataIndex: dataIns[0][1], outIndex: (n.output as string[]).indexOf(cur) });
@@ -3511,7 +3650,9 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     !(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')
   ) {
     throw new LstmWasmError(
-      `fromOnnx: output ${JSON.stringify(output)} has axes [${state.axes.join(', ')}]; lstm-wasm models return [batch, features] or [batch, steps, features]`,
+      `fromOnnx: output ${JSON.stringify(output)} has axes [` +
+        state.axes.join(', ') +
+        ']; lstm-wasm models return [batch, features] or [batch, steps, features]',
     );
   }
   if (specs.length === 0)

@@ -86,7 +86,9 @@ export class ProtoReader {
   private need(n: number, what: string): void {
     if (this.pos + n > this.end) {
       this.fail(
-        `${what} at byte ${this.pos} runs past the end of its message (byte ${this.end}${this.end === this.bytes.length ? ', the end of the data' : ''}): the data is cut short or is not this kind of file`,
+        `${what} at byte ${this.pos} runs past the end of its message (byte ${this.end}` +
+          (this.end === this.bytes.length ? ', the end of the data' : '') +
+          '): the data is cut short or is not this kind of file',
       );
     }
   }
@@ -158,7 +160,8 @@ export class ProtoReader {
         break;
       default:
         this.fail(
-          `${what} at byte ${this.pos} has wire type ${wire}, which no protobuf message uses: the data is damaged or not a protobuf`,
+          `${what} at byte ${this.pos} has wire type ${wire}, which no ` +
+            'protobuf message uses: the data is damaged or not a protobuf',
         );
     }
   }
@@ -210,7 +213,8 @@ export function decode(bytes: Uint8Array, schema: Schema, where: string, start =
     }
     if (wire !== expected)
       r.fail(
-        `${what} at byte ${tagAt} has wire type ${wire}, expected ${expected}: the data is damaged or not this kind of file`,
+        `${what} at byte ${tagAt} has wire type ${wire}, expected ` +
+          `${expected}: the data is damaged or not this kind of file`,
       );
     let v: unknown;
     if (f.type === 'message') {

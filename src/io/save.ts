@@ -6,7 +6,8 @@
 //   bytes 8..11   format version, u32 little-endian
 //   bytes 12..15  header length H, u32 little-endian
 //   bytes 16..19  CRC-32 of the header bytes, u32 little-endian
-//   bytes 20..    header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?, training?, weightsDtype? }
+//   bytes 20.. header: UTF-8 JSON { modelTopology, weightSpecs, weightBytes, crc32, states?,
+//   training?, weightsDtype? }
 //   then          weights: float32 little-endian, weightBytes long, in weightSpecs order (then the states);
 //                 with weightsDtype 'float16', IEEE half floats (u16 little-endian, rounded to nearest
 //                 even) instead, read back into f32. Files without weightsDtype are float32. A weight
@@ -71,7 +72,10 @@ export interface Header {
   weightBytes: number;
   crc32: number;
   states?: WeightSpec[];
-  /** The optimizer's iteration count and its slot values (one spec, after the states), from save({ includeOptimizer: true }). */
+  /**
+   * The optimizer's iteration count and its slot values (one spec, after the states), from save({
+   * includeOptimizer: true }).
+   */
   optimizerState?: { iterations: number; slots: WeightSpec[] };
   training?: Record<string, unknown> | null;
   /** How the weight bytes are stored; absent: float32. */
@@ -84,11 +88,21 @@ export interface Header {
 export interface SaveOptions {
   /** Also save the recurrent state of stateful layers (default false). */
   includeState?: boolean;
-  /** The type the weights are stored in: 'float32' (default) or 'float16' (half the bytes; loadModel reads them back into f32). */
+  /**
+   * The type the weights are stored in: 'float32' (default) or 'float16' (half the bytes; loadModel
+   * reads them back into f32).
+   */
   weights?: WeightDtype;
-  /** Also save the optimizer's state (its slots and iteration count, TF.js's option name; default false), so training goes on where it was. */
+  /**
+   * Also save the optimizer's state (its slots and iteration count, TF.js's option name; default
+   * false), so training goes on where it was.
+   */
   includeOptimizer?: boolean;
-  /** Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 }; readMetadata(bytes), and getUserDefinedMetadata() of the loaded model, give it back. Defaults to the model's getUserDefinedMetadata(). */
+  /**
+   * Plain JSON saved beside the weights, such as { scaler: scaler.toJSON(), window: 24 };
+   * readMetadata(bytes), and getUserDefinedMetadata() of the loaded model, give it back. Defaults
+   * to the model's getUserDefinedMetadata().
+   */
   metadata?: Record<string, unknown>;
 }
 
@@ -190,7 +204,8 @@ function mixedBytes(parts: Float32Array[], specs: WeightSpec[], f16: boolean): U
       } else if (f16) {
         if (Math.abs(v) > 65504)
           throw new LstmWasmError(
-            `save: layer '${sp.layer}' ${sp.name} holds ${v} (at ${i}), beyond float16's range (±65504); save with weights: 'float32'`,
+            `save: layer '${sp.layer}' ${sp.name} holds ${v} (at ${i}), ` +
+              "beyond float16's range (±65504); save with weights: 'float32'",
           );
         dv.setUint16(at, toFloat16Bits(v), true);
         at += 2;
@@ -299,7 +314,9 @@ function checkSpec(s: unknown, what: string): void {
     const n = spec.shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(spec.nonzero) || (spec.nonzero as number) < 0 || (spec.nonzero as number) > n)
       fail(
-        `${what} (${spec.layer} ${spec.name}) is stored sparse: 'nonzero' must be an integer in [0, ${n}], got ${describe(spec.nonzero)}`,
+        `${what} (${spec.layer} ${spec.name}) is stored sparse: ` +
+          `'nonzero' must be an integer in [0, ${n}], got ` +
+          describe(spec.nonzero),
       );
   } else if (spec.nonzero !== undefined)
     fail(`${what} (${spec.layer} ${spec.name}) has 'nonzero' but is not stored sparse`);
@@ -329,7 +346,10 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   const version = dv.getUint32(8, true);
   if (!READABLE_VERSIONS.includes(version))
     fail(
-      `format version ${version} is ${version > FORMAT_VERSION ? 'newer than' : 'not'} the one this lstm-wasm reads (${FORMAT_VERSION}); ${version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'}`,
+      `format version ${version} is ` +
+        (version > FORMAT_VERSION ? 'newer than' : 'not') +
+        ` the one this lstm-wasm reads (${FORMAT_VERSION}); ` +
+        (version > FORMAT_VERSION ? 'upgrade lstm-wasm' : 'the file is damaged'),
     );
   const hlen = dv.getUint32(12, true);
   if (PREFIX + hlen > bytes.length)
@@ -379,7 +399,8 @@ export function decodeModel(saved: SavedModel): { header: Header; floats: Float3
   const data = bytes.subarray(PREFIX + hlen);
   if (data.length !== header.weightBytes)
     fail(
-      `expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ${data.length < header.weightBytes ? 'cut short' : 'longer than it should be'}`,
+      `expected ${header.weightBytes} bytes of weights, found ${data.length}: the data is ` +
+        (data.length < header.weightBytes ? 'cut short' : 'longer than it should be'),
     );
   if (crc32(data) !== header.crc32)
     fail(`the weights' checksum does not match (crc32 ${crc32(data)} instead of ${header.crc32}): the data is damaged`);

@@ -6,7 +6,10 @@
 // the weights read back bit for bit.
 import { LstmWasmError } from '../errors.js';
 
-/** Whether pruning masks a weight of this name (and save may store it sparse): kernels and embeddings, not biases, gamma/beta, peepholes or scales. */
+/**
+ * Whether pruning masks a weight of this name (and save may store it sparse): kernels and
+ * embeddings, not biases, gamma/beta, peepholes or scales.
+ */
 export function isPrunable(name: string): boolean {
   return name.endsWith('kernel') || name.endsWith('embeddings');
 }
@@ -23,7 +26,10 @@ export function sparseSize(n: number, stored: number, per: number): number {
   return Math.ceil(n / 8) + stored * per;
 }
 
-/** Writes values' mask at `at` and their stored values through `put` (which returns the next offset); returns the offset after them. */
+/**
+ * Writes values' mask at `at` and their stored values through `put` (which returns the next
+ * offset); returns the offset after them.
+ */
 export function writeSparse(
   out: Uint8Array,
   at: number,

@@ -105,7 +105,10 @@ export type LayersModelSource =
   | { modelTopology?: unknown; weightSpecs?: WeightEntry[]; weightData?: Bytes | Bytes[] }
   | { load(): Promise<unknown> };
 
-/** Options of loadLayersModel(): `fetch` and `requestInit` for URLs, `allowCrossOrigin` (weight shards on another origin). */
+/**
+ * Options of loadLayersModel(): `fetch` and `requestInit` for URLs, `allowCrossOrigin` (weight
+ * shards on another origin).
+ */
 export interface LoadLayersModelOptions {
   /** The fetch to use for URLs (default: globalThis.fetch). */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
@@ -133,7 +136,8 @@ function shardPath(p: unknown, file: string): string {
           : null;
   if (bad)
     fail(
-      `${file}: the weightsManifest path ${JSON.stringify(p)} ${bad}; weight shards must lie inside the model's own folder, so it was not read`,
+      `${file}: the weightsManifest path ${JSON.stringify(p)} ${bad}; weight ` +
+        "shards must lie inside the model's own folder, so it was not read",
     );
   return p;
 }
@@ -172,7 +176,8 @@ async function fileSystem(where: string): Promise<Fs> {
     return (await import(/* @vite-ignore */ name)) as Fs;
   } catch (e) {
     throw new LstmWasmError(
-      `${where}: reading and writing files needs Node or Deno (${(e as Error).message}); in a browser, pass a URL or the model's parts in memory`,
+      `${where}: reading and writing files needs Node or Deno (${(e as Error).message}); ` +
+        "in a browser, pass a URL or the model's parts in memory",
     );
   }
 }
@@ -190,14 +195,18 @@ function filePath(s: string, where: string): string {
     // TF.js's localstorage://, indexeddb://, downloads://, http:// handlers: read as a path, they
     // would make a folder named 'localstorage:' here. Not ours to imitate; refused, with the way.
     throw new LstmWasmError(
-      `${where}: ${JSON.stringify(s)}: ${scheme}:// URLs are not handled here; give a path or a file:// URL${where === 'saveLayersModel' ? ', and toLayersModel(model) gives the model.json and shards to store or send yourself' : ''}`,
+      `${where}: ${JSON.stringify(s)}: ${scheme}:// URLs are not handled here; give a path or a file:// URL` +
+        (where === 'saveLayersModel'
+          ? ', and toLayersModel(model) gives the model.json and shards to store or send yourself'
+          : ''),
     );
   }
   if (!/^file:/i.test(s)) return s;
   const m = /^file:\/\/(.*)$/is.exec(s);
   const bad = (why: string): never => {
     throw new LstmWasmError(
-      `${where}: ${JSON.stringify(s)} ${why}; write file:///absolute/path, file://./relative/path (to the working directory) or a plain path`,
+      `${where}: ${JSON.stringify(s)} ${why}; write file:///absolute/path, ` +
+        'file://./relative/path (to the working directory) or a plain path',
     );
   };
   if (!m || m[1] === '') bad('is not a file:// URL with a path');
@@ -233,7 +242,10 @@ function checkModelJson(json: unknown, what: string): LayersModelJson {
   const j = json as LayersModelJson;
   if (j.modelTopology === undefined || j.modelTopology === null || typeof j.modelTopology !== 'object') {
     fail(
-      `${what} has no modelTopology${(j as { format?: string }).format === 'graph-model' ? ': it is a TF.js graph model (from a SavedModel), not a layers model' : ''}`,
+      `${what} has no modelTopology` +
+        ((j as { format?: string }).format === 'graph-model'
+          ? ': it is a TF.js graph model (from a SavedModel), not a layers model'
+          : ''),
     );
   }
   if (j.weightsManifest !== undefined && !Array.isArray(j.weightsManifest))
@@ -277,7 +289,8 @@ function entryBytes(w: WeightEntry, what: string): number {
   const size = DTYPE_BYTES[dt];
   if (!size)
     fail(
-      `weight '${w.name}' has dtype ${JSON.stringify(dt)}; lstm-wasm reads float32, int32 and the TF.js quantized forms (uint8, uint16, float16)`,
+      `weight '${w.name}' has dtype ${JSON.stringify(dt)}; lstm-wasm reads ` +
+        'float32, int32 and the TF.js quantized forms (uint8, uint16, float16)',
     );
   return n * size;
 }
@@ -296,12 +309,15 @@ function manifestBytes(
     if (got !== need) {
       const sizes = grp.paths.map((p, i) => `${p}: ${shards[gi][i]?.length ?? 0} bytes`).join(', ');
       fail(
-        `the weight shards of group ${gi + 1} hold ${got} bytes (${sizes}), but its ${grp.weights.length} weights (${grp.weights
-          .map((w) => `${w.name} ${shapeString(w.shape)}`)
-          .slice(0, 4)
-          .join(
-            ', ',
-          )}${grp.weights.length > 4 ? ', …' : ''}) need ${need}: a shard is ${got < need ? 'missing or cut short' : 'longer than it should be, or belongs to another model'}`,
+        `the weight shards of group ${gi + 1} hold ${got} bytes ` +
+          `(${sizes}), but its ${grp.weights.length} weights (` +
+          grp.weights
+            .map((w) => `${w.name} ${shapeString(w.shape)}`)
+            .slice(0, 4)
+            .join(', ') +
+          (grp.weights.length > 4 ? ', …' : '') +
+          `) need ${need}: a shard is ` +
+          (got < need ? 'missing or cut short' : 'longer than it should be, or belongs to another model'),
       );
     }
     parts.push(...shards[gi]);
@@ -322,7 +338,10 @@ function splitBuffers(buffers: Uint8Array[], manifest: WeightGroup[], what: stri
   const total = need.reduce((a, b) => a + b, 0);
   if (all.length !== total) {
     fail(
-      `the weights hold ${all.length} bytes, but the weightsManifest describes ${total}: ${all.length < total ? 'they are cut short or a shard is missing' : 'they are longer than the manifest says, or belong to another model'}`,
+      `the weights hold ${all.length} bytes, but the weightsManifest describes ${total}: ` +
+        (all.length < total
+          ? 'they are cut short or a shard is missing'
+          : 'they are longer than the manifest says, or belong to another model'),
     );
   }
   let at = 0;
@@ -363,7 +382,8 @@ async function readFromFiles(
         const size = (await fs.stat(at)).size;
         if (typeof size === 'number' && (seen += size) > want)
           fail(
-            `the weight shard ${JSON.stringify(p)} that ${file} lists makes ${seen} bytes of shards, more than the ${want} its weights take: refused before reading`,
+            `the weight shard ${JSON.stringify(p)} that ${file} lists makes ${seen} bytes ` +
+              `of shards, more than the ${want} its weights take: refused before reading`,
           );
         bufs.push(await fs.readFile(at));
       } catch (e) {
@@ -408,14 +428,16 @@ async function readFromUrl(
         fail(`${url}: the weight shard ${JSON.stringify(p)} is not an http(s) URL (${at.protocol}); refused`);
       if (at.origin !== base.origin && !options.allowCrossOrigin) {
         fail(
-          `${url}: the weight shard ${JSON.stringify(p)} is on another origin (${at.origin}); pass { allowCrossOrigin: true } to fetch it`,
+          `${url}: the weight shard ${JSON.stringify(p)} is on another ` +
+            `origin (${at.origin}); pass { allowCrossOrigin: true } to fetch it`,
         );
       }
       const r = await get(at.href, 'weight shard');
       const len = Number(r.headers?.get?.('content-length') ?? NaN);
       if (Number.isFinite(len) && seen + len > want)
         fail(
-          `the weight shard ${at.href} is ${len} bytes, more than the ${want - seen} the weights have left: refused before reading`,
+          `the weight shard ${at.href} is ${len} bytes, more than the ` +
+            `${want - seen} the weights have left: refused before reading`,
         );
       const b = new Uint8Array(await r.arrayBuffer());
       if ((seen += b.length) > want)
@@ -477,12 +499,14 @@ export async function loadLayersModel(source: LayersModelSource, options: LoadLa
     const need = specs.reduce((s, w) => s + entryBytes(w, 'weightSpecs'), 0);
     if (data.length !== need)
       fail(
-        `weightData holds ${data.length} bytes, but weightSpecs describe ${need}: ${data.length < need ? 'it is cut short' : 'it is longer than the specs say, or belongs to another model'}`,
+        `weightData holds ${data.length} bytes, but weightSpecs describe ${need}: ` +
+          (data.length < need ? 'it is cut short' : 'it is longer than the specs say, or belongs to another model'),
       );
     return fromParts(a.modelTopology as Record<string, unknown>, specs, data);
   }
   fail(
-    `expected a path, a URL, { modelJson, weights } or { modelTopology, weightSpecs, weightData }, got ${describe(source)}`,
+    'expected a path, a URL, { modelJson, weights } or { modelTopology, weightSpecs, weightData }, got ' +
+      describe(source),
   );
 }
 
@@ -524,7 +548,10 @@ function decodeWeights(entries: WeightEntry[], data: Uint8Array): NamedWeight[] 
   });
 }
 
-/** Gives each layer its weights: by name (layer name first, weight name last) when all are found, else in manifest order. */
+/**
+ * Gives each layer its weights: by name (layer name first, weight name last) when all are found,
+ * else in manifest order.
+ */
 function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedWeight[]): void {
   for (const { layer, name } of layers) {
     const slots = layer.slots;
@@ -535,7 +562,8 @@ function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedW
       dir: layer instanceof Bidirectional ? (j < half ? 'forward_' : 'backward_') : null,
       shape: s.spec.shape,
     }));
-    // TF.js and Keras 2 put the layer name first (lstm/kernel, lstm/lstm_cell/kernel); some writers nest it (model/lstm/...).
+    // TF.js and Keras 2 put the layer name first (lstm/kernel, lstm/lstm_cell/kernel); some writers
+    // nest it (model/lstm/...).
     const first = weights.filter((w) => !w.used && w.parts[0] === name);
     const mine = first.length ? first : weights.filter((w) => !w.used && w.parts.slice(0, -1).includes(name));
     let picked: (NamedWeight | null)[] = wanted.map((w) => {
@@ -552,7 +580,10 @@ function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedW
       const rest = weights.filter((w) => !w.used);
       if (rest.length < wanted.length) {
         fail(
-          `${layer.where} needs ${wanted.length} weights (${wanted.map((w) => `${w.dir ?? ''}${w.pname} ${shapeString(w.shape)}`).join(', ')}), but the weightsManifest has only ${rest.length} left${rest.length ? ` (${rest.map((w) => w.name).join(', ')})` : ''}`,
+          `${layer.where} needs ${wanted.length} weights (` +
+            wanted.map((w) => `${w.dir ?? ''}${w.pname} ${shapeString(w.shape)}`).join(', ') +
+            `), but the weightsManifest has only ${rest.length} left` +
+            (rest.length ? ` (${rest.map((w) => w.name).join(', ')})` : ''),
         );
       }
       picked = rest.slice(0, wanted.length);
@@ -561,7 +592,10 @@ function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedW
       const want = wanted[j];
       if (shapeString(w!.shape) !== shapeString(want.shape)) {
         fail(
-          `${layer.where} ${want.dir ?? ''}${want.pname} must have shape ${shapeString(want.shape)}, but the weight it gets (${w!.name}) has shape ${shapeString(w!.shape)}`,
+          `${layer.where} ${want.dir ?? ''}${want.pname} must have shape ` +
+            shapeString(want.shape) +
+            `, but the weight it gets (${w!.name}) has shape ` +
+            shapeString(w!.shape),
         );
       }
     });
@@ -617,7 +651,10 @@ type Ref = [string, number, number];
 interface RawNode {
   inputs: Ref[];
   training?: boolean;
-  /** Attention layers' call options: flags (useCausalMask, returnAttentionScores) and tensors (attentionMask, mask: [query, value]). */
+  /**
+   * Attention layers' call options: flags (useCausalMask, returnAttentionScores) and tensors
+   * (attentionMask, mask: [query, value]).
+   */
   flags?: Record<string, boolean>;
   attentionMask?: Ref;
   masks?: (Ref | null)[];
@@ -645,7 +682,8 @@ function attentionKwarg(cls: string, k: string, v: unknown, where: string, node:
       // The key comes third: [query, value, key].
       if (node.inputs.length !== 2)
         fail(
-          `${where}: it reads ${node.inputs.length} tensors and names a key in its call options; expected [query, value] and the key`,
+          `${where}: it reads ${node.inputs.length} tensors and names a ` +
+            'key in its call options; expected [query, value] and the key',
         );
       node.inputs.push(one());
       return true;
@@ -653,7 +691,8 @@ function attentionKwarg(cls: string, k: string, v: unknown, where: string, node:
     if (k === 'value') {
       if (node.inputs.length !== 1)
         fail(
-          `${where}: it reads ${node.inputs.length} tensors and names a value in its call options; expected the query and the value`,
+          `${where}: it reads ${node.inputs.length} tensors and names a ` +
+            'value in its call options; expected the query and the value',
         );
       node.inputs.push(one());
       return true;
@@ -664,7 +703,8 @@ function attentionKwarg(cls: string, k: string, v: unknown, where: string, node:
     }
     if (['query_mask', 'value_mask', 'key_mask'].includes(k))
       fail(
-        `${where}: call option '${k}' (an explicit mask tensor) is not supported; masks come from Embedding(mask_zero) and Masking layers, or attention_mask`,
+        `${where}: call option '${k}' (an explicit mask tensor) is not supported; ` +
+          'masks come from Embedding(mask_zero) and Masking layers, or attention_mask',
       );
     return false;
   }
@@ -675,7 +715,8 @@ function attentionKwarg(cls: string, k: string, v: unknown, where: string, node:
       const refs = refsIn(lists && isRef(m) ? [m] : m, lists);
       if (refs.length !== 1)
         fail(
-          `${where}: call option 'mask' must be [query_mask, value_mask], each one tensor or null, got ${describeRaw(v)}`,
+          `${where}: call option 'mask' must be [query_mask, ` +
+            `value_mask], each one tensor or null, got ${describeRaw(v)}`,
         );
       return refs[0];
     });
@@ -708,7 +749,10 @@ function historyRef(v: unknown): Ref | null {
   return isRef(hist) ? [hist[0] as string, hist[1] as number, hist[2] as number] : null;
 }
 
-/** Every tensor reference in v, in order: Keras 3 keras_history objects, and [name, node, tensor] lists where `lists` is set. */
+/**
+ * Every tensor reference in v, in order: Keras 3 keras_history objects, and [name, node, tensor]
+ * lists where `lists` is set.
+ */
 function refsIn(v: unknown, lists: boolean): Ref[] {
   const out: Ref[] = [];
   const walk = (x: unknown): void => {
@@ -749,11 +793,13 @@ function nodeKwargs(kwargs: unknown, where: string, node: RawNode, lists: boolea
       if (node.inputs.length === 1) node.inputs.push(...refs);
       else if (refs.length && node.inputs.length !== 1 + refs.length)
         fail(
-          `${where}: it reads ${node.inputs.length} tensors and names ${refs.length} initial states in its call options; they do not agree`,
+          `${where}: it reads ${node.inputs.length} tensors and names ` +
+            `${refs.length} initial states in its call options; they do not agree`,
         );
     } else if (k === 'mask') {
       fail(
-        `${where}: call option 'mask' (an explicit mask tensor) is not supported; masks come from Embedding(mask_zero) and Masking layers`,
+        `${where}: call option 'mask' (an explicit mask tensor) is not ` +
+          'supported; masks come from Embedding(mask_zero) and Masking layers',
       );
     } else {
       fail(`${where}: call option '${k}' (${describeRaw(v)}) is not supported; supported: training, initial_state`);
@@ -878,7 +924,8 @@ function topologyLayers(topology: Raw): {
       outputs: endpointRefs(c.output_layers ?? c.outputLayers, 'output_layers'),
       nodes,
     };
-    // A chain (each layer reads the one before it, one input, one output) of the Sequential path's layers reads as before: a Sequential.
+    // A chain (each layer reads the one before it, one input, one output) of the Sequential path's
+    // layers reads as before: a Sequential.
     const same = (r: Ref, name: string) => r[0] === name && r[1] === 0 && r[2] === 0;
     const chain =
       graph.inputs.length === 1 &&
@@ -944,7 +991,16 @@ class Cfg {
     const left = Object.keys(this.c).filter((k) => !this.used.has(k) && this.c[k] !== null && this.c[k] !== undefined);
     if (left.length)
       this.fail(
-        `option${left.length > 1 ? 's' : ''} ${left.map((k) => `'${k}'`).join(', ')} ${left.length > 1 ? 'are' : 'is'} not supported; supported: ${[...this.used].filter((k) => !['module', 'registeredName', 'buildConfig', 'compileConfig'].includes(k)).join(', ')}`,
+        'option' +
+          (left.length > 1 ? 's' : '') +
+          ' ' +
+          left.map((k) => `'${k}'`).join(', ') +
+          ' ' +
+          (left.length > 1 ? 'are' : 'is') +
+          ' not supported; supported: ' +
+          [...this.used]
+            .filter((k) => !['module', 'registeredName', 'buildConfig', 'compileConfig'].includes(k))
+            .join(', '),
       );
   }
 }
@@ -978,14 +1034,19 @@ function activationOf(c: Cfg, key: string, allowed: ActivationName[]): Activatio
     c.fail(`activation ${JSON.stringify(v)} (option '${key}') is not supported; supported: ${names.join(', ')}`);
   if (name === 'hardSigmoid' && c.keras3)
     c.fail(
-      `Keras 3's hard_sigmoid (x/6 + 1/2 clipped, option '${key}') is not lstm-wasm's hardSigmoid (0.2·x + 0.5 clipped, as Keras 2 and TF.js); supported: ${names.filter((n) => n !== 'hard_sigmoid').join(', ')}`,
+      `Keras 3's hard_sigmoid (x/6 + 1/2 clipped, option '${key}') is not lstm-wasm's ` +
+        'hardSigmoid (0.2·x + 0.5 clipped, as Keras 2 and TF.js); supported: ' +
+        names.filter((n) => n !== 'hard_sigmoid').join(', '),
     );
   return name;
 }
 
 const ELEMENTWISE: ActivationName[] = ['tanh', 'relu', 'sigmoid', 'hardSigmoid', 'linear'];
 
-/** An initializer config as one of our names, or undefined (the default) when it has no name here: it only draws the weights the file then replaces. */
+/**
+ * An initializer config as one of our names, or undefined (the default) when it has no name here:
+ * it only draws the weights the file then replaces.
+ */
 function initializerOf(c: Cfg, key: string): InitializerName | undefined {
   const v = c.get(key);
   if (v === undefined) return undefined;
@@ -1128,7 +1189,9 @@ function recurrentArgs(c: Cfg, kind: 'LSTM' | 'GRU' | 'SimpleRNN', ctx: Ctx, nam
 }
 
 const SUPPORTED_CLASSES =
-  'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Activation (after a Dense), Dropout, Embedding, Masking, Flatten (of [batch, features]), Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization';
+  'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Activation ' +
+  '(after a Dense), Dropout, Embedding, Masking, Flatten (of [batch, features]), Conv1D, ' +
+  'MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization';
 
 interface Built {
   layer: Layer | null;
@@ -1272,7 +1335,8 @@ function buildLayer(raw: RawLayer, where: string, ctx: Ctx): Built {
           );
         if (!same)
           c.fail(
-            `its backward layer is not the forward layer run backwards; lstm-wasm's Bidirectional mirrors the forward layer`,
+            'its backward layer is not the forward layer run backwards; ' +
+              "lstm-wasm's Bidirectional mirrors the forward layer",
           );
       }
       delete ia.batchInputShape;
@@ -1294,7 +1358,8 @@ function buildLayer(raw: RawLayer, where: string, ctx: Ctx): Built {
       c.done();
       if (inner.className !== 'Dense')
         c.fail(
-          `it wraps a ${inner.className}; lstm-wasm reads TimeDistributed(Dense) only (a Dense on [batch, steps, features] is one already)`,
+          `it wraps a ${inner.className}; lstm-wasm reads TimeDistributed(Dense) ` +
+            'only (a Dense on [batch, steps, features] is one already)',
         );
       const built = buildLayer(
         {
@@ -1467,7 +1532,8 @@ function fromChain(
       if (built.activation === 'linear') return;
       if (!(prev instanceof Dense) || prev.activation !== 'linear') {
         fail(
-          `${where}: an Activation layer is read only right after a Dense layer with a linear activation (it becomes that Dense's activation); lstm-wasm has no standalone activation layer`,
+          `${where}: an Activation layer is read only right after a Dense layer with a linear ` +
+            "activation (it becomes that Dense's activation); lstm-wasm has no standalone activation layer",
         );
       }
       // Rebuild the Dense with the activation: same weights, same name.
@@ -1481,7 +1547,9 @@ function fromChain(
     if (built.flatten) {
       if (shape && shape.length === 1) return;
       fail(
-        `${where}: Flatten of ${shape ? shapeString([null, ...shape]) : 'an unknown shape'} is not supported; lstm-wasm reads Flatten only where it changes nothing ([batch, features])`,
+        `${where}: Flatten of ` +
+          (shape ? shapeString([null, ...shape]) : 'an unknown shape') +
+          ' is not supported; lstm-wasm reads Flatten only where it changes nothing ([batch, features])',
       );
     }
     const layer = built.layer!;
@@ -1627,7 +1695,8 @@ function buildGraphLayer(raw: RawLayer, where: string, ctx: Ctx): Layer {
       const axes = c.get('attentionAxes');
       if (axes !== undefined && JSON.stringify(axes) !== '[1]' && axes !== 1 && JSON.stringify(axes) !== '[-2]')
         c.fail(
-          `option 'attention_axes' = ${JSON.stringify(axes)} is not supported: lstm-wasm attends over the steps axis ([1])`,
+          `option 'attention_axes' = ${JSON.stringify(axes)} is not ` +
+            'supported: lstm-wasm attends over the steps axis ([1])',
         );
       for (const k of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer'])
         c.nothing(k, 'lstm-wasm has no regularizers on MultiHeadAttention');
@@ -1654,13 +1723,17 @@ function buildGraphLayer(raw: RawLayer, where: string, ctx: Ctx): Layer {
       return buildLayer(raw, where, ctx).layer!;
     default:
       fail(
-        `${where}: layer class ${JSON.stringify(raw.className)} is not supported in a functional model; supported: ${GRAPH_CLASSES}`,
+        `${where}: layer class ${JSON.stringify(raw.className)} is not ` +
+          `supported in a functional model; supported: ${GRAPH_CLASSES}`,
       );
   }
 }
 
 const GRAPH_CLASSES =
-  'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed, Activation, Dropout, Embedding, Masking, Flatten, Reshape, Permute, RepeatVector, Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention (Keras 3)';
+  'InputLayer, LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed, Activation, Dropout, ' +
+  'Embedding, Masking, Flatten, Reshape, Permute, RepeatVector, Concatenate, Add, Subtract, Multiply, ' +
+  'Average, Maximum, Minimum, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, ' +
+  'GlobalMaxPooling1D, LayerNormalization, Attention, AdditiveAttention, MultiHeadAttention (Keras 3)';
 
 /** Every tensor a call reads: its inputs, then the masks named in its options. */
 const nodeRefs = (n: RawNode): Ref[] => [
@@ -1669,7 +1742,10 @@ const nodeRefs = (n: RawNode): Ref[] => [
   ...(n.masks ?? []).filter((r): r is Ref => r !== null),
 ];
 
-/** A functional model: each layer applied to the tensors its calls name, in whatever order their inputs become ready. */
+/**
+ * A functional model: each layer applied to the tensors its calls name, in whatever order their
+ * inputs become ready.
+ */
 function fromGraph(
   name: string | undefined,
   raws: RawLayer[],
@@ -1740,7 +1816,9 @@ function fromGraph(
   if (stuck) {
     const r = nodeRefs(g.nodes[stuck.i][stuck.done]).find((x) => !tensors.has(key(x)))!;
     fail(
-      `functional model: layer ${names[stuck.i]} (call ${stuck.done}) reads ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes${names.includes(r[0]) ? '' : ` (there is no layer '${r[0]}')`}`,
+      `functional model: layer ${names[stuck.i]} (call ${stuck.done}) ` +
+        `reads ${r[0]}[${r[1]}][${r[2]}], which no layer of the file makes` +
+        (names.includes(r[0]) ? '' : ` (there is no layer '${r[0]}')`),
     );
   }
   const ends = (refs: Ref[], what: string): SymbolicTensor[] =>
@@ -1760,7 +1838,13 @@ function fromGraph(
   const unused = layers.filter((l) => !used.has(l));
   if (unused.length) {
     fail(
-      `functional model: layer${unused.length > 1 ? 's' : ''} ${unused.map((l) => l.name).join(', ')} ${unused.length > 1 ? 'are' : 'is'} not between its inputs and outputs`,
+      'functional model: layer' +
+        (unused.length > 1 ? 's' : '') +
+        ' ' +
+        unused.map((l) => l.name).join(', ') +
+        ' ' +
+        (unused.length > 1 ? 'are' : 'is') +
+        ' not between its inputs and outputs',
     );
   }
   rethrow('functional model', () => {
@@ -1813,7 +1897,8 @@ const kerasReg = (r: { l2?: number } | undefined): Raw | null =>
 function recurrentConfig(l: Recurrent, where: string): Raw {
   if (l instanceof LSTM && l.peephole) {
     throw new LstmWasmError(
-      `${where}: ${l.where} has peepholes, which the TF.js layers format (Keras LSTM) does not have; use model.save() or toOnnx() for it`,
+      `${where}: ${l.where} has peepholes, which the TF.js layers format ` +
+        '(Keras LSTM) does not have; use model.save() or toOnnx() for it',
     );
   }
   const c: Raw = {
@@ -1966,7 +2051,8 @@ function layerConfig(l: Layer, first: boolean, where: string): Raw {
     // TF.js's global pooling has no keepdims (it would give [batch, channels]), and its average ignores masks.
     if (l.keepdims)
       throw new LstmWasmError(
-        `${where}: ${l.where} has keepdims: true, which TF.js's ${l.className} does not have (tf.loadLayersModel would give [batch, channels]); add a Reshape after it instead`,
+        `${where}: ${l.where} has keepdims: true, which TF.js's ${l.className} does not have ` +
+          '(tf.loadLayersModel would give [batch, channels]); add a Reshape after it instead',
       );
     c = { name: l.name, trainable: l.trainable, dtype: 'float32' };
   } else if (l instanceof LayerNormalization) {
@@ -1985,7 +2071,8 @@ function layerConfig(l: Layer, first: boolean, where: string): Raw {
     };
   } else if (l instanceof Attention || l instanceof AdditiveAttention || l instanceof MultiHeadAttention) {
     throw new LstmWasmError(
-      `${where}: ${l.where} is a ${l.className} layer, which TF.js does not have: tf.loadLayersModel() cannot load a model with it; save it with model.save() or export it with toOnnx()`,
+      `${where}: ${l.where} is a ${l.className} layer, which TF.js does not have: tf.loadLayersModel() ` +
+        'cannot load a model with it; save it with model.save() or export it with toOnnx()',
     );
   } else throw new LstmWasmError(`${where}: ${(l as Layer).where} has no TF.js layers form`);
   if (first) c.batch_input_shape = [l.batchSize ?? null, ...(l.inputShape ?? [])];
@@ -2004,7 +2091,10 @@ function weightNames(l: Layer): string[] {
   return names.map((n) => `${l.name}/${n}`);
 }
 
-/** Options of toLayersModel() and saveLayersModel(): `shardBytes`, the largest weight shard (4 MiB, as TF.js); `quantization` ('uint8', 'uint16', 'float16'), TF.js's own quantized weights. */
+/**
+ * Options of toLayersModel() and saveLayersModel(): `shardBytes`, the largest weight shard (4 MiB,
+ * as TF.js); `quantization` ('uint8', 'uint16', 'float16'), TF.js's own quantized weights.
+ */
 export interface ToLayersModelOptions {
   /** Largest weight shard in bytes (default 4 MiB, as TF.js). */
   shardBytes?: number;
@@ -2032,7 +2122,8 @@ function quantizeEntry(
     for (let i = 0; i < n; i++) {
       if (Math.abs(values[i]) > 65504)
         throw new LstmWasmError(
-          `toLayersModel: ${where} holds ${values[i]} (at ${i}), beyond float16's range (±65504); export without quantization`,
+          `toLayersModel: ${where} holds ${values[i]} (at ${i}), ` +
+            "beyond float16's range (±65504); export without quantization",
         );
       dv.setUint16(2 * i, toFloat16Bits(values[i]), true);
     }
@@ -2084,13 +2175,16 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   const quantization = options.quantization;
   if (quantization !== undefined && !['uint8', 'uint16', 'float16'].includes(quantization))
     throw new LstmWasmError(
-      `${where}: option 'quantization' must be 'uint8', 'uint16' or 'float16' (TF.js's quantized weights), got ${describe(quantization)}`,
+      `${where}: option 'quantization' must be 'uint8', ` +
+        "'uint16' or 'float16' (TF.js's quantized weights), got " +
+        describe(quantization),
     );
   model.build();
   const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
   if (quantized)
     throw new LstmWasmError(
-      `${where}: ${quantized.where} holds int8 weights, which this format cannot carry; export the float model (or save this one with model.save())`,
+      `${where}: ${quantized.where} holds int8 weights, which this format ` +
+        'cannot carry; export the float model (or save this one with model.save())',
     );
   let modelTopology: Record<string, unknown>;
   let weightLayers: Layer[];
@@ -2157,7 +2251,10 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   };
 }
 
-/** A functional model as TF.js writes one: class Model, layers with inbound_nodes (model-local node indices), input_layers, output_layers. */
+/**
+ * A functional model as TF.js writes one: class Model, layers with inbound_nodes (model-local node
+ * indices), input_layers, output_layers.
+ */
 function functionalTopology(model: Model, where: string): Record<string, unknown> {
   // The model's nodes: those between its inputs and outputs (walked from the outputs).
   const nodes = new Set<SymbolicTensor['node']>();
@@ -2183,7 +2280,11 @@ function functionalTopology(model: Model, where: string): Record<string, unknown
             const other = Object.keys(n.call).filter((k) => k !== 'training' && n.call[k as 'training'] !== undefined);
             if (other.length)
               throw new LstmWasmError(
-                `${where}: ${l.where} is called with option${other.length > 1 ? 's' : ''} ${other.map((k) => `'${k}'`).join(', ')}, which the TF.js layers format does not have`,
+                `${where}: ${l.where} is called with option` +
+                  (other.length > 1 ? 's' : '') +
+                  ' ' +
+                  other.map((k) => `'${k}'`).join(', ') +
+                  ', which the TF.js layers format does not have',
               );
             const kwargs = n.call.training === undefined ? {} : { training: n.call.training };
             return n.inputs.map((t) => [...ref(t), kwargs]);

@@ -23,10 +23,16 @@ import {
   type Shape,
 } from './layer.js';
 
-/** Conv1D padding: 'valid' (no padding), 'same' (output as long as the input at stride 1), 'causal' (left padding: step t sees steps ≤ t). */
+/**
+ * Conv1D padding: 'valid' (no padding), 'same' (output as long as the input at stride 1), 'causal'
+ * (left padding: step t sees steps ≤ t).
+ */
 export type ConvPadding = 'valid' | 'same' | 'causal';
 
-/** Options of Conv1D: `filters`, `kernelSize`, `strides` (1), `padding`, `dilationRate` (1), `activation`, `useBias`, initializers, regularizers. */
+/**
+ * Options of Conv1D: `filters`, `kernelSize`, `strides` (1), `padding`, `dilationRate` (1),
+ * `activation`, `useBias`, initializers, regularizers.
+ */
 export interface Conv1DArgs extends LayerArgs {
   filters: number;
   kernelSize: number | [number];
@@ -61,7 +67,9 @@ export function size1(where: string, name: string, v: unknown, dflt?: number): n
 export function channelsLast(where: string, v: unknown): void {
   if (v === undefined || v === null || v === 'channelsLast' || v === 'channels_last') return;
   throw new LstmWasmError(
-    `${where}: option 'dataFormat' must be 'channelsLast' (inputs [batch, steps, channels]; lstm-wasm has no channelsFirst), got ${describe(v)}`,
+    `${where}: option 'dataFormat' must be 'channelsLast' (inputs ` +
+      '[batch, steps, channels]; lstm-wasm has no channelsFirst), got ' +
+      describe(v),
   );
 }
 
@@ -86,7 +94,10 @@ function convInit(name: InitializerName, K: number, C: number, F: number): Initi
   return initSpec(name, [K * C, K * F]);
 }
 
-/** A 1-D convolution over [batch, steps, channels] (channels last), kernel [kernelSize, channels, filters] as Keras; computed as im2col and the packed GEMM. */
+/**
+ * A 1-D convolution over [batch, steps, channels] (channels last), kernel [kernelSize, channels,
+ * filters] as Keras; computed as im2col and the packed GEMM.
+ */
 export class Conv1D extends Layer {
   get className(): string {
     return 'Conv1D';
@@ -174,7 +185,8 @@ export class Conv1D extends Layer {
     if (this.strides > 1 && this.dilationRate > 1) {
       // As Keras and TF.js (tf.conv1d): one of the two must be 1.
       throw new LstmWasmError(
-        `${w}: strides ${this.strides} and dilationRate ${this.dilationRate} cannot both be above 1 (as in Keras and TF.js); use one of them`,
+        `${w}: strides ${this.strides} and dilationRate ${this.dilationRate} ` +
+          'cannot both be above 1 (as in Keras and TF.js); use one of them',
       );
     }
     this.activation = activation(w, 'activation', args.activation, 'linear', [
@@ -197,7 +209,11 @@ export class Conv1D extends Layer {
     if (To <= 0) {
       const span = (this.kernelSize - 1) * this.dilationRate + 1;
       throw new LstmWasmError(
-        `${this.where}: kernelSize ${this.kernelSize}${this.dilationRate > 1 ? ` with dilationRate ${this.dilationRate} (a span of ${span} steps)` : ''} is longer than the input's ${T} steps with padding 'valid' (input ${shapeString([null, ...input])}); use padding 'same' or 'causal', a shorter kernel, or longer sequences`,
+        `${this.where}: kernelSize ${this.kernelSize}` +
+          (this.dilationRate > 1 ? ` with dilationRate ${this.dilationRate} (a span of ${span} steps)` : '') +
+          ` is longer than the input's ${T} steps with padding 'valid' (input ` +
+          shapeString([null, ...input]) +
+          "); use padding 'same' or 'causal', a shorter kernel, or longer sequences",
       );
     }
     return To;
@@ -210,7 +226,8 @@ export class Conv1D extends Layer {
       );
     if (input[1] === null)
       throw new LstmWasmError(
-        `${this.where}: the number of channels (the last size of the input) must be known, got ${shapeString([null, ...input])}`,
+        `${this.where}: the number of channels (the last size of the input) must be known, got ` +
+          shapeString([null, ...input]),
       );
     const T = input[0];
     return [T === null ? null : this.checkSteps(T, input), this.filters];

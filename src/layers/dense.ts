@@ -21,7 +21,10 @@ import {
   type Shape,
 } from './layer.js';
 
-/** Options of Dense: `units`, `activation` ('linear'), `useBias` (true), `kernelInitializer` (glorotUniform), `biasInitializer` (zeros), regularizers. */
+/**
+ * Options of Dense: `units`, `activation` ('linear'), `useBias` (true), `kernelInitializer`
+ * (glorotUniform), `biasInitializer` (zeros), regularizers.
+ */
 export interface DenseArgs extends LayerArgs {
   units: number;
   activation?: ActivationName | string;
@@ -32,7 +35,10 @@ export interface DenseArgs extends LayerArgs {
   biasRegularizer?: Regularizer;
 }
 
-/** A fully connected layer: y = act(x·W + b), kernel [K, units]; on [batch, steps, features] it applies to every step. `new Dense({ units })` or `new Dense(units, { ... })`. */
+/**
+ * A fully connected layer: y = act(x·W + b), kernel [K, units]; on [batch, steps, features] it
+ * applies to every step. `new Dense({ units })` or `new Dense(units, { ... })`.
+ */
 export class Dense extends Layer {
   get className(): string {
     return 'Dense';
@@ -82,7 +88,8 @@ export class Dense extends Layer {
   computeOutputShape(input: Shape): Shape {
     if (input.length < 1) {
       throw new LstmWasmError(
-        `${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ${shapeString([null, ...input])}`,
+        `${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ` +
+          shapeString([null, ...input]),
       );
     }
     if (input[input.length - 1] === null)

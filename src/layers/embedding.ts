@@ -18,7 +18,11 @@ import {
   type Shape,
 } from './layer.js';
 
-/** Options of Embedding: `inputDim` (vocabulary size), `outputDim`, `maskZero` (id 0 is padding the next layers skip), `inputLength`, `embeddingsInitializer` (randomUniform), `embeddingsRegularizer`. */
+/**
+ * Options of Embedding: `inputDim` (vocabulary size), `outputDim`, `maskZero` (id 0 is padding the
+ * next layers skip), `inputLength`, `embeddingsInitializer` (randomUniform),
+ * `embeddingsRegularizer`.
+ */
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
   outputDim: number;
@@ -28,7 +32,10 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsRegularizer?: Regularizer;
 }
 
-/** Token ids [batch, steps] to vectors [batch, steps, outputDim]; with `maskZero`, steps of id 0 are skipped by the layers after it. */
+/**
+ * Token ids [batch, steps] to vectors [batch, steps, outputDim]; with `maskZero`, steps of id 0 are
+ * skipped by the layers after it.
+ */
 export class Embedding extends Layer {
   get className(): string {
     return 'Embedding';
@@ -93,10 +100,14 @@ export class Embedding extends Layer {
     if (input.length !== 1) {
       const hint =
         input.length === 2 && input[1] === 1
-          ? `; token ids are [samples, steps], one id per step: drop the last size of 1 (${shapeString([null, input[0]])} with the batch)`
+          ? '; token ids are [samples, steps], one id per step: drop the last size of 1 (' +
+            shapeString([null, input[0]]) +
+            ' with the batch)'
           : '';
       throw new LstmWasmError(
-        `${this.where}: expected input of shape [batch, steps] (token ids), got ${shapeString([null, ...input])}${hint}`,
+        `${this.where}: expected input of shape [batch, steps] (token ids), got ` +
+          shapeString([null, ...input]) +
+          `${hint}`,
       );
     }
     return [input[0], this.outputDim];
@@ -105,9 +116,18 @@ export class Embedding extends Layer {
   /** Token ids are [samples, steps]: a series-style [samples, steps, 1] needs its last size dropped. */
   rankHint(got: readonly number[]): string {
     if (got.length === 3 && got[2] === 1)
-      return `; token ids for an Embedding are [samples, steps] (one id per step): drop the last size of 1 (x of shape ${shapeString(got.slice(0, 2))})`;
+      return (
+        '; token ids for an Embedding are [samples, steps] (one ' +
+        'id per step): drop the last size of 1 (x of shape ' +
+        shapeString(got.slice(0, 2)) +
+        ')'
+      );
     if (got.length === 3)
-      return `; token ids for an Embedding are [samples, steps], one id per step (${shapeString(got)} looks like feature vectors: such data goes to an LSTM or Dense directly, without an Embedding)`;
+      return (
+        '; token ids for an Embedding are [samples, steps], one id per step (' +
+        shapeString(got) +
+        ' looks like feature vectors: such data goes to an LSTM or Dense directly, without an Embedding)'
+      );
     return '';
   }
 
@@ -132,7 +152,8 @@ export class Embedding extends Layer {
       const v = d[i];
       if (!Number.isInteger(v) || v < 0 || v >= V) {
         throw new LstmWasmError(
-          `${this.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(i / T)}, ${i % T}] of ${arg.replace(/^.*: /, '')}`,
+          `${this.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), ` +
+            `got ${v} at [${Math.floor(i / T)}, ${i % T}] of ${arg.replace(/^.*: /, '')}`,
         );
       }
     }
@@ -171,7 +192,8 @@ export class Embedding extends Layer {
         if (bad >= 0) {
           const v = arena.f32(ids, N)[bad];
           throw new LstmWasmError(
-            `${layer.where}: token ids must be integers in [0, ${V - 1}] (inputDim ${V}), got ${v} at [${Math.floor(bad / T)}, ${bad % T}]`,
+            `${layer.where}: token ids must be integers in [0, ${V - 1}] ` +
+              `(inputDim ${V}), got ${v} at [${Math.floor(bad / T)}, ${bad % T}]`,
           );
         }
         k.embedding_forward(N, D, ids, table.ptr, y);

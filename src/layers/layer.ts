@@ -72,7 +72,10 @@ export interface Runner {
   readonly states?: { ptr: number; shape: number[] }[];
   /** Per-step internals of the last forward (recurrent layers), for model.inspect(). */
   readonly trace?: Trace;
-  /** The pre-activation output, when planned with { logits: true } (a loss fused with the activation); valid after forward. */
+  /**
+   * The pre-activation output, when planned with { logits: true } (a loss fused with the
+   * activation); valid after forward.
+   */
   readonly logits?: number;
   /** True when the runner honours { logits: true }: `logits` holds them, and backward takes dy at them. */
   readonly fusedLogits?: boolean;
@@ -166,13 +169,19 @@ export interface WeightStore extends RunContext {
   readonly fitting?: { where: string; epoch: number; epochs: number } | null;
 }
 
-/** Options of layer.apply(): `initialState` (recurrent layers: their starting states, whose gradients flow back), `training` (forces dropout on or off for this call). */
+/**
+ * Options of layer.apply(): `initialState` (recurrent layers: their starting states, whose
+ * gradients flow back), `training` (forces dropout on or off for this call).
+ */
 export interface ApplyOptions extends CallOptions {
   /** Recurrent layers: the initial state tensors ([h, c] for LSTM, [h] for GRU and SimpleRNN). */
   initialState?: SymbolicTensor | SymbolicTensor[];
 }
 
-/** Options every layer takes: `name`, `inputShape` or `batchInputShape` (a first layer's), `batchSize`, `trainable` (true), `dtype` ('float32' only). */
+/**
+ * Options every layer takes: `name`, `inputShape` or `batchInputShape` (a first layer's),
+ * `batchSize`, `trainable` (true), `dtype` ('float32' only).
+ */
 export interface LayerArgs {
   name?: string;
   inputShape?: Shape;
@@ -198,14 +207,19 @@ export function kerasLayerArgs<T>(snake: string, first: unknown, rest: unknown, 
     const r = camelCopy(snake, rest ?? {});
     if (Object.hasOwn(r, 'units'))
       throw new LstmWasmError(
-        `${snake}: 'units' is given twice: ${first} first and ${describe((r as { units?: unknown }).units)} in the options`,
+        `${snake}: 'units' is given twice: ${first} first and ` +
+          describe((r as { units?: unknown }).units) +
+          ' in the options',
       );
     r.units = first;
     return r as T;
   }
   if (rest !== undefined)
     throw new LstmWasmError(
-      `${snake}: the first argument must be the number of units or an options object such as ${example}, got ${describe(first)} and then ${describe(rest)}`,
+      `${snake}: the first argument must be the number of units or an options object such as ${example}, got ` +
+        describe(first) +
+        ' and then ' +
+        describe(rest),
     );
   if (first === null || typeof first !== 'object' || Array.isArray(first)) return first as T;
   return camelCopy(snake, first) as T;
@@ -255,7 +269,11 @@ export function uniqueName(base: string): string {
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** The base of every layer: its options, `apply()` (a call on symbolic tensors, recorded as a node), its output shapes, its weights in Keras's layout (getWeights/setWeights, once a model holding it is built), and a runner per node that calls the kernels. */
+/**
+ * The base of every layer: its options, `apply()` (a call on symbolic tensors, recorded as a node),
+ * its output shapes, its weights in Keras's layout (getWeights/setWeights, once a model holding it
+ * is built), and a runner per node that calls the kernels.
+ */
 export abstract class Layer {
   abstract get className(): string;
   readonly name: string;
@@ -275,7 +293,8 @@ export abstract class Layer {
   constructor(args: LayerArgs, snakeName: string) {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new LstmWasmError(
-        `${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ${describe(args)}`,
+        `${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ` +
+          describe(args),
       );
     }
     this.name = args.name ?? uniqueName(snakeName);
@@ -284,7 +303,9 @@ export abstract class Layer {
     }
     if (args.dtype !== undefined && args.dtype !== 'float32') {
       throw new LstmWasmError(
-        `${this.describeAs(snakeName)}: option 'dtype' must be 'float32' (the only type lstm-wasm computes in), got ${describe(args.dtype)}`,
+        `${this.describeAs(snakeName)}: option 'dtype' must be ` +
+          "'float32' (the only type lstm-wasm computes in), got " +
+          describe(args.dtype),
       );
     }
     if (args.batchInputShape !== undefined) {
@@ -416,7 +437,8 @@ export abstract class Layer {
     ]);
     if ((options as { mask?: unknown }).mask !== undefined && !extra.includes('mask'))
       throw new LstmWasmError(
-        `${this.where}.apply: option 'mask' is not taken; masks come from Embedding({ maskZero }) and Masking layers, as in Keras`,
+        `${this.where}.apply: option 'mask' is not taken; masks come ` +
+          'from Embedding({ maskZero }) and Masking layers, as in Keras',
       );
     if (options.training !== undefined && typeof options.training !== 'boolean')
       throw new LstmWasmError(
@@ -426,7 +448,11 @@ export abstract class Layer {
     list.forEach((t, i) => {
       if (!isSymbolic(t)) {
         throw new LstmWasmError(
-          `${this.where}.apply: ${Array.isArray(inputs) ? `input ${i}` : 'the input'} must be a symbolic tensor from input({ shape }) or another layer's apply(), got ${describe(t)}; to compute on values, build a model and call predict`,
+          `${this.where}.apply: ` +
+            (Array.isArray(inputs) ? `input ${i}` : 'the input') +
+            " must be a symbolic tensor from input({ shape }) or another layer's apply(), got " +
+            describe(t) +
+            '; to compute on values, build a model and call predict',
         );
       }
     });
@@ -461,7 +487,10 @@ export abstract class Layer {
     return { inputs: [...list, ...states], call: options.training === undefined ? {} : { training: options.training } };
   }
 
-  /** Records a node on these inputs with this call (what apply() does after reading its options; loaders call it directly). */
+  /**
+   * Records a node on these inputs with this call (what apply() does after reading its options;
+   * loaders call it directly).
+   */
   applyNode(all: SymbolicTensor[], call: CallOptions): SymbolicTensor | SymbolicTensor[] {
     const shapes = all.map((t) => t.sampleShape);
     const outShapes = this.computeOutputShapes(shapes, call);
@@ -475,7 +504,11 @@ export abstract class Layer {
         .join(',');
       if (want !== got) {
         throw new LstmWasmError(
-          `${this.where}.apply: the layer was built for input ${this.buildShapes.map((s) => shapeString([null, ...s])).join(', ')}, but is now applied to ${shapes.map((s) => shapeString([null, ...s])).join(', ')}; a layer's weights have one shape, so use a new layer`,
+          `${this.where}.apply: the layer was built for input ` +
+            this.buildShapes.map((s) => shapeString([null, ...s])).join(', ') +
+            ', but is now applied to ' +
+            shapes.map((s) => shapeString([null, ...s])).join(', ') +
+            "; a layer's weights have one shape, so use a new layer",
         );
       }
     }
@@ -534,7 +567,8 @@ export abstract class Layer {
       throw new LstmWasmError(`${this.where}.${what}: its weights are gone: its model ${this.gone}`);
     if (!this.store)
       throw new LstmWasmError(
-        `${this.where}.${what}: it has no weights yet: they are made when a model that holds it is built (give the first layer an inputShape, or apply it to an input() and make a model)`,
+        `${this.where}.${what}: it has no weights yet: they are made when a model that holds it ` +
+          'is built (give the first layer an inputShape, or apply it to an input() and make a model)',
       );
     if (this.store.disposed) throw new LstmWasmError(`${this.where}.${what}: its model was disposed`);
     return this.store;
@@ -557,12 +591,15 @@ export abstract class Layer {
     const f = store.fitting;
     if (f)
       throw new LstmWasmError(
-        `${this.where}.setWeights: ${f.where}.fit is running, in epoch ${f.epoch + 1} of ${f.epochs}; setWeights would change the weights under it. Await the promise that fit returned first`,
+        `${this.where}.setWeights: ${f.where}.fit is running, in epoch ${f.epoch + 1} of ${f.epochs}; ` +
+          'setWeights would change the weights under it. Await the promise that fit returned first',
       );
     const slots = this.slots;
     if (!Array.isArray(weights) || weights.length !== slots.length) {
       throw new LstmWasmError(
-        `${this.where}.setWeights: expected ${slots.length} arrays (${slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+        `${this.where}.setWeights: expected ${slots.length} arrays (` +
+          slots.map((s) => `${s.spec.name} ${shapeString(s.spec.shape)}`).join(', ') +
+          `), got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
       );
     }
     // Check every array before writing any, so a bad one leaves the layer as it was.
@@ -575,7 +612,10 @@ export abstract class Layer {
           shapeString(t.shape) !== shapeString(s.spec.shape))
       ) {
         throw new LstmWasmError(
-          `${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`,
+          `${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ` +
+            shapeString(s.spec.shape) +
+            ', got ' +
+            shapeString(t.shape),
         );
       }
       checkFinite(t, `${this.where}.setWeights: weights[${i}] (${s.spec.name})`);

@@ -10,7 +10,10 @@ export interface MaskingArgs extends LayerArgs {
   maskValue?: number;
 }
 
-/** Marks the steps whose features all equal `maskValue`: recurrent layers after it carry their state through those steps, as Keras. */
+/**
+ * Marks the steps whose features all equal `maskValue`: recurrent layers after it carry their state
+ * through those steps, as Keras.
+ */
 export class Masking extends Layer {
   get className(): string {
     return 'Masking';

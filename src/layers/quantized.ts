@@ -1,6 +1,7 @@
 // Int8 layers for inference, made by quantize() (src/quantize.ts) from a trained float model:
 // QuantizedDense, QuantizedLSTM, QuantizedGRU (resetAfter), QuantizedSimpleRNN, QuantizedEmbedding
-// (one scale per token) and QuantizedConv1D (one scale per filter). Each keeps the options of the float layer it came from; its
+// (one scale per token) and QuantizedConv1D (one scale per filter). Each keeps the options of the
+// float layer it came from; its
 // weights are the int8 values (held as f32 integers in [-127, 127], so the store, getWeights and
 // save need nothing new) with one f32 scale per output column. Their runners call the kernels of
 // assembly/int8.ts: activations entering each GEMM are quantized per row at run time, and the gates,
@@ -18,7 +19,8 @@ import { FLAG } from '../runtime/abi.js';
 
 function noTraining(where: string): never {
   throw new LstmWasmError(
-    `${where}: a quantized layer runs inference only (predict, evaluate, step); train the float model, then quantize() it again`,
+    `${where}: a quantized layer runs inference only (predict, ` +
+      'evaluate, step); train the float model, then quantize() it again',
   );
 }
 
@@ -30,7 +32,10 @@ function recurrentSpecs(float: ParamSpec[], G: number): ParamSpec[] {
   return specs;
 }
 
-/** The quantized recurrent layers: the float runner over a quantized cell; the scales (the last two slots) go to the cell. */
+/**
+ * The quantized recurrent layers: the float runner over a quantized cell; the scales (the last two
+ * slots) go to the cell.
+ */
 const floatSlots = (params: ParamSlot[]): ParamSlot[] => params.slice(0, -2);
 
 /** Dense with int8 weights: kernel [K, N] (int8 values), kernel_scale [N], bias [N]. */
@@ -167,7 +172,10 @@ export class QuantizedLSTM extends LSTM {
   }
 }
 
-/** GRU (resetAfter: true) with int8 weights: kernel [I, 3H], recurrent_kernel [H, 3H], bias [2, 3H], kernel_scale, recurrent_scale [3H]. */
+/**
+ * GRU (resetAfter: true) with int8 weights: kernel [I, 3H], recurrent_kernel [H, 3H], bias [2, 3H],
+ * kernel_scale, recurrent_scale [3H].
+ */
 export class QuantizedGRU extends GRU {
   get className(): string {
     return 'QuantizedGRU';
@@ -328,7 +336,10 @@ export class QuantizedEmbedding extends Embedding {
   }
 }
 
-/** Conv1D with int8 weights: kernel [kernelSize, channels, filters] (int8 values), kernel_scale [filters], bias [filters]. */
+/**
+ * Conv1D with int8 weights: kernel [kernelSize, channels, filters] (int8 values), kernel_scale
+ * [filters], bias [filters].
+ */
 export class QuantizedConv1D extends Conv1D {
   get className(): string {
     return 'QuantizedConv1D';

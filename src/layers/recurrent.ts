@@ -28,7 +28,11 @@ import {
 import type { Kernels } from '../runtime/kernels.js';
 import type { CallOptions, Node } from '../engine/symbolic.js';
 
-/** Options of LSTM, GRU and SimpleRNN: `units`, `activation` ('tanh'), `useBias`, initializers, regularizers, `dropout`, `recurrentDropout`, `returnSequences`, `returnState`, `goBackwards`, `stateful` (with a fixed batch). */
+/**
+ * Options of LSTM, GRU and SimpleRNN: `units`, `activation` ('tanh'), `useBias`, initializers,
+ * regularizers, `dropout`, `recurrentDropout`, `returnSequences`, `returnState`, `goBackwards`,
+ * `stateful` (with a fixed batch).
+ */
 export interface RecurrentArgs extends LayerArgs {
   units: number;
   activation?: ActivationName | string;
@@ -47,7 +51,10 @@ export interface RecurrentArgs extends LayerArgs {
   stateful?: boolean;
 }
 
-/** Options of LSTM: those of every recurrent layer, `recurrentActivation` ('sigmoid'), `unitForgetBias` (true), `peephole` (false). */
+/**
+ * Options of LSTM: those of every recurrent layer, `recurrentActivation` ('sigmoid'),
+ * `unitForgetBias` (true), `peephole` (false).
+ */
 export interface LSTMArgs extends RecurrentArgs {
   recurrentActivation?: ActivationName | string;
   unitForgetBias?: boolean;
@@ -133,7 +140,8 @@ export abstract class Recurrent extends Layer {
     this.stateful = bool(w, 'stateful', args.stateful, false);
     if (this.stateful && this.batchSize === null && this.inputShape !== undefined) {
       throw new LstmWasmError(
-        `${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, features] instead of 'inputShape' (as in Keras), or apply it to input({ batchShape })`,
+        `${w}: a stateful layer needs a fixed batch size: give 'batchInputShape' such as [1, null, ` +
+          "features] instead of 'inputShape' (as in Keras), or apply it to input({ batchShape })",
       );
     }
   }
@@ -142,7 +150,8 @@ export abstract class Recurrent extends Layer {
     expectRank(this, input, 2, '[batch, steps, features] (rank 3)');
     if (input[1] === null)
       throw new LstmWasmError(
-        `${this.where}: the number of features (last size of the input shape) must be known, got ${shapeString([null, ...input])}`,
+        `${this.where}: the number of features (last size of the input shape) must be known, got ` +
+          shapeString([null, ...input]),
       );
     return this.returnSequences ? [input[0], this.units] : [this.units];
   }
@@ -164,7 +173,8 @@ export abstract class Recurrent extends Layer {
   protected checkBatch(batch: number | null): void {
     if (this.stateful && batch === null && this.batchSize === null) {
       throw new LstmWasmError(
-        `${this.where}: a stateful layer needs a fixed batch size: apply it to input({ batchShape: [batch, steps, features] }), or give it batchInputShape`,
+        `${this.where}: a stateful layer needs a fixed batch size: apply it to ` +
+          'input({ batchShape: [batch, steps, features] }), or give it batchInputShape',
       );
     }
   }
@@ -274,7 +284,10 @@ export abstract class Recurrent extends Layer {
     const n = (this.batchSize as number) * this.units;
     if (!Number.isInteger(i) || i < 0 || i >= this.stateCount) {
       throw new LstmWasmError(
-        `${this.where}: setState: state index ${describe(i)} does not exist: it must be ${this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'}`,
+        `${this.where}: setState: state index ` +
+          describe(i) +
+          ' does not exist: it must be ' +
+          (this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'),
       );
     }
     const t = toTensor(values, 'values', `${this.where}: setState`);
@@ -310,7 +323,8 @@ export abstract class Recurrent extends Layer {
     const [B, T, I] = inShape;
     if (this.stateful && B !== this.batchSize) {
       throw new LstmWasmError(
-        `${this.where}: this stateful layer was built for batches of ${this.batchSize} (batchInputShape), got a batch of ${B}`,
+        `${this.where}: this stateful layer was built for batches ` +
+          `of ${this.batchSize} (batchInputShape), got a batch of ${B}`,
       );
     }
     return [B, T, I];
@@ -344,13 +358,18 @@ export function checkInitialStates(layer: Layer, states: Shape[], names: string[
   if (states.length === 0) return;
   if (states.length !== names.length) {
     throw new LstmWasmError(
-      `${layer.where}: initialState must hold ${names.length} tensor${names.length > 1 ? 's' : ''} (${names.join(', ')}), got ${states.length}`,
+      `${layer.where}: initialState must hold ${names.length} tensor` +
+        (names.length > 1 ? 's' : '') +
+        ' (' +
+        names.join(', ') +
+        `), got ${states.length}`,
     );
   }
   states.forEach((s, i) => {
     if (s.length !== 1 || s[0] !== units) {
       throw new LstmWasmError(
-        `${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ${shapeString([null, ...s])}`,
+        `${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ` +
+          shapeString([null, ...s]),
       );
     }
   });
@@ -664,7 +683,12 @@ export function planRecurrent(
   };
 }
 
-/** Long short-term memory, as Keras: gates i, f, c, o; kernel [I, 4H], recurrent kernel [H, 4H], bias [4H], optional peepholes after them. `new LSTM({ units, ... })` or `new LSTM(units, { ... })`. With returnState, apply gives [output, h, c]; initialState takes [h, c]. */
+/**
+ * Long short-term memory, as Keras: gates i, f, c, o; kernel [I, 4H], recurrent kernel [H, 4H],
+ * bias [4H], optional peepholes after them. `new LSTM({ units, ... })` or
+ * `new LSTM(units, { ... })`. With returnState, apply gives [output, h, c]; initialState takes [h,
+ * c].
+ */
 export class LSTM extends Recurrent {
   get className(): string {
     return 'LSTM';
@@ -787,7 +811,10 @@ export class LSTM extends Recurrent {
   }
 }
 
-/** Gated recurrent unit, as Keras: gates z, r, h; `resetAfter` (true, bias [2, 3H]) or not. With returnState, apply gives [output, h]; initialState takes [h]. */
+/**
+ * Gated recurrent unit, as Keras: gates z, r, h; `resetAfter` (true, bias [2, 3H]) or not. With
+ * returnState, apply gives [output, h]; initialState takes [h].
+ */
 export class GRU extends Recurrent {
   get className(): string {
     return 'GRU';

@@ -56,14 +56,16 @@ export class Arena {
     const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
     if (!Number.isFinite(end) || end > MAX_BYTES) {
       throw new LstmWasmError(
-        `out of memory: this needs ${mib(end)} of WebAssembly memory, more than the ${mib(MAX_BYTES)} one instance can address; use fewer units, shorter sequences or smaller batches`,
+        `out of memory: this needs ${mib(end)} of WebAssembly memory, more than the ${mib(MAX_BYTES)} ` +
+          'one instance can address; use fewer units, shorter sequences or smaller batches',
       );
     }
     try {
       this.k.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
       throw new LstmWasmError(
-        `out of memory: the runtime refused to grow WebAssembly memory to ${mib(end)}; use fewer units, shorter sequences or smaller batches`,
+        'out of memory: the runtime refused to grow WebAssembly memory to ' +
+          `${mib(end)}; use fewer units, shorter sequences or smaller batches`,
       );
     }
   }
