@@ -241,6 +241,24 @@ describe('threads', () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
+  it('models made and disposed one after another reuse one shared memory (no memory per model left behind)', () => {
+    const seen = new Set<unknown>();
+    for (let i = 0; i < 6; i++) {
+      const m = net();
+      train(m, 1);
+      seen.add((m as unknown as { store: { k: { memory: unknown } } }).store.k.memory);
+      m.dispose();
+    }
+    expect(seen.size).toBe(1);
+    // A reused memory starts zeroed, so a model on it trains as on a fresh one.
+    const a = net();
+    const la = train(a, 3);
+    a.dispose();
+    const b = net();
+    expect(train(b, 3)).toEqual(la);
+    b.dispose();
+  });
+
   // Last: it changes the process-wide init.
   it("init({ threads: 1 }) compiles the unshared form of the module: no workers, and the same bits as a threads: 1 model on shared memory", async () => {
     const shared = net(1);

@@ -5,7 +5,7 @@
 // time, so every plan of every model of the store starts at the same address.
 import { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
-import { instantiate } from '../runtime/wasm.js';
+import { type Instantiated, instantiate, recycle } from '../runtime/wasm.js';
 import { getPool, type KernelCall, type Pool } from '../runtime/pool.js';
 import type { WeightStore } from '../layers/layer.js';
 
@@ -18,11 +18,11 @@ export interface FitInProgress {
   epochs: number;
 }
 
-let nextStoreId = 1;
-
 export class Store implements WeightStore {
   readonly k: Kernels;
-  readonly id = nextStoreId++;
+  /** Its memory's id (the thread pool's name for it). */
+  readonly id: number;
+  private readonly inst: Instantiated;
   /** How many threads this store's kernels may run on (1: its memory is not shared). */
   readonly maxThreads: number;
   /** The thread count of the plan being laid out (RunContext.threads): set by makePlan. */
@@ -51,6 +51,8 @@ export class Store implements WeightStore {
 
   constructor(seed: number) {
     const inst = instantiate();
+    this.inst = inst;
+    this.id = inst.id;
     this.k = inst.k;
     this.maxThreads = inst.threads;
     this.threads = inst.threads;
@@ -127,7 +129,9 @@ export class Store implements WeightStore {
   release(by: string): void {
     if (--this.users > 0 || this.freed) return;
     this.freed = true;
-    this.pool?.detach(this.id);
+    // A shared memory is kept for the next store (the workers keep their instance on it).
+    const kept = recycle(this.inst);
+    this.pool?.release(this.id, kept);
     this.pool = null;
     for (const f of this.onFree) f(by);
     this.onFree.length = 0;

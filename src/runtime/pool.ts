@@ -54,6 +54,9 @@ const stores = new Map();
 const node = typeof self === 'undefined' || typeof self.postMessage !== 'function';
 const port = node ? require('node:worker_threads').parentPort : self;
 const quit = () => { if (node) process.exit(0); else self.close(); };
+// Bun lets a worker collect its heap; elsewhere the instance goes with the worker's next
+// collection (memories of freed stores are mostly kept for the next store: runtime/wasm.ts).
+const collect = () => { try { if (typeof Bun !== 'undefined') Bun.gc(true); } catch {} };
 function onMessage(m) {
   if (m.type === 'init') {
     ctl = new Int32Array(m.ctl); f64 = new Float64Array(m.ctl); base = m.slot * SLOT_WORDS; names = m.names;
@@ -62,7 +65,12 @@ function onMessage(m) {
   } else if (m.type === 'attach') {
     const ex = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
     stores.set(m.id, names.map((n) => ex[n]));
-  } else if (m.type === 'detach') stores.delete(m.id);
+  } else if (m.type === 'detach') {
+    stores.delete(m.id);
+    // An idle worker allocates almost nothing, so its heap would be slow to collect the instance
+    // (and through it the store's whole memory): collect now where the runtime lets a worker.
+    collect();
+  }
   handled++;
   Atomics.store(ctl, base + ATTACHED, handled);
   loop();
@@ -239,7 +247,12 @@ export class Pool {
     Atomics.notify(this.ctl, b + SEQ);
   }
 
+  /** Stores using the pool now (an attachment outlives its store when the memory is kept for the next). */
+  private readonly live = new Set<number>();
+
   attach(s: PoolStore): void {
+    this.live.add(s.id);
+    if (this.attachedAt.has(s.id)) return;
     const at: number[] = [];
     for (let w = 0; w < this.size; w++) {
       this.workers[w].post({ type: 'attach', id: s.id, memory: s.memory, module: s.module });
@@ -249,19 +262,22 @@ export class Pool {
     this.attachedAt.set(s.id, at);
   }
 
-  detach(id: number): void {
-    if (!this.attachedAt.delete(id) || this.broken) return;
+  /** A store is freed; `kept`: its memory waits for the next store (the workers keep their instance). */
+  release(id: number, kept: boolean): void {
+    this.live.delete(id);
+    if (this.broken) return;
+    if (!kept && this.attachedAt.delete(id))
+      for (let w = 0; w < this.size; w++) {
+        this.workers[w].post({ type: 'detach', id });
+        this.bumpMessages(w);
+      }
     // The last store gone (every model disposed): no workers stay behind, unless a store joins
     // within a second (a loop that makes and disposes models should not start a worker each time).
-    if (this.attachedAt.size === 0) {
+    if (this.live.size === 0) {
       const t = setTimeout(() => {
-        if (this.attachedAt.size === 0) this.shutdown('every store was freed');
+        if (this.live.size === 0) this.shutdown('every store was freed');
       }, IDLE_SHUTDOWN_MS);
       (t as { unref?: () => void }).unref?.();
-    }
-    for (let w = 0; w < this.size; w++) {
-      this.workers[w].post({ type: 'detach', id });
-      this.bumpMessages(w);
     }
   }
 

@@ -332,12 +332,36 @@ export interface Instantiated {
   /** Shared memory (workers may run on it), or null. */
   memory: WebAssembly.Memory | null;
   threads: number;
+  /** Names this memory for the thread pool (the workers keep an instance on it). */
+  id: number;
 }
 
-/** A fresh instance with its own memory. Compiles synchronously on first use if init() was not awaited. */
+let nextMemoryId = 1;
+/**
+ * Shared memories of freed stores, kept for the next store. V8 collects a shared
+ * WebAssembly.Memory late (its bytes do not count as pressure on the heap that holds it), and the
+ * workers each hold an instance on it: a loop that makes and disposes models (a search over
+ * hyperparameters) grew by a whole memory per model. Reused, a memory costs nothing more, and the
+ * workers' instances on it stay valid. At most MAX_SPARE are kept; the rest are let go.
+ */
+const spares: Instantiated[] = [];
+const MAX_SPARE = 4;
+
+/** An instance with its own memory (a kept one, zeroed, where one fits). Compiles synchronously on first use if init() was not awaited. */
 export function instantiate(): Instantiated {
   if (!compiled) initSync();
   const c = compiled!;
+  if (c.shared) {
+    // The one freed last: its pages are the likeliest to be warm.
+    let i = spares.length - 1;
+    while (i >= 0 && !(spares[i].module === c.module && spares[i].threads === c.info.threads)) i--;
+    if (i >= 0) {
+      const x = spares.splice(i, 1)[0];
+      // As a fresh memory: zero above the static data (which the instance keeps).
+      new Uint8Array(x.k.memory.buffer).fill(0, x.k.heap_base());
+      return x;
+    }
+  }
   let memory: WebAssembly.Memory | null = null;
   const imports: WebAssembly.Imports = {};
   if (c.importsMemory) {
@@ -350,5 +374,12 @@ export function instantiate(): Instantiated {
   }
   const instance = new WebAssembly.Instance(c.module, imports);
   const k = instance.exports as unknown as Kernels;
-  return { k, module: c.module, memory: c.shared ? memory : null, threads: c.info.threads };
+  return { k, module: c.module, memory: c.shared ? memory : null, threads: c.info.threads, id: nextMemoryId++ };
+}
+
+/** A store is freed: keeps its shared memory for the next store. False: let go (unshared, or enough kept). */
+export function recycle(x: Instantiated): boolean {
+  if (!x.memory || spares.length >= MAX_SPARE || spares.includes(x)) return false;
+  spares.push(x);
+  return true;
 }
