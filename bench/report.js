@@ -7,7 +7,7 @@ import { CASES, REPORTED, TARGETS, flopsOf } from './cases.js';
 const NAMES = {
   ours: 'lstm-wasm', 'ours-functional': 'lstm-wasm functional', 'ours-previous': 'lstm-wasm before the graph engine', 'tfjs-wasm': 'TF.js wasm', 'tfjs-cpu': 'TF.js cpu',
   ort: 'onnxruntime-web', 'ort-threads': 'onnxruntime-web, 2 threads', brain: 'brain.js', gemm: 'GEMM',
-  threads: 'lstm-wasm 1 vs 2 threads', stream: 'streaming step', int8: 'lstm-wasm int8 vs f32', 'fit-dataset': 'fitDataset vs fit', ab: 'ab',
+  threads: 'lstm-wasm 1 vs 2 threads', stream: 'streaming step', int8: 'lstm-wasm int8 vs f32', 'fit-dataset': 'fitDataset vs fit', 'ort-int8': 'onnxruntime-web int8 vs f32', ab: 'ab',
 };
 const buildName = (b) => (b === 'relaxed' ? 'relaxed-simd' : b);
 /** "lstm-wasm (simd)", "TF.js wasm", …: one name per library and build. */
@@ -534,6 +534,22 @@ function moduleSections({ modules, skips, results, ortThreading, firstResults })
     }
   }
   missing('fit-dataset', 'fitDataset beside fit (bench/fit-dataset.js)');
+
+  // onnxruntime-web's int8 path.
+  const oi = modules.filter((m) => m.lib === 'ort-int8');
+  if (oi.length) {
+    out.push("### onnxruntime-web's int8 path (bench/ort-int8.js)", '');
+    out.push('Our quantized bench models exported with `toOnnx` in two forms, `DequantizeLinear` in front of the float LSTM, and ORT\'s `DynamicQuantizeLSTM` ' +
+      '(`toOnnx(q, { int8: \'onnxruntime\' })`), each beside ORT\'s f32 graph of the same model, one thread, in one process, alternating rounds; ' +
+      'f32/int8 = the median of the per-round time ratios; the last column is the largest difference from our own int8 output.');
+    out.push('');
+    for (const m of oi) {
+      out.push(`${m.seconds.toFixed(0)} s.`, '');
+      out.push(m.markdown ?? table(['case', 'how', 'ORT f32', 'ORT int8', 'f32/int8'], m.rows.map((r) => [r.case, r.how, fmtTime(r.ortF32Ms), fmtTime(r.ortInt8Ms), fmtX(r.ratio)])));
+      out.push('');
+    }
+  }
+  missing('ort-int8', "onnxruntime-web's int8 path (bench/ort-int8.js)");
 
   // Second pass: its figures beside the first pass's (same library, build and case).
   if (firstResults) {

@@ -13,7 +13,7 @@
 // Flags:
 //   --quick              smoke run: a few calls per case (seconds, not minutes)
 //   --only=LIST          comma list of ours, ours-functional, ours-previous, tfjs-wasm, tfjs-cpu, ort, ort-threads, brain, gemm,
-//                        threads, stream, int8, fit-dataset, ab (ours implies gemm)
+//                        threads, stream, int8, fit-dataset, ort-int8, ab (ours implies gemm)
 //   --build=WHICH        our builds: both (default), simd, relaxed
 //   --cases=LIST         comma list of case ids (S-infer, M-train, stream, seq2seq-train, conv-lstm-train, mha-train, …; see bench/cases.js)
 //   --json=PATH          where to write the JSON (default bench/results.json; --quick: bench/results.quick.json)
@@ -61,6 +61,7 @@ const MODULE_JOBS = {
   stream: { file: './stream.js', fn: 'runStreamBench', builds: false, oneThread: true, what: 'the streaming step, both builds in one process', cases: ['stream'] },
   int8: { file: './int8.js', fn: 'runInt8Bench', builds: true, oneThread: true, what: 'int8 beside f32', cases: ['S-infer', 'M-infer', 'L-infer', 'stream'] },
   'fit-dataset': { file: './fit-dataset.js', fn: 'runFitDatasetBench', builds: false, oneThread: true, what: 'fitDataset beside fit', cases: ['S-train', 'M-train'] },
+  'ort-int8': { file: './ort-int8.js', fn: 'runOrtInt8Bench', builds: false, oneThread: true, what: "onnxruntime-web's int8 path beside its f32 graph", cases: ['S-infer', 'M-infer', 'L-infer'] },
 };
 
 /**
@@ -480,6 +481,7 @@ function planJobs(opts, second = false) {
   if (want('stream')) jobs.push({ lib: 'stream' });
   if (want('int8')) for (const b of opts.builds) jobs.push({ lib: 'int8', build: b });
   if (want('fit-dataset')) jobs.push({ lib: 'fit-dataset' });
+  if (want('ort-int8')) jobs.push({ lib: 'ort-int8' });
   for (const lib of ['tfjs-wasm', 'tfjs-cpu', 'ort', 'ort-threads', 'brain']) if (want(lib)) jobs.push({ lib });
   return jobs;
 }
