@@ -174,9 +174,8 @@ export class EarlyStopping implements Callback {
     const v = logs[this.monitor];
     if (v === undefined) {
       throw new LstmWasmError(
-        `EarlyStopping: monitor '${this.monitor}' is not in the epoch logs (` +
-          Object.keys(logs).join(', ') +
-          '); use validationSplit or validationData for val_* names',
+        `EarlyStopping: monitor '${this.monitor}' is not in the epoch logs ` +
+          `(${Object.keys(logs).join(', ')}); use validationSplit or validationData for val_* names`,
       );
     }
     const score = this.sign * v;
@@ -452,9 +451,8 @@ function monitored(where: string, monitor: string, logs: Logs): number {
   const v = logs[monitor];
   if (v === undefined)
     throw new LstmWasmError(
-      `${where}: monitor '${monitor}' is not in the logs (` +
-        Object.keys(logs).join(', ') +
-        '); use validationSplit or validationData for val_* names',
+      `${where}: monitor '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); ` +
+        'use validationSplit or validationData for val_* names',
     );
   return v;
 }
@@ -622,9 +620,8 @@ export class LearningRateScheduler implements Callback {
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new LstmWasmError(
-        'LearningRateScheduler: the schedule must return a finite rate ≥ 0, got ' +
-          describe(lr) +
-          ` at epoch ${epoch}` +
+        'LearningRateScheduler: the schedule must return a ' +
+          `finite rate ≥ 0, got ${describe(lr)} at epoch ${epoch}` +
           (typeof lr === 'number' && lr < 0 ? ' (a negative rate would climb the loss)' : ''),
       );
     }
@@ -969,9 +966,8 @@ export class ModelCheckpoint implements Callback {
     ]);
     if (typeof a.filepath !== 'function' && (typeof a.filepath !== 'string' || a.filepath === ''))
       throw new LstmWasmError(
-        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm' ` +
-          "or 'indexeddb://my-model', or a function (bytes, info) => ..., got " +
-          describe(a.filepath),
+        `${w}: 'filepath' must be a non-empty string such as 'ckpt/model-{epoch:02d}.lstm' or ` +
+          `'indexeddb://my-model', or a function (bytes, info) => ..., got ${describe(a.filepath)}`,
       );
     this.filepath = a.filepath as ModelCheckpoint['filepath'];
     if (typeof this.filepath === 'function' && a.write !== undefined)

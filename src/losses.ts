@@ -156,8 +156,7 @@ export function lossInfo(v: unknown): LossInfo {
       throw new LstmWasmError(
         `compile: loss ${JSON.stringify(v.className)} does not take option '${key}'` +
           (isHuber ? " (Huber takes 'delta')" : '') +
-          '; got ' +
-          describe(val),
+          `; got ${describe(val)}`,
       );
     }
     if (isHuber) {
@@ -269,8 +268,7 @@ function metricFromConfig(v: MetricConfig, loss: LossInfo): MetricInfo {
         throw new LstmWasmError(
           `${where}: '${key}' must be ` +
             defaults[key].map((d) => JSON.stringify(d)).join(' or ') +
-            " (Keras's default, the one computed here), got " +
-            describe(val),
+            ` (Keras's default, the one computed here), got ${describe(val)}`,
         );
     } else
       throw new LstmWasmError(

@@ -235,8 +235,8 @@ export class Model {
     if (!isSequential) checkOptions('model', args, ['inputs', 'outputs', 'name', 'seed', 'threads']);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
       throw new LstmWasmError(
-        `${kind === 'sequential' ? 'Sequential' : 'model'}: option 'name' must be a non-empty string, got ` +
-          describe(args.name),
+        `${kind === 'sequential' ? 'Sequential' : 'model'}: option ` +
+          `'name' must be a non-empty string, got ${describe(args.name)}`,
       );
     this.name = args.name ?? modelName(kind);
     const seed = checkSeed(isSequential ? 'Sequential' : 'model', args.seed);
@@ -247,8 +247,8 @@ export class Model {
       !(Number.isInteger(args.threads) && (args.threads as number) >= 1 && (args.threads as number) <= 256)
     )
       throw new LstmWasmError(
-        `${isSequential ? 'Sequential' : 'model'}: option 'threads' must be an integer from 1 to 256, got ` +
-          describe(args.threads),
+        `${isSequential ? 'Sequential' : 'model'}: option 'threads' ` +
+          `must be an integer from 1 to 256, got ${describe(args.threads)}`,
       );
     this.threads = args.threads;
     if (!isSequential) {
@@ -329,9 +329,7 @@ export class Model {
     const l = layers.find((x) => x.name === name);
     if (!l)
       throw new LstmWasmError(
-        `${this.where}.getLayer: no layer named ` +
-          describe(name) +
-          '; its layers are ' +
+        `${this.where}.getLayer: no layer named ${describe(name)}; its layers are ` +
           layers.map((x) => `'${x.name}'`).join(', '),
       );
     return l;
@@ -668,10 +666,9 @@ export class Model {
             (stateful ? ' (its stateful layers carry their state from each batch to the next)' : '')
           : '';
         throw new LstmWasmError(
-          `${where}: this model was built for batches of ${fixed} (batchInputShape ` +
-            `${this.fixedBatchShape(fixed)}), got ${n} samples; give ${fixed} sample` +
-            (fixed === 1 ? '' : 's') +
-            ` at a time${how}`,
+          `${where}: this model was built for batches of ${fixed} ` +
+            `(batchInputShape ${this.fixedBatchShape(fixed)}), got ${n} samples; ` +
+            `give ${fixed} sample${fixed === 1 ? '' : 's'} at a time${how}`,
         );
       }
       return fixed;
@@ -767,9 +764,8 @@ export class Model {
     const layer = typeof sel === 'string' ? layers.find((l) => l.name === sel) : layers[sel as number];
     if (!layer || !layer.inspectable)
       throw new LstmWasmError(
-        `${this.where}.inspect: option 'layer' must name or index an ` +
-          'LSTM, GRU, SimpleRNN or attention layer of this model, got ' +
-          describe(args?.layer),
+        `${this.where}.inspect: option 'layer' must name or index an LSTM, GRU, ` +
+          `SimpleRNN or attention layer of this model, got ${describe(args?.layer)}`,
       );
     const ni = graph.nodes.findIndex((nd) => nd.layer === layer);
     const n = xs[0].shape[0];
@@ -881,10 +877,8 @@ export class Model {
         (B === 1 && t.shape.length === 1 && t.shape[0] === per);
       if (!okShape && t.data.length === B * per)
         throw new LstmWasmError(
-          `${this.where}.step: xt must have shape [${B}, ${per}] ([batch, features])` +
-            (B === 1 ? ` or [${per}]` : '') +
-            ', got ' +
-            shapeString(t.shape),
+          `${this.where}.step: xt must have shape [${B}, ${per}] ([batch, ` +
+            `features])${B === 1 ? ` or [${per}]` : ''}, got ${shapeString(t.shape)}`,
         );
       data = t.data;
     }
@@ -1209,8 +1203,8 @@ export class Model {
             : null;
       if (!list)
         throw new LstmWasmError(
-          `${where}: option 'sampleWeight' must be an array or Float32Array of one weight per sample, got ` +
-            describe(sw),
+          `${where}: option 'sampleWeight' must be an array or ` +
+            `Float32Array of one weight per sample, got ${describe(sw)}`,
         );
       if (list.length !== n)
         throw new LstmWasmError(
@@ -1229,8 +1223,8 @@ export class Model {
     const c = this.compiled!;
     if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight))
       throw new LstmWasmError(
-        "fit: option 'classWeight' must be an object of class id → weight, such as { 0: 1, 1: 5 }, got " +
-          describe(classWeight),
+        "fit: option 'classWeight' must be an object of class id → " +
+          `weight, such as { 0: 1, 1: 5 }, got ${describe(classWeight)}`,
       );
     if (c.outputs.length !== 1)
       throw new LstmWasmError(
@@ -1244,9 +1238,8 @@ export class Model {
     const rowsPerSample = loss.sparse ? per : per / D;
     if (rowsPerSample !== 1)
       throw new LstmWasmError(
-        'fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or [n]); y has shape ' +
-          shapeString(y.shape) +
-          ': give sampleWeight for sequence targets',
+        'fit: classWeight needs one target per sample (y of shape [n, classes], [n, 1] or ' +
+          `[n]); y has shape ${shapeString(y.shape)}: give sampleWeight for sequence targets`,
       );
     // Classes: the output's width, or 0 and 1 for a single sigmoid or regression unit.
     const classes = D === 1 && !loss.sparse ? 2 : D;
@@ -1309,13 +1302,8 @@ export class Model {
     ys.forEach((t, j) => {
       if (t.shape[0] !== nx)
         throw new LstmWasmError(
-          `fit: x and y must hold as many samples: x has ${nx} (shape ` +
-            shapeString(xs[0].shape) +
-            '), y' +
-            (ys.length > 1 ? `[${j}]` : '') +
-            ` has ${t.shape[0]} (shape ` +
-            shapeString(t.shape) +
-            ')',
+          `fit: x and y must hold as many samples: x has ${nx} (shape ${shapeString(xs[0].shape)}), ` +
+            `y${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]} (shape ${shapeString(t.shape)})`,
         );
     });
     let weights = this.sampleWeights('fit', args, ys, nx);
@@ -1570,8 +1558,7 @@ export class Model {
     const dataLike = Array.isArray(args) || ArrayBuffer.isView(args) || looksLikeTensor(args);
     if (args === null || typeof args !== 'object' || dataLike)
       throw new LstmWasmError(
-        `${where}: expected options such as { epochs: 10, batchesPerEpoch: 100 }, got ` +
-          describe(args) +
+        `${where}: expected options such as { epochs: 10, batchesPerEpoch: 100 }, got ${describe(args)}` +
           (dataLike
             ? ' (fitDataset takes batches { xs, ys } from one source; for x and y use fit(x, y, options))'
             : ''),
@@ -1584,8 +1571,7 @@ export class Model {
         throw new LstmWasmError(
           `${where}: option '${name}' must be ` +
             (min === 0 ? 'a non-negative' : 'a positive') +
-            ' integer, got ' +
-            describe(args[name]),
+            ` integer, got ${describe(args[name])}`,
         );
       return v as number | undefined;
     };
@@ -1651,9 +1637,8 @@ export class Model {
         ys.forEach((t, j) => {
           if (t.shape[0] !== n)
             throw new LstmWasmError(
-              `${where}: ${at}: xs and ys must hold as many samples: xs has ${n}, ys` +
-                (ys.length > 1 ? `[${j}]` : '') +
-                ` has ${t.shape[0]}`,
+              `${where}: ${at}: xs and ys must hold as many samples: xs has ` +
+                `${n}, ys${ys.length > 1 ? `[${j}]` : ''} has ${t.shape[0]}`,
             );
         });
         const fixed = this.fixedBatch();
@@ -1669,10 +1654,8 @@ export class Model {
       } catch (e) {
         if (e instanceof LstmWasmError && trained > 0)
           throw new LstmWasmError(
-            `${e.message} (training stopped before this batch: ` +
-              `the model keeps the weights of the ${trained} batch` +
-              (trained === 1 ? '' : 'es') +
-              ' before it)',
+            `${e.message} (training stopped before this batch: the model keeps the ` +
+              `weights of the ${trained} batch${trained === 1 ? '' : 'es'} before it)`,
           );
         throw e;
       }
@@ -1802,9 +1785,7 @@ export class Model {
       throw new LstmWasmError(
         `${where} holds states of sizes [` +
           s.states.map((t) => t.length).join(', ') +
-          "]; this model's stateful layers have [" +
-          stateSizes.join(', ') +
-          ']',
+          `]; this model's stateful layers have [${stateSizes.join(', ')}]`,
       );
     for (const p of this.params) store.arena.write(p.slot.ptr, s.weights.subarray(p.at, p.at + p.slot.size));
     store.arena.write(this.slot1, s.slots);

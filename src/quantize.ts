@@ -144,8 +144,8 @@ export function quantize(model: Model, options: QuantizeOptions = {}): Quantized
     throw new LstmWasmError(`quantize: option 'weights' must be 'int8', got ${describe(options.weights)}`);
   if (options.activations !== undefined && options.activations !== 'dynamic')
     throw new LstmWasmError(
-      "quantize: option 'activations' must be 'dynamic' (per-row scales computed at run time), got " +
-        describe(options.activations),
+      "quantize: option 'activations' must be 'dynamic' (per-row scales " +
+        `computed at run time), got ${describe(options.activations)}`,
     );
   if (model.isDisposed) throw new LstmWasmError(`quantize: Model '${model.name}' was disposed`);
   for (const l of model.layers) {

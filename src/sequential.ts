@@ -96,8 +96,7 @@ export class Sequential extends Model {
         throw new LstmWasmError(
           `${this.where}.add: ${layer.where} has inputShape ` +
             shapeString([null, ...layer.inputShape]) +
-            `, but ${this.chain[this.chain.length - 1].where} outputs ` +
-            shapeString(this.head.shape),
+            `, but ${this.chain[this.chain.length - 1].where} outputs ${shapeString(this.head.shape)}`,
         );
       }
     }

@@ -288,9 +288,7 @@ function readNested(values: unknown, w: Where): Tensor {
     if (!isArrayLike(v)) {
       fail(
         depth,
-        'is ' +
-          describe(v) +
-          `, expected an array of length ${shape[depth]} like ${ref(depth)}` +
+        `is ${describe(v)}, expected an array of length ${shape[depth]} like ${ref(depth)}` +
           (typeof v === 'number' ? ': nested arrays must be rectangular' : ''),
       );
     }
@@ -370,8 +368,8 @@ function readTensorObject(
   const flat = readNested(raw, { prefix: w.prefix, root: rawName });
   if (flat.shape.length !== 1) {
     throw new LstmWasmError(
-      `${w.prefix}${rawName} must be flat (one number per element), got nested arrays of shape ` +
-        shapeString(flat.shape),
+      `${w.prefix}${rawName} must be flat (one number per element), ` +
+        `got nested arrays of shape ${shapeString(flat.shape)}`,
     );
   }
   return new Tensor(flat.data, shape);
@@ -381,11 +379,8 @@ function reshape(t: TensorData, shape: number[], w: Where): Tensor {
   const n = sizeOf(shape);
   if (n !== t.data.length) {
     throw new LstmWasmError(
-      `${w.prefix}shape ` +
-        shapeString(shape) +
-        ` needs ${n} values, got ${t.data.length} (${w.root} has shape ` +
-        shapeString(t.shape) +
-        ')',
+      `${w.prefix}shape ${shapeString(shape)} needs ${n} values, got ` +
+        `${t.data.length} (${w.root} has shape ${shapeString(t.shape)})`,
     );
   }
   return new Tensor(t.data, shape);

@@ -682,9 +682,7 @@ export async function tune(args: TuneArgs): Promise<TuneResult> {
       if (checked) return;
       if (!logs || !(objective in logs))
         throw new LstmWasmError(
-          `tune: objective '${objective}' is not in fit's logs (` +
-            Object.keys(logs ?? {}).join(', ') +
-            ')' +
+          `tune: objective '${objective}' is not in fit's logs (${Object.keys(logs ?? {}).join(', ')})` +
             (objective.startsWith('val_') ? '' : '; validation values are val_*'),
         );
       checked = true;

@@ -40,9 +40,8 @@ export function difference<S extends SeriesLike>(series: S, options: DifferenceO
   const drop = lag * order;
   if (g.T <= drop)
     throw new LstmWasmError(
-      `${where}: the series has ${g.T} row` +
-        (g.T === 1 ? '' : 's') +
-        `, too few for lag ${lag} × order ${order} (at least ${drop + 1} needed)`,
+      `${where}: the series has ${g.T} row${g.T === 1 ? '' : 's'}, too ` +
+        `few for lag ${lag} × order ${order} (at least ${drop + 1} needed)`,
     );
   let cur = g.data;
   let T = g.T;
@@ -75,9 +74,8 @@ export function inverseDifference<S extends SeriesLike>(
   const need = lag * order;
   if (x0.T !== need)
     throw new LstmWasmError(
-      `${where}: initial must hold the lag · order = ${need} row` +
-        (need === 1 ? '' : 's') +
-        ` before the first difference, got ${x0.T}`,
+      `${where}: initial must hold the lag · order = ${need} ` +
+        `row${need === 1 ? '' : 's'} before the first difference, got ${x0.T}`,
     );
   const F = d.F;
   // The initial rows at each level of differencing: level 0 is the series, level j its j-th difference.

@@ -42,8 +42,7 @@ export function fillMissing<S extends SeriesLike>(series: S, options: FillMissin
     throw new LstmWasmError(
       `${WHERE}: option 'method' must be one of ` +
         FILL_METHODS.map((m) => `'${m}'`).join(', ') +
-        ', got ' +
-        describe(method),
+        `, got ${describe(method)}`,
     );
   const g = readSeries(series, WHERE, { features: o.features });
   const out = new Float64Array(g.data);

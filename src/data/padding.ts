@@ -38,9 +38,8 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
   if (!Array.isArray(sequences)) {
     const hint = isSeq(sequences) ? '; for a single sequence pass [sequence]' : '';
     throw new LstmWasmError(
-      `${WHERE}: sequences must be an array of sequences (arrays of numbers or of feature vectors), got ` +
-        describe(sequences) +
-        `${hint}`,
+      `${WHERE}: sequences must be an array of sequences (arrays of ` +
+        `numbers or of feature vectors), got ${describe(sequences)}${hint}`,
     );
   }
   const padding = prePost('padding', options.padding);
@@ -61,9 +60,8 @@ export function padSequences(sequences: readonly Sequence[], options: PadSequenc
     if (isSeq(s)) return s;
     const hint = typeof s === 'string' ? '; turn texts into token ids first, e.g. with a Tokenizer' : '';
     throw new LstmWasmError(
-      `${WHERE}: sequences[${i}] is ` +
-        describe(s) +
-        `, expected a sequence (an array of numbers or of feature vectors)${hint}`,
+      `${WHERE}: sequences[${i}] is ${describe(s)}, expected a ` +
+        `sequence (an array of numbers or of feature vectors)${hint}`,
     );
   };
   // The first step of any sequence decides whether steps are numbers (F = 0) or vectors of F.

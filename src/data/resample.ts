@@ -56,9 +56,8 @@ function parseEvery(v: unknown): { ms: number; months: number } {
   const n = m ? Number(m[1] ?? 1) : Number.NaN;
   if (!m || !(n > 0))
     throw new LstmWasmError(
-      `${WHERE}: option 'every' must be milliseconds or a length such as ` +
-        "'1h', '1d', '7d' or '1month' (units ms, s, min, h, d, w, month), got " +
-        describe(v),
+      `${WHERE}: option 'every' must be milliseconds or a length such as '1h', ` +
+        `'1d', '7d' or '1month' (units ms, s, min, h, d, w, month), got ${describe(v)}`,
     );
   if (m[2].startsWith('month')) {
     if (!Number.isInteger(n))
@@ -107,8 +106,7 @@ export function resample<S extends SeriesLike, T extends number | Date>(
     throw new LstmWasmError(
       `${WHERE}: option 'aggregate' must be one of ` +
         AGGREGATES.map((a) => `'${a}'`).join(', ') +
-        ', got ' +
-        describe(aggregate),
+        `, got ${describe(aggregate)}`,
     );
   const fill = o.fill;
   if (
@@ -119,8 +117,7 @@ export function resample<S extends SeriesLike, T extends number | Date>(
     throw new LstmWasmError(
       `${WHERE}: option 'fill' must be a finite number or one of ` +
         FILL_METHODS.map((m) => `'${m}'`).join(', ') +
-        ', got ' +
-        describe(fill),
+        `, got ${describe(fill)}`,
     );
   const origin = o.origin === undefined ? 0 : timeOf(o.origin, -1);
   if (every.months && o.origin !== undefined)

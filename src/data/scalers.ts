@@ -135,9 +135,8 @@ abstract class Scaler {
     if (g.F !== cols.length)
       throw new LstmWasmError(
         o.columns === undefined
-          ? `${where}: the scaler was fit on ${this.nFeaturesIn} feature` +
-              (this.nFeaturesIn === 1 ? '' : 's') +
-              `, x has ${g.F}` +
+          ? `${where}: the scaler was fit on ${this.nFeaturesIn} ` +
+              `feature${this.nFeaturesIn === 1 ? '' : 's'}, x has ${g.F}` +
               (g.F < this.nFeaturesIn ? '; to map only some features give their indices, as { columns: [0] }' : '')
           : `${where}: option 'columns' names ${cols.length} feature${cols.length === 1 ? '' : 's'}, x has ${g.F}`,
       );
@@ -163,11 +162,8 @@ abstract class Scaler {
     for (const c of list)
       if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= F)
         throw new LstmWasmError(
-          `${where}: option 'columns' must hold feature indices ` +
-            `in [0, ${F - 1}] (the scaler was fit on ${F} feature` +
-            (F === 1 ? '' : 's') +
-            '), got ' +
-            describe(c),
+          `${where}: option 'columns' must hold feature indices in [0, ${F - 1}] (the ` +
+            `scaler was fit on ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}`,
         );
     return list as number[];
   }

@@ -120,8 +120,7 @@ export function readSeries(
     if (firstRow > 0 && Array.isArray(series[firstRow]))
       throw new LstmWasmError(
         `${where}: ${arg}[${firstRow}] is a row but ${arg}[0] is ` +
-          describe(series[0]) +
-          ': give a missing row as a row of nulls',
+          `${describe(series[0])}: give a missing row as a row of nulls`,
       );
     agree(1);
     const data = new Float64Array(T);
@@ -130,9 +129,8 @@ export function readSeries(
   }
   if (series !== null && typeof series === 'object' && 'shape' in series)
     throw new LstmWasmError(
-      `${where}: ${arg} looks like a tensor but is not one: expected { data: ` +
-        'Float32Array, shape } with as many values as the shape holds, got ' +
-        describe(series),
+      `${where}: ${arg} looks like a tensor but is not one: expected { data: Float32Array, ` +
+        `shape } with as many values as the shape holds, got ${describe(series)}`,
     );
   throw new LstmWasmError(
     `${where}: ${arg} must be a number[], number[][], Float32Array, Float64Array or tensor, got ${describe(series)}`,

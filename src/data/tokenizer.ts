@@ -355,9 +355,7 @@ function toRows(where: string, s: unknown): ArrayLike<unknown>[] {
   return s.map((row, i) => {
     if (Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))) return row as ArrayLike<unknown>;
     throw new LstmWasmError(
-      `${where}: sequences[${i}] is ` +
-        describe(row) +
-        ', expected an array of token ids' +
+      `${where}: sequences[${i}] is ${describe(row)}, expected an array of token ids` +
         (typeof row === 'number' ? '; for a single sequence pass [sequence]' : ''),
     );
   });

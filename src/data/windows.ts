@@ -52,7 +52,8 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesWindows
   const s = toTensor(series, 'series', WHERE);
   if (s.shape.length !== 1 && s.shape.length !== 2) {
     throw new LstmWasmError(
-      `${WHERE}: series must have shape [time] or [time, features], got shape ${shapeString(s.shape)}${s.shape.length > 2 ? '; window each series on its own and concatenate the results' : ''}`,
+      `${WHERE}: series must have shape [time] or [time, features], got shape ${shapeString(s.shape)}` +
+        (s.shape.length > 2 ? '; window each series on its own and concatenate the results' : ''),
     );
   }
   const bad = firstNonFinite(s.data);
@@ -72,7 +73,8 @@ export function timeseriesWindows(series: TensorLike, options: TimeseriesWindows
   const cols = targetColumns(options.targetColumns, F);
   if (T < window + horizon) {
     throw new LstmWasmError(
-      `${WHERE}: series has ${T} steps, too few for window ${window} + horizon ${horizon} (at least ${window + horizon} needed)`,
+      `${WHERE}: series has ${T} steps, too few for window ${window} ` +
+        `+ horizon ${horizon} (at least ${window + horizon} needed)`,
     );
   }
 
@@ -103,7 +105,8 @@ function targetColumns(v: unknown, F: number): number[] {
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= F) {
       const where = typeof v === 'number' ? '' : ` at targetColumns[${i}]`;
       throw new LstmWasmError(
-        `${WHERE}: option 'targetColumns' must hold column indices in [0, ${F - 1}] (the series has ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}${where}`,
+        `${WHERE}: option 'targetColumns' must hold column indices in [0, ${F - 1}] ` +
+          `(the series has ${F} feature${F === 1 ? '' : 's'}), got ${describe(c)}${where}`,
       );
     }
     if (list.indexOf(c) !== i) throw new LstmWasmError(`${WHERE}: option 'targetColumns' names column ${c} twice`);
@@ -113,9 +116,15 @@ function targetColumns(v: unknown, F: number): number[] {
 
 /** Options of trainTestSplit. */
 export interface TrainTestSplitOptions {
-  /** The test part: a fraction of the rows in (0, 1) (rounded to the nearest row), or a whole number of rows ≥ 1 (default 0.2); also `test_size`. */
+  /**
+   * The test part: a fraction of the rows in (0, 1) (rounded to the nearest row), or a whole number
+   * of rows ≥ 1 (default 0.2); also `test_size`.
+   */
   testSize?: number;
-  /** Rows left out between the train and the test part (default 0): with windows of horizon h, a gap of h - 1 keeps every test target out of the training targets. */
+  /**
+   * Rows left out between the train and the test part (default 0): with windows of horizon h, a gap
+   * of h - 1 keeps every test target out of the training targets.
+   */
   gap?: number;
 }
 
@@ -171,14 +180,17 @@ export function trainTestSplit(
     (testSize >= 1 && !Number.isInteger(testSize))
   )
     throw new LstmWasmError(
-      `${SPLIT}: option 'testSize' must be a fraction in (0, 1) or a whole number of rows ≥ 1, got ${describe(testSize)}`,
+      `${SPLIT}: option 'testSize' must be a fraction in (0, 1) ` +
+        `or a whole number of rows ≥ 1, got ${describe(testSize)}`,
     );
   const sizes = (n: number) => {
     const nTest = testSize < 1 ? Math.round(n * testSize) : testSize;
     const nTrain = n - nTest - gap;
     if (nTest < 1 || nTrain < 1)
       throw new LstmWasmError(
-        `${SPLIT}: ${n} rows are too few for a test part of ${nTest}${testSize < 1 ? ` (testSize ${testSize})` : ''} and a gap of ${gap} with at least one row left to train on`,
+        `${SPLIT}: ${n} rows are too few for a test part of ${nTest}` +
+          (testSize < 1 ? ` (testSize ${testSize})` : '') +
+          ` and a gap of ${gap} with at least one row left to train on`,
       );
     return { nTrain, from: nTrain + gap };
   };
@@ -195,7 +207,8 @@ export function trainTestSplit(
     const y = toTensor(w.y, 'y', SPLIT);
     if (x.shape.length === 0 || y.shape.length === 0 || x.shape[0] !== y.shape[0])
       throw new LstmWasmError(
-        `${SPLIT}: x and y must have as many rows (windows), got x of shape ${shapeString(x.shape)} and y of shape ${shapeString(y.shape)}`,
+        `${SPLIT}: x and y must have as many rows (windows), got x of shape ` +
+          `${shapeString(x.shape)} and y of shape ${shapeString(y.shape)}`,
       );
     const { nTrain, from } = sizes(x.shape[0]);
     const rows = (t: { data: Float32Array; shape: number[] }, a: number, b: number) => {

@@ -45,9 +45,7 @@ export function dataList(v: DataArg, names: string[], what: 'input' | 'output', 
     const arr = v as TensorLike[];
     if (arr.length !== n)
       throw new LstmWasmError(
-        `${where}: expected ${n} ${what}` +
-          (n === 1 ? '' : 's') +
-          ' (' +
+        `${where}: expected ${n} ${what}${n === 1 ? '' : 's'} (` +
           names.map((s) => `'${s}'`).join(', ') +
           `), got ${arr.length}`,
       );
@@ -57,8 +55,7 @@ export function dataList(v: DataArg, names: string[], what: 'input' | 'output', 
     throw new LstmWasmError(
       `${where}: the model has ${n} ${what}s (` +
         names.map((s) => `'${s}'`).join(', ') +
-        `); give an array of ${n} tensors in that order, or an object keyed by name, got ` +
-        describe(v),
+        `); give an array of ${n} tensors in that order, or an object keyed by name, got ${describe(v)}`,
     );
   return [toTensor(v as TensorLike, what === 'input' ? 'x' : 'y')];
 }
@@ -75,11 +72,8 @@ export function checkSamples(x: TensorData, input: SymbolicTensor, where: string
         ? '; a series of one feature needs a last size of 1: [samples, steps, 1]'
         : '');
     throw new LstmWasmError(
-      `${where}: expected shape ` +
-        shapeString([null, ...want]) +
-        ` (rank ${want.length + 1}), got ` +
-        shapeString(x.shape) +
-        ` (rank ${x.shape.length})${hint}`,
+      `${where}: expected shape ${shapeString([null, ...want])} (rank ` +
+        `${want.length + 1}), got ${shapeString(x.shape)} (rank ${x.shape.length})${hint}`,
     );
   }
   x.shape.slice(1).forEach((d, i) => {
@@ -121,17 +115,14 @@ export function checkTargets(y: TensorData, n: number, outSample: number[], loss
   if (!sizeOk) {
     const same = shapeString(want) === shapeString(outSample);
     throw new LstmWasmError(
-      `${where}: expected shape ` +
-        shapeString([null, ...want]) +
+      `${where}: expected shape ${shapeString([null, ...want])}` +
         (loss.sparse
-          ? " (class ids, for sparseCategoricalCrossentropy, of the model's output " +
-            shapeString([null, ...outSample]) +
-            ')'
+          ? ' (class ids, for sparseCategoricalCrossentropy, of the ' +
+            `model's output ${shapeString([null, ...outSample])})`
           : same
             ? " (the model's output)"
             : '') +
-        ', got ' +
-        shapeString(y.shape),
+        `, got ${shapeString(y.shape)}`,
     );
   }
   checkFinite(y, where);

@@ -131,8 +131,7 @@ export function batchStream(source: unknown, where: string): BatchStream {
   const isSync = typeof source[Symbol.iterator] === 'function';
   if (!isAsync && !isSync)
     throw new LstmWasmError(
-      `${where}: the source must be ${hint}, got ` +
-        describe(source) +
+      `${where}: the source must be ${hint}, got ${describe(source)}` +
         (typeof source.next === 'function'
           ? ' (an iterator without [Symbol.iterator]: wrap it as () => iterator)'
           : ''),
@@ -165,8 +164,7 @@ export function batchParts(v: unknown, where: string): DatasetBatch {
   if (missing.length)
     throw new LstmWasmError(
       `${where}: expected an object { xs, ys } (as TF.js's fitDataset); it has no ` +
-        missing.join(' and no ') +
-        ` (its keys: ${Object.keys(o).join(', ') || 'none'})`,
+        `${missing.join(' and no ')} (its keys: ${Object.keys(o).join(', ') || 'none'})`,
     );
   return { xs: o.xs as DataArg, ys: o.ys as DataArg };
 }

@@ -97,10 +97,8 @@ function asList(where: string, what: string, v: unknown): SymbolicTensor[] {
   list.forEach((t, i) => {
     if (!isSymbolic(t))
       throw new LstmWasmError(
-        `${where}: ${what}` +
-          (Array.isArray(v) ? `[${i}]` : '') +
-          ' must be a symbolic tensor (from input() or layer.apply()), got ' +
-          describe(t),
+        `${where}: ${what}${Array.isArray(v) ? `[${i}]` : ''} must be a ` +
+          `symbolic tensor (from input() or layer.apply()), got ${describe(t)}`,
       );
   });
   return list as SymbolicTensor[];

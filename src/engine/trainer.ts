@@ -64,9 +64,8 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
   if (Array.isArray(v)) {
     if (v.length !== names.length)
       throw new LstmWasmError(
-        `compile: option '${what}' has ${v.length} entries, but the model has ${names.length} outputs (` +
-          names.join(', ') +
-          ')',
+        `compile: option '${what}' has ${v.length} entries, but the ` +
+          `model has ${names.length} outputs (${names.join(', ')})`,
       );
     return v;
   }
@@ -85,9 +84,8 @@ function perOutput<T>(what: string, v: PerOutput<T>, names: string[], isOne: (x:
     });
   }
   throw new LstmWasmError(
-    `compile: option '${what}' must be one value, an array ` +
-      'in output order or an object keyed by output name, got ' +
-      describe(v),
+    `compile: option '${what}' must be one value, an array in output ` +
+      `order or an object keyed by output name, got ${describe(v)}`,
   );
 }
 
@@ -151,8 +149,7 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
   } else
     throw new LstmWasmError(
       "compile: option 'metrics' must be an array such as ['mae'], got " +
-        describe(args.metrics) +
-        '; or give an object of arrays keyed by output name',
+        `${describe(args.metrics)}; or give an object of arrays keyed by output name`,
     );
   const optimizer = makeOptimizer(args.optimizer);
   const clip = (name: 'clipNorm' | 'clipValue') => {
@@ -177,9 +174,8 @@ export function resolveCompile(args: CompileArgs, graph: Graph | null, outputNam
       D < 2
     ) {
       throw new LstmWasmError(
-        `compile: loss '${loss.name}' needs an output of at ` +
-          `least 2 classes, but ${t.sourceLayer.where} outputs ` +
-          shapeString([null, ...shape]),
+        `compile: loss '${loss.name}' needs an output of at least 2 classes, ` +
+          `but ${t.sourceLayer.where} outputs ${shapeString([null, ...shape])}`,
       );
     }
     // Fuse the loss with the activation only where nothing else reads the activation's output.

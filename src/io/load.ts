@@ -143,16 +143,13 @@ export function loadModelSync(saved: SavedModel): Model {
       if (!spec) fail(`the file has fewer weights than the topology needs (${l.where} ${slot.spec.name} is missing)`);
       if (spec.layer !== l.name)
         fail(
-          `weightSpecs[${si - 1}] is for layer ` +
-            describe(spec.layer) +
-            `, but the topology puts ${l.where} ${slot.spec.name} there`,
+          `weightSpecs[${si - 1}] is for layer ${describe(spec.layer)}, ` +
+            `but the topology puts ${l.where} ${slot.spec.name} there`,
         );
       if (shapeString(spec.shape) !== shapeString(slot.spec.shape))
         fail(
           `${l.where} ${slot.spec.name} must have shape ` +
-            shapeString(slot.spec.shape) +
-            ', the file has ' +
-            shapeString(spec.shape),
+            `${shapeString(slot.spec.shape)}, the file has ${shapeString(spec.shape)}`,
         );
       return { data: take(spec, `${l.where} ${slot.spec.name}`), shape: spec.shape };
     });
@@ -170,8 +167,7 @@ export function loadModelSync(saved: SavedModel): Model {
       fail(
         `state ${s.name} of ${l.where} must have shape ` +
           shapeString([l.batchSize as number, l.units]) +
-          ', the file has ' +
-          shapeString(s.shape),
+          `, the file has ${shapeString(s.shape)}`,
       );
     const values = take(s, `state ${s.name} of ${l.where}`);
     l.setState(s.name === 'c' ? 1 : 0, values);

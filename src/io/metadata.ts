@@ -36,9 +36,8 @@ export function checkMetadata(v: unknown, where = 'save'): Record<string, Metada
       return out;
     }
     throw new LstmWasmError(
-      `${where}: metadata${path} is ` +
-        describe(x) +
-        '; metadata holds plain JSON (objects, arrays, strings, finite numbers, booleans, null)' +
+      `${where}: metadata${path} is ${describe(x)}; metadata holds plain ` +
+        'JSON (objects, arrays, strings, finite numbers, booleans, null)' +
         (ArrayBuffer.isView(x) ? ': use Array.from() for a typed array' : ''),
     );
   };

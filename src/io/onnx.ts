@@ -1187,8 +1187,7 @@ function namesOption(what: string, v: unknown, n: number): string[] | undefined 
     throw new LstmWasmError(
       `toOnnx: option '${what}' must be an array of ${n} non-empty strings (one per model ` +
         (what === 'inputNames' ? 'input' : 'output') +
-        '), got ' +
-        describe(v),
+        `), got ${describe(v)}`,
     );
   }
   return v as string[];
@@ -1265,9 +1264,8 @@ export function toOnnx(model: Model, options: ToOnnxOptions = {}): Uint8Array {
   const g = new GraphBuilder();
   if (options.int8 !== undefined && options.int8 !== 'dequantize' && options.int8 !== 'onnxruntime')
     throw new LstmWasmError(
-      "toOnnx: option 'int8' must be 'dequantize' (DequantizeLinear before the float operators) " +
-        "or 'onnxruntime' (ONNX Runtime's DynamicQuantizeLSTM for int8 LSTM layers), got " +
-        describe(options.int8),
+      "toOnnx: option 'int8' must be 'dequantize' (DequantizeLinear before the float operators) or " +
+        `'onnxruntime' (ONNX Runtime's DynamicQuantizeLSTM for int8 LSTM layers), got ${describe(options.int8)}`,
     );
   g.int8 = options.int8 ?? 'dequantize';
   for (const name of allNames) g.unique(name);
@@ -1672,9 +1670,8 @@ function recActivations(im: OnnxImport, n: Message, op: RecOp, D: number): Activ
       if (out[d * per + i] !== out[i])
         im.fail(
           n,
-          'uses different activations in its two directions (' +
-            names.join(', ') +
-            "); lstm-wasm's Bidirectional uses one layer's",
+          'uses different activations in its two directions ' +
+            `(${names.join(', ')}); lstm-wasm's Bidirectional uses one layer's`,
         );
   }
   return out.slice(0, per);
@@ -1836,9 +1833,8 @@ function interpret(
       const what = n ? `${im.where(n)} reads` : `the output is`;
       im.fail(
         null,
-        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [` +
-          s.axes.join(', ') +
-          ']); expected a Squeeze' +
+        `${what} the output of node '${r.node}' (${r.op}) with its directions ` +
+          `axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze` +
           (r.D === 2
             ? ', a Transpose and Reshape that concatenate the ' +
               'directions, or a ReduceSum/ReduceMean/ReduceProd over them'
@@ -1967,9 +1963,8 @@ function interpret(
           if (s.axes.join() !== 'B,T' || specs.length > 0)
             im.fail(
               n,
-              'looks up embeddings for ids with axes [' +
-                s.axes.join(', ') +
-                "]; lstm-wasm's Embedding is a model's first layer, reading [batch, steps] ids",
+              `looks up embeddings for ids with axes [${s.axes.join(', ')}]; lstm-wasm's ` +
+                "Embedding is a model's first layer, reading [batch, steps] ids",
             );
           const [V, Dm] = table.dims;
           specs.push({ kind: 'embedding', node: n.name as string, table: table.floats!, V, Dm });
@@ -2228,10 +2223,8 @@ function reshape(im: OnnxImport, n: Message, s: State, target: ShapeEntry[]): La
   }
   im.fail(
     n,
-    'reshapes a tensor with axes [' +
-      axes.join(', ') +
-      `] to ${JSON.stringify(target)}; lstm-wasm reads Reshape only to ` +
-      'concatenate directions (…, D, H → …, D·H) or to drop a size-1 axis',
+    `reshapes a tensor with axes [${axes.join(', ')}] to ${JSON.stringify(target)}; lstm-wasm ` +
+      'reads Reshape only to concatenate directions (…, D, H → …, D·H) or to drop a size-1 axis',
   );
 }
 
@@ -2428,9 +2421,8 @@ function interpretGraph(
     if (axes.includes('D')) {
       im.fail(
         null,
-        `${what} the output of node '${r.node}' (${r.op}) with its directions axis still there (axes [` +
-          s.axes.join(', ') +
-          ']); expected a Squeeze' +
+        `${what} the output of node '${r.node}' (${r.op}) with its directions ` +
+          `axis still there (axes [${s.axes.join(', ')}]); expected a Squeeze` +
           (r.D === 2
             ? ', a Transpose and Reshape that concatenate the ' +
               'directions, or a ReduceSum/ReduceMean/ReduceProd over them'
@@ -2492,9 +2484,8 @@ function interpretGraph(
     }
     im.fail(
       n,
-      'reads a tensor with axes [' +
-        s.axes.join(', ') +
-        ']; lstm-wasm reads it here as [batch, features] or [batch, steps, features]',
+      `reads a tensor with axes [${s.axes.join(', ')}]; lstm-wasm ` +
+        'reads it here as [batch, features] or [batch, steps, features]',
     );
   };
 
@@ -2682,10 +2673,8 @@ function interpretGraph(
         ) {
           im.fail(
             n,
-            'repeats a tensor with axes [' +
-              s.axes.join(', ') +
-              `] by ${JSON.stringify(reps)}; lstm-wasm reads ${op} only as ` +
-              'RepeatVector: [batch, 1, features] repeated along the steps',
+            `repeats a tensor with axes [${s.axes.join(', ')}] by ${JSON.stringify(reps)}; lstm-wasm ` +
+              `reads ${op} only as RepeatVector: [batch, 1, features] repeated along the steps`,
           );
         }
         const ok =
@@ -2706,9 +2695,8 @@ function interpretGraph(
           if (s.axes.join() !== 'B,T' || s.val?.kind !== 'input')
             im.fail(
               n,
-              'looks up embeddings for ids with axes [' +
-                s.axes.join(', ') +
-                "]; lstm-wasm's Embedding reads [batch, steps] ids from a graph input",
+              `looks up embeddings for ids with axes [${s.axes.join(', ')}]; ` +
+                "lstm-wasm's Embedding reads [batch, steps] ids from a graph input",
             );
           const [V, Dm] = table.dims;
           const c = call(
@@ -2804,18 +2792,15 @@ function interpretGraph(
         if (x.axes.join() !== 'B,F,T')
           im.fail(
             n,
-            'convolves a tensor with axes [' +
-              x.axes.join(', ') +
-              ']; lstm-wasm reads Conv as a 1-D convolution of [batch, ' +
-              'channels, steps] (a Transpose of [batch, steps, channels])',
+            `convolves a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads Conv as a 1-D ` +
+              'convolution of [batch, channels, steps] (a Transpose of [batch, steps, channels])',
           );
         const W = im.floatInput(n, 1, 'weight');
         if (W.dims.length !== 3)
           im.fail(
             n,
-            'has a weight of shape [' +
-              W.dims.join(', ') +
-              ']; lstm-wasm reads 1-D convolutions, weights [filters, channels, kernel]',
+            `has a weight of shape [${W.dims.join(', ')}]; lstm-wasm ` +
+              'reads 1-D convolutions, weights [filters, channels, kernel]',
           );
         const [F, C, K] = W.dims;
         if (im.attrI(n, 'group', 1) !== 1)
@@ -2859,10 +2844,8 @@ function interpretGraph(
         if (x.axes.join() !== 'B,F,T')
           im.fail(
             n,
-            'pools a tensor with axes [' +
-              x.axes.join(', ') +
-              `]; lstm-wasm reads ${op} as a 1-D pool of [batch, ` +
-              'channels, steps] (a Transpose of [batch, steps, channels])',
+            `pools a tensor with axes [${x.axes.join(', ')}]; lstm-wasm reads ${op} as a ` +
+              '1-D pool of [batch, channels, steps] (a Transpose of [batch, steps, channels])',
           );
         const ks = im.attrInts(n, 'kernel_shape');
         if (!ks || ks.length !== 1) im.fail(n, `has kernel_shape ${JSON.stringify(ks)}; lstm-wasm reads 1-D pools`);
@@ -2953,9 +2936,8 @@ function interpretGraph(
             if (head.join() !== 'B' || !(tail.length === 1 || tail.join() === 'D,H'))
               im.fail(
                 n,
-                'flattens axes [' +
-                  s.axes.join(', ') +
-                  `] at ${a}; lstm-wasm reads Flatten of a recurrent output only as [batch, features]`,
+                `flattens axes [${s.axes.join(', ')}] at ${a}; lstm-wasm ` +
+                  'reads Flatten of a recurrent output only as [batch, features]',
               );
             target = ['B', -1];
           } else {
@@ -3015,10 +2997,9 @@ function interpretGraph(
         ) {
           im.fail(
             n,
-            'reshapes a tensor with axes [' +
-              s.axes.join(', ') +
-              `] to ${JSON.stringify(target)}; lstm-wasm reads Reshape as [batch, ...] → [batch, ` +
-              'features] or [batch, steps, features] (the batch kept as 0), or to drop a size-1 axis',
+            `reshapes a tensor with axes [${s.axes.join(', ')}] to ${JSON.stringify(target)}; ` +
+              'lstm-wasm reads Reshape as [batch, ...] → [batch, features] or [batch, steps, ' +
+              'features] (the batch kept as 0), or to drop a size-1 axis',
           );
         }
         const rest = target.slice(1) as number[];
@@ -3188,9 +3169,8 @@ function interpretGraph(
     const final = s.axes.filter((a) => a !== 'ONE');
     if (!(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')) {
       throw new LstmWasmError(
-        `fromOnnx: output ${JSON.stringify(name)} has axes [` +
-          s.axes.join(', ') +
-          ']; lstm-wasm models return [batch, features] or [batch, steps, features]',
+        `fromOnnx: output ${JSON.stringify(name)} has axes [${s.axes.join(', ')}]; ` +
+          'lstm-wasm models return [batch, features] or [batch, steps, features]',
       );
     }
     if (!s.val || s.val.kind === 'input')
@@ -3586,10 +3566,9 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     if (dataIns.length !== 1) {
       im.fail(
         n,
-        `combines ${dataIns.length} tensors computed from the input (` +
-          dataIns.map(([x]) => x).join(', ') +
-          '); a Sequential model is a chain of layers, one after the other: load the ' +
-          'graph with fromOnnx(bytes, { functional: true }) for a functional model',
+        `combines ${dataIns.length} tensors computed from the input ` +
+          `(${dataIns.map(([x]) => x).join(', ')}); a Sequential model is a chain of layers, one after ` +
+          'the other: load the graph with fromOnnx(bytes, { functional: true }) for a functional model',
       );
     }
     chain.unshift({ node: n, dataIndex: dataIns[0][1], outIndex: (n.output as string[]).indexOf(cur) });
@@ -3650,9 +3629,8 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     !(final.join() === 'B,F' || final.join() === 'B,T,F' || final.join() === 'T,B,F')
   ) {
     throw new LstmWasmError(
-      `fromOnnx: output ${JSON.stringify(output)} has axes [` +
-        state.axes.join(', ') +
-        ']; lstm-wasm models return [batch, features] or [batch, steps, features]',
+      `fromOnnx: output ${JSON.stringify(output)} has axes [${state.axes.join(', ')}]; ` +
+        'lstm-wasm models return [batch, features] or [batch, steps, features]',
     );
   }
   if (specs.length === 0)

@@ -314,9 +314,8 @@ function checkSpec(s: unknown, what: string): void {
     const n = spec.shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(spec.nonzero) || (spec.nonzero as number) < 0 || (spec.nonzero as number) > n)
       fail(
-        `${what} (${spec.layer} ${spec.name}) is stored sparse: ` +
-          `'nonzero' must be an integer in [0, ${n}], got ` +
-          describe(spec.nonzero),
+        `${what} (${spec.layer} ${spec.name}) is stored sparse: 'nonzero' ` +
+          `must be an integer in [0, ${n}], got ${describe(spec.nonzero)}`,
       );
   } else if (spec.nonzero !== undefined)
     fail(`${what} (${spec.layer} ${spec.name}) has 'nonzero' but is not stored sparse`);

@@ -315,8 +315,7 @@ function manifestBytes(
             .map((w) => `${w.name} ${shapeString(w.shape)}`)
             .slice(0, 4)
             .join(', ') +
-          (grp.weights.length > 4 ? ', …' : '') +
-          `) need ${need}: a shard is ` +
+          `${grp.weights.length > 4 ? ', …' : ''}) need ${need}: a shard is ` +
           (got < need ? 'missing or cut short' : 'longer than it should be, or belongs to another model'),
       );
     }
@@ -505,8 +504,8 @@ export async function loadLayersModel(source: LayersModelSource, options: LoadLa
     return fromParts(a.modelTopology as Record<string, unknown>, specs, data);
   }
   fail(
-    'expected a path, a URL, { modelJson, weights } or { modelTopology, weightSpecs, weightData }, got ' +
-      describe(source),
+    'expected a path, a URL, { modelJson, weights } or { ' +
+      `modelTopology, weightSpecs, weightData }, got ${describe(source)}`,
   );
 }
 
@@ -592,10 +591,8 @@ function assignWeights(layers: { layer: Layer; name: string }[], weights: NamedW
       const want = wanted[j];
       if (shapeString(w!.shape) !== shapeString(want.shape)) {
         fail(
-          `${layer.where} ${want.dir ?? ''}${want.pname} must have shape ` +
-            shapeString(want.shape) +
-            `, but the weight it gets (${w!.name}) has shape ` +
-            shapeString(w!.shape),
+          `${layer.where} ${want.dir ?? ''}${want.pname} must have shape ${shapeString(want.shape)}, ` +
+            `but the weight it gets (${w!.name}) has shape ${shapeString(w!.shape)}`,
         );
       }
     });
@@ -991,13 +988,8 @@ class Cfg {
     const left = Object.keys(this.c).filter((k) => !this.used.has(k) && this.c[k] !== null && this.c[k] !== undefined);
     if (left.length)
       this.fail(
-        'option' +
-          (left.length > 1 ? 's' : '') +
-          ' ' +
-          left.map((k) => `'${k}'`).join(', ') +
-          ' ' +
-          (left.length > 1 ? 'are' : 'is') +
-          ' not supported; supported: ' +
+        `option${left.length > 1 ? 's' : ''} ${left.map((k) => `'${k}'`).join(', ')} ` +
+          `${left.length > 1 ? 'are' : 'is'} not supported; supported: ` +
           [...this.used]
             .filter((k) => !['module', 'registeredName', 'buildConfig', 'compileConfig'].includes(k))
             .join(', '),
@@ -1838,13 +1830,8 @@ function fromGraph(
   const unused = layers.filter((l) => !used.has(l));
   if (unused.length) {
     fail(
-      'functional model: layer' +
-        (unused.length > 1 ? 's' : '') +
-        ' ' +
-        unused.map((l) => l.name).join(', ') +
-        ' ' +
-        (unused.length > 1 ? 'are' : 'is') +
-        ' not between its inputs and outputs',
+      `functional model: layer${unused.length > 1 ? 's' : ''} ${unused.map((l) => l.name).join(', ')} ` +
+        `${unused.length > 1 ? 'are' : 'is'} not between its inputs and outputs`,
     );
   }
   rethrow('functional model', () => {
@@ -2175,9 +2162,8 @@ export function toLayersModel(model: Model, options: ToLayersModelOptions = {}):
   const quantization = options.quantization;
   if (quantization !== undefined && !['uint8', 'uint16', 'float16'].includes(quantization))
     throw new LstmWasmError(
-      `${where}: option 'quantization' must be 'uint8', ` +
-        "'uint16' or 'float16' (TF.js's quantized weights), got " +
-        describe(quantization),
+      `${where}: option 'quantization' must be 'uint8', 'uint16' or ` +
+        `'float16' (TF.js's quantized weights), got ${describe(quantization)}`,
     );
   model.build();
   const quantized = model.layers.find((l) => l.className.startsWith('Quantized'));
@@ -2280,9 +2266,7 @@ function functionalTopology(model: Model, where: string): Record<string, unknown
             const other = Object.keys(n.call).filter((k) => k !== 'training' && n.call[k as 'training'] !== undefined);
             if (other.length)
               throw new LstmWasmError(
-                `${where}: ${l.where} is called with option` +
-                  (other.length > 1 ? 's' : '') +
-                  ' ' +
+                `${where}: ${l.where} is called with option${other.length > 1 ? 's' : ''} ` +
                   other.map((k) => `'${k}'`).join(', ') +
                   ', which the TF.js layers format does not have',
               );

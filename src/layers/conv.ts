@@ -67,9 +67,8 @@ export function size1(where: string, name: string, v: unknown, dflt?: number): n
 export function channelsLast(where: string, v: unknown): void {
   if (v === undefined || v === null || v === 'channelsLast' || v === 'channels_last') return;
   throw new LstmWasmError(
-    `${where}: option 'dataFormat' must be 'channelsLast' (inputs ` +
-      '[batch, steps, channels]; lstm-wasm has no channelsFirst), got ' +
-      describe(v),
+    `${where}: option 'dataFormat' must be 'channelsLast' (inputs [batch, ` +
+      `steps, channels]; lstm-wasm has no channelsFirst), got ${describe(v)}`,
   );
 }
 
@@ -211,9 +210,9 @@ export class Conv1D extends Layer {
       throw new LstmWasmError(
         `${this.where}: kernelSize ${this.kernelSize}` +
           (this.dilationRate > 1 ? ` with dilationRate ${this.dilationRate} (a span of ${span} steps)` : '') +
-          ` is longer than the input's ${T} steps with padding 'valid' (input ` +
-          shapeString([null, ...input]) +
-          "); use padding 'same' or 'causal', a shorter kernel, or longer sequences",
+          ` is longer than the input's ${T} steps with padding 'valid' ` +
+          `(input ${shapeString([null, ...input])}); use padding ` +
+          "'same' or 'causal', a shorter kernel, or longer sequences",
       );
     }
     return To;
@@ -226,8 +225,8 @@ export class Conv1D extends Layer {
       );
     if (input[1] === null)
       throw new LstmWasmError(
-        `${this.where}: the number of channels (the last size of the input) must be known, got ` +
-          shapeString([null, ...input]),
+        `${this.where}: the number of channels (the last size of the ` +
+          `input) must be known, got ${shapeString([null, ...input])}`,
       );
     const T = input[0];
     return [T === null ? null : this.checkSteps(T, input), this.filters];

@@ -88,8 +88,8 @@ export class Dense extends Layer {
   computeOutputShape(input: Shape): Shape {
     if (input.length < 1) {
       throw new LstmWasmError(
-        `${this.where}: expected input of shape [batch, features] or [batch, steps, features], got ` +
-          shapeString([null, ...input]),
+        `${this.where}: expected input of shape [batch, features] or ` +
+          `[batch, steps, features], got ${shapeString([null, ...input])}`,
       );
     }
     if (input[input.length - 1] === null)

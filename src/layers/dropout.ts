@@ -43,15 +43,14 @@ export class Dropout extends Layer {
     const seed = (args as { seed?: unknown }).seed;
     if (seed !== undefined && seed !== null)
       throw new LstmWasmError(
-        `${this.where}: option 'seed' is not taken per layer: dropout draws come ` +
-          "from the model's seed (new Sequential({ seed }) or model({ seed })), got " +
-          describe(seed),
+        `${this.where}: option 'seed' is not taken per layer: dropout draws come from the ` +
+          `model's seed (new Sequential({ seed }) or model({ seed })), got ${describe(seed)}`,
       );
     const ns = (args as { noiseShape?: unknown }).noiseShape;
     if (ns !== undefined && ns !== null)
       throw new LstmWasmError(
-        `${this.where}: option 'noiseShape' must be null (lstm-wasm drops single values, not slices), got ` +
-          describe(ns),
+        `${this.where}: option 'noiseShape' must be null (lstm-wasm ` +
+          `drops single values, not slices), got ${describe(ns)}`,
       );
   }
 

@@ -100,14 +100,12 @@ export class Embedding extends Layer {
     if (input.length !== 1) {
       const hint =
         input.length === 2 && input[1] === 1
-          ? '; token ids are [samples, steps], one id per step: drop the last size of 1 (' +
-            shapeString([null, input[0]]) +
-            ' with the batch)'
+          ? '; token ids are [samples, steps], one id per step: drop the ' +
+            `last size of 1 (${shapeString([null, input[0]])} with the batch)`
           : '';
       throw new LstmWasmError(
-        `${this.where}: expected input of shape [batch, steps] (token ids), got ` +
-          shapeString([null, ...input]) +
-          `${hint}`,
+        `${this.where}: expected input of shape [batch, steps] ` +
+          `(token ids), got ${shapeString([null, ...input])}${hint}`,
       );
     }
     return [input[0], this.outputDim];
@@ -117,16 +115,13 @@ export class Embedding extends Layer {
   rankHint(got: readonly number[]): string {
     if (got.length === 3 && got[2] === 1)
       return (
-        '; token ids for an Embedding are [samples, steps] (one ' +
-        'id per step): drop the last size of 1 (x of shape ' +
-        shapeString(got.slice(0, 2)) +
-        ')'
+        '; token ids for an Embedding are [samples, steps] (one id per step): ' +
+        `drop the last size of 1 (x of shape ${shapeString(got.slice(0, 2))})`
       );
     if (got.length === 3)
       return (
-        '; token ids for an Embedding are [samples, steps], one id per step (' +
-        shapeString(got) +
-        ' looks like feature vectors: such data goes to an LSTM or Dense directly, without an Embedding)'
+        `; token ids for an Embedding are [samples, steps], one id per step (${shapeString(got)} looks ` +
+        'like feature vectors: such data goes to an LSTM or Dense directly, without an Embedding)'
       );
     return '';
   }

@@ -216,10 +216,8 @@ export function kerasLayerArgs<T>(snake: string, first: unknown, rest: unknown, 
   }
   if (rest !== undefined)
     throw new LstmWasmError(
-      `${snake}: the first argument must be the number of units or an options object such as ${example}, got ` +
-        describe(first) +
-        ' and then ' +
-        describe(rest),
+      `${snake}: the first argument must be the number of units or an options ` +
+        `object such as ${example}, got ${describe(first)} and then ${describe(rest)}`,
     );
   if (first === null || typeof first !== 'object' || Array.isArray(first)) return first as T;
   return camelCopy(snake, first) as T;
@@ -293,8 +291,8 @@ export abstract class Layer {
   constructor(args: LayerArgs, snakeName: string) {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new LstmWasmError(
-        `${snakeName}: expected an options object such as ${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ` +
-          describe(args),
+        `${snakeName}: expected an options object such as ` +
+          `${EXAMPLE_OPTIONS[snakeName] ?? '{ ... }'}, got ${describe(args)}`,
       );
     }
     this.name = args.name ?? uniqueName(snakeName);
@@ -303,9 +301,8 @@ export abstract class Layer {
     }
     if (args.dtype !== undefined && args.dtype !== 'float32') {
       throw new LstmWasmError(
-        `${this.describeAs(snakeName)}: option 'dtype' must be ` +
-          "'float32' (the only type lstm-wasm computes in), got " +
-          describe(args.dtype),
+        `${this.describeAs(snakeName)}: option 'dtype' must be 'float32' ` +
+          `(the only type lstm-wasm computes in), got ${describe(args.dtype)}`,
       );
     }
     if (args.batchInputShape !== undefined) {
@@ -450,9 +447,8 @@ export abstract class Layer {
         throw new LstmWasmError(
           `${this.where}.apply: ` +
             (Array.isArray(inputs) ? `input ${i}` : 'the input') +
-            " must be a symbolic tensor from input({ shape }) or another layer's apply(), got " +
-            describe(t) +
-            '; to compute on values, build a model and call predict',
+            " must be a symbolic tensor from input({ shape }) or another layer's apply(), " +
+            `got ${describe(t)}; to compute on values, build a model and call predict`,
         );
       }
     });
@@ -612,10 +608,8 @@ export abstract class Layer {
           shapeString(t.shape) !== shapeString(s.spec.shape))
       ) {
         throw new LstmWasmError(
-          `${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have shape ` +
-            shapeString(s.spec.shape) +
-            ', got ' +
-            shapeString(t.shape),
+          `${this.where}.setWeights: weights[${i}] (${s.spec.name}) must have ` +
+            `shape ${shapeString(s.spec.shape)}, got ${shapeString(t.shape)}`,
         );
       }
       checkFinite(t, `${this.where}.setWeights: weights[${i}] (${s.spec.name})`);

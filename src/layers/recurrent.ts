@@ -150,8 +150,8 @@ export abstract class Recurrent extends Layer {
     expectRank(this, input, 2, '[batch, steps, features] (rank 3)');
     if (input[1] === null)
       throw new LstmWasmError(
-        `${this.where}: the number of features (last size of the input shape) must be known, got ` +
-          shapeString([null, ...input]),
+        `${this.where}: the number of features (last size of the input ` +
+          `shape) must be known, got ${shapeString([null, ...input])}`,
       );
     return this.returnSequences ? [input[0], this.units] : [this.units];
   }
@@ -284,9 +284,7 @@ export abstract class Recurrent extends Layer {
     const n = (this.batchSize as number) * this.units;
     if (!Number.isInteger(i) || i < 0 || i >= this.stateCount) {
       throw new LstmWasmError(
-        `${this.where}: setState: state index ` +
-          describe(i) +
-          ' does not exist: it must be ' +
+        `${this.where}: setState: state index ${describe(i)} does not exist: it must be ` +
           (this.stateCount === 2 ? '0 (h) or 1 (c)' : '0 (h)'),
       );
     }
@@ -358,18 +356,15 @@ export function checkInitialStates(layer: Layer, states: Shape[], names: string[
   if (states.length === 0) return;
   if (states.length !== names.length) {
     throw new LstmWasmError(
-      `${layer.where}: initialState must hold ${names.length} tensor` +
-        (names.length > 1 ? 's' : '') +
-        ' (' +
-        names.join(', ') +
-        `), got ${states.length}`,
+      `${layer.where}: initialState must hold ${names.length} ` +
+        `tensor${names.length > 1 ? 's' : ''} (${names.join(', ')}), got ${states.length}`,
     );
   }
   states.forEach((s, i) => {
     if (s.length !== 1 || s[0] !== units) {
       throw new LstmWasmError(
-        `${layer.where}: initialState[${i}] (${names[i]}) must have shape [null, ${units}], got ` +
-          shapeString([null, ...s]),
+        `${layer.where}: initialState[${i}] (${names[i]}) must have ` +
+          `shape [null, ${units}], got ${shapeString([null, ...s])}`,
       );
     }
   });
