@@ -46,7 +46,8 @@ const WORKER_SPIN_MS = 0.3;
 // no bundler or path has to find a worker file. It only calls exports by index.
 const WORKER_SOURCE = `
 const SLOT_WORDS = ${SLOT_WORDS}, SEQ = ${SEQ}, STATE = ${STATE}, FN = ${FN}, STORE = ${STORE}, NARGS = ${NARGS};
-const ATTACHED = ${ATTACHED}, POSTED_MSGS = ${POSTED_MSGS}, DEAD = ${DEAD}, QUIT = ${QUIT}, EXIT_IN_CALL = ${EXIT_IN_CALL}, CALLS = ${CALLS};
+const ATTACHED = ${ATTACHED}, POSTED_MSGS = ${POSTED_MSGS}, DEAD = ${DEAD};
+const QUIT = ${QUIT}, EXIT_IN_CALL = ${EXIT_IN_CALL}, CALLS = ${CALLS};
 const ARG0_F64 = ${ARG0_F64}, POSTED = ${POSTED}, CLAIMED = ${CLAIMED}, DONE = ${DONE}, FAILED = ${FAILED};
 const SPIN_MS = ${WORKER_SPIN_MS};
 let ctl = null, f64 = null, base = 0, names = null, handled = 0, errBytes = null;
@@ -385,9 +386,12 @@ export class Pool {
       if (state === FAILED) {
         const bytes = this.err.slice(w * 256, w * 256 + 256);
         const end = bytes.indexOf(0);
-        failure ??= `worker ${w + 1} of ${this.size} failed in ${calls[i].fn}: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? 256 : end))}`;
+        failure ??=
+          `worker ${w + 1} of ${this.size} failed in ${calls[i].fn}: ` +
+          `${new TextDecoder().decode(bytes.subarray(0, end < 0 ? 256 : end))}`;
       } else
-        failure ??= `worker ${w + 1} of ${this.size} stopped during ${calls[i].fn} (it was terminated or ran out of memory)`;
+        failure ??=
+          `worker ${w + 1} of ${this.size} stopped during ${calls[i].fn} ` + '(it was terminated or ran out of memory)';
     }
     if (failure) {
       this.shutdown(failure);

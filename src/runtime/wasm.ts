@@ -21,7 +21,10 @@ declare global {
   }
 }
 
-/** Options of init(): `relaxedSimd` ('auto' picks relaxed-SIMD where the runtime validates it), `wasm` (your own bytes or compiled module). */
+/**
+ * Options of init(): `relaxedSimd` ('auto' picks relaxed-SIMD where the runtime validates it),
+ * `wasm` (your own bytes or compiled module).
+ */
 export interface InitOptions {
   /** Bring your own bytes (or compiled module) instead of the embedded build. */
   wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -215,7 +218,8 @@ function choose(options: InitOptions): { bytes: Uint8Array | WebAssembly.Module;
   const relaxed = want === 'auto' ? relaxedSimdSupported() : want;
   if (relaxed && !relaxedSimdSupported()) {
     throw new LstmWasmError(
-      'init: relaxedSimd: true was asked for, but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
+      'init: relaxedSimd: true was asked for, but this runtime does not ' +
+        'validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
     );
   }
   return relaxed
@@ -227,11 +231,15 @@ function choose(options: InitOptions): { bytes: Uint8Array | WebAssembly.Module;
 function sharingUnavailable(): string | null {
   if (typeof SharedArrayBuffer === 'undefined')
     return typeof window !== 'undefined' || typeof document !== 'undefined'
-      ? 'SharedArrayBuffer unavailable; serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
+      ? 'SharedArrayBuffer unavailable; serve the page with the headers ' +
+          'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
       : 'SharedArrayBuffer unavailable in this runtime';
   const g = globalThis as { crossOriginIsolated?: boolean; document?: unknown };
   if (g.document !== undefined && g.crossOriginIsolated === false)
-    return 'the page is not crossOriginIsolated; serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+    return (
+      'the page is not crossOriginIsolated; serve it with the headers ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
+    );
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
   } catch {
@@ -299,7 +307,10 @@ function settle(options: InitOptions, compile: (b: Uint8Array) => WebAssembly.Mo
 const sameAsBefore = (options: InitOptions) =>
   compiled !== null && options !== null && typeof options === 'object' && Object.keys(options).length === 0;
 
-/** Compiles the WebAssembly module once; later calls return at once. Models made before a later init() keep the module and threads they had. */
+/**
+ * Compiles the WebAssembly module once; later calls return at once. Models made before a later
+ * init() keep the module and threads they had.
+ */
 export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
   if (sameAsBefore(options)) return compiled!.info;
   return settle(options, (b) => WebAssembly.compile(b as BufferSource));
@@ -311,7 +322,10 @@ export function initSync(options: InitOptions = {}): RuntimeInfo {
   return settle(options, (b) => new WebAssembly.Module(b as BufferSource)) as RuntimeInfo;
 }
 
-/** Which build runs (`build`: relaxed-simd or simd), how many threads and why, and what the runtime supports, after init(); null before. */
+/**
+ * Which build runs (`build`: relaxed-simd or simd), how many threads and why, and what the runtime
+ * supports, after init(); null before.
+ */
 export function runtimeInfo(): RuntimeInfo | null {
   if (!compiled) return null;
   const p = currentPool();
@@ -347,7 +361,10 @@ let nextMemoryId = 1;
 const spares: Instantiated[] = [];
 const MAX_SPARE = 4;
 
-/** An instance with its own memory (a kept one, zeroed, where one fits). Compiles synchronously on first use if init() was not awaited. */
+/**
+ * An instance with its own memory (a kept one, zeroed, where one fits). Compiles synchronously on
+ * first use if init() was not awaited.
+ */
 export function instantiate(): Instantiated {
   if (!compiled) initSync();
   const c = compiled!;
