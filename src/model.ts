@@ -9,7 +9,7 @@
 // Sequential (sequential.ts) is a Model whose graph is a chain.
 import { LstmWasmError, checkOptions, describe } from './errors.js';
 import { Tensor, looksLikeTensor, shapeString, toTensor, type TensorData, type TensorLike } from './tensor.js';
-import { Layer, type ParamSlot, type Shape } from './layers/layer.js';
+import type { Layer, ParamSlot, Shape } from './layers/layer.js';
 import { initialize } from './layers/initializers.js';
 import { buildGraph, type Graph } from './engine/graph.js';
 import { Store } from './engine/store.js';

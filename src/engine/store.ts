@@ -97,7 +97,8 @@ export class Store implements WeightStore {
       const p = this.pool && !this.pool.broken ? this.pool : this.joinPool();
       if (p) {
         try {
-          return p.run(this as Parameters<Pool['run']>[0], calls, where);
+          p.run(this as Parameters<Pool['run']>[0], calls, where);
+          return;
         } catch (e) {
           // The step is void: its dropout draws too, so the next one draws what it would have.
           if (this.rngAtStep) this.arena.i32(this.rngState, 4).set(this.rngAtStep);

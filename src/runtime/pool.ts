@@ -200,7 +200,6 @@ export class Pool {
   readonly ctl: Int32Array;
   private readonly f64: Float64Array;
   private readonly err: Uint8Array;
-  private readonly names: string[];
   private readonly index = new Map<string, number>();
   /** Per worker: messages posted (attach/detach), what ATTACHED must reach before it runs a store's calls. */
   private readonly posted: number[] = [];
@@ -220,7 +219,6 @@ export class Pool {
     readonly size: number,
     names: string[],
   ) {
-    this.names = names;
     names.forEach((n, i) => this.index.set(n, i));
     const sab = new SharedArrayBuffer(Math.max(1, size) * SLOT_WORDS * 4);
     this.ctl = new Int32Array(sab);
