@@ -20,65 +20,6 @@ import { Tensor } from '../tensor.js';
 import type { Graph } from './graph.js';
 import type { Store } from './store.js';
 
-/** The kernels of assembly/step.ts (README.md there). */
-interface StepKernels extends Kernels {
-  lstm_step_packed_size(I: number, H: number): number;
-  lstm_step_scratch_size(I: number, H: number): number;
-  lstm_step_pack(
-    I: number,
-    H: number,
-    flags: number,
-    W: number,
-    U: number,
-    bias: number,
-    peep: number,
-    dst: number,
-  ): void;
-  lstm_step(
-    B: number,
-    I: number,
-    H: number,
-    flags: number,
-    act: number,
-    recAct: number,
-    x: number,
-    pk: number,
-    state: number,
-    mask: number,
-    scratch: number,
-  ): void;
-  gru_step_packed_size(I: number, H: number): number;
-  gru_step_scratch_size(I: number, H: number): number;
-  gru_step_pack(I: number, H: number, W: number, U: number, bias: number, dst: number): void;
-  gru_step(
-    B: number,
-    I: number,
-    H: number,
-    act: number,
-    recAct: number,
-    x: number,
-    pk: number,
-    state: number,
-    mask: number,
-    scratch: number,
-  ): void;
-  rnn_step_packed_size(I: number, H: number): number;
-  rnn_step_scratch_size(I: number, H: number): number;
-  rnn_step_pack(I: number, H: number, W: number, U: number, bias: number, dst: number): void;
-  rnn_step(
-    B: number,
-    I: number,
-    H: number,
-    act: number,
-    x: number,
-    pk: number,
-    state: number,
-    mask: number,
-    scratch: number,
-  ): void;
-  dense_step(B: number, N: number, K: number, act: number, x: number, W: number, bias: number, y: number): void;
-}
-
 /**
  * Rows up to which the fast path runs. The kernels take rows in pairs, each pair reading all of
  * the packed weights once; the generic path's GEMM reads them once for four rows, so beyond a few
@@ -99,7 +40,7 @@ export class Stream {
   readonly B: number;
   readonly F: number;
   readonly D: number;
-  private readonly k: StepKernels;
+  private readonly k: Kernels;
   private readonly x: number;
   private readonly mask: number;
   private readonly maskValue: number;
@@ -120,7 +61,7 @@ export class Stream {
     y: number,
     ops: Op[],
   ) {
-    this.k = store.k as StepKernels;
+    this.k = store.k;
     this.B = B;
     this.F = F;
     this.D = D;
@@ -152,7 +93,7 @@ export class Stream {
       prev = n.outputs[0];
     }
     if (prev !== graph.outputs[0] || chain.length === 0) return null;
-    const k = store.k as StepKernels;
+    const k = store.k;
     if (typeof k.lstm_step !== 'function') return null; // a custom module without these kernels
     // Check everything before laying anything out.
     let recurrent = 0;

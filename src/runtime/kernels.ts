@@ -741,4 +741,60 @@ export interface Kernels {
     cols: number,
     scratch: number,
   ): void;
+  // assembly/step.ts: the streaming step (README.md there).
+  lstm_step_packed_size(I: number, H: number): number;
+  lstm_step_scratch_size(I: number, H: number): number;
+  lstm_step_pack(
+    I: number,
+    H: number,
+    flags: number,
+    W: number,
+    U: number,
+    bias: number,
+    peep: number,
+    dst: number,
+  ): void;
+  lstm_step(
+    B: number,
+    I: number,
+    H: number,
+    flags: number,
+    act: number,
+    recAct: number,
+    x: number,
+    pk: number,
+    state: number,
+    mask: number,
+    scratch: number,
+  ): void;
+  gru_step_packed_size(I: number, H: number): number;
+  gru_step_scratch_size(I: number, H: number): number;
+  gru_step_pack(I: number, H: number, W: number, U: number, bias: number, dst: number): void;
+  gru_step(
+    B: number,
+    I: number,
+    H: number,
+    act: number,
+    recAct: number,
+    x: number,
+    pk: number,
+    state: number,
+    mask: number,
+    scratch: number,
+  ): void;
+  rnn_step_packed_size(I: number, H: number): number;
+  rnn_step_scratch_size(I: number, H: number): number;
+  rnn_step_pack(I: number, H: number, W: number, U: number, bias: number, dst: number): void;
+  rnn_step(
+    B: number,
+    I: number,
+    H: number,
+    act: number,
+    x: number,
+    pk: number,
+    state: number,
+    mask: number,
+    scratch: number,
+  ): void;
+  dense_step(B: number, N: number, K: number, act: number, x: number, W: number, bias: number, y: number): void;
 }
