@@ -86,6 +86,7 @@ const PEER_PACKAGES = {
   'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
   'tfjs-cpu': ['@tensorflow/tfjs'],
   ort: ['onnxruntime-web'],
+  'ort-int8': ['onnxruntime-web'],
   'ort-threads': ['onnxruntime-web'],
   brain: ['brain.js'],
   gemm: ['assemblyscript'],
@@ -430,7 +431,8 @@ async function runModuleJob(job, opts, emit) {
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    skip(`bench/${spec.file.slice(2)} could not be loaded: ${firstLine(e)}`, true);
+    if (PEER_PACKAGES[job.lib] && isMissingModule(e)) emit({ type: 'skip', lib: job.lib, build: job.build, reason: notInstalled(job.lib), missing: PEER_PACKAGES[job.lib] });
+    else skip(`bench/${spec.file.slice(2)} could not be loaded: ${firstLine(e)}`, true);
     return;
   }
   if (typeof mod[spec.fn] !== 'function') { skip(`bench/${spec.file.slice(2)} does not export ${spec.fn}() (yet): ${spec.what} not measured`); return; }
@@ -450,7 +452,9 @@ async function runModuleJob(job, opts, emit) {
     }
     emit({ type: 'module', lib: job.lib, build: job.build, rows: JSON.parse(JSON.stringify(rows)), runtime, markdown: md, seconds: (now() - t0) / 1000 });
   } catch (e) {
-    skip(firstLine(e), true);
+    // A module whose peer is not installed (npx lstm-wasm bench from the package) is not a failure.
+    if (PEER_PACKAGES[job.lib] && isMissingModule(e)) emit({ type: 'skip', lib: job.lib, build: job.build, reason: notInstalled(job.lib), missing: PEER_PACKAGES[job.lib] });
+    else skip(firstLine(e), true);
   }
 }
 
