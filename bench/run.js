@@ -675,7 +675,10 @@ async function main() {
   process.stdout.write(markdown + '\n');
   writeJson(opts.json, json);
   process.stderr.write(`wrote ${opts.json} (${meta.seconds.toFixed(0)} s)\n`);
-  const missing = [...new Set([...messages, ...secondMessages].filter((m) => m.type === 'skip' && m.missing).flatMap((m) => m.missing))];
+  // In the order of PEER_PACKAGES, whichever job found a package missing first.
+  const order = [...new Set(Object.values(PEER_PACKAGES).flat())];
+  const missing = [...new Set([...messages, ...secondMessages].filter((m) => m.type === 'skip' && m.missing).flatMap((m) => m.missing))]
+    .sort((a, b) => order.indexOf(a) - order.indexOf(b));
   if (missing.length) process.stderr.write(`to run the peers beside lstm-wasm too: npm i -D ${missing.join(' ')}\n`);
   // Our library failing is an error; a peer that cannot run a case is a note in the report.
   const oursFailed = [...messages, ...secondMessages].some((m) => m.type === 'skip' && m.error && m.lib === 'ours') ||
