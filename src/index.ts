@@ -76,6 +76,7 @@ export type { LossConfig, MetricConfig } from './losses.js';
 export {
   LearningRateSchedule,
   ExponentialDecay,
+  StepDecay,
   PiecewiseConstantDecay,
   PolynomialDecay,
   InverseTimeDecay,

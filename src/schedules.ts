@@ -63,16 +63,18 @@ export interface ExponentialDecayArgs {
   staircase?: boolean;
 }
 
-/** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
-export class ExponentialDecay extends LearningRateSchedule {
-  readonly className = 'ExponentialDecay';
+/**
+ * The two decays of initialLearningRate over step / decaySteps (floored when staircase), with the
+ * same four options: ExponentialDecay and InverseTimeDecay differ only in `decay`.
+ */
+export abstract class StepDecay extends LearningRateSchedule {
+  abstract readonly className: string;
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
-  constructor(args: ExponentialDecayArgs) {
+  constructor(w: string, args: ExponentialDecayArgs) {
     super();
-    const w = 'ExponentialDecay';
     const a = opts(w, args, {
       initialLearningRate: 'initial_learning_rate',
       decaySteps: 'decay_steps',
@@ -84,10 +86,11 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.decayRate = num(w, 'decayRate', a.decayRate, { min: 0 });
     this.staircase = bool(w, 'staircase', a.staircase);
   }
+  protected abstract decay(p: number): number;
   call(step: number): number {
     let p = step / this.decaySteps;
     if (this.staircase) p = Math.floor(p);
-    return this.initialLearningRate * Math.pow(this.decayRate, p);
+    return this.decay(p);
   }
   getConfig() {
     return {
@@ -96,6 +99,17 @@ export class ExponentialDecay extends LearningRateSchedule {
       decayRate: this.decayRate,
       staircase: this.staircase,
     };
+  }
+}
+
+/** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when staircase. */
+export class ExponentialDecay extends StepDecay {
+  readonly className = 'ExponentialDecay';
+  constructor(args: ExponentialDecayArgs) {
+    super('ExponentialDecay', args);
+  }
+  protected decay(p: number): number {
+    return this.initialLearningRate * Math.pow(this.decayRate, p);
   }
 }
 
@@ -218,38 +232,13 @@ export interface InverseTimeDecayArgs {
 }
 
 /** initialLearningRate / (1 + decayRate · step / decaySteps), the quotient floored when staircase. */
-export class InverseTimeDecay extends LearningRateSchedule {
+export class InverseTimeDecay extends StepDecay {
   readonly className = 'InverseTimeDecay';
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
   constructor(args: InverseTimeDecayArgs) {
-    super();
-    const w = 'InverseTimeDecay';
-    const a = opts(w, args, {
-      initialLearningRate: 'initial_learning_rate',
-      decaySteps: 'decay_steps',
-      decayRate: 'decay_rate',
-      staircase: 'staircase',
-    });
-    this.initialLearningRate = rate(w, 'initialLearningRate', a.initialLearningRate);
-    this.decaySteps = num(w, 'decaySteps', a.decaySteps, { min: 0, open: true });
-    this.decayRate = num(w, 'decayRate', a.decayRate, { min: 0 });
-    this.staircase = bool(w, 'staircase', a.staircase);
+    super('InverseTimeDecay', args);
   }
-  call(step: number): number {
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
+  protected decay(p: number): number {
     return this.initialLearningRate / (1 + this.decayRate * p);
-  }
-  getConfig() {
-    return {
-      initialLearningRate: this.initialLearningRate,
-      decaySteps: this.decaySteps,
-      decayRate: this.decayRate,
-      staircase: this.staircase,
-    };
   }
 }
 
