@@ -2072,45 +2072,9 @@ function interpret(
           im.fail(n, `multiplies a constant by the data (data as the second operand); lstm-wasm reads x · W`);
         if (s.axes[s.axes.length - 1] !== 'F')
           im.fail(n, `multiplies a tensor with axes [${s.axes.join(', ')}]; the last axis must be the features`);
-        const Wt = im.floatInput(n, 1, 'weight');
-        let kernel: Float32Array,
-          K: number,
-          N: number,
-          bias: Float32Array | null = null;
-        if (op === 'Gemm') {
-          if (rank !== 2) im.fail(n, `reads a tensor of rank ${rank}`);
-          if (im.attrI(n, 'transA', 0) !== 0) im.fail(n, `has transA = 1`);
-          const transB = im.attrI(n, 'transB', 0) === 1,
-            alpha = im.attrF(n, 'alpha', 1),
-            beta = im.attrF(n, 'beta', 1);
-          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}`);
-          [K, N] = transB ? [Wt.dims[1], Wt.dims[0]] : Wt.dims;
-          kernel = new Float32Array(K * N);
-          for (let k = 0; k < K; k++)
-            for (let j = 0; j < N; j++) kernel[k * N + j] = alpha * Wt.floats![transB ? j * K + k : k * N + j];
-          if (ins[2]) {
-            const C = im.floatInput(n, 2, 'bias C');
-            bias = broadcastBias(im, n, C, N, beta);
-          }
-        } else {
-          if (Wt.dims.length !== 2)
-            im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}; lstm-wasm reads x · W with a 2-D W`);
-          [K, N] = Wt.dims;
-          kernel = Wt.floats!;
-        }
-        if (s.F !== null && s.F !== K) im.fail(n, `has a weight for ${K} features, but its input has ${s.F}`);
-        const spec: DenseSpec = {
-          kind: 'dense',
-          node: n.name as string,
-          K,
-          N,
-          kernel,
-          bias,
-          activation: 'linear',
-          closed: false,
-        };
+        const spec = denseFromOnnx(im, n, op, rank, s.F, ins, null);
         specs.push(spec);
-        s = { ...s, F: N, dense: spec };
+        s = { ...s, F: spec.N, dense: spec };
         break;
       }
       case 'Add': {
@@ -2161,6 +2125,50 @@ function interpret(
   }
   close(null, true);
   return { specs, state: s, first };
+}
+
+/**
+ * The Dense layer of a Gemm (alpha, beta, transB folded in) or a MatMul by a constant 2-D weight,
+ * reading `F` features where known. `fromInputs`: whether a tensor name is computed from the
+ * graph's inputs (a bias computed so cannot be a layer's weight).
+ */
+function denseFromOnnx(
+  im: OnnxImport,
+  n: Message,
+  op: string,
+  rank: number,
+  F: number | null,
+  ins: string[],
+  fromInputs: ((name: string) => boolean) | null,
+): DenseSpec {
+  const Wt = im.floatInput(n, 1, 'weight');
+  let kernel: Float32Array,
+    K: number,
+    N: number,
+    bias: Float32Array | null = null;
+  if (op === 'Gemm') {
+    if (rank !== 2) im.fail(n, `reads a tensor of rank ${rank}`);
+    if (im.attrI(n, 'transA', 0) !== 0) im.fail(n, `has transA = 1`);
+    const transB = im.attrI(n, 'transB', 0) === 1,
+      alpha = im.attrF(n, 'alpha', 1),
+      beta = im.attrF(n, 'beta', 1);
+    if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}`);
+    [K, N] = transB ? [Wt.dims[1], Wt.dims[0]] : Wt.dims;
+    kernel = new Float32Array(K * N);
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < N; j++) kernel[k * N + j] = alpha * Wt.floats![transB ? j * K + k : k * N + j];
+    if (ins[2]) {
+      if (fromInputs?.(ins[2])) im.fail(n, `adds a bias computed from the inputs`);
+      bias = broadcastBias(im, n, im.floatInput(n, 2, 'bias C'), N, beta);
+    }
+  } else {
+    if (Wt.dims.length !== 2)
+      im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}; lstm-wasm reads x · W with a 2-D W`);
+    [K, N] = Wt.dims;
+    kernel = Wt.floats!;
+  }
+  if (F !== null && F !== K) im.fail(n, `has a weight for ${K} features, but its input has ${F}`);
+  return { kind: 'dense', node: n.name as string, K, N, kernel, bias, activation: 'linear', closed: false };
 }
 
 function broadcastBias(im: OnnxImport, n: Message, C: OnnxTensor, N: number, scale: number): Float32Array {
@@ -3037,48 +3045,12 @@ function interpretGraph(
         let s = need(n, ins[0]);
         if (s.axes[s.axes.length - 1] !== 'F') s = batchMajor(n, s);
         const rank = s.axes.length;
-        const Wt = im.floatInput(n, 1, 'weight');
-        let kernel: Float32Array,
-          K: number,
-          N: number,
-          bias: Float32Array | null = null;
-        if (op === 'Gemm') {
-          if (rank !== 2) im.fail(n, `reads a tensor of rank ${rank}`);
-          if (im.attrI(n, 'transA', 0) !== 0) im.fail(n, `has transA = 1`);
-          const transB = im.attrI(n, 'transB', 0) === 1,
-            alpha = im.attrF(n, 'alpha', 1),
-            beta = im.attrF(n, 'beta', 1);
-          if (Wt.dims.length !== 2) im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}`);
-          [K, N] = transB ? [Wt.dims[1], Wt.dims[0]] : Wt.dims;
-          kernel = new Float32Array(K * N);
-          for (let k = 0; k < K; k++)
-            for (let j = 0; j < N; j++) kernel[k * N + j] = alpha * Wt.floats![transB ? j * K + k : k * N + j];
-          if (ins[2]) {
-            if (data.has(ins[2])) im.fail(n, `adds a bias computed from the inputs`);
-            bias = broadcastBias(im, n, im.floatInput(n, 2, 'bias C'), N, beta);
-          }
-        } else {
-          if (Wt.dims.length !== 2)
-            im.fail(n, `has a weight of dims ${JSON.stringify(Wt.dims)}; lstm-wasm reads x · W with a 2-D W`);
-          [K, N] = Wt.dims;
-          kernel = Wt.floats!;
-        }
-        if (s.F !== null && s.F !== K) im.fail(n, `has a weight for ${K} features, but its input has ${s.F}`);
-        learnF(s, K);
-        const spec: DenseSpec = {
-          kind: 'dense',
-          node: n.name as string,
-          K,
-          N,
-          kernel,
-          bias,
-          activation: 'linear',
-          closed: false,
-        };
+        const spec = denseFromOnnx(im, n, op, rank, s.F, ins, (name) => data.has(name));
+        learnF(s, spec.K);
         const c = call(spec, [s.val!], JSON.stringify([op, ins.slice(1), n.attribute]));
         // It may still take a bias (Add) and an activation, when nothing else reads it.
         const open = readers.get(outs[0]) === 1;
-        set({ ...s, F: N, val: out(c), dense: open ? spec : null });
+        set({ ...s, F: spec.N, val: out(c), dense: open ? spec : null });
         return;
       }
       case 'Add':
