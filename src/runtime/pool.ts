@@ -443,7 +443,3 @@ export function getPool(workers: number, names: string[]): Pool | null {
 export function currentPool(): Pool | null {
   return pool && !pool.broken ? pool : null;
 }
-
-export function poolExportNames(): string[] | null {
-  return poolNames;
-}
